@@ -1,0 +1,100 @@
+"""commerce_core: the business logic of an online shop, behind ports.
+
+The names below are the public API; everything else is private and may change. Import adapters
+from :mod:`commerce_core.adapters.memory` and test support from :mod:`commerce_core.testing`.
+"""
+
+from commerce_core.domain.events import DomainEvent
+from commerce_core.domain.notifications import Notification
+from commerce_core.errors import (
+    AllocationError,
+    CommerceError,
+    ConcurrencyConflictError,
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidQuantityError,
+    InvalidTransitionError,
+    NotFoundError,
+    UnknownCurrencyError,
+)
+from commerce_core.money import (
+    DEFAULT_ROUNDING,
+    Money,
+    RoundingLevel,
+    RoundingMode,
+    RoundingPolicy,
+    TaxedMoney,
+    allocate,
+    allocate_evenly,
+    from_minor,
+    minor_units,
+    money,
+    quantize,
+    to_minor,
+    zero,
+)
+from commerce_core.ports.clock import Clock
+from commerce_core.ports.ids import IdFactory
+from commerce_core.ports.notifier import Notifier
+
+# region inventory-import
+# endregion inventory-import
+# region cart-import
+# endregion cart-import
+# region promotions-import
+# endregion promotions-import
+# region orders-import
+# endregion orders-import
+# region payments-import
+# endregion payments-import
+# region analytics-import
+# endregion analytics-import
+
+__version__ = "0.1.0.dev0"
+
+__all__ = [
+    "__version__",
+    # errors
+    "CommerceError",
+    "CurrencyMismatchError",
+    "InvalidAmountError",
+    "UnknownCurrencyError",
+    "AllocationError",
+    "InvalidQuantityError",
+    "NotFoundError",
+    "ConcurrencyConflictError",
+    "InvalidTransitionError",
+    # money
+    "Money",
+    "money",
+    "zero",
+    "minor_units",
+    "to_minor",
+    "from_minor",
+    "RoundingMode",
+    "RoundingLevel",
+    "RoundingPolicy",
+    "DEFAULT_ROUNDING",
+    "quantize",
+    "allocate",
+    "allocate_evenly",
+    "TaxedMoney",
+    # cross-cutting ports and values
+    "Clock",
+    "IdFactory",
+    "Notifier",
+    "Notification",
+    "DomainEvent",
+    # region inventory-all
+    # endregion inventory-all
+    # region cart-all
+    # endregion cart-all
+    # region promotions-all
+    # endregion promotions-all
+    # region orders-all
+    # endregion orders-all
+    # region payments-all
+    # endregion payments-all
+    # region analytics-all
+    # endregion analytics-all
+]

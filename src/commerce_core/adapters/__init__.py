@@ -1,0 +1,1 @@
+"""Adapters shipped with the library: in-memory fakes (``adapters.memory``) and system ones."""

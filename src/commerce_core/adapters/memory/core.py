@@ -1,0 +1,203 @@
+"""In-memory adapters for the cross-cutting ports, and the versioned snapshot store.
+
+They are thread-safe and behave like a real database adapter would: what goes in is a copy of
+plain data (a JSON round trip), so mutating an aggregate after saving it never changes the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any, Generic, TypeVar
+
+from commerce_core.domain.notifications import Notification
+from commerce_core.errors import ConcurrencyConflictError, NotFoundError
+
+__all__ = [
+    "InMemoryClock",
+    "SequentialIdFactory",
+    "InMemoryNotifier",
+    "VersionedSnapshotStore",
+]
+
+T = TypeVar("T")
+
+
+class InMemoryClock:
+    """A controllable clock for tests, examples and simulations (timezone-aware UTC).
+
+    Args:
+        start: the initial instant; defaults to 2026-01-01T00:00:00Z.
+    """
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start if start is not None else datetime(2026, 1, 1, tzinfo=UTC)
+        if self._now.tzinfo is None:
+            msg = "InMemoryClock needs a timezone-aware start"
+            raise ValueError(msg)
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        """The clock's current instant."""
+        with self._lock:
+            return self._now
+
+    def set(self, instant: datetime) -> None:
+        """Jump to ``instant`` (timezone-aware; it may not go backwards)."""
+        if instant.tzinfo is None:
+            msg = "InMemoryClock needs timezone-aware instants"
+            raise ValueError(msg)
+        with self._lock:
+            if instant < self._now:
+                msg = "a clock never goes backwards"
+                raise ValueError(msg)
+            self._now = instant.astimezone(UTC)
+
+    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
+        """Move forward by ``delta`` or by ``timedelta(**kwargs)``; returns the new instant."""
+        step = delta if delta is not None else timedelta(**kwargs)
+        if step < timedelta(0):
+            msg = "a clock never goes backwards"
+            raise ValueError(msg)
+        with self._lock:
+            self._now += step
+            return self._now
+
+
+class SequentialIdFactory:
+    """Deterministic ids for tests and demos: ``prefix_000001``, ``prefix_000002``...
+
+    Counters are per prefix; thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._counters: dict[str, Iterator[int]] = {}
+        self._lock = threading.Lock()
+
+    def new_id(self, prefix: str) -> str:
+        """The next id for ``prefix``."""
+        with self._lock:
+            counter = self._counters.setdefault(prefix, itertools.count(1))
+            return f"{prefix}_{next(counter):06d}"
+
+
+class InMemoryNotifier:
+    """Records every notification it is sent; can be told to fail, to test retries.
+
+    Delivery is idempotent by ``Notification.key``: a key already delivered is not recorded twice.
+    """
+
+    def __init__(self) -> None:
+        self._sent: list[Notification] = []
+        self._keys: set[str] = set()
+        self._failures_left = 0
+        self._lock = threading.Lock()
+
+    def send(self, notification: Notification) -> None:
+        """Record ``notification`` (or raise ``ConnectionError`` while failures are scheduled)."""
+        with self._lock:
+            if self._failures_left:
+                self._failures_left -= 1
+                msg = "notifier unavailable (simulated)"
+                raise ConnectionError(msg)
+            if notification.key and notification.key in self._keys:
+                return
+            if notification.key:
+                self._keys.add(notification.key)
+            self._sent.append(notification)
+
+    def fail_next(self, times: int = 1) -> None:
+        """Make the next ``times`` calls raise ``ConnectionError``."""
+        with self._lock:
+            self._failures_left = times
+
+    @property
+    def sent(self) -> tuple[Notification, ...]:
+        """Everything delivered so far, in order."""
+        with self._lock:
+            return tuple(self._sent)
+
+    def clear(self) -> None:
+        """Forget what was delivered."""
+        with self._lock:
+            self._sent.clear()
+            self._keys.clear()
+
+
+class VersionedSnapshotStore(Generic[T]):
+    """Thread-safe storage of aggregate snapshots guarded by an optimistic version check.
+
+    The building block of the in-memory repositories: aggregates are stored as plain-data
+    snapshots (copied through JSON, as a database would) with a version number. ``save`` succeeds
+    only when the caller's ``expected_version`` is the stored one (0 for a new aggregate) and
+    returns the new version; otherwise it raises :class:`ConcurrencyConflictError` and changes
+    nothing.
+
+    Args:
+        kind: the aggregate name used in errors (``"cart"``).
+        to_snapshot: turns an aggregate into JSON-compatible primitives.
+        from_snapshot: rebuilds an aggregate from a snapshot and its version.
+    """
+
+    def __init__(
+        self,
+        kind: str,
+        to_snapshot: Callable[[T], Mapping[str, Any]],
+        from_snapshot: Callable[[Mapping[str, Any], int], T],
+    ) -> None:
+        self.kind = kind
+        self._to_snapshot = to_snapshot
+        self._from_snapshot = from_snapshot
+        self._rows: dict[str, tuple[int, str]] = {}
+        self.lock = threading.RLock()
+
+    def get(self, key: str) -> T:
+        """Rebuild the aggregate stored under ``key``.
+
+        Raises:
+            NotFoundError: nothing is stored under ``key``.
+        """
+        with self.lock:
+            row = self._rows.get(key)
+        if row is None:
+            raise NotFoundError(self.kind, key)
+        version, blob = row
+        return self._from_snapshot(json.loads(blob), version)
+
+    def version_of(self, key: str) -> int:
+        """The stored version of ``key`` (0 when absent)."""
+        with self.lock:
+            row = self._rows.get(key)
+        return 0 if row is None else row[0]
+
+    def save(self, key: str, aggregate: T, expected_version: int) -> int:
+        """Store ``aggregate`` if the stored version is ``expected_version``; return the new one.
+
+        Raises:
+            ConcurrencyConflictError: the stored version differs from ``expected_version``.
+        """
+        blob = json.dumps(self._to_snapshot(aggregate), sort_keys=True)
+        with self.lock:
+            current = self._rows.get(key, (0, ""))[0]
+            if current != expected_version:
+                raise ConcurrencyConflictError(self.kind, key, expected_version, current)
+            self._rows[key] = (current + 1, blob)
+            return current + 1
+
+    def delete(self, key: str) -> None:
+        """Forget ``key`` (no error when absent)."""
+        with self.lock:
+            self._rows.pop(key, None)
+
+    def all(self) -> list[T]:
+        """Every stored aggregate, rebuilt (a consistent copy taken under the lock)."""
+        with self.lock:
+            rows = list(self._rows.values())
+        return [self._from_snapshot(json.loads(blob), version) for version, blob in rows]
+
+    def __len__(self) -> int:
+        with self.lock:
+            return len(self._rows)

@@ -1,0 +1,75 @@
+"""Domain events and the small mixin aggregates use to record them.
+
+An aggregate method that changes state records a past-tense event (``StockReserved``,
+``OrderPlaced``); the service that saved the aggregate drains them with ``collect_events()`` and
+hands them on (outbox, notifier, analytics sink).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+import attrs
+
+__all__ = ["DomainEvent", "EventRecorder"]
+
+
+@attrs.frozen(kw_only=True)
+class DomainEvent:
+    """Base class of every domain event: something that happened, at a time.
+
+    Subclasses are frozen attrs classes named in the past tense. ``event_type`` is a stable,
+    serialisable name (defaults to the class name) that hosts can route on.
+    """
+
+    occurred_at: datetime
+
+    event_type: ClassVar[str] = "DomainEvent"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "event_type" not in cls.__dict__:
+            cls.event_type = cls.__name__
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as primitives (ISO strings for times), with its ``event_type``."""
+        data = attrs.asdict(self, value_serializer=_serialize)
+        data["event_type"] = self.event_type
+        return data
+
+
+def _serialize(_inst: object, _field: object, value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if hasattr(value, "currency") and hasattr(value, "amount"):
+        return {"amount": str(value.amount), "currency": str(value.currency.code)}
+    if isinstance(value, frozenset | set):
+        return sorted(value)
+    return value
+
+
+class EventRecorder:
+    """Mixin for aggregates: a private list of pending events and ``collect_events()``.
+
+    Aggregates using it must define a ``_events: list[DomainEvent]`` attribute (an attrs field
+    with ``factory=list, init=False``).
+    """
+
+    __slots__ = ()
+
+    _events: list[DomainEvent]
+
+    def _record(self, event: DomainEvent) -> None:
+        self._events.append(event)
+
+    def collect_events(self) -> tuple[DomainEvent, ...]:
+        """Return the pending events in the order they happened and forget them."""
+        events = tuple(self._events)
+        self._events.clear()
+        return events
+
+    @property
+    def pending_events(self) -> tuple[DomainEvent, ...]:
+        """The events recorded since the last ``collect_events()``, without draining them."""
+        return tuple(self._events)

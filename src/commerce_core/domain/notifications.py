@@ -1,0 +1,33 @@
+"""Notifications: typed messages a host turns into e-mail, SMS or webhooks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+__all__ = ["Notification"]
+
+
+def _freeze(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(data))
+
+
+@attrs.frozen
+class Notification:
+    """A message for the host to deliver.
+
+    Attributes:
+        event_type: what happened (``"LowStock"``, ``"OrderPlaced"``...).
+        template_key: which template the host should render (``"inventory.low_stock"``).
+        data: the primitives the template needs (read-only).
+        key: a stable identity for deduplication (e.g. the event id); a notifier may use it to
+            avoid sending the same notification twice.
+    """
+
+    event_type: str
+    template_key: str
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
+    key: str = ""

@@ -1,0 +1,208 @@
+"""The whole exception hierarchy of commerce_core.
+
+Every error the library raises derives from :class:`CommerceError` and carries the facts of the
+failure as attributes (never only in the message), so a host can map it to an HTTP status, a form
+error or a retry. Where a builtin says the same thing, the error also subclasses it
+(:class:`ValueError` for bad input, :class:`LookupError` for unknown things), so generic handlers
+keep working.
+
+Expected business outcomes (a declined card, a coupon that does not apply) are *values*, not
+exceptions; errors are for misuse and impossible requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "CommerceError",
+    "CurrencyMismatchError",
+    "InvalidAmountError",
+    "UnknownCurrencyError",
+    "AllocationError",
+    "InvalidQuantityError",
+    "NotFoundError",
+    "ConcurrencyConflictError",
+    "InvalidTransitionError",
+    # region inventory-all
+    # endregion inventory-all
+    # region cart-all
+    # endregion cart-all
+    # region promotions-all
+    # endregion promotions-all
+    # region orders-all
+    # endregion orders-all
+    # region payments-all
+    # endregion payments-all
+    # region analytics-all
+    # endregion analytics-all
+]
+
+
+class CommerceError(Exception):
+    """Root of every error raised by commerce_core."""
+
+
+# --- money -------------------------------------------------------------------------------------
+
+
+class CurrencyMismatchError(CommerceError, ValueError):
+    """Two amounts that must share a currency do not.
+
+    Attributes:
+        expected: the currency code the operation works in.
+        actual: the currency code that was given.
+    """
+
+    def __init__(self, expected: str, actual: str, *, context: str = "") -> None:
+        self.expected = expected
+        self.actual = actual
+        self.context = context
+        where = f" in {context}" if context else ""
+        super().__init__(f"currency mismatch{where}: expected {expected}, got {actual}")
+
+
+class InvalidAmountError(CommerceError, ValueError):
+    """An amount cannot be used as money (a float, NaN, infinity, or not on the currency grid).
+
+    Attributes:
+        value: the offending value (its ``repr``).
+        reason: why it was refused.
+    """
+
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid amount {self.value}: {reason}")
+
+
+class UnknownCurrencyError(CommerceError, LookupError):
+    """A currency code is not an ISO 4217 currency known to py-moneyed.
+
+    Attributes:
+        code: the unknown code.
+    """
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"unknown currency {code!r}")
+
+
+class AllocationError(CommerceError, ValueError):
+    """An amount cannot be split with the given weights (none, negative, or all zero).
+
+    Attributes:
+        weights: the weights as given (their ``repr``).
+        reason: why the split is impossible.
+    """
+
+    def __init__(self, weights: Sequence[object], reason: str) -> None:
+        self.weights = tuple(repr(w) for w in weights)
+        self.reason = reason
+        super().__init__(f"cannot allocate: {reason}")
+
+
+# --- shared by every capability ------------------------------------------------------------------
+
+
+class InvalidQuantityError(CommerceError, ValueError):
+    """A quantity is not a positive whole number (or breaks a quantity rule).
+
+    Attributes:
+        quantity: the offending quantity.
+        reason: the rule it breaks.
+    """
+
+    def __init__(
+        self, quantity: object, reason: str = "quantity must be a positive integer"
+    ) -> None:
+        self.quantity = quantity
+        self.reason = reason
+        super().__init__(f"invalid quantity {quantity!r}: {reason}")
+
+
+class NotFoundError(CommerceError, LookupError):
+    """Something looked up by key does not exist.
+
+    Attributes:
+        kind: what was looked up (``"cart"``, ``"sku"``, ``"order"``...).
+        key: the key that was not found.
+    """
+
+    def __init__(self, kind: str, key: str) -> None:
+        self.kind = kind
+        self.key = key
+        super().__init__(f"unknown {kind} {key!r}")
+
+
+class ConcurrencyConflictError(CommerceError):
+    """Saving an aggregate lost an optimistic-concurrency race.
+
+    Someone saved a newer version since this copy was loaded. Reload and retry the use case.
+
+    Attributes:
+        kind: the aggregate type (``"cart"``, ``"order"``...).
+        key: the aggregate id.
+        expected_version: the version this copy was loaded at.
+        actual_version: the version found in the store.
+    """
+
+    def __init__(self, kind: str, key: str, expected_version: int, actual_version: int) -> None:
+        self.kind = kind
+        self.key = key
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+        super().__init__(
+            f"{kind} {key!r} was modified concurrently: loaded at version {expected_version}, "
+            f"store has version {actual_version}"
+        )
+
+
+class InvalidTransitionError(CommerceError):
+    """A state machine was asked for a transition its table does not allow.
+
+    Attributes:
+        machine: which state machine (``"order"``, ``"payment"``, ``"reservation"``...).
+        current: the current state's value.
+        requested: the requested state's value.
+        allowed: the states reachable from ``current``.
+        reason: an optional guard explanation.
+    """
+
+    def __init__(
+        self,
+        machine: str,
+        current: str,
+        requested: str,
+        allowed: Sequence[str],
+        reason: str = "",
+    ) -> None:
+        self.machine = machine
+        self.current = current
+        self.requested = requested
+        self.allowed = tuple(allowed)
+        self.reason = reason
+        because = f": {reason}" if reason else ""
+        super().__init__(
+            f"{machine} cannot go from {current!r} to {requested!r}{because} "
+            f"(allowed: {', '.join(self.allowed) or 'none'})"
+        )
+
+
+# region inventory
+# endregion inventory
+
+# region cart
+# endregion cart
+
+# region promotions
+# endregion promotions
+
+# region orders
+# endregion orders
+
+# region payments
+# endregion payments
+
+# region analytics
+# endregion analytics

@@ -1,0 +1,1 @@
+"""Ports: ``typing.Protocol`` interfaces the host implements (stores, gateways, notifier, clock)."""

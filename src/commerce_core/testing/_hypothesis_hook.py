@@ -1,0 +1,34 @@
+"""The Hypothesis entry point: registers our strategies for ``st.from_type``.
+
+Hypothesis calls :func:`setup` while *it* is being imported, possibly in the middle of importing
+our strategies module. So registration is deferred: each registered callable imports the
+strategies only when a test first asks for the type.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+
+def _deferred(name: str) -> Any:
+    def resolve(_type: type) -> Any:
+        strategies = importlib.import_module("commerce_core.testing.strategies")
+        return getattr(strategies, name)()
+
+    return resolve
+
+
+def setup() -> None:
+    """Register deferred strategies for the library's value types."""
+    from hypothesis import strategies as st
+    from moneyed import Currency, Money
+
+    from commerce_core.money import RoundingPolicy, TaxedMoney
+
+    st.register_type_strategy(Money, _deferred("money"))
+    st.register_type_strategy(Currency, _deferred("currencies"))
+    st.register_type_strategy(TaxedMoney, _deferred("taxed_money"))
+    st.register_type_strategy(RoundingPolicy, _deferred("rounding_policies"))
+    # region register
+    # endregion register

@@ -1,0 +1,36 @@
+"""Port contract suites: subclass one in your own tests to check your adapter.
+
+Each suite is a plain class (not named ``Test*``, so pytest does not collect it by itself) with a
+factory method you override. Name your subclass ``Test...`` and pytest runs every contract::
+
+    class TestMyClock(ClockContract):
+        def make_clock(self) -> Clock:
+            return MyClock()
+"""
+
+from commerce_core.testing.contracts.clock import ClockContract
+
+# region inventory
+# endregion inventory
+# region cart
+# endregion cart
+# region promotions
+# endregion promotions
+# region orders
+# endregion orders
+# region payments
+# endregion payments
+
+__all__ = [
+    "ClockContract",
+    # region inventory-all
+    # endregion inventory-all
+    # region cart-all
+    # endregion cart-all
+    # region promotions-all
+    # endregion promotions-all
+    # region orders-all
+    # endregion orders-all
+    # region payments-all
+    # endregion payments-all
+]
