@@ -6,6 +6,7 @@ from :mod:`commerce_core.adapters.memory` and test support from :mod:`commerce_c
 
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.notifications import Notification
+from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     AllocationError,
     CommerceError,
@@ -13,6 +14,7 @@ from commerce_core.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
     InvalidQuantityError,
+    InvalidTableError,
     InvalidTransitionError,
     NotFoundError,
     UnknownCurrencyError,
@@ -64,6 +66,7 @@ __all__ = [
     "NotFoundError",
     "ConcurrencyConflictError",
     "InvalidTransitionError",
+    "InvalidTableError",
     # money
     "Money",
     "money",
@@ -85,6 +88,7 @@ __all__ = [
     "Notifier",
     "Notification",
     "DomainEvent",
+    "TransitionTable",
     # region inventory-all
     # endregion inventory-all
     # region cart-all

@@ -24,6 +24,7 @@ __all__ = [
     "NotFoundError",
     "ConcurrencyConflictError",
     "InvalidTransitionError",
+    "InvalidTableError",
     # region inventory-all
     # endregion inventory-all
     # region cart-all
@@ -187,6 +188,20 @@ class InvalidTransitionError(CommerceError):
             f"{machine} cannot go from {current!r} to {requested!r}{because} "
             f"(allowed: {', '.join(self.allowed) or 'none'})"
         )
+
+
+class InvalidTableError(CommerceError, ValueError):
+    """A state machine's transition table is malformed.
+
+    Attributes:
+        machine: the lifecycle's name.
+        reason: what is wrong (unreachable state, terminal state with exits...).
+    """
+
+    def __init__(self, machine: str, reason: str) -> None:
+        self.machine = machine
+        self.reason = reason
+        super().__init__(f"invalid {machine} transition table: {reason}")
 
 
 # region inventory

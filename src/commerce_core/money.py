@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import decimal
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Final, TypeAlias
 
@@ -52,6 +52,8 @@ __all__ = [
     "allocate",
     "allocate_evenly",
     "TaxedMoney",
+    "money_to_data",
+    "money_from_data",
 ]
 
 AmountLike: TypeAlias = str | int | Decimal
@@ -438,3 +440,13 @@ class TaxedMoney:
     def quantized(self, policy: RoundingPolicy = DEFAULT_ROUNDING) -> TaxedMoney:
         """Both sides rounded per ``policy``."""
         return TaxedMoney(quantize(self.net, policy), quantize(self.gross, policy))
+
+
+def money_to_data(amount: Money) -> dict[str, str]:
+    """An amount as snapshot primitives: ``{"amount": "12.30", "currency": "EUR"}``."""
+    return {"amount": str(amount.amount), "currency": str(amount.currency.code)}
+
+
+def money_from_data(data: Mapping[str, str]) -> Money:
+    """Rebuild an amount from :func:`money_to_data` output (exact, never through float)."""
+    return money(Decimal(data["amount"]), data["currency"])

@@ -188,3 +188,11 @@ def test_taxed_money_arithmetic() -> None:
         _ = a + TaxedMoney.zero("USD")
     with pytest.raises(InvalidAmountError):
         _ = a * 1.5
+
+
+def test_money_round_trips_through_snapshot_data_exactly() -> None:
+    from commerce_core.money import money_from_data, money_to_data
+
+    amount = money("0.105", "BHD")
+    assert money_to_data(amount) == {"amount": "0.105", "currency": "BHD"}
+    assert money_from_data(money_to_data(amount)) == amount

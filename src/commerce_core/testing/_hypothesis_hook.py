@@ -12,6 +12,8 @@ from typing import Any
 
 
 def _deferred(name: str) -> Any:
+    """A callable Hypothesis resolves lazily to ``commerce_core.testing.strategies.<name>()``."""
+
     def resolve(_type: type) -> Any:
         strategies = importlib.import_module("commerce_core.testing.strategies")
         return getattr(strategies, name)()
@@ -30,5 +32,15 @@ def setup() -> None:
     st.register_type_strategy(Currency, _deferred("currencies"))
     st.register_type_strategy(TaxedMoney, _deferred("taxed_money"))
     st.register_type_strategy(RoundingPolicy, _deferred("rounding_policies"))
-    # region register
-    # endregion register
+    # region inventory
+    # endregion inventory
+    # region cart
+    # endregion cart
+    # region promotions
+    # endregion promotions
+    # region orders
+    # endregion orders
+    # region payments
+    # endregion payments
+    # region analytics
+    # endregion analytics

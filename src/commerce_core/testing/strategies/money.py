@@ -1,4 +1,4 @@
-"""Hypothesis strategies for commerce_core's types.
+"""Strategies for the money kernel: currencies, amounts, taxed amounts, weights, policies.
 
 They are registered for :func:`hypothesis.strategies.from_type` through the ``hypothesis`` entry
 point, so once ``commerce-core[testing]`` is installed, ``st.from_type(Money)`` just works.

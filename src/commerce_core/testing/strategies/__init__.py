@@ -1,0 +1,56 @@
+"""Hypothesis strategies for commerce_core's types, one module per capability.
+
+They are also registered for :func:`hypothesis.strategies.from_type` through the ``hypothesis``
+entry point, so once ``commerce-core[testing]`` is installed, ``st.from_type(Money)`` just works.
+
+Usage: ``from commerce_core.testing import strategies as cst`` then ``cst.money("EUR")``.
+"""
+
+from commerce_core.testing.strategies.money import (
+    CURRENCY_CODES,
+    currencies,
+    currency_codes,
+    decimals,
+    money,
+    positive_money,
+    rounding_policies,
+    taxed_money,
+    weights,
+)
+
+# region inventory-import
+# endregion inventory-import
+# region cart-import
+# endregion cart-import
+# region promotions-import
+# endregion promotions-import
+# region orders-import
+# endregion orders-import
+# region payments-import
+# endregion payments-import
+# region analytics-import
+# endregion analytics-import
+
+__all__ = [
+    "CURRENCY_CODES",
+    "currency_codes",
+    "currencies",
+    "money",
+    "positive_money",
+    "taxed_money",
+    "weights",
+    "rounding_policies",
+    "decimals",
+    # region inventory-all
+    # endregion inventory-all
+    # region cart-all
+    # endregion cart-all
+    # region promotions-all
+    # endregion promotions-all
+    # region orders-all
+    # endregion orders-all
+    # region payments-all
+    # endregion payments-all
+    # region analytics-all
+    # endregion analytics-all
+]
