@@ -88,6 +88,8 @@ from commerce_core.domain.payment_gateway import (
     TransientFailure,
     VoidRequest,
     idempotency_key,
+    result_from_data,
+    result_to_data,
 )
 from commerce_core.domain.transaction_log import (
     LogEntry,
@@ -207,6 +209,8 @@ __all__ = [
     "TransientFailure",
     "VoidRequest",
     "idempotency_key",
+    "result_from_data",
+    "result_to_data",
     "LogEntry",
     "TransactionRecord",
     "chain_is_intact",

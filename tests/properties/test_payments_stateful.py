@@ -81,10 +81,12 @@ class PaymentMachine(RuleBasedStateMachine):
             assert self.payment.to_snapshot() == before
             return
         except OverCaptureError:
-            assert allowed and not fits
+            assert allowed
+            assert not fits
             assert self.payment.to_snapshot() == before
             return
-        assert allowed and fits
+        assert allowed
+        assert fits
         self.captured += cents
         self.status = "captured" if self.captured == self.authorized else "partially_captured"
 
@@ -105,10 +107,12 @@ class PaymentMachine(RuleBasedStateMachine):
             assert self.payment.to_snapshot() == before
             return
         except OverRefundError:
-            assert allowed and not fits
+            assert allowed
+            assert not fits
             assert self.payment.to_snapshot() == before
             return
-        assert allowed and fits
+        assert allowed
+        assert fits
         self.refunded += cents
         self.status = "refunded" if self.refunded == self.captured else "partially_refunded"
 

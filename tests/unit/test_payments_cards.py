@@ -73,7 +73,8 @@ def test_mastercard_two_series_and_iin_range_edges(prefix: str, brand: CardBrand
 def test_each_brand_has_its_lengths_and_cvc_length() -> None:
     amex = rule_for("378282246310005")
     visa = rule_for("4242424242424242")
-    assert amex is not None and visa is not None
+    assert amex is not None
+    assert visa is not None
     assert (amex.cvc_length, sorted(amex.lengths)) == (4, [15])
     assert (visa.cvc_length, sorted(visa.lengths)) == (3, [13, 16, 19])
 
@@ -95,7 +96,8 @@ def test_expiry_is_valid_through_the_end_of_its_month() -> None:
 def test_check_card_reports_every_problem_as_values() -> None:
     good = check_card("4242 4242 4242 4242", "123", 12, 2030, now=NOW)
     assert good.ok
-    assert good.summary is not None and good.summary.masked == "**** 4242"
+    assert good.summary is not None
+    assert good.summary.masked == "**** 4242"
     amex_with_3_digit_cvc = check_card("378282246310005", "123", 12, 2030, now=NOW)
     assert amex_with_3_digit_cvc.problems == ("cvc",)
     bad = check_card("4242424242424241", "12", 1, 2020, now=NOW)
