@@ -117,3 +117,13 @@ def test_generated_card_numbers_are_valid_and_never_shown(number: str) -> None:
     card = CardNumber(number)
     assert card.reveal() == number
     assert number not in repr(card) + str(card)
+
+
+def test_card_shaped_text_is_detected_but_digests_and_tokens_are_not() -> None:
+    from commerce_core.domain.cards import looks_like_card_number
+
+    assert looks_like_card_number("paid with 4242 4242 4242 4242 today")
+    assert looks_like_card_number("tok_4242424242424242")
+    assert not looks_like_card_number("4242424242424241")  # fails Luhn
+    assert not looks_like_card_number("capture-ab4242424242424242cd")  # inside a hex digest
+    assert not looks_like_card_number("tok_visa")

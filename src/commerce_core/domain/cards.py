@@ -102,7 +102,7 @@ BRAND_RULES: Final[tuple[BrandRule, ...]] = (
 """The IIN table, as data. The longest matching prefix wins (``6011`` is Discover)."""
 
 _SEPARATORS: Final = re.compile(r"[\s-]")
-_CARDISH: Final = re.compile(r"(?<!\d)(?:\d[\s-]?){12,18}\d(?!\d)")
+_CARDISH: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
 
 
 def luhn_valid(digits: str) -> bool:
@@ -164,11 +164,21 @@ def mask_number(number: str) -> str:
 
 
 def looks_like_card_number(text: str) -> bool:
-    """Whether ``text`` contains a run of 13 to 19 digits that passes the Luhn check.
+    """Whether ``text`` contains something shaped like a card number.
 
-    Used to keep raw card numbers from crossing ports (tokens must be opaque provider ids).
+    A run of 13 to 19 digits (spaces or dashes allowed) standing alone (not inside a longer
+    alphanumeric word such as a hex digest) with a known IIN, a valid length for its brand and a
+    passing Luhn check. Used to keep raw card numbers from crossing ports.
+
+    >>> looks_like_card_number("card 4242-4242-4242-4242"), looks_like_card_number("tok_visa")
+    (True, False)
     """
-    return any(luhn_valid(_SEPARATORS.sub("", m.group())) for m in _CARDISH.finditer(text))
+    for match in _CARDISH.finditer(text):
+        digits = _SEPARATORS.sub("", match.group())
+        rule = rule_for(digits)
+        if rule is not None and len(digits) in rule.lengths and luhn_valid(digits):
+            return True
+    return False
 
 
 def _check_month(_inst: object, _attr: object, value: int) -> None:
