@@ -332,3 +332,17 @@ def test_card_numbers_never_appear_in_reprs_logs_events_errors_or_audit(
     for secret in (number, "4242424242424242", "400000000000"):
         assert secret not in haystack  # ...the number never
     verify_chain(shop.log.entries(), expected_head=shop.log.head())
+
+
+def test_a_claim_abandoned_by_a_crashed_caller_expires_after_its_lease() -> None:
+    from datetime import timedelta
+
+    from commerce_core import ClaimStatus
+
+    clock = InMemoryClock()
+    store = InMemoryIdempotencyStore(clock, lease=timedelta(minutes=5))
+    store.claim("k", "fp")
+    clock.advance(minutes=4, seconds=59)
+    assert store.claim("k", "fp").status is ClaimStatus.IN_PROGRESS
+    clock.advance(seconds=1)
+    assert store.claim("k", "fp").status is ClaimStatus.CLAIMED
