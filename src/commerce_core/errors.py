@@ -34,6 +34,16 @@ __all__ = [
     # region orders-all
     # endregion orders-all
     # region payments-all
+    "PaymentError",
+    "InvalidCardError",
+    "RawCardDataError",
+    "OverCaptureError",
+    "OverRefundError",
+    "IdempotencyKeyReuseError",
+    "IdempotencyInProgressError",
+    "InvalidWebhookSignatureError",
+    "TransactionLogCorruptError",
+    "InvalidWebhookPayloadError",
     # endregion payments-all
     # region analytics-all
     # endregion analytics-all
@@ -217,6 +227,149 @@ class InvalidTableError(CommerceError, ValueError):
 # endregion orders
 
 # region payments
+
+
+class PaymentError(CommerceError):
+    """Root of the payment errors (misuse of a payment, not a declined card: that is a value)."""
+
+
+class InvalidCardError(PaymentError, ValueError):
+    """Card input that cannot be used. Never carries the card number, only a masked form.
+
+    Attributes:
+        reason: a stable code (``"luhn"``, ``"length"``, ``"brand"``, ``"cvc"``, ``"expired"``,
+            ``"expiry"``, ``"characters"``).
+        masked: the masked number (``"**** 4242"``) or ``""``.
+    """
+
+    def __init__(self, reason: str, masked: str = "") -> None:
+        self.reason = reason
+        self.masked = masked
+        where = f" ({masked})" if masked else ""
+        super().__init__(f"invalid card{where}: {reason}")
+
+
+class RawCardDataError(PaymentError, ValueError):
+    """Something that looks like a raw card number was about to cross a port.
+
+    Only payment-method tokens may reach a gateway, a store or a log. The offending value is never
+    kept; only where it was found.
+
+    Attributes:
+        field: where the card number was found (``"token"``).
+    """
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        super().__init__(f"{field} looks like a raw card number; tokenize the card first")
+
+
+class OverCaptureError(PaymentError, ValueError):
+    """A capture would take more than the authorized amount still uncaptured.
+
+    Attributes:
+        payment_id: the payment.
+        requested: the capture amount asked for (a string such as ``"30.00 EUR"``).
+        capturable: what may still be captured.
+    """
+
+    def __init__(self, payment_id: str, requested: str, capturable: str) -> None:
+        self.payment_id = payment_id
+        self.requested = requested
+        self.capturable = capturable
+        super().__init__(
+            f"payment {payment_id!r}: cannot capture {requested}, only {capturable} is capturable"
+        )
+
+
+class OverRefundError(PaymentError, ValueError):
+    """A refund would return more than was captured and not yet refunded.
+
+    Attributes:
+        payment_id: the payment.
+        requested: the refund amount asked for (a string such as ``"30.00 EUR"``).
+        refundable: what may still be refunded.
+    """
+
+    def __init__(self, payment_id: str, requested: str, refundable: str) -> None:
+        self.payment_id = payment_id
+        self.requested = requested
+        self.refundable = refundable
+        super().__init__(
+            f"payment {payment_id!r}: cannot refund {requested}, only {refundable} is refundable"
+        )
+
+
+class IdempotencyKeyReuseError(PaymentError, ValueError):
+    """An idempotency key was reused for a different request.
+
+    Attributes:
+        key: the idempotency key.
+        stored_fingerprint: the fingerprint recorded with the key.
+        fingerprint: the fingerprint of the new, different request.
+    """
+
+    def __init__(self, key: str, stored_fingerprint: str, fingerprint: str) -> None:
+        self.key = key
+        self.stored_fingerprint = stored_fingerprint
+        self.fingerprint = fingerprint
+        super().__init__(f"idempotency key {key!r} was already used for a different request")
+
+
+class IdempotencyInProgressError(PaymentError):
+    """Another caller holds the claim on this idempotency key and has not finished yet.
+
+    Retry later: the other call either completes (a replay then returns its result) or releases
+    the key.
+
+    Attributes:
+        key: the idempotency key.
+    """
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        super().__init__(f"a request with idempotency key {key!r} is already in progress")
+
+
+class InvalidWebhookSignatureError(PaymentError, ValueError):
+    """A webhook's signature header does not authenticate its body.
+
+    Attributes:
+        reason: ``"malformed_header"``, ``"no_signature"``, ``"timestamp_out_of_tolerance"`` or
+            ``"signature_mismatch"``.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"webhook signature rejected: {reason}")
+
+
+class TransactionLogCorruptError(PaymentError):
+    """The transaction log's hash chain is broken (an entry was edited, removed or reordered).
+
+    Attributes:
+        sequence: the sequence number of the first entry that fails verification.
+        reason: ``"hash_mismatch"``, ``"broken_link"``, ``"sequence_gap"`` or ``"head_mismatch"``.
+    """
+
+    def __init__(self, sequence: int, reason: str) -> None:
+        self.sequence = sequence
+        self.reason = reason
+        super().__init__(f"transaction log corrupt at entry {sequence}: {reason}")
+
+
+class InvalidWebhookPayloadError(PaymentError, ValueError):
+    """An authenticated webhook body cannot be parsed into a provider event.
+
+    Attributes:
+        reason: what is missing or malformed.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"invalid webhook payload: {reason}")
+
+
 # endregion payments
 
 # region analytics

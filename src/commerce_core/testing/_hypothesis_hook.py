@@ -41,6 +41,9 @@ def setup() -> None:
     # region orders
     # endregion orders
     # region payments
+    from commerce_core.domain.payment_gateway import PaymentMethod
+
+    st.register_type_strategy(PaymentMethod, _deferred("payment_methods"))
     # endregion payments
     # region analytics
     # endregion analytics

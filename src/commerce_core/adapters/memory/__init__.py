@@ -16,6 +16,15 @@ from commerce_core.adapters.memory.core import (
 # region orders-import
 # endregion orders-import
 # region payments-import
+from commerce_core.adapters.memory.payments import (
+    InMemoryIdempotencyStore,
+    InMemoryPaymentRepository,
+    InMemoryProcessedEventStore,
+    InMemoryTransactionLog,
+    SimulatedPaymentGateway,
+    TEST_CARD_NUMBERS,
+    TEST_TOKENS,
+)
 # endregion payments-import
 # region analytics-import
 # endregion analytics-import
@@ -34,6 +43,13 @@ __all__ = [
     # region orders-all
     # endregion orders-all
     # region payments-all
+    "InMemoryIdempotencyStore",
+    "InMemoryPaymentRepository",
+    "InMemoryProcessedEventStore",
+    "InMemoryTransactionLog",
+    "SimulatedPaymentGateway",
+    "TEST_CARD_NUMBERS",
+    "TEST_TOKENS",
     # endregion payments-all
     # region analytics-all
     # endregion analytics-all

@@ -19,6 +19,13 @@ from commerce_core.testing.contracts.clock import ClockContract
 # region orders
 # endregion orders
 # region payments
+from commerce_core.testing.contracts.payments import (
+    PaymentGatewayContract,
+    IdempotencyStoreContract,
+    TransactionLogContract,
+    ProcessedEventStoreContract,
+    PaymentRepositoryContract,
+)
 # endregion payments
 
 __all__ = [
@@ -32,5 +39,10 @@ __all__ = [
     # region orders-all
     # endregion orders-all
     # region payments-all
+    "PaymentGatewayContract",
+    "IdempotencyStoreContract",
+    "TransactionLogContract",
+    "ProcessedEventStoreContract",
+    "PaymentRepositoryContract",
     # endregion payments-all
 ]

@@ -27,6 +27,12 @@ from commerce_core.testing.strategies.money import (
 # region orders-import
 # endregion orders-import
 # region payments-import
+from commerce_core.testing.strategies.payments import (
+    card_numbers,
+    payment_tokens,
+    payment_methods,
+    payment_amounts,
+)
 # endregion payments-import
 # region analytics-import
 # endregion analytics-import
@@ -50,6 +56,10 @@ __all__ = [
     # region orders-all
     # endregion orders-all
     # region payments-all
+    "card_numbers",
+    "payment_tokens",
+    "payment_methods",
+    "payment_amounts",
     # endregion payments-all
     # region analytics-all
     # endregion analytics-all

@@ -1,0 +1,790 @@
+"""The Payment aggregate: one tender of an order, its lifecycle and its money invariants.
+
+A payment moves through :data:`PAYMENT_TRANSITIONS` (one :class:`TransitionTable`)::
+
+    created -> requires_action -> authorized -> partially_captured / captured
+            -> partially_refunded / refunded;   voided;   failed
+
+and keeps three running totals with two invariants: ``captured <= authorized`` and
+``refunded <= captured``. An over-capture or over-refund raises a typed error and changes
+nothing. Gateway answers are applied with ``record_*`` methods, each at most once per idempotency
+key. Provider webhooks are applied monotonically (:meth:`Payment.apply_provider_event`): a late
+"authorized" after "captured" moves nothing back.
+
+An order may hold several payments (split tender: a gift card and a card);
+:class:`PaymentSummary` totals them and derives the order's :class:`OrderPaymentStatus`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.payment_gateway import (
+    Approved,
+    DeclineCode,
+    Declined,
+    GatewayResult,
+    PaymentMethod,
+    PaymentOperation,
+    RequiredAction,
+    RequiresAction,
+    TransientFailure,
+)
+from commerce_core.domain.state_machine import TransitionTable
+from commerce_core.errors import (
+    CommerceError,
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidTransitionError,
+    InvalidWebhookPayloadError,
+    OverCaptureError,
+    OverRefundError,
+)
+from commerce_core.money import Money, currency_of, money, money_from_data, money_to_data, zero
+
+__all__ = [
+    "PaymentStatus",
+    "PAYMENT_TRANSITIONS",
+    "Payment",
+    "PaymentCreated",
+    "PaymentActionRequired",
+    "PaymentAuthorized",
+    "PaymentFailed",
+    "PaymentCaptured",
+    "PaymentVoided",
+    "PaymentRefunded",
+    "PaymentOperationDeclined",
+    "ProviderEventKind",
+    "ProviderEvent",
+    "parse_provider_event",
+    "OrderPaymentStatus",
+    "PaymentSummary",
+]
+
+
+class PaymentStatus(enum.StrEnum):
+    """Where a payment is in its lifecycle."""
+
+    CREATED = "created"
+    REQUIRES_ACTION = "requires_action"
+    AUTHORIZED = "authorized"
+    PARTIALLY_CAPTURED = "partially_captured"
+    CAPTURED = "captured"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+    VOIDED = "voided"
+    FAILED = "failed"
+
+
+S = PaymentStatus
+
+PAYMENT_TRANSITIONS: Final = TransitionTable(
+    machine="payment",
+    initial=S.CREATED,
+    edges={
+        S.CREATED: {S.REQUIRES_ACTION, S.AUTHORIZED, S.FAILED},
+        S.REQUIRES_ACTION: {S.AUTHORIZED, S.FAILED, S.VOIDED},
+        S.AUTHORIZED: {S.PARTIALLY_CAPTURED, S.CAPTURED, S.VOIDED},
+        S.PARTIALLY_CAPTURED: {
+            S.PARTIALLY_CAPTURED,
+            S.CAPTURED,
+            S.PARTIALLY_REFUNDED,
+            S.REFUNDED,
+        },
+        S.CAPTURED: {S.PARTIALLY_REFUNDED, S.REFUNDED},
+        S.PARTIALLY_REFUNDED: {S.PARTIALLY_REFUNDED, S.REFUNDED},
+        S.REFUNDED: set(),
+        S.VOIDED: set(),
+        S.FAILED: set(),
+    },
+    terminal={S.REFUNDED, S.VOIDED, S.FAILED},
+)
+"""The payment lifecycle as data. Capturing stops once refunds begin; partial states loop."""
+
+_PROGRESS: Final = {state: rank for rank, state in enumerate(PaymentStatus)}
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class _PaymentEvent(DomainEvent):
+    payment_id: str
+    order_id: str
+
+
+@attrs.frozen(kw_only=True)
+class PaymentCreated(_PaymentEvent):
+    """A payment was started for an order."""
+
+    amount: Money
+    method_kind: str
+
+
+@attrs.frozen(kw_only=True)
+class PaymentActionRequired(_PaymentEvent):
+    """The customer must complete an action (3-D Secure) before the authorization completes."""
+
+    action_kind: str
+
+
+@attrs.frozen(kw_only=True)
+class PaymentAuthorized(_PaymentEvent):
+    """An amount was authorized (possibly less than requested: a partial approval)."""
+
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class PaymentFailed(_PaymentEvent):
+    """The authorization was declined (or the required action failed)."""
+
+    decline_code: str
+
+
+@attrs.frozen(kw_only=True)
+class PaymentCaptured(_PaymentEvent):
+    """An amount was captured; ``captured_total`` is the running total."""
+
+    amount: Money
+    captured_total: Money
+
+
+@attrs.frozen(kw_only=True)
+class PaymentVoided(_PaymentEvent):
+    """The authorization was released before any capture."""
+
+
+@attrs.frozen(kw_only=True)
+class PaymentRefunded(_PaymentEvent):
+    """An amount was refunded; ``refunded_total`` is the running total."""
+
+    amount: Money
+    refunded_total: Money
+
+
+@attrs.frozen(kw_only=True)
+class PaymentOperationDeclined(_PaymentEvent):
+    """A capture, void or refund was declined by the gateway; the payment did not change."""
+
+    operation: str
+    decline_code: str
+
+
+# --- provider events (webhooks) ----------------------------------------------------------------
+
+
+class ProviderEventKind(enum.StrEnum):
+    """The provider event types the library understands (others are ignored safely)."""
+
+    AUTHORIZED = "payment.authorized"
+    CAPTURED = "payment.captured"
+    REFUNDED = "payment.refunded"
+    VOIDED = "payment.voided"
+    FAILED = "payment.failed"
+
+
+@attrs.frozen
+class ProviderEvent:
+    """A verified, parsed provider webhook event.
+
+    Attributes:
+        event_id: the provider's unique event id (deduplication key).
+        event_type: the provider's type string; see :class:`ProviderEventKind`.
+        payment_id: our payment id (from the provider's metadata).
+        amount: for ``authorized`` the amount authorized; for ``captured`` and ``refunded`` the
+            provider's *cumulative* total, which makes out-of-order delivery harmless.
+        occurred_at: when the provider says it happened.
+    """
+
+    event_id: str
+    event_type: str
+    payment_id: str
+    amount: Money | None
+    occurred_at: datetime
+
+    @property
+    def kind(self) -> ProviderEventKind | None:
+        """The understood kind, or None for an event type the library ignores."""
+        try:
+            return ProviderEventKind(self.event_type)
+        except ValueError:
+            return None
+
+
+# --- the aggregate ------------------------------------------------------------------------------
+
+
+def _amount(value: Money, currency: str, what: str) -> Money:
+    if not isinstance(value, Money):
+        raise InvalidAmountError(value, f"{what} must be Money")
+    if currency_of(value) != currency:
+        raise CurrencyMismatchError(currency, currency_of(value), context=f"payment {what}")
+    if value.amount <= 0:
+        raise InvalidAmountError(value, f"{what} must be positive")
+    return value
+
+
+def _text(value: Money) -> str:
+    return f"{value.amount} {currency_of(value)}"
+
+
+def _zero_of_amount(payment: Payment) -> Money:
+    return zero(payment.amount.currency)
+
+
+@attrs.define(eq=False)
+class Payment(EventRecorder):
+    """One payment (tender) of an order. Build with :meth:`create` or :meth:`from_snapshot`.
+
+    State is private and read through properties; every change goes through a method that checks
+    the transition table and the money invariants and records an event.
+    """
+
+    id: str
+    order_id: str
+    amount: Money
+    method: PaymentMethod
+    created_at: datetime
+    _status: PaymentStatus = PaymentStatus.CREATED
+    _authorized: Money = attrs.field(default=attrs.Factory(_zero_of_amount, takes_self=True))
+    _captured: Money = attrs.field(default=attrs.Factory(_zero_of_amount, takes_self=True))
+    _refunded: Money = attrs.field(default=attrs.Factory(_zero_of_amount, takes_self=True))
+    _reference: str | None = None
+    _action: RequiredAction | None = None
+    _decline_code: DeclineCode | None = None
+    _applied: list[str] = attrs.field(factory=list)
+    version: int = 0
+    _events: list[DomainEvent] = attrs.field(factory=list, init=False, repr=False)
+
+    @classmethod
+    def create(
+        cls, payment_id: str, order_id: str, amount: Money, method: PaymentMethod, *, now: datetime
+    ) -> Payment:
+        """Start a payment of ``amount`` for ``order_id`` with a tokenized ``method``.
+
+        Raises:
+            InvalidAmountError: ``amount`` is not positive.
+        """
+        _amount(amount, currency_of(amount), "amount")
+        payment = cls(payment_id, order_id, amount, method, now)
+        payment._record(
+            PaymentCreated(
+                occurred_at=now,
+                payment_id=payment_id,
+                order_id=order_id,
+                amount=amount,
+                method_kind=method.kind,
+            )
+        )
+        return payment
+
+    # -- read-only state --
+
+    @property
+    def status(self) -> PaymentStatus:
+        """The lifecycle state."""
+        return self._status
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of the payment's currency."""
+        return currency_of(self.amount)
+
+    @property
+    def authorized(self) -> Money:
+        """The amount authorized (0 before authorization)."""
+        return self._authorized
+
+    @property
+    def captured(self) -> Money:
+        """The running total captured."""
+        return self._captured
+
+    @property
+    def refunded(self) -> Money:
+        """The running total refunded."""
+        return self._refunded
+
+    @property
+    def capturable(self) -> Money:
+        """What may still be captured (``authorized - captured`` while capturing is allowed)."""
+        if self._status in (S.AUTHORIZED, S.PARTIALLY_CAPTURED):
+            return self.authorized - self.captured
+        return zero(self.amount.currency)
+
+    @property
+    def refundable(self) -> Money:
+        """What may still be refunded (``captured - refunded``)."""
+        return self.captured - self.refunded
+
+    @property
+    def reference(self) -> str | None:
+        """The provider's authorization reference, once the gateway gave one."""
+        return self._reference
+
+    @property
+    def required_action(self) -> RequiredAction | None:
+        """What the customer must do while the payment is ``requires_action``."""
+        return self._action if self._status is S.REQUIRES_ACTION else None
+
+    @property
+    def decline_code(self) -> DeclineCode | None:
+        """Why the authorization failed, when it did."""
+        return self._decline_code
+
+    @property
+    def applied_keys(self) -> frozenset[str]:
+        """Idempotency keys and provider event ids already applied to this payment."""
+        return frozenset(self._applied)
+
+    @property
+    def is_open_authorization(self) -> bool:
+        """Whether money is held but not captured (what a rollback must void)."""
+        return self._status is S.AUTHORIZED
+
+    # -- checks done before calling the gateway --
+
+    def _move(self, target: PaymentStatus, reason: str = "") -> None:
+        PAYMENT_TRANSITIONS.check(self._status, target, reason=reason)
+        self._status = target
+
+    def ensure_can_authorize(self) -> None:
+        """Raise unless the payment was never sent to the gateway.
+
+        Raises:
+            InvalidTransitionError: the payment is past ``created``.
+        """
+        if self._status is not S.CREATED:
+            raise InvalidTransitionError(
+                "payment",
+                str(self._status),
+                str(S.AUTHORIZED),
+                sorted(PAYMENT_TRANSITIONS.allowed(self._status)),
+                "the payment was already submitted for authorization",
+            )
+
+    def ensure_can_capture(self, amount: Money) -> None:
+        """Raise unless ``amount`` may be captured now.
+
+        Raises:
+            InvalidTransitionError: the state does not allow captures.
+            CurrencyMismatchError / InvalidAmountError: a bad amount.
+            OverCaptureError: ``amount`` exceeds :attr:`capturable`.
+        """
+        _amount(amount, self.currency, "capture")
+        PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason="nothing authorized to capture")
+        if amount > self.capturable:
+            raise OverCaptureError(self.id, _text(amount), _text(self.capturable))
+
+    def ensure_can_void(self) -> None:
+        """Raise unless the authorization may be released (nothing captured yet).
+
+        Raises:
+            InvalidTransitionError: the state does not allow a void.
+        """
+        PAYMENT_TRANSITIONS.check(self._status, S.VOIDED, reason="only uncaptured payments void")
+
+    def ensure_can_refund(self, amount: Money) -> None:
+        """Raise unless ``amount`` may be refunded now.
+
+        Raises:
+            InvalidTransitionError: nothing was captured.
+            CurrencyMismatchError / InvalidAmountError: a bad amount.
+            OverRefundError: ``amount`` exceeds :attr:`refundable`.
+        """
+        _amount(amount, self.currency, "refund")
+        PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason="nothing captured to refund")
+        if amount > self.refundable:
+            raise OverRefundError(self.id, _text(amount), _text(self.refundable))
+
+    # -- applying gateway answers (each at most once per idempotency key) --
+
+    def _first_time(self, key: str) -> bool:
+        if key in self._applied:
+            return False
+        self._applied.append(key)
+        return True
+
+    def _ids(self) -> dict[str, str]:
+        return {"payment_id": self.id, "order_id": self.order_id}
+
+    def record_authorization(self, result: GatewayResult, *, key: str, now: datetime) -> bool:
+        """Apply the gateway's answer to the authorization; False when nothing changed.
+
+        Approved -> ``authorized`` (for the approved amount, which may be partial); declined ->
+        ``failed``; requires action -> ``requires_action``; a transient failure changes nothing.
+
+        Raises:
+            InvalidTransitionError: the payment is not awaiting authorization.
+            InvalidAmountError / CurrencyMismatchError: an approval for more than requested.
+        """
+        if key in self._applied or isinstance(result, TransientFailure):
+            return False
+        self.ensure_can_authorize()
+        if isinstance(result, Approved):
+            approved = _amount(result.amount, self.currency, "authorization")
+            if approved > self.amount:
+                raise InvalidAmountError(result.amount, "approved more than requested")
+            self._move(S.AUTHORIZED)
+            self._authorized = approved
+            self._reference = result.reference
+            self._record(PaymentAuthorized(occurred_at=now, amount=approved, **self._ids()))
+        elif isinstance(result, Declined):
+            self._move(S.FAILED)
+            self._decline_code = result.code
+            self._record(PaymentFailed(occurred_at=now, decline_code=result.code, **self._ids()))
+        elif isinstance(result, RequiresAction):
+            self._move(S.REQUIRES_ACTION)
+            self._reference = result.reference
+            self._action = result.action
+            self._record(
+                PaymentActionRequired(
+                    occurred_at=now, action_kind=result.action.kind, **self._ids()
+                )
+            )
+        self._first_time(key)
+        return True
+
+    def _declined(self, operation: PaymentOperation, result: GatewayResult, now: datetime) -> None:
+        code = result.code if isinstance(result, Declined) else DeclineCode.OTHER
+        self._record(
+            PaymentOperationDeclined(
+                occurred_at=now, operation=str(operation), decline_code=str(code), **self._ids()
+            )
+        )
+
+    def _captured_status(self) -> PaymentStatus:
+        return S.CAPTURED if self.captured == self.authorized else S.PARTIALLY_CAPTURED
+
+    def _refunded_status(self) -> PaymentStatus:
+        return S.REFUNDED if self.refunded == self.captured else S.PARTIALLY_REFUNDED
+
+    def record_capture(
+        self, amount: Money, result: GatewayResult, *, key: str, now: datetime
+    ) -> bool:
+        """Apply the gateway's answer to a capture of ``amount``; False when nothing changed.
+
+        Raises:
+            OverCaptureError, InvalidTransitionError: the capture is not allowed (state unchanged).
+        """
+        if key in self._applied or isinstance(result, TransientFailure):
+            return False
+        if isinstance(result, Approved):
+            self.ensure_can_capture(amount)
+            self._captured = self.captured + amount
+            self._move(self._captured_status())
+            self._record(
+                PaymentCaptured(
+                    occurred_at=now, amount=amount, captured_total=self.captured, **self._ids()
+                )
+            )
+        else:
+            self._declined(PaymentOperation.CAPTURE, result, now)
+        self._first_time(key)
+        return True
+
+    def record_void(self, result: GatewayResult, *, key: str, now: datetime) -> bool:
+        """Apply the gateway's answer to a void; False when nothing changed.
+
+        Raises:
+            InvalidTransitionError: the payment cannot be voided (state unchanged).
+        """
+        if key in self._applied or isinstance(result, TransientFailure):
+            return False
+        if isinstance(result, Approved):
+            self._move(S.VOIDED)
+            self._record(PaymentVoided(occurred_at=now, **self._ids()))
+        else:
+            self._declined(PaymentOperation.VOID, result, now)
+        self._first_time(key)
+        return True
+
+    def record_refund(
+        self, amount: Money, result: GatewayResult, *, key: str, now: datetime
+    ) -> bool:
+        """Apply the gateway's answer to a refund of ``amount``; False when nothing changed.
+
+        Raises:
+            OverRefundError, InvalidTransitionError: the refund is not allowed (state unchanged).
+        """
+        if key in self._applied or isinstance(result, TransientFailure):
+            return False
+        if isinstance(result, Approved):
+            self.ensure_can_refund(amount)
+            self._refunded = self.refunded + amount
+            self._move(self._refunded_status())
+            self._record(
+                PaymentRefunded(
+                    occurred_at=now, amount=amount, refunded_total=self.refunded, **self._ids()
+                )
+            )
+        else:
+            self._declined(PaymentOperation.REFUND, result, now)
+        self._first_time(key)
+        return True
+
+    # -- provider events --
+
+    def apply_provider_event(self, event: ProviderEvent, *, now: datetime) -> bool:
+        """Apply a webhook event monotonically; False when it changes nothing.
+
+        Amounts only grow (captured and refunded events carry cumulative totals, applied as a
+        maximum), and the state only moves forward: a late ``authorized`` after ``captured``, a
+        ``voided`` after a capture, or an event already applied changes nothing. Unknown event
+        types change nothing. An event inconsistent with the payment (another currency, a capture
+        above the authorization) is ignored rather than trusted.
+        """
+        kind = event.kind
+        if (
+            kind is None
+            or event.event_id in self._applied
+            or self.status in PAYMENT_TRANSITIONS.terminal
+        ):
+            return False
+        if event.amount is not None and (
+            currency_of(event.amount) != self.currency or event.amount.amount <= 0
+        ):
+            return False
+        before = (self._status, self.authorized, self.captured, self.refunded)
+        if kind is ProviderEventKind.FAILED:
+            if self._status in (S.CREATED, S.REQUIRES_ACTION):
+                self._move(S.FAILED)
+                self._decline_code = DeclineCode.AUTHENTICATION_FAILED
+                self._record(
+                    PaymentFailed(occurred_at=now, decline_code=self._decline_code, **self._ids())
+                )
+        elif kind is ProviderEventKind.VOIDED:
+            if self._status in (S.REQUIRES_ACTION, S.AUTHORIZED):
+                self._move(S.VOIDED)
+                self._record(PaymentVoided(occurred_at=now, **self._ids()))
+        else:
+            self._apply_amounts(kind, event.amount or self.amount, now)
+        changed = before != (self._status, self.authorized, self.captured, self.refunded)
+        if changed:
+            self._applied.append(event.event_id)
+        return changed
+
+    def _authorize_from_provider(self, amount: Money, now: datetime) -> None:
+        if self._status in (S.CREATED, S.REQUIRES_ACTION) and amount <= self.amount:
+            self._move(S.AUTHORIZED)
+            self._authorized = amount
+            self._record(PaymentAuthorized(occurred_at=now, amount=amount, **self._ids()))
+
+    def _apply_amounts(self, kind: ProviderEventKind, amount: Money, now: datetime) -> None:
+        if kind is ProviderEventKind.AUTHORIZED:
+            self._authorize_from_provider(amount, now)
+            return
+        # A capture or refund implies the authorization: apply it first if it was missed.
+        self._authorize_from_provider(self.amount, now)
+        if kind is ProviderEventKind.CAPTURED:
+            if (
+                self._status in (S.AUTHORIZED, S.PARTIALLY_CAPTURED)
+                and self.captured < amount <= self.authorized
+            ):
+                delta = amount - self.captured
+                self._captured = amount
+                self._move(self._captured_status())
+                self._record(
+                    PaymentCaptured(
+                        occurred_at=now, amount=delta, captured_total=amount, **self._ids()
+                    )
+                )
+        elif (
+            self._status in (S.PARTIALLY_CAPTURED, S.CAPTURED, S.PARTIALLY_REFUNDED)
+            and self.refunded < amount <= self.captured
+        ):
+            delta = amount - self.refunded
+            self._refunded = amount
+            self._move(self._refunded_status())
+            self._record(
+                PaymentRefunded(occurred_at=now, amount=delta, refunded_total=amount, **self._ids())
+            )
+
+    # -- snapshots --
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The payment as JSON primitives (money via ``money_to_data``, times as ISO strings)."""
+        action = self._action
+        return {
+            "id": self.id,
+            "order_id": self.order_id,
+            "amount": money_to_data(self.amount),
+            "method": self.method.to_data(),
+            "created_at": self.created_at.isoformat(),
+            "status": str(self._status),
+            "authorized": money_to_data(self.authorized),
+            "captured": money_to_data(self.captured),
+            "refunded": money_to_data(self.refunded),
+            "reference": self._reference,
+            "action": None
+            if action is None
+            else {"kind": action.kind, "url": action.url, "client_secret": action.client_secret},
+            "decline_code": None if self._decline_code is None else str(self._decline_code),
+            "applied": list(self._applied),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any], version: int) -> Payment:
+        """Rebuild a payment from :meth:`to_snapshot` output at ``version``."""
+        action = data["action"]
+        decline = data["decline_code"]
+        return cls(
+            id=data["id"],
+            order_id=data["order_id"],
+            amount=money_from_data(data["amount"]),
+            method=PaymentMethod.from_data(data["method"]),
+            created_at=datetime.fromisoformat(data["created_at"]),
+            status=PaymentStatus(data["status"]),
+            authorized=money_from_data(data["authorized"]),
+            captured=money_from_data(data["captured"]),
+            refunded=money_from_data(data["refunded"]),
+            reference=data["reference"],
+            action=None
+            if action is None
+            else RequiredAction(action["kind"], action["url"], action["client_secret"]),
+            decline_code=None if decline is None else DeclineCode(decline),
+            applied=list(data["applied"]),
+            version=version,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Payment(id={self.id!r}, order_id={self.order_id!r}, status={str(self._status)!r}, "
+            f"amount={_text(self.amount)!r}, captured={_text(self.captured)!r}, "
+            f"refunded={_text(self.refunded)!r}, version={self.version})"
+        )
+
+
+# --- split tender ---------------------------------------------------------------------------
+
+
+class OrderPaymentStatus(enum.StrEnum):
+    """An order's payment status, derived from all its payments (see :class:`PaymentSummary`)."""
+
+    NOT_PAID = "not_paid"
+    PARTIALLY_AUTHORIZED = "partially_authorized"
+    AUTHORIZED = "authorized"
+    PARTIALLY_PAID = "partially_paid"
+    PAID = "paid"
+    PARTIALLY_REFUNDED = "partially_refunded"
+    REFUNDED = "refunded"
+
+
+_LIVE: Final = frozenset(
+    {S.AUTHORIZED, S.PARTIALLY_CAPTURED, S.CAPTURED, S.PARTIALLY_REFUNDED, S.REFUNDED}
+)
+
+
+@attrs.frozen
+class PaymentSummary:
+    """Totals across an order's payments (split tender), for Orders to derive a payment status.
+
+    Voided and failed payments hold nothing and count zero.
+
+    Attributes:
+        currency: the ISO code shared by the payments.
+        authorized: total authorized by live payments (including what was since captured).
+        captured: total captured.
+        refunded: total refunded.
+        open_authorizations: ids of payments authorized and not captured (a rollback voids them).
+        awaiting_action: ids of payments waiting for the customer (3-D Secure).
+    """
+
+    currency: str
+    authorized: Money
+    captured: Money
+    refunded: Money
+    open_authorizations: tuple[str, ...] = ()
+    awaiting_action: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, payments: Iterable[Payment], currency: str) -> PaymentSummary:
+        """Total ``payments`` (all in ``currency``).
+
+        Raises:
+            CurrencyMismatchError: a payment is in another currency.
+        """
+        authorized = captured = refunded = zero(currency)
+        open_ids: list[str] = []
+        waiting: list[str] = []
+        for payment in payments:
+            if payment.currency != currency:
+                raise CurrencyMismatchError(currency, payment.currency, context="payment summary")
+            if payment.status in _LIVE:
+                authorized += payment.authorized
+                captured += payment.captured
+                refunded += payment.refunded
+            if payment.is_open_authorization:
+                open_ids.append(payment.id)
+            if payment.status is S.REQUIRES_ACTION:
+                waiting.append(payment.id)
+        return cls(currency, authorized, captured, refunded, tuple(open_ids), tuple(waiting))
+
+    @property
+    def net_captured(self) -> Money:
+        """Captured minus refunded: what the shop keeps."""
+        return self.captured - self.refunded
+
+    def status_for(self, order_total: Money) -> OrderPaymentStatus:
+        """The order's payment status for an order of ``order_total``.
+
+        Refunds first (any refund makes it partially refunded, all captured money refunded makes
+        it refunded), then captures (paid when captured covers the total), then authorizations.
+        """
+        if self.refunded.amount > 0:
+            if self.refunded >= self.captured:
+                return OrderPaymentStatus.REFUNDED
+            return OrderPaymentStatus.PARTIALLY_REFUNDED
+        if self.captured.amount > 0:
+            if self.captured >= order_total:
+                return OrderPaymentStatus.PAID
+            return OrderPaymentStatus.PARTIALLY_PAID
+        if self.authorized.amount > 0:
+            if self.authorized >= order_total:
+                return OrderPaymentStatus.AUTHORIZED
+            return OrderPaymentStatus.PARTIALLY_AUTHORIZED
+        return OrderPaymentStatus.NOT_PAID
+
+
+def parse_provider_event(body: bytes) -> ProviderEvent:
+    """Parse the library's default webhook JSON into a :class:`ProviderEvent`.
+
+    The shape (hosts with another provider format pass their own parser to the webhook intake)::
+
+        {
+            "id": "evt_1",
+            "type": "payment.captured",
+            "created": "2026-01-01T00:00:00+00:00",
+            "data": {"payment_id": "pay_1", "amount": "30.00", "currency": "EUR"},
+        }
+
+    ``amount`` and ``currency`` are optional.
+
+    Raises:
+        InvalidWebhookPayloadError: the body is not JSON of that shape.
+    """
+    try:
+        data = json.loads(body)
+        event_id = data["id"]
+        event_type = data["type"]
+        payload = data["data"]
+        payment_id = payload["payment_id"]
+        occurred_at = datetime.fromisoformat(data["created"])
+        amount = None
+        if payload.get("amount") is not None:
+            amount = money(str(payload["amount"]), str(payload["currency"]))
+    except (ValueError, KeyError, TypeError, CommerceError) as error:
+        raise InvalidWebhookPayloadError(type(error).__name__) from None
+    if not all(isinstance(v, str) and v for v in (event_id, event_type, payment_id)):
+        raise InvalidWebhookPayloadError("id, type and data.payment_id must be strings")
+    if occurred_at.tzinfo is None:
+        raise InvalidWebhookPayloadError("created must carry a timezone")
+    return ProviderEvent(event_id, event_type, payment_id, amount, occurred_at)

@@ -1,0 +1,179 @@
+"""The payment audit trail: hash-chained entries and the function that verifies the chain.
+
+Each :class:`LogEntry` stores the SHA-256 of its predecessor (``previous_hash``) and its own hash
+over ``previous_hash`` plus the canonical JSON of its record. Editing any entry changes its hash;
+deleting or reordering one breaks the next link or the sequence. :func:`verify_chain` finds the
+first broken entry. Deleting the *newest* entries is only detectable against a head hash kept
+elsewhere (pass ``expected_head``).
+
+Records hold amounts, outcomes, idempotency keys and a masked card summary, never a card number
+or CVC: a :class:`TransactionRecord` refuses any text that looks like a card number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from commerce_core.domain.cards import CardSummary, looks_like_card_number
+from commerce_core.errors import RawCardDataError, TransactionLogCorruptError
+from commerce_core.money import Money, money_from_data, money_to_data
+
+__all__ = [
+    "GENESIS_HASH",
+    "TransactionRecord",
+    "LogEntry",
+    "chain_hash",
+    "chain_entry",
+    "verify_chain",
+    "chain_is_intact",
+]
+
+GENESIS_HASH: Final = "0" * 64
+"""The ``previous_hash`` of the first entry."""
+
+
+def _no_card_number(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if isinstance(value, str) and looks_like_card_number(value):
+        raise RawCardDataError(attribute.name)
+
+
+@attrs.frozen
+class TransactionRecord:
+    """One gateway call and its answer, as the audit log keeps it.
+
+    Attributes:
+        recorded_at: when the answer came back.
+        payment_id: our payment id.
+        order_id: the order it pays.
+        operation: ``"authorize"``, ``"capture"``, ``"void"`` or ``"refund"``.
+        idempotency_key: the key the call carried.
+        attempt: 1 for the first try, 2+ for retries.
+        amount: the amount requested (None for a void).
+        outcome: ``"approved"``, ``"declined"``, ``"requires_action"``, ``"transient_failure"``.
+        detail: the decline code, action kind or transient reason ("" when approved).
+        reference: the provider's reference, when it gave one.
+        method_kind: ``"card"``, ``"gift_card"``...
+        card: brand, last four and expiry of the card, when it is one.
+
+    Raises:
+        RawCardDataError: a text field from outside (ids, outcome, detail, reference) looks like
+            a card number. The idempotency key is a digest made by the library and not scanned.
+    """
+
+    recorded_at: datetime
+    payment_id: str = attrs.field(validator=_no_card_number)
+    order_id: str = attrs.field(validator=_no_card_number)
+    operation: str = attrs.field(validator=_no_card_number)
+    idempotency_key: str
+    attempt: int
+    amount: Money | None
+    outcome: str = attrs.field(validator=_no_card_number)
+    detail: str = attrs.field(validator=_no_card_number)
+    reference: str | None = attrs.field(validator=_no_card_number)
+    method_kind: str = attrs.field(validator=_no_card_number)
+    card: CardSummary | None = None
+
+    def to_data(self) -> dict[str, Any]:
+        """JSON primitives (the hashed form)."""
+        return {
+            "recorded_at": self.recorded_at.isoformat(),
+            "payment_id": self.payment_id,
+            "order_id": self.order_id,
+            "operation": self.operation,
+            "idempotency_key": self.idempotency_key,
+            "attempt": self.attempt,
+            "amount": None if self.amount is None else money_to_data(self.amount),
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "reference": self.reference,
+            "method_kind": self.method_kind,
+            "card": None if self.card is None else self.card.to_data(),
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> TransactionRecord:
+        """Rebuild from :meth:`to_data` output."""
+        return cls(
+            recorded_at=datetime.fromisoformat(data["recorded_at"]),
+            payment_id=data["payment_id"],
+            order_id=data["order_id"],
+            operation=data["operation"],
+            idempotency_key=data["idempotency_key"],
+            attempt=int(data["attempt"]),
+            amount=None if data["amount"] is None else money_from_data(data["amount"]),
+            outcome=data["outcome"],
+            detail=data["detail"],
+            reference=data["reference"],
+            method_kind=data["method_kind"],
+            card=None if data["card"] is None else CardSummary.from_data(data["card"]),
+        )
+
+
+def chain_hash(previous_hash: str, record: TransactionRecord) -> str:
+    """SHA-256 over the previous hash and the record's canonical JSON."""
+    blob = json.dumps(record.to_data(), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{previous_hash}\n{blob}".encode()).hexdigest()
+
+
+@attrs.frozen
+class LogEntry:
+    """A record as stored in the chain.
+
+    Attributes:
+        sequence: 1, 2, 3... without gaps.
+        record: what happened.
+        previous_hash: the hash of entry ``sequence - 1`` (:data:`GENESIS_HASH` for the first).
+        hash: :func:`chain_hash` of ``previous_hash`` and ``record``.
+    """
+
+    sequence: int
+    record: TransactionRecord
+    previous_hash: str
+    hash: str
+
+
+def chain_entry(previous: LogEntry | None, record: TransactionRecord) -> LogEntry:
+    """The entry that appends ``record`` after ``previous`` (None for the first entry)."""
+    sequence = 1 if previous is None else previous.sequence + 1
+    prev_hash = GENESIS_HASH if previous is None else previous.hash
+    return LogEntry(sequence, record, prev_hash, chain_hash(prev_hash, record))
+
+
+def verify_chain(entries: Sequence[LogEntry], *, expected_head: str | None = None) -> None:
+    """Check that ``entries`` (oldest first) form an unbroken chain.
+
+    Args:
+        entries: the whole log, oldest first.
+        expected_head: the last entry's hash as recorded elsewhere (detects a truncated tail).
+
+    Raises:
+        TransactionLogCorruptError: at the first entry that was edited (``hash_mismatch``), whose
+            predecessor was removed or changed (``broken_link`` / ``sequence_gap``), or when the
+            head differs from ``expected_head`` (``head_mismatch``).
+    """
+    previous_hash = GENESIS_HASH
+    for expected_sequence, entry in enumerate(entries, start=1):
+        if entry.sequence != expected_sequence:
+            raise TransactionLogCorruptError(entry.sequence, "sequence_gap")
+        if entry.previous_hash != previous_hash:
+            raise TransactionLogCorruptError(entry.sequence, "broken_link")
+        if chain_hash(entry.previous_hash, entry.record) != entry.hash:
+            raise TransactionLogCorruptError(entry.sequence, "hash_mismatch")
+        previous_hash = entry.hash
+    if expected_head is not None and previous_hash != expected_head:
+        raise TransactionLogCorruptError(len(entries), "head_mismatch")
+
+
+def chain_is_intact(entries: Sequence[LogEntry], *, expected_head: str | None = None) -> bool:
+    """:func:`verify_chain` as a boolean."""
+    try:
+        verify_chain(entries, expected_head=expected_head)
+    except TransactionLogCorruptError:
+        return False
+    return True

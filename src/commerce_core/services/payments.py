@@ -1,0 +1,600 @@
+"""Payment use cases: authorize, capture, void and refund through idempotency, retries and audit.
+
+Every gateway operation of :class:`PaymentService` goes the same way:
+
+1. load the payment and check the rule (over-capture, over-refund, wrong state: typed errors,
+   nothing called, nothing stored);
+2. derive the idempotency key from what the call does (order, payment, operation, amount, scope)
+   and claim it in the :class:`IdempotencyStore` - a completed key replays its stored result
+   without calling the gateway, a key held by a concurrent call raises
+   :class:`IdempotencyInProgressError`;
+3. call the gateway, retrying transient failures per the :class:`RetryPolicy` (sleeping through
+   the injected sleeper with full jitter from the injected random source), appending every attempt
+   to the hash-chained :class:`TransactionLog`;
+4. record the final result in the idempotency store (a transient failure releases the key so a
+   later call may try again), apply it to the payment and save it with its version
+   (retrying version conflicts), then hand the payment's events to ``on_events``.
+
+:class:`PaymentWebhookHandler` verifies, deduplicates and applies provider webhooks.
+"""
+
+from __future__ import annotations
+
+import enum
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Final, TypeVar
+
+import attrs
+
+from commerce_core.domain.events import DomainEvent
+from commerce_core.domain.payment import (
+    Payment,
+    PaymentStatus,
+    PaymentSummary,
+    ProviderEvent,
+    parse_provider_event,
+)
+from commerce_core.domain.payment_gateway import (
+    Approved,
+    AuthorizeRequest,
+    CaptureRequest,
+    ClaimStatus,
+    DeclineCode,
+    Declined,
+    GatewayOutcome,
+    GatewayRequest,
+    GatewayResult,
+    PaymentMethod,
+    PaymentOperation,
+    RefundRequest,
+    RequiredAction,
+    RequiresAction,
+    RetryPolicy,
+    TransientFailure,
+    VoidRequest,
+    amount_key,
+    idempotency_key,
+    result_from_data,
+    result_to_data,
+)
+from commerce_core.domain.transaction_log import TransactionRecord
+from commerce_core.errors import (
+    IdempotencyInProgressError,
+    IdempotencyKeyReuseError,
+    NotFoundError,
+)
+from commerce_core.money import Money
+from commerce_core.ports.clock import Clock
+from commerce_core.ports.ids import IdFactory
+from commerce_core.ports.payments import (
+    IdempotencyStore,
+    PaymentGateway,
+    PaymentRepository,
+    ProcessedEventStore,
+    RandomSource,
+    Sleeper,
+    TransactionLog,
+    WebhookVerifier,
+)
+from commerce_core.services.retry import retry_on_conflict
+
+__all__ = [
+    "PaymentResult",
+    "PaymentService",
+    "WebhookOutcome",
+    "WebhookResult",
+    "PaymentWebhookHandler",
+]
+
+_LOG: Final = logging.getLogger("commerce_core.payments")
+
+R = TypeVar("R", AuthorizeRequest, CaptureRequest, VoidRequest, RefundRequest)
+
+EventSink = Callable[[Sequence[DomainEvent]], None]
+
+
+@attrs.frozen
+class PaymentResult:
+    """What a payment operation did: the gateway's answer and the payment afterwards.
+
+    Attributes:
+        payment_id: the payment.
+        operation: authorize, capture, void or refund.
+        result: the final gateway answer (``Approved``, ``Declined``, ``RequiresAction`` or
+            ``TransientFailure`` after the retries ran out).
+        status: the payment's state after applying it.
+        amount: the amount the operation asked for (None for a void).
+        authorized: the payment's authorized total afterwards.
+        captured: the payment's captured total afterwards.
+        refunded: the payment's refunded total afterwards.
+        idempotency_key: the key the gateway call carried.
+        attempts: gateway calls made by this invocation (0 when replayed).
+        replayed: whether the result came from the idempotency store, without a gateway call.
+    """
+
+    payment_id: str
+    operation: PaymentOperation
+    result: GatewayResult
+    status: PaymentStatus
+    amount: Money | None
+    authorized: Money
+    captured: Money
+    refunded: Money
+    idempotency_key: str
+    attempts: int
+    replayed: bool
+
+    @property
+    def outcome(self) -> GatewayOutcome:
+        """approved, declined, requires_action or transient_failure."""
+        return self.result.outcome
+
+    @property
+    def approved(self) -> bool:
+        """Whether the gateway approved."""
+        return isinstance(self.result, Approved)
+
+    @property
+    def decline_code(self) -> DeclineCode | None:
+        """Why it was declined, when it was."""
+        return self.result.code if isinstance(self.result, Declined) else None
+
+    @property
+    def required_action(self) -> RequiredAction | None:
+        """What the customer must do, when the gateway asks for an action."""
+        return self.result.action if isinstance(self.result, RequiresAction) else None
+
+    @property
+    def is_transient(self) -> bool:
+        """Whether the gateway was still unavailable after every retry (safe to try later)."""
+        return isinstance(self.result, TransientFailure)
+
+
+def _default_sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+_RANDOM = random.Random()  # noqa: S311 - jitter, not security
+
+
+class PaymentService:
+    """Payment use cases over the ports. Thread-safe when its ports are.
+
+    Args:
+        gateway: the payment provider.
+        payments: where Payment aggregates live (optimistic versioning).
+        idempotency: request fingerprints and results by idempotency key.
+        log: the hash-chained audit trail of gateway calls.
+        clock: the time source.
+        ids: makes payment ids.
+        retry: how transient gateway failures are retried.
+        sleeper: waits between retries (``time.sleep`` by default).
+        random: ``[0, 1)`` floats for the jitter (``random.random`` by default).
+        on_events: receives the domain events of each saved change (an outbox, a bus...).
+    """
+
+    def __init__(
+        self,
+        *,
+        gateway: PaymentGateway,
+        payments: PaymentRepository,
+        idempotency: IdempotencyStore,
+        log: TransactionLog,
+        clock: Clock,
+        ids: IdFactory,
+        retry: RetryPolicy | None = None,
+        sleeper: Sleeper = _default_sleep,
+        random: RandomSource = _RANDOM.random,
+        on_events: EventSink | None = None,
+    ) -> None:
+        self._gateway = gateway
+        self._payments = payments
+        self._idempotency = idempotency
+        self._log = log
+        self._clock = clock
+        self._ids = ids
+        self._retry = retry if retry is not None else RetryPolicy()
+        self._sleep = sleeper
+        self._random = random
+        self._on_events = on_events
+
+    # -- queries --
+
+    def get(self, payment_id: str) -> Payment:
+        """Load a payment (``NotFoundError`` when absent)."""
+        return self._payments.get(payment_id)
+
+    def summary(self, order_id: str, currency: str) -> PaymentSummary:
+        """Totals across every payment of ``order_id`` (split tender)."""
+        return PaymentSummary.of(self._payments.for_order(order_id), currency)
+
+    # -- use cases --
+
+    def open_payment(
+        self,
+        order_id: str,
+        amount: Money,
+        method: PaymentMethod,
+        *,
+        payment_id: str | None = None,
+    ) -> Payment:
+        """Create and save a payment in ``created``; nothing is sent to the gateway yet.
+
+        With an explicit ``payment_id`` (derive it from your own idempotency key) the call is
+        idempotent: an existing payment with that id and the same order, amount and token is
+        returned as is.
+
+        Raises:
+            InvalidAmountError: ``amount`` is not positive.
+            IdempotencyKeyReuseError: ``payment_id`` exists with another order, amount or token.
+        """
+        if payment_id is not None:
+            try:
+                existing = self._payments.get(payment_id)
+            except NotFoundError:
+                pass
+            else:
+                same = (existing.order_id, existing.amount, existing.method.token) == (
+                    order_id,
+                    amount,
+                    method.token,
+                )
+                if not same:
+                    raise IdempotencyKeyReuseError(payment_id, "existing payment", "new payment")
+                return existing
+        new_id = payment_id if payment_id is not None else self._ids.new_id("pay")
+        payment = Payment.create(new_id, order_id, amount, method, now=self._clock.now())
+        self._payments.save(payment)
+        self._publish(payment)
+        return payment
+
+    def authorize(self, payment_id: str) -> PaymentResult:
+        """Authorize a payment's full amount, retrying transient failures.
+
+        Replaying it after it completed returns the stored result without a gateway call.
+
+        Raises:
+            NotFoundError: no such payment.
+            InvalidTransitionError: the payment was already submitted with another outcome.
+            IdempotencyInProgressError: the same authorization is running concurrently.
+        """
+        payment = self._payments.get(payment_id)
+        key = idempotency_key(
+            order_id=payment.order_id,
+            payment_id=payment.id,
+            operation=PaymentOperation.AUTHORIZE,
+            amount=payment.amount,
+        )
+        if key not in payment.applied_keys:
+            payment.ensure_can_authorize()
+        request = AuthorizeRequest(
+            key, payment.id, payment.order_id, payment.amount, payment.method
+        )
+        return self._execute(
+            payment,
+            request,
+            payment.amount,
+            self._gateway.authorize,
+            lambda p, r: p.record_authorization(r, key=key, now=self._clock.now()),
+        )
+
+    def pay(
+        self,
+        order_id: str,
+        amount: Money,
+        method: PaymentMethod,
+        *,
+        payment_id: str | None = None,
+    ) -> PaymentResult:
+        """:meth:`open_payment` then :meth:`authorize`: one tender of an order, authorized."""
+        payment = self.open_payment(order_id, amount, method, payment_id=payment_id)
+        return self.authorize(payment.id)
+
+    def capture(
+        self, payment_id: str, amount: Money | None = None, *, scope: str = ""
+    ) -> PaymentResult:
+        """Capture ``amount`` (default: everything still capturable) of an authorized payment.
+
+        Args:
+            payment_id: the payment.
+            amount: how much; None for all that is capturable.
+            scope: what makes this capture distinct (a shipment id). Calls with the same payment,
+                amount and scope are one operation: a replay returns the first result. Without a
+                scope the key includes the total captured so far, so a retry of an unsaved
+                attempt reuses its key while a deliberate second capture gets a new one.
+
+        Raises:
+            OverCaptureError: ``amount`` exceeds what is capturable (nothing called or stored).
+            InvalidTransitionError: the payment is not in a capturable state.
+        """
+        payment = self._payments.get(payment_id)
+        wanted = amount if amount is not None else payment.capturable
+        key = idempotency_key(
+            order_id=payment.order_id,
+            payment_id=payment.id,
+            operation=PaymentOperation.CAPTURE,
+            amount=wanted,
+            scope=scope or f"after:{amount_key(payment.captured)}",
+        )
+        if key not in payment.applied_keys:
+            payment.ensure_can_capture(wanted)
+        request = CaptureRequest(key, payment.id, payment.reference or "", wanted)
+        return self._execute(
+            payment,
+            request,
+            wanted,
+            self._gateway.capture,
+            lambda p, r: p.record_capture(wanted, r, key=key, now=self._clock.now()),
+        )
+
+    def void(self, payment_id: str) -> PaymentResult:
+        """Release an authorization that was not captured (a checkout rolling back).
+
+        Raises:
+            InvalidTransitionError: something was captured, or the payment is final.
+        """
+        payment = self._payments.get(payment_id)
+        key = idempotency_key(
+            order_id=payment.order_id, payment_id=payment.id, operation=PaymentOperation.VOID
+        )
+        if key not in payment.applied_keys:
+            payment.ensure_can_void()
+        request = VoidRequest(key, payment.id, payment.reference or "")
+        return self._execute(
+            payment,
+            request,
+            None,
+            self._gateway.void,
+            lambda p, r: p.record_void(r, key=key, now=self._clock.now()),
+        )
+
+    def refund(
+        self, payment_id: str, amount: Money | None = None, *, scope: str = ""
+    ) -> PaymentResult:
+        """Refund ``amount`` (default: everything captured and not yet refunded).
+
+        ``scope`` works as for :meth:`capture` (pass the return's id).
+
+        Raises:
+            OverRefundError: ``amount`` exceeds what is refundable (nothing called or stored).
+            InvalidTransitionError: nothing was captured.
+        """
+        payment = self._payments.get(payment_id)
+        wanted = amount if amount is not None else payment.refundable
+        key = idempotency_key(
+            order_id=payment.order_id,
+            payment_id=payment.id,
+            operation=PaymentOperation.REFUND,
+            amount=wanted,
+            scope=scope or f"after:{amount_key(payment.refunded)}",
+        )
+        if key not in payment.applied_keys:
+            payment.ensure_can_refund(wanted)
+        request = RefundRequest(key, payment.id, payment.reference or "", wanted)
+        return self._execute(
+            payment,
+            request,
+            wanted,
+            self._gateway.refund,
+            lambda p, r: p.record_refund(wanted, r, key=key, now=self._clock.now()),
+        )
+
+    # -- the shared pipeline --
+
+    def _execute(
+        self,
+        payment: Payment,
+        request: R,
+        amount: Money | None,
+        call: Callable[[R], GatewayResult],
+        apply: Callable[[Payment, GatewayResult], bool],
+    ) -> PaymentResult:
+        key = request.idempotency_key
+        fingerprint = request.fingerprint()
+        claim = self._idempotency.claim(key, fingerprint)
+        attempts = 0
+        if claim.status is ClaimStatus.COMPLETED and claim.result is not None:
+            result = result_from_data(claim.result)
+        elif claim.status is ClaimStatus.IN_PROGRESS:
+            raise IdempotencyInProgressError(key)
+        else:
+            try:
+                result, attempts = self._call_with_retries(payment, request, amount, call)
+            except BaseException:
+                self._idempotency.release(key, fingerprint)
+                raise
+            if isinstance(result, TransientFailure):
+                self._idempotency.release(key, fingerprint)
+            else:
+                self._idempotency.complete(key, fingerprint, result_to_data(result))
+        saved = self._apply(payment, apply, result)
+        _LOG.debug(
+            "payment %s %s -> %s (key %s, attempts %d)",
+            saved.id,
+            request.operation,
+            result.outcome,
+            key,
+            attempts,
+        )
+        return PaymentResult(
+            payment_id=saved.id,
+            operation=request.operation,
+            result=result,
+            status=saved.status,
+            amount=amount,
+            authorized=saved.authorized,
+            captured=saved.captured,
+            refunded=saved.refunded,
+            idempotency_key=key,
+            attempts=attempts,
+            replayed=claim.status is ClaimStatus.COMPLETED,
+        )
+
+    def _call_with_retries(
+        self,
+        payment: Payment,
+        request: R,
+        amount: Money | None,
+        call: Callable[[R], GatewayResult],
+    ) -> tuple[GatewayResult, int]:
+        attempt = 0
+        while True:
+            attempt += 1
+            result = call(request)
+            self._audit(payment, request, amount, attempt, result)
+            if not self._retry.should_retry(result, attempt):
+                return result, attempt
+            self._sleep(self._retry.delay(attempt, self._random()))
+
+    def _audit(
+        self,
+        payment: Payment,
+        request: GatewayRequest,
+        amount: Money | None,
+        attempt: int,
+        result: GatewayResult,
+    ) -> None:
+        if isinstance(result, Declined):
+            detail = str(result.code)
+        elif isinstance(result, RequiresAction):
+            detail = result.action.kind
+        elif isinstance(result, TransientFailure):
+            detail = result.reason
+        else:
+            detail = ""
+        reference = result.reference if isinstance(result, Approved | RequiresAction) else None
+        self._log.append(
+            TransactionRecord(
+                recorded_at=self._clock.now(),
+                payment_id=payment.id,
+                order_id=payment.order_id,
+                operation=str(request.operation),
+                idempotency_key=request.idempotency_key,
+                attempt=attempt,
+                amount=amount,
+                outcome=str(result.outcome),
+                detail=detail,
+                reference=reference or payment.reference,
+                method_kind=payment.method.kind,
+                card=payment.method.card,
+            )
+        )
+
+    def _apply(
+        self,
+        loaded: Payment,
+        apply: Callable[[Payment, GatewayResult], bool],
+        result: GatewayResult,
+    ) -> Payment:
+        first = [loaded]
+
+        def use_case() -> Payment:
+            payment = first.pop() if first else self._payments.get(loaded.id)
+            if apply(payment, result):
+                self._payments.save(payment)
+                self._publish(payment)
+            return payment
+
+        return retry_on_conflict(use_case)
+
+    def _publish(self, payment: Payment) -> None:
+        events = payment.collect_events()
+        if events and self._on_events is not None:
+            self._on_events(events)
+
+
+class WebhookOutcome(enum.StrEnum):
+    """What the webhook handler did with an event."""
+
+    APPLIED = "applied"
+    """The event moved the payment forward."""
+    NO_CHANGE = "no_change"
+    """The payment already reflected it (a late or out-of-order event)."""
+    DUPLICATE = "duplicate"
+    """The event id was processed before."""
+    IGNORED = "ignored"
+    """An unknown event type, or a payment this shop does not know."""
+
+
+@attrs.frozen
+class WebhookResult:
+    """The handler's answer for one delivery (acknowledge it to the provider in every case).
+
+    Attributes:
+        event_id: the provider's event id.
+        outcome: what was done.
+        status: the payment's state afterwards, when the payment is known.
+    """
+
+    event_id: str
+    outcome: WebhookOutcome
+    status: PaymentStatus | None = None
+
+
+class PaymentWebhookHandler:
+    """Verifies, deduplicates and applies provider webhooks to payments.
+
+    Args:
+        verifier: authenticates the signature header.
+        payments: the payment repository.
+        processed: remembers processed event ids.
+        clock: the time source for the events recorded on payments.
+        parser: turns an authenticated body into a :class:`ProviderEvent`
+            (:func:`parse_provider_event` by default).
+        on_events: receives the domain events of each change.
+    """
+
+    def __init__(
+        self,
+        *,
+        verifier: WebhookVerifier,
+        payments: PaymentRepository,
+        processed: ProcessedEventStore,
+        clock: Clock,
+        parser: Callable[[bytes], ProviderEvent] = parse_provider_event,
+        on_events: EventSink | None = None,
+    ) -> None:
+        self._verifier = verifier
+        self._payments = payments
+        self._processed = processed
+        self._clock = clock
+        self._parser = parser
+        self._on_events = on_events
+
+    def handle(self, signature_header: str, body: bytes) -> WebhookResult:
+        """Verify and apply one delivery.
+
+        Raises:
+            InvalidWebhookSignatureError: the signature does not authenticate the body (answer
+                the provider with a 400; nothing was changed).
+            InvalidWebhookPayloadError: an authentic body the parser cannot read.
+        """
+        self._verifier.verify(signature_header, body)
+        event = self._parser(body)
+        if self._processed.is_processed(event.event_id):
+            return WebhookResult(event.event_id, WebhookOutcome.DUPLICATE)
+        if event.kind is None:
+            self._processed.mark_processed(event.event_id)
+            return WebhookResult(event.event_id, WebhookOutcome.IGNORED)
+
+        def use_case() -> tuple[bool, Payment]:
+            payment = self._payments.get(event.payment_id)
+            changed = payment.apply_provider_event(event, now=self._clock.now())
+            if changed:
+                self._payments.save(payment)
+                events = payment.collect_events()
+                if events and self._on_events is not None:
+                    self._on_events(events)
+            return changed, payment
+
+        try:
+            changed, payment = retry_on_conflict(use_case)
+        except NotFoundError:
+            self._processed.mark_processed(event.event_id)
+            return WebhookResult(event.event_id, WebhookOutcome.IGNORED)
+        self._processed.mark_processed(event.event_id)
+        outcome = WebhookOutcome.APPLIED if changed else WebhookOutcome.NO_CHANGE
+        return WebhookResult(event.event_id, outcome, payment.status)
