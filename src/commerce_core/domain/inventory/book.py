@@ -122,13 +122,16 @@ class _Item:
         return max(0, self.on_hand - held - self.safety_stock)
 
     def signal(self) -> int:
-        available = self.free()
-        if available <= 0:
-            return _OUT
-        threshold = self.low_stock_threshold
-        if threshold is not None and available <= threshold:
-            return _LOW
-        return _OK
+        return _signal(self.on_hand - sum(self.holds.values()) - self.safety_stock, self)
+
+
+def _signal(available: int, item: _Item) -> int:
+    if available <= 0:
+        return _OUT
+    threshold = item.low_stock_threshold
+    if threshold is not None and available <= threshold:
+        return _LOW
+    return _OK
 
 
 def _check_positive(quantity: object) -> int:
@@ -523,11 +526,13 @@ class InventoryBook(EventRecorder):
         requested: Mapping[str, int],
         strategy: AllocationStrategy,
         ignoring: str,
-    ) -> tuple[tuple[ReservationLine, ...], tuple[Shortage, ...]]:
+    ) -> tuple[tuple[ReservationLine, ...], tuple[Shortage, ...], dict[str, dict[str, int]]]:
         free: dict[str, dict[str, int]] = {}
         for sku, units in requested.items():
-            self._policy(sku)
-            _check_positive(units)
+            if sku not in self._policies:
+                raise UnknownSkuError(sku)
+            if type(units) is not int or units <= 0:
+                raise InvalidQuantityError(units)
             free[sku] = {
                 location: item.free(ignoring) for location, item in self._items.get(sku, {}).items()
             }
@@ -557,7 +562,7 @@ class InventoryBook(EventRecorder):
                     continue
             allocations = tuple(Allocation(loc, qty) for loc, qty in taken.items())
             lines.append(ReservationLine(sku, units, allocations, short))
-        return tuple(lines), tuple(shortages)
+        return tuple(lines), tuple(shortages), free
 
     def _hold(self, reservation: Reservation) -> None:
         rid = reservation.id
@@ -695,7 +700,7 @@ class InventoryBook(EventRecorder):
             raise InvalidReservationError(reservation_id, "expires_at must be after now")
         swapping = previous is not None and previous.is_active
         ignoring = reservation_id if swapping else ""
-        lines, shortages = self._plan(requested, strategy or _DEFAULT_STRATEGY, ignoring)
+        lines, shortages, free = self._plan(requested, strategy or _DEFAULT_STRATEGY, ignoring)
         if shortages:
             return ReserveOutcome(None, shortages)
         reservation = Reservation(
@@ -707,10 +712,19 @@ class InventoryBook(EventRecorder):
             expires_at=expires_at,
             version=1 if previous is None else previous.version + 1,
         )
-        keys = self._keys(reservation)
         if swapping:
-            keys += self._keys(previous)
-        before = self._signals(keys)
+            before = self._signals(self._keys(reservation) + self._keys(previous))
+        else:
+            # Nothing of this id is held yet, so the free units just planned are the
+            # availability before the change.
+            items = self._items
+            before = {
+                (line.sku, a.location): _signal(
+                    free[line.sku][a.location], items[line.sku][a.location]
+                )
+                for line in lines
+                for a in line.allocations
+            }
         self.version += 1
         if swapping:
             assert previous is not None  # noqa: S101 - implied by swapping

@@ -145,8 +145,16 @@ class Reservation:
                 sorted(RESERVATION_LIFECYCLE.allowed(self.state)),
                 reason=f"it only expires at {self.expires_at.isoformat()}",
             )
-        return attrs.evolve(
-            self, state=state, closed_at=now, reference=reference, version=self.version + 1
+        return Reservation(
+            self.id,
+            self.lines,
+            self.owner,
+            state,
+            self.created_at,
+            self.expires_at,
+            self.version + 1,
+            reference,
+            now,
         )
 
     def extended(self, expires_at: datetime, now: datetime) -> Reservation:
