@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from benchmarks.harness import Row
+from commerce_core.adapters.memory import InMemoryInventoryStore
 
 TITLE = "Inventory reservations (issue 3)"
 
@@ -37,7 +38,8 @@ class DictAndLock:
             if rid in self.reservations:
                 return True
             plan: dict[str, list[tuple[str, int]]] = {}
-            for sku, units in requested.items():
+            for sku, wanted in requested.items():
+                units = wanted
                 taken = []
                 for loc in self.ranking:
                     key = (sku, loc)
@@ -70,8 +72,7 @@ class DictAndLock:
             self.reservations[rid] = (plan, expires_at, "released")
 
 
-def _store() -> object:
-    from commerce_core.adapters.memory import InMemoryInventoryStore
+def _store() -> InMemoryInventoryStore:
     from commerce_core.domain.inventory import Location
 
     store = InMemoryInventoryStore()
@@ -99,13 +100,10 @@ def _pairs_per_second(work: Callable[[int, int], None], threads: int) -> float:
 
 
 def _measure(threads: int) -> tuple[float, float]:
-    from commerce_core.adapters.memory import InMemoryInventoryStore
-
     subject_rates = []
     baseline_rates = []
     for _round in range(5):
         store = _store()
-        assert isinstance(store, InMemoryInventoryStore)
 
         def subject(first: int, count: int, store: InMemoryInventoryStore = store) -> None:
             request = {"tee": 2}
