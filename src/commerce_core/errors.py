@@ -26,6 +26,13 @@ __all__ = [
     "InvalidTransitionError",
     "InvalidTableError",
     # region inventory-all
+    "UnknownSkuError",
+    "UnknownLocationError",
+    "ReservationNotFoundError",
+    "InsufficientStockError",
+    "ReservationConflictError",
+    "InvalidReservationError",
+    "ReservationExpiredError",
     # endregion inventory-all
     # region cart-all
     # endregion cart-all
@@ -215,6 +222,129 @@ class InvalidTableError(CommerceError, ValueError):
 
 
 # region inventory
+
+
+class UnknownSkuError(NotFoundError):
+    """An inventory operation names a SKU that was never defined in the store.
+
+    Attributes:
+        kind: always ``"sku"``.
+        key: the unknown SKU.
+    """
+
+    def __init__(self, sku: str) -> None:
+        super().__init__("sku", sku)
+
+
+class UnknownLocationError(NotFoundError):
+    """An inventory operation names a stock location that was never defined in the store.
+
+    Attributes:
+        kind: always ``"location"``.
+        key: the unknown location id.
+    """
+
+    def __init__(self, location: str) -> None:
+        super().__init__("location", location)
+
+
+class ReservationNotFoundError(NotFoundError):
+    """No reservation exists under the given id.
+
+    Attributes:
+        kind: always ``"reservation"``.
+        key: the unknown reservation id.
+    """
+
+    def __init__(self, reservation_id: str) -> None:
+        super().__init__("reservation", reservation_id)
+
+
+class InsufficientStockError(CommerceError):
+    """Stock that an operation needs is not there.
+
+    Raised by ``ReserveOutcome.unwrap()`` when a reservation could not be made, and by stock
+    decreases (write-off, count correction, settling a backorder) that would take away units
+    promised to live reservations or more units than are on hand.
+
+    Attributes:
+        sku: the SKU that is short.
+        requested: the units the operation needed.
+        available: the units it could have used.
+        location: the location concerned, when the shortage is at one location.
+    """
+
+    def __init__(self, sku: str, requested: int, available: int, location: str = "") -> None:
+        self.sku = sku
+        self.requested = requested
+        self.available = available
+        self.location = location
+        where = f" at {location!r}" if location else ""
+        super().__init__(
+            f"not enough stock of {sku!r}{where}: requested {requested}, available {available}"
+        )
+
+
+class ReservationConflictError(CommerceError, ValueError):
+    """A reservation id is reused with different lines.
+
+    Reserving again with the same id and the *same* lines is an idempotent replay; different lines
+    need ``replace`` (which swaps them atomically).
+
+    Attributes:
+        reservation_id: the id that is already taken.
+        existing: the existing lines as ``{sku: quantity}``.
+        requested: the requested lines as ``{sku: quantity}``.
+    """
+
+    def __init__(
+        self, reservation_id: str, existing: dict[str, int], requested: dict[str, int]
+    ) -> None:
+        self.reservation_id = reservation_id
+        self.existing = dict(existing)
+        self.requested = dict(requested)
+        super().__init__(
+            f"reservation {reservation_id!r} already holds {self.existing}; "
+            f"use replace() to change it to {self.requested}"
+        )
+
+
+class InvalidReservationError(CommerceError, ValueError):
+    """A reservation request is malformed (no lines, empty id, expiry not after creation...).
+
+    Attributes:
+        reservation_id: the id of the request.
+        reason: what is wrong.
+    """
+
+    def __init__(self, reservation_id: str, reason: str) -> None:
+        self.reservation_id = reservation_id
+        self.reason = reason
+        super().__init__(f"invalid reservation {reservation_id!r}: {reason}")
+
+
+class ReservationExpiredError(InvalidTransitionError):
+    """A reservation past its expiry was asked to commit or extend.
+
+    It is expired even if no sweep has marked it yet: its ``expires_at`` is not after ``now``.
+
+    Attributes:
+        reservation_id: the reservation.
+        expires_at: when it expired (ISO string).
+    """
+
+    def __init__(self, reservation_id: str, current: str, requested: str, expires_at: str) -> None:
+        self.reservation_id = reservation_id
+        self.expires_at = expires_at
+        super().__init__(
+            "reservation",
+            current,
+            requested,
+            (),
+            reason=f"reservation {reservation_id!r} expired at {expires_at}",
+        )
+
+
 # endregion inventory
 
 # region cart

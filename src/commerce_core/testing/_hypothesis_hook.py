@@ -33,6 +33,11 @@ def setup() -> None:
     st.register_type_strategy(TaxedMoney, _deferred("taxed_money"))
     st.register_type_strategy(RoundingPolicy, _deferred("rounding_policies"))
     # region inventory
+    from commerce_core.domain.inventory import BackorderPolicy, Location, StockRequest
+
+    st.register_type_strategy(BackorderPolicy, _deferred("backorder_policies"))
+    st.register_type_strategy(Location, _deferred("locations"))
+    st.register_type_strategy(StockRequest, _deferred("stock_requests"))
     # endregion inventory
     # region cart
     # endregion cart

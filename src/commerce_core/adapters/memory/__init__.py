@@ -8,6 +8,7 @@ from commerce_core.adapters.memory.core import (
 )
 
 # region inventory-import
+from commerce_core.adapters.memory.inventory import InMemoryInventoryStore
 # endregion inventory-import
 # region cart-import
 # endregion cart-import
@@ -35,6 +36,7 @@ __all__ = [
     "SequentialIdFactory",
     "VersionedSnapshotStore",
     # region inventory-all
+    "InMemoryInventoryStore",
     # endregion inventory-all
     # region cart-all
     # endregion cart-all

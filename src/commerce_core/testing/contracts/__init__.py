@@ -11,6 +11,7 @@ factory method you override. Name your subclass ``Test...`` and pytest runs ever
 from commerce_core.testing.contracts.clock import ClockContract
 
 # region inventory
+from commerce_core.testing.contracts.inventory import InventoryStoreContract
 # endregion inventory
 # region cart
 # endregion cart
@@ -31,6 +32,7 @@ from commerce_core.testing.contracts.payments import (
 __all__ = [
     "ClockContract",
     # region inventory-all
+    "InventoryStoreContract",
     # endregion inventory-all
     # region cart-all
     # endregion cart-all

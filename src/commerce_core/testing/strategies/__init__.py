@@ -19,6 +19,19 @@ from commerce_core.testing.strategies.money import (
 )
 
 # region inventory-import
+from commerce_core.testing.strategies.inventory import (
+    SKUS,
+    LOCATIONS,
+    skus,
+    location_ids,
+    locations,
+    stock_quantities,
+    stock_requests,
+    reservation_requests,
+    stock_maps,
+    backorder_policies,
+    allocation_strategies,
+)
 # endregion inventory-import
 # region cart-import
 # endregion cart-import
@@ -48,6 +61,17 @@ __all__ = [
     "rounding_policies",
     "decimals",
     # region inventory-all
+    "SKUS",
+    "LOCATIONS",
+    "skus",
+    "location_ids",
+    "locations",
+    "stock_quantities",
+    "stock_requests",
+    "reservation_requests",
+    "stock_maps",
+    "backorder_policies",
+    "allocation_strategies",
     # endregion inventory-all
     # region cart-all
     # endregion cart-all
