@@ -92,6 +92,7 @@ from commerce_core.services.inventory import (
     ReconciliationReport,
     alert_notification,
 )
+
 # endregion inventory-import
 # region cart-import
 # endregion cart-import

@@ -9,6 +9,7 @@ from commerce_core.adapters.memory.core import (
 
 # region inventory-import
 from commerce_core.adapters.memory.inventory import InMemoryInventoryStore
+
 # endregion inventory-import
 # region cart-import
 # endregion cart-import

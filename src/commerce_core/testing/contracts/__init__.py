@@ -12,6 +12,7 @@ from commerce_core.testing.contracts.clock import ClockContract
 
 # region inventory
 from commerce_core.testing.contracts.inventory import InventoryStoreContract
+
 # endregion inventory
 # region cart
 # endregion cart

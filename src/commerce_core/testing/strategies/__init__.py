@@ -32,6 +32,7 @@ from commerce_core.testing.strategies.inventory import (
     backorder_policies,
     allocation_strategies,
 )
+
 # endregion inventory-import
 # region cart-import
 # endregion cart-import
