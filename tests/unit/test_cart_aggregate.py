@@ -30,6 +30,7 @@ from commerce_core.adapters.memory import InMemoryStockLevels
 from commerce_core.errors import InvalidAmountError
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
+SECRET = "s3cret"  # noqa: S105 - a test secret
 TEA = CatalogItem.simple("TEA", "Tea", money("4.50", "EUR"))
 MUG = CatalogItem.simple("MUG", "Mug", money("12.00", "EUR"), prices_include_tax=True)
 PAIRS = CatalogItem.simple(
@@ -158,7 +159,9 @@ def test_merge_sums_quantities_within_the_limits() -> None:
     ],
 )
 def test_merge_strategies(
-    strategy: MergeStrategy, customer_has_lines: bool, expected: list[tuple[str, int]]
+    strategy: MergeStrategy,
+    customer_has_lines: bool,  # noqa: FBT001 - a parametrized flag
+    expected: list[tuple[str, int]],
 ) -> None:
     customer = cart("c", CartOwner.customer("u1"))
     if customer_has_lines:
@@ -189,17 +192,17 @@ def test_a_checked_out_cart_cannot_change() -> None:
 
 def test_a_recovery_token_restores_an_abandoned_cart_once() -> None:
     c = cart()
-    token = c.mark_abandoned(secret="s3cret", expires_at=datetime(2026, 2, 1, tzinfo=UTC), now=NOW)
+    token = c.mark_abandoned(secret=SECRET, expires_at=datetime(2026, 2, 1, tzinfo=UTC), now=NOW)
     with pytest.raises(RecoveryTokenError):
         c.recover("c1.wrong", now=NOW)
     c.recover(token, now=NOW)
     assert c.status is CartStatus.ACTIVE
-    assert "s3cret" not in str(c.to_snapshot())
+    assert SECRET not in str(c.to_snapshot())
 
 
 def test_an_expired_recovery_token_is_refused() -> None:
     c = cart()
-    token = c.mark_abandoned(secret="s", expires_at=NOW, now=NOW)
+    token = c.mark_abandoned(secret=SECRET, expires_at=NOW, now=NOW)
     with pytest.raises(RecoveryTokenError) as info:
         c.recover(token, now=NOW)
     assert info.value.reason == "token expired"

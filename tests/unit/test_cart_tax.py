@@ -190,7 +190,7 @@ def test_unit_level_rounding_rounds_each_units_tax() -> None:
 @pytest.mark.parametrize("bad", [0.2, "abc", -1, 10])
 def test_float_negative_or_absurd_rates_are_refused(bad: object) -> None:
     with pytest.raises(InvalidTaxRateError):
-        TaxRate("VAT", bad)  # type: ignore[arg-type]
+        TaxRate("VAT", bad)
 
 
 def test_validity_dates_must_be_timezone_aware() -> None:

@@ -100,7 +100,9 @@ def carts(currency: str = "EUR", *, max_lines: int = 8) -> st.SearchStrategy[Car
     @st.composite
     def build(draw: st.DrawFn) -> Cart:
         cart = Cart.create("cart_gen", CartOwner.guest("guest"), currency, now=_T0)
-        for item in draw(st.lists(catalog_items(currency), max_size=max_lines)):
+        for item in draw(
+            st.lists(catalog_items(currency), max_size=max_lines, unique_by=lambda i: i.sku)
+        ):
             cart.add(item, draw(st.integers(1, item.quantity_rule.maximum or 9)), now=_T0)
         return cart
 
