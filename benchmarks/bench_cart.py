@@ -83,7 +83,9 @@ def run() -> list[Row]:
     ]
     # Sanity: the pipeline and the baseline agree on the totals.
     b = price_cart(small, CONTEXT, tax=TABLE)
-    assert (b.total.net.amount, b.total.gross.amount) == _baseline(small_rows)
+    if (b.total.net.amount, b.total.gross.amount) != _baseline(small_rows):
+        msg = "the pipeline and the baseline disagree"
+        raise AssertionError(msg)
 
     t100 = median_seconds(lambda: price_cart(small, CONTEXT, tax=TABLE), repeat=15, number=20)
     b100 = median_seconds(lambda: _baseline(small_rows), repeat=15, number=20)

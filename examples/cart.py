@@ -39,15 +39,25 @@ clock = InMemoryClock()
 catalog = InMemoryCatalog(
     [
         CatalogItem.simple(
-            "BEANS", "Espresso beans 1kg", money("18.90", "EUR"), prices_include_tax=True,
-            tax_class="reduced", weight=Decimal("1"),
+            "BEANS",
+            "Espresso beans 1kg",
+            money("18.90", "EUR"),
+            prices_include_tax=True,
+            tax_class="reduced",
+            weight=Decimal(1),
         ),
         CatalogItem.simple(
-            "CUP", "Ceramic cup", money("7.49", "EUR"), prices_include_tax=True,
+            "CUP",
+            "Ceramic cup",
+            money("7.49", "EUR"),
+            prices_include_tax=True,
             weight=Decimal("0.3"),
         ),
         CatalogItem.simple(
-            "EBOOK", "Brewing guide (e-book)", money("9.00", "EUR"), prices_include_tax=True,
+            "EBOOK",
+            "Brewing guide (e-book)",
+            money("9.00", "EUR"),
+            prices_include_tax=True,
             shippable=False,
         ),
     ]
@@ -97,14 +107,19 @@ vat = TaxTable(
 shipping = ShippingRateTable(
     [
         ShippingMethod(
-            "colissimo", "Colissimo",
+            "colissimo",
+            "Colissimo",
             FreeAbove(money("100.00", "EUR"), FlatRate(money("6.90", "EUR"))),
-            tax_class=None, price_includes_tax=True,
+            tax_class=None,
+            price_includes_tax=True,
         )
     ]
 )
 context = PricingContext(
-    currency="EUR", now=clock.now(), customer_id="cust-7", destination=Destination("FR"),
+    currency="EUR",
+    now=clock.now(),
+    customer_id="cust-7",
+    destination=Destination("FR"),
     shipping_method="colissimo",
 )
 breakdown = service.price(cart.id, context, tax=vat, shipping=shipping)

@@ -79,7 +79,8 @@ assert us_invoice.tax_total == money("0.29", "USD")
 
 # Albany falls back from the locality to the state rate.
 albany = price_cart(
-    pens, PricingContext(currency="USD", now=NOW, destination=Destination("US", "NY", "Albany")),
+    pens,
+    PricingContext(currency="USD", now=NOW, destination=Destination("US", "NY", "Albany")),
     tax=us,
 )
 # state 4% only: 1.11 x 0.04 = 0.0444 -> 0.04 a line, 0.12 for three
