@@ -12,6 +12,11 @@ from commerce_core.adapters.memory.inventory import InMemoryInventoryStore
 
 # endregion inventory-import
 # region cart-import
+from commerce_core.adapters.memory.cart import (
+    InMemoryCartRepository,
+    InMemoryCatalog,
+    InMemoryStockLevels,
+)
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import
@@ -40,6 +45,9 @@ __all__ = [
     "InMemoryInventoryStore",
     # endregion inventory-all
     # region cart-all
+    "InMemoryCatalog",
+    "InMemoryStockLevels",
+    "InMemoryCartRepository",
     # endregion cart-all
     # region promotions-all
     # endregion promotions-all

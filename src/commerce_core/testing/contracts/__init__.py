@@ -15,6 +15,7 @@ from commerce_core.testing.contracts.inventory import InventoryStoreContract
 
 # endregion inventory
 # region cart
+from commerce_core.testing.contracts.cart import CartRepositoryContract
 # endregion cart
 # region promotions
 # endregion promotions
@@ -36,6 +37,7 @@ __all__ = [
     "InventoryStoreContract",
     # endregion inventory-all
     # region cart-all
+    "CartRepositoryContract",
     # endregion cart-all
     # region promotions-all
     # endregion promotions-all

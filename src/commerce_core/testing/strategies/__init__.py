@@ -35,6 +35,13 @@ from commerce_core.testing.strategies.inventory import (
 
 # endregion inventory-import
 # region cart-import
+from commerce_core.testing.strategies.cart import (
+    TAX_CLASSES,
+    carts,
+    catalog_items,
+    pricing_lines,
+    tax_tables,
+)
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import
@@ -75,6 +82,11 @@ __all__ = [
     "allocation_strategies",
     # endregion inventory-all
     # region cart-all
+    "TAX_CLASSES",
+    "catalog_items",
+    "pricing_lines",
+    "tax_tables",
+    "carts",
     # endregion cart-all
     # region promotions-all
     # endregion promotions-all
