@@ -6,6 +6,7 @@ from :mod:`commerce_core.adapters.memory` and test support from :mod:`commerce_c
 
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.notifications import Notification
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     AllocationError,
@@ -53,7 +54,6 @@ from commerce_core.domain.inventory import (
     LowStock,
     MovementKind,
     OutOfStock,
-    OwnerKind,
     PreferLocations,
     PriorityOrder,
     RESERVATION_LIFECYCLE,
@@ -150,7 +150,6 @@ from commerce_core.errors import (
     ShippingUnavailableError,
     StockUnavailableError,
     UnknownJurisdictionError,
-    UnknownSkuError,
 )
 from commerce_core.ports.catalog import (
     Catalog,
@@ -170,7 +169,6 @@ from commerce_core.domain.cart import (
     CartStatus,
     MergeResult,
     MergeStrategy,
-    OwnerKind,
     PriceChange,
 )
 from commerce_core.ports.cart import (
@@ -181,6 +179,7 @@ from commerce_core.services.cart import (
     CartService,
     RecoveryNotice,
 )
+
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import
@@ -400,7 +399,6 @@ __all__ = [
     "ShippingUnavailableError",
     "StockUnavailableError",
     "UnknownJurisdictionError",
-    "UnknownSkuError",
     "Catalog",
     "ShippingRateProvider",
     "TaxProvider",
@@ -412,7 +410,6 @@ __all__ = [
     "CartStatus",
     "MergeResult",
     "MergeStrategy",
-    "OwnerKind",
     "PriceChange",
     "CartRepository",
     "CartPolicy",

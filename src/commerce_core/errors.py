@@ -35,7 +35,6 @@ __all__ = [
     "ReservationExpiredError",
     # endregion inventory-all
     # region cart-all
-    "UnknownSkuError",
     "PriceNotFoundError",
     "QuantityRuleError",
     "CartLimitError",
@@ -165,6 +164,18 @@ class NotFoundError(CommerceError, LookupError):
         super().__init__(f"unknown {kind} {key!r}")
 
 
+class UnknownSkuError(NotFoundError):
+    """A SKU is unknown: not in the catalog, or never defined in an inventory store.
+
+    Attributes:
+        sku: the unknown SKU (also ``key``; ``kind`` is ``"sku"``).
+    """
+
+    def __init__(self, sku: str) -> None:
+        self.sku = sku
+        super().__init__("sku", sku)
+
+
 class ConcurrencyConflictError(CommerceError):
     """Saving an aggregate lost an optimistic-concurrency race.
 
@@ -234,18 +245,6 @@ class InvalidTableError(CommerceError, ValueError):
 
 
 # region inventory
-
-
-class UnknownSkuError(NotFoundError):
-    """An inventory operation names a SKU that was never defined in the store.
-
-    Attributes:
-        kind: always ``"sku"``.
-        key: the unknown SKU.
-    """
-
-    def __init__(self, sku: str) -> None:
-        super().__init__("sku", sku)
 
 
 class UnknownLocationError(NotFoundError):
@@ -360,18 +359,6 @@ class ReservationExpiredError(InvalidTransitionError):
 # endregion inventory
 
 # region cart
-
-
-class UnknownSkuError(NotFoundError):
-    """A SKU is not in the catalog.
-
-    Attributes:
-        sku: the unknown SKU (also ``key``; ``kind`` is ``"sku"``).
-    """
-
-    def __init__(self, sku: str) -> None:
-        self.sku = sku
-        super().__init__("sku", sku)
 
 
 class PriceNotFoundError(CommerceError, LookupError):

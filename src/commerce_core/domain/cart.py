@@ -45,6 +45,7 @@ from commerce_core.domain.catalog import (
 from commerce_core.domain.events import DomainEvent, EventRecorder
 from commerce_core.domain.inventory import Availability
 from commerce_core.domain.pricing import PricingLine
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     CartLimitError,
@@ -60,7 +61,6 @@ from commerce_core.money import currency_of, money_from_data, money_to_data, zer
 __all__ = [
     "CartStatus",
     "CART_LIFECYCLE",
-    "OwnerKind",
     "CartOwner",
     "CartLimits",
     "CartLine",
@@ -114,13 +114,6 @@ CART_LIFECYCLE = TransitionTable(
     terminal={CartStatus.CHECKED_OUT, CartStatus.EXPIRED, CartStatus.MERGED},
 )
 """The cart lifecycle as data (abandoned carts can be recovered to active)."""
-
-
-class OwnerKind(enum.StrEnum):
-    """Whether a cart belongs to a guest (a session token) or a signed-in customer."""
-
-    GUEST = "guest"
-    CUSTOMER = "customer"
 
 
 @attrs.frozen

@@ -13,12 +13,12 @@ from commerce_core.domain.inventory import (
     BackorderPolicy,
     IncomingStock,
     Location,
-    OwnerKind,
     Reservation,
     ReserveOutcome,
     StockLevel,
     StockMovement,
 )
+from commerce_core.domain.shoppers import OwnerKind
 
 __all__ = ["AvailabilityQuery", "InventoryStore"]
 

@@ -27,7 +27,6 @@ from commerce_core.domain.cart import (
     CartStatus,
     MergeResult,
     MergeStrategy,
-    OwnerKind,
     PriceChange,
 )
 from commerce_core.domain.events import DomainEvent
@@ -39,6 +38,7 @@ from commerce_core.domain.pricing import (
     price_cart,
 )
 from commerce_core.domain.shipping import ShippingCalculator
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.tax import TaxCalculator
 from commerce_core.errors import (
     ConcurrencyConflictError,

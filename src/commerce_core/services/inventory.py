@@ -25,7 +25,6 @@ from commerce_core.domain.inventory import (
     Location,
     LowStock,
     OutOfStock,
-    OwnerKind,
     PreferLocations,
     Reservation,
     ReservationTtl,
@@ -39,6 +38,7 @@ from commerce_core.domain.inventory import (
     reserved_from,
 )
 from commerce_core.domain.notifications import Notification
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.errors import InvalidReservationError
 from commerce_core.ports.clock import Clock
 from commerce_core.ports.inventory import InventoryStore

@@ -17,6 +17,7 @@ from commerce_core.adapters.memory.cart import (
     InMemoryCatalog,
     InMemoryStockLevels,
 )
+
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import

@@ -14,12 +14,12 @@ from commerce_core.domain.inventory import (
     IncomingStock,
     InventoryBook,
     Location,
-    OwnerKind,
     Reservation,
     ReserveOutcome,
     StockLevel,
     StockMovement,
 )
+from commerce_core.domain.shoppers import OwnerKind
 
 __all__ = ["InMemoryInventoryStore"]
 

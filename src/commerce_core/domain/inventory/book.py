@@ -47,12 +47,12 @@ from commerce_core.domain.inventory.values import (
     IncomingStock,
     Location,
     MovementKind,
-    OwnerKind,
     ReservationLine,
     Shortage,
     StockLevel,
     StockMovement,
 )
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.errors import (
     InsufficientStockError,
     InvalidQuantityError,

@@ -9,7 +9,8 @@ from typing import Any
 
 import attrs
 
-from commerce_core.domain.inventory.values import OwnerKind, ReservationLine
+from commerce_core.domain.inventory.values import ReservationLine
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     InvalidReservationError,

@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.errors import InvalidQuantityError
 
 __all__ = [
@@ -20,7 +21,6 @@ __all__ = [
     "IncomingStock",
     "Location",
     "MovementKind",
-    "OwnerKind",
     "ReservationLine",
     "ReservationTtl",
     "Shortage",
@@ -92,13 +92,6 @@ class Availability:
     def shortfall(self) -> int:
         """Units of ``requested`` not covered by stock on hand now (0 when in stock)."""
         return max(0, self.requested - self.available)
-
-
-class OwnerKind(enum.StrEnum):
-    """Who holds a reservation: decides its default time-to-live."""
-
-    GUEST = "guest"
-    CUSTOMER = "customer"
 
 
 @attrs.frozen

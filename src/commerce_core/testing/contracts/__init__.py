@@ -16,6 +16,7 @@ from commerce_core.testing.contracts.inventory import InventoryStoreContract
 # endregion inventory
 # region cart
 from commerce_core.testing.contracts.cart import CartRepositoryContract
+
 # endregion cart
 # region promotions
 # endregion promotions

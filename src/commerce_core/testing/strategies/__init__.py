@@ -42,6 +42,7 @@ from commerce_core.testing.strategies.cart import (
     pricing_lines,
     tax_tables,
 )
+
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import
