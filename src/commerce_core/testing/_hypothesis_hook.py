@@ -43,4 +43,7 @@ def setup() -> None:
     # region payments
     # endregion payments
     # region analytics
+    from commerce_core.domain.analytics.events import JourneyEvent
+
+    st.register_type_strategy(JourneyEvent, _deferred("journey_events"))
     # endregion analytics

@@ -18,6 +18,10 @@ from commerce_core.adapters.memory.core import (
 # region payments-import
 # endregion payments-import
 # region analytics-import
+from commerce_core.adapters.memory.analytics import (
+    AggregatingAnalyticsSink,
+    InMemoryAnalyticsSink,
+)
 # endregion analytics-import
 
 __all__ = [
@@ -36,5 +40,7 @@ __all__ = [
     # region payments-all
     # endregion payments-all
     # region analytics-all
+    "InMemoryAnalyticsSink",
+    "AggregatingAnalyticsSink",
     # endregion analytics-all
 ]

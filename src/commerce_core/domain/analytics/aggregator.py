@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from fractions import Fraction
-from typing import Final
+from typing import Final, TypeVar
 
 from moneyed import Money
 
@@ -82,6 +82,19 @@ _C_ORDERS, _C_NET, _C_FIRST, _C_LAST = 0, 1, 2, 3
 _CH_SESSIONS, _CH_ORDERS, _CH_NET = 0, 1, 2
 _S_SESSIONS, _S_ORDERS, _S_NET = 0, 1, 2
 _PR_ORDERS, _PR_DISCOUNT, _PR_NET = 0, 1, 2
+
+
+K = TypeVar("K", str, int)
+
+
+def _add_rows(mine: dict[K, list[int]], theirs: dict[K, list[int]]) -> None:
+    for key, values in theirs.items():
+        row = mine.get(key)
+        if row is None:
+            mine[key] = list(values)
+        else:
+            for i, value in enumerate(values):
+                row[i] += value
 
 
 class _Product:
@@ -177,8 +190,7 @@ class AnalyticsAggregator:
         ts = event.occurred_at.timestamp()
         handler(event, ts)
         self.events += 1
-        if ts > self._max_ts:
-            self._max_ts = ts
+        self._max_ts = max(self._max_ts, ts)
 
     def extend(self, events: Iterable[JourneyEvent]) -> AnalyticsAggregator:
         """Add every event; returns ``self`` for chaining."""
@@ -265,14 +277,13 @@ class AnalyticsAggregator:
 
     def _order(self, event: OrderPlaced, ts: float) -> None:
         units = self._units
-        total = units(event.total)  # checks the currency before anything changes
+        units(event.total)  # checks the currency before anything changes
         shipping = units(event.shipping)
         tax = units(event.tax)
         lines = [(i.sku, i.quantity, units(i.unit_price) * i.quantity) for i in event.items]
         applied = [(d.promotion_id, d.coupon_code, units(d.amount)) for d in event.discounts]
         subtotal = sum(line[2] for line in lines)
         discount = sum(d[2] for d in applied)
-        del total
         net = subtotal - discount
         n = self._n
         n[0] += 1
@@ -312,6 +323,11 @@ class AnalyticsAggregator:
                 customer.first_channel = event.channel
             nums[_C_LAST] = max(nums[_C_LAST], ts)
             customer.months.add(month)
+        if applied:
+            self._count_promotions(applied, net)
+
+    def _count_promotions(self, applied: list[tuple[str, str | None, int]], net: int) -> None:
+        # An order counts once per promotion (and per coupon) however many discounts it got.
         promotions = {d[0]: 0 for d in applied}
         coupons = {d[1]: 0 for d in applied if d[1] is not None}
         for promotion_id, coupon, amount in applied:
@@ -390,19 +406,10 @@ class AnalyticsAggregator:
                 customer.first_channel = them.first_channel
             nums[_C_LAST] = max(nums[_C_LAST], their[_C_LAST])
             customer.months |= them.months
-        for mine, theirs_table in (
-            (self._channels, other._channels),
-            (self._promotions, other._promotions),
-            (self._coupons, other._coupons),
-            (self._series, other._series),
-        ):
-            for key, values in theirs_table.items():
-                row = mine.get(key)  # type: ignore[call-overload]
-                if row is None:
-                    mine[key] = list(values)  # type: ignore[index]
-                else:
-                    for i, value in enumerate(values):
-                        row[i] += value
+        _add_rows(self._channels, other._channels)
+        _add_rows(self._promotions, other._promotions)
+        _add_rows(self._coupons, other._coupons)
+        _add_rows(self._series, other._series)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -518,7 +525,9 @@ class AnalyticsAggregator:
         steps = []
         for i, name in enumerate(FUNNEL_STEPS):
             previous = counts[i - 1] if i else counts[0]
-            steps.append(FunnelStep(name, counts[i], ratio(counts[i], previous), ratio(counts[i], counts[0])))
+            steps.append(
+                FunnelStep(name, counts[i], ratio(counts[i], previous), ratio(counts[i], counts[0]))
+            )
         return tuple(steps)
 
     def products(self, top: int | None = None) -> tuple[ProductPerformance, ...]:
@@ -629,8 +638,7 @@ class AnalyticsAggregator:
         return tuple(rows)
 
     def series(self, period: TimeRange | None = None) -> tuple[SeriesPoint, ...]:
-        """Sessions, orders and net sales per bucket; empty buckets of a bounded period are
-        filled with zeros."""
+        """Sessions, orders and net sales per bucket (a bounded period's gaps filled with 0)."""
         starts = set(self._series)
         if period is not None:
             starts.update(bucket_starts(period, self.zone, self.bucket))

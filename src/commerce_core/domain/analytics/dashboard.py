@@ -54,7 +54,8 @@ class Dashboard:
         series: sessions, orders and net sales per bucket.
         top_customers: highest historic CLV.
         unknown_spend_channels: spend channels that never appeared in the events.
-        problems: input lines that were skipped.
+        problems: input lines that were skipped (the first ones, with reasons).
+        skipped_lines: how many input lines were skipped in total.
     """
 
     currency: str
@@ -75,6 +76,7 @@ class Dashboard:
     top_customers: tuple[CustomerValue, ...] = ()
     unknown_spend_channels: tuple[str, ...] = ()
     problems: tuple[LineProblem, ...] = ()
+    skipped_lines: int = 0
 
     def changes(self) -> dict[str, Fraction | None]:
         """Relative change of each compared KPI: ``(current - previous) / previous``.
@@ -113,6 +115,7 @@ class Dashboard:
             "top_customers": [c.to_dict() for c in self.top_customers],
             "unknown_spend_channels": list(self.unknown_spend_channels),
             "problems": [{"line": p.line_number, "reason": p.reason} for p in self.problems],
+            "skipped_lines": max(self.skipped_lines, len(self.problems)),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -7,8 +7,15 @@ as a float.
 
 One line of JSON per event (schema version :data:`SCHEMA_VERSION`)::
 
-    {"v": 1, "type": "ProductViewed", "occurred_at": "2026-03-01T10:00:00+00:00",
-     "session_id": "s1", "customer_id": null, "channel": "ads", "sku": "MUG"}
+    {
+        "v": 1,
+        "type": "ProductViewed",
+        "occurred_at": "2026-03-01T10:00:00+00:00",
+        "session_id": "s1",
+        "customer_id": null,
+        "channel": "ads",
+        "sku": "MUG",
+    }
 
 :func:`to_json` / :func:`from_json` convert one event; :func:`decode_lines` streams a file's lines
 into events and :class:`LineProblem` values (line number and reason) for lines it cannot read.
@@ -100,7 +107,7 @@ class JourneyEvent(DomainEvent):
 
     def __attrs_post_init__(self) -> None:
         kind = self.event_type
-        at = self.occurred_at
+        at: object = self.occurred_at
         if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
             raise InvalidAnalyticsEventError(kind, "occurred_at must be a timezone-aware datetime")
         _text(kind, "session_id", self.session_id)
@@ -193,8 +200,10 @@ class PaymentFailed(JourneyEvent):
 
 @attrs.frozen
 class OrderedItem:
-    """One line of a placed order: ``quantity`` units at ``unit_price`` (before discounts, net
-    of tax)."""
+    """One line of a placed order: ``quantity`` units at ``unit_price``.
+
+    The unit price is before order discounts and net of tax.
+    """
 
     sku: str
     quantity: int
@@ -225,6 +234,14 @@ class AppliedDiscount:
         _on_grid("AppliedDiscount", "amount", self.amount)
 
 
+def _items(value: Iterable[OrderedItem]) -> tuple[OrderedItem, ...]:
+    return tuple(value)
+
+
+def _discounts(value: Iterable[AppliedDiscount]) -> tuple[AppliedDiscount, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class OrderPlaced(JourneyEvent):
     """An order was placed. All amounts are net of tax; ``tax`` is stated separately.
@@ -243,11 +260,11 @@ class OrderPlaced(JourneyEvent):
     """
 
     order_id: str
-    items: tuple[OrderedItem, ...] = attrs.field(converter=tuple)
+    items: tuple[OrderedItem, ...] = attrs.field(converter=_items)
     total: Money
     shipping: Money
     tax: Money
-    discounts: tuple[AppliedDiscount, ...] = attrs.field(default=(), converter=tuple)
+    discounts: tuple[AppliedDiscount, ...] = attrs.field(default=(), converter=_discounts)
     cart_id: str | None = None
 
     def _validate(self) -> None:
@@ -276,10 +293,10 @@ class OrderPlaced(JourneyEvent):
         except CommerceError as error:
             raise InvalidAnalyticsEventError(kind, str(error)) from None
         subtotal = sum(to_minor(i.unit_price) * i.quantity for i in self.items)
-        discount = sum(to_minor(d.amount) for d in self.discounts)
-        if discount > subtotal:
+        discounted = sum(to_minor(d.amount) for d in self.discounts)
+        if discounted > subtotal:
             raise InvalidAnalyticsEventError(kind, "discount exceeds the items' subtotal")
-        expected = subtotal - discount + to_minor(self.shipping) + to_minor(self.tax)
+        expected = subtotal - discounted + to_minor(self.shipping) + to_minor(self.tax)
         if expected != to_minor(self.total):
             raise InvalidAnalyticsEventError(
                 kind, "total must equal subtotal - discount + shipping + tax"
@@ -313,8 +330,11 @@ class OrderPlaced(JourneyEvent):
 
 @attrs.frozen(kw_only=True)
 class OrderRefunded(JourneyEvent):
-    """Money went back to the customer. ``amount`` is everything refunded, of which ``tax`` is
-    tax and ``shipping`` is shipping net of tax; the rest is merchandise."""
+    """Money went back to the customer.
+
+    ``amount`` is everything refunded, of which ``tax`` is tax and ``shipping`` is shipping net
+    of tax; the rest (:attr:`merchandise`) is goods.
+    """
 
     order_id: str
     amount: Money
@@ -401,7 +421,12 @@ _FIELDS: Final[dict[str, tuple[tuple[str, str], ...]]] = {
         ("tax", _MONEY),
         ("total", _MONEY),
     ),
-    "OrderRefunded": (("order_id", _STR), ("amount", _MONEY), ("tax", _MONEY), ("shipping", _MONEY)),
+    "OrderRefunded": (
+        ("order_id", _STR),
+        ("amount", _MONEY),
+        ("tax", _MONEY),
+        ("shipping", _MONEY),
+    ),
     "OrderCancelled": (("order_id", _STR), ("reason", _STR)),
 }
 _HAS_MONEY: Final = frozenset(
@@ -463,7 +488,7 @@ def to_json(event: JourneyEvent) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
-class _Bad(Exception):
+class _BadLineError(Exception):
     """A decoding problem (private; surfaced as MalformedEventLineError or LineProblem)."""
 
 
@@ -471,46 +496,46 @@ def _get(data: dict[str, Any], name: str, kind: str) -> Any:
     value = data.get(name)
     if kind == _OPT:
         if value is not None and not isinstance(value, str):
-            raise _Bad(f"{name} must be a string or null")
+            raise _BadLineError(f"{name} must be a string or null")
         return value
     if value is None:
-        raise _Bad(f"missing field {name!r}")
+        raise _BadLineError(f"missing field {name!r}")
     if kind == _STR and not isinstance(value, str):
-        raise _Bad(f"{name} must be a string")
+        raise _BadLineError(f"{name} must be a string")
     if kind == _INT and (isinstance(value, bool) or not isinstance(value, int)):
-        raise _Bad(f"{name} must be an integer")
+        raise _BadLineError(f"{name} must be an integer")
     return value
 
 
 def _money(value: object, currency: str, name: str) -> Money:
     if not isinstance(value, str):
-        raise _Bad(f"{name} must be a decimal string (money is never a JSON number)")
+        raise _BadLineError(f"{name} must be a decimal string (money is never a JSON number)")
     try:
         amount = Decimal(value)
     except InvalidOperation:
-        raise _Bad(f"{name} is not a decimal number: {value!r}") from None
+        raise _BadLineError(f"{name} is not a decimal number: {value!r}") from None
     if not amount.is_finite():
-        raise _Bad(f"{name} must be finite")
+        raise _BadLineError(f"{name} must be finite")
     return Money(amount, currency)
 
 
 def _decode(data: object) -> JourneyEvent:
     if not isinstance(data, dict):
-        raise _Bad("a line must hold a JSON object")
+        raise _BadLineError("a line must hold a JSON object")
     version = data.get("v")
     if version != SCHEMA_VERSION:
-        raise _Bad(f"unsupported schema version {version!r} (expected {SCHEMA_VERSION})")
+        raise _BadLineError(f"unsupported schema version {version!r} (expected {SCHEMA_VERSION})")
     kind = data.get("type")
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     if cls is None:
-        raise _Bad(f"unknown event type {kind!r}")
+        raise _BadLineError(f"unknown event type {kind!r}")
     at_text = data.get("occurred_at")
     if not isinstance(at_text, str):
-        raise _Bad("occurred_at must be an ISO 8601 string")
+        raise _BadLineError("occurred_at must be an ISO 8601 string")
     try:
         at = datetime.fromisoformat(at_text)
     except ValueError:
-        raise _Bad(f"occurred_at is not ISO 8601: {at_text!r}") from None
+        raise _BadLineError(f"occurred_at is not ISO 8601: {at_text!r}") from None
     kwargs: dict[str, Any] = {
         "occurred_at": at,
         "session_id": _get(data, "session_id", _STR),
@@ -524,7 +549,7 @@ def _decode(data: object) -> JourneyEvent:
         try:
             money(0, currency)
         except CommerceError as error:
-            raise _Bad(str(error)) from None
+            raise _BadLineError(str(error)) from None
     for name, field_kind in _FIELDS[kind]:
         if field_kind == _MONEY:
             kwargs[name] = _money(data.get(name), currency, name)
@@ -551,12 +576,12 @@ def _decode(data: object) -> JourneyEvent:
     try:
         return cls(**kwargs)
     except CommerceError as error:
-        raise _Bad(str(error)) from None
+        raise _BadLineError(str(error)) from None
 
 
 def _objects(value: object, name: str) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-        raise _Bad(f"{name} must be a list of objects")
+        raise _BadLineError(f"{name} must be a list of objects")
     return value
 
 
@@ -571,7 +596,7 @@ def from_json(text: str, *, line_number: int = 1) -> JourneyEvent:
         return _decode(json.loads(text))
     except json.JSONDecodeError as error:
         raise MalformedEventLineError(line_number, f"invalid JSON: {error.msg}") from None
-    except _Bad as error:
+    except _BadLineError as error:
         raise MalformedEventLineError(line_number, str(error)) from None
     except (TypeError, ValueError, AttributeError) as error:  # defensive: odd nested shapes
         raise MalformedEventLineError(line_number, f"malformed event: {error}") from None
@@ -671,4 +696,3 @@ def event_json_schema() -> dict[str, Any]:
         "title": "commerce_core analytics event (one JSON line)",
         "oneOf": variants,
     }
-

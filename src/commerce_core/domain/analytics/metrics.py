@@ -244,9 +244,11 @@ class FunnelStep:
 
 @attrs.frozen
 class ProductPerformance:
-    """A product's sales: revenue (``unit_price x quantity`` before order discounts, net of tax),
-    units, views and ``view_to_purchase`` = sessions that viewed and bought it / sessions that
-    viewed it."""
+    """A product's sales, views and view-to-purchase rate.
+
+    ``revenue`` is ``unit_price x quantity`` before order discounts, net of tax;
+    ``view_to_purchase`` = sessions that viewed and bought it / sessions that viewed it.
+    """
 
     sku: str
     revenue: Money
@@ -305,8 +307,10 @@ class ChannelPerformance:
 
 @attrs.frozen
 class PromotionPerformance:
-    """A promotion (or coupon code): orders using it, discount granted through it, and those
-    orders' ``subtotal - discount`` (before refunds)."""
+    """A promotion (or coupon code): orders, discount granted, and those orders' net sales.
+
+    ``net_sales`` is those orders' ``subtotal - discount`` (before refunds).
+    """
 
     key: str
     orders: int
@@ -325,9 +329,11 @@ class PromotionPerformance:
 
 @attrs.frozen
 class CohortRow:
-    """Customers whose first order fell in ``cohort`` (a local month ``YYYY-MM``), and for each
-    month offset ``k`` the share of them who ordered in month ``cohort + k`` (``retention[0]`` is
-    1)."""
+    """A first-purchase-month cohort and its retention by month offset.
+
+    ``cohort`` is a local month ``YYYY-MM``; ``retention[k]`` is the share of its customers who
+    ordered in month ``cohort + k`` (so ``retention[0]`` is 1).
+    """
 
     cohort: str
     customers: int
@@ -344,8 +350,10 @@ class CohortRow:
 
 @attrs.frozen
 class SeriesPoint:
-    """One time bucket: sessions started, orders placed and net sales (refunds count in the
-    bucket they were issued)."""
+    """One time bucket: sessions started, orders placed and net sales.
+
+    Refunds count in the bucket they were issued in.
+    """
 
     label: str
     start: datetime
@@ -366,8 +374,10 @@ class SeriesPoint:
 
 @attrs.frozen
 class CustomerValue:
-    """A customer's historic lifetime value: orders and net sales (``subtotal - discount`` of
-    their orders minus the merchandise refunded to them)."""
+    """A customer's historic lifetime value.
+
+    ``net_sales`` = ``subtotal - discount`` of their orders minus the merchandise refunded to them.
+    """
 
     customer_id: str
     orders: int
@@ -415,7 +425,7 @@ class ReportOptions:
         rounding: how averages are rounded.
     """
 
-    period: TimeRange = TimeRange()
+    period: TimeRange = attrs.field(factory=TimeRange)
     as_of: datetime | None = None
     cart_window: timedelta = attrs.field(default=timedelta(hours=24), validator=_positive_window)
     checkout_window: timedelta = attrs.field(

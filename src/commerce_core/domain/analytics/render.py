@@ -70,13 +70,17 @@ def _kpi_lines(dashboard: Dashboard) -> list[tuple[str, str]]:
         ("Conversion (purchasing sessions)", percent(k.session_conversion)),
         (
             "Cart abandonment",
-            f"{percent(k.cart_abandonment.rate)} ({k.cart_abandonment.abandoned} of "
-            f"{k.cart_abandonment.started}, {k.cart_abandonment.pending} pending)",
+            (
+                f"{percent(k.cart_abandonment.rate)} ({k.cart_abandonment.abandoned} of "
+                f"{k.cart_abandonment.started}, {k.cart_abandonment.pending} pending)"
+            ),
         ),
         (
             "Checkout abandonment",
-            f"{percent(k.checkout_abandonment.rate)} ({k.checkout_abandonment.abandoned} of "
-            f"{k.checkout_abandonment.started})",
+            (
+                f"{percent(k.checkout_abandonment.rate)} ({k.checkout_abandonment.abandoned} of "
+                f"{k.checkout_abandonment.started})"
+            ),
         ),
         ("Customers", str(k.customers)),
         ("Repeat purchase rate", percent(k.repeat_purchase_rate)),
@@ -174,10 +178,11 @@ def text(dashboard: Dashboard) -> str:
     if d.unknown_spend_channels:
         out += ["", "Spend given for unknown channels: " + ", ".join(d.unknown_spend_channels)]
     if d.problems:
-        out += ["", f"{len(d.problems)} input line(s) skipped:"]
+        skipped = max(d.skipped_lines, len(d.problems))
+        out += ["", f"{skipped} input line(s) skipped:"]
         out += [f"  {p}" for p in d.problems[:20]]
-        if len(d.problems) > 20:
-            out.append(f"  ... and {len(d.problems) - 20} more")
+        if skipped > 20:
+            out.append(f"  ... and {skipped - 20} more")
     return "\n".join(out) + "\n"
 
 
@@ -211,8 +216,10 @@ def _svg_bars_horizontal(
     height = max(1, len(rows)) * (bar_h + gap) + gap
     top = max((v for _, v, _ in rows), default=0) or 1
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img">'
+        )
     ]
     for i, (label, value, shown) in enumerate(rows):
         y = gap + i * (bar_h + gap)
@@ -238,8 +245,10 @@ def _svg_series(dashboard: Dashboard, *, width: int = 760, height: int = 240) ->
     span = high - low or 1
     plot_w, plot_h = width - left - right, height - top_pad - bottom
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img">'
+        (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" role="img">'
+        )
     ]
     zero_y = top_pad + plot_h * high / span
     parts.append(
@@ -300,9 +309,7 @@ def _retention_table(dashboard: Dashboard) -> str:
                 f'<td style="background:rgba(59,130,246,{alpha})">{escape(percent(value))}</td>'
             )
         cells += ["<td></td>"] * (span - len(r.retention))
-        body.append(
-            f"<tr><td>{escape(r.cohort)}</td><td>{r.customers}</td>{''.join(cells)}</tr>"
-        )
+        body.append(f"<tr><td>{escape(r.cohort)}</td><td>{r.customers}</td>{''.join(cells)}</tr>")
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
@@ -329,18 +336,24 @@ def html(dashboard: Dashboard) -> str:
         color="#10b981",
     )
     products = _svg_bars_horizontal(
-        [
-            (p.sku, to_minor(p.revenue), f"{_m(p.revenue)} · {p.units} u")
-            for p in d.products
-        ]
+        [(p.sku, to_minor(p.revenue), f"{_m(p.revenue)} · {p.units} u") for p in d.products]
     )
     channels = _svg_bars_horizontal(
         [(c.channel, max(0, to_minor(c.net_sales)), _m(c.net_sales)) for c in d.channels],
         color="#8b5cf6",
     )
     channel_table = _html_table(
-        ("channel", "sessions", "orders", "net sales", "new customers", "spend", "CAC", "ROAS",
-         "ROI"),
+        (
+            "channel",
+            "sessions",
+            "orders",
+            "net sales",
+            "new customers",
+            "spend",
+            "CAC",
+            "ROAS",
+            "ROI",
+        ),
         [
             (
                 c.channel,
@@ -365,22 +378,20 @@ def html(dashboard: Dashboard) -> str:
     )
     warnings = []
     if d.unknown_spend_channels:
-        warnings.append(
-            "Spend given for unknown channels: " + ", ".join(d.unknown_spend_channels)
-        )
+        warnings.append("Spend given for unknown channels: " + ", ".join(d.unknown_spend_channels))
     if d.problems:
         warnings.append(
-            f"{len(d.problems)} input line(s) skipped: "
+            f"{max(d.skipped_lines, len(d.problems))} input line(s) skipped: "
             + "; ".join(str(p) for p in d.problems[:10])
         )
     warn_html = "".join(f'<p class="warn">{escape(w)}</p>' for w in warnings)
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Sales dashboard</title><style>{_CSS}</style></head><body>"
-        f"<h1>Sales dashboard</h1><div class=\"sub\">{escape(_period(d))} · {d.events} events"
+        f'<h1>Sales dashboard</h1><div class="sub">{escape(_period(d))} · {d.events} events'
         f" · {escape(d.currency)}</div>{warn_html}"
-        f"<div class=\"cards\">{''.join(cards)}</div>"
+        f'<div class="cards">{"".join(cards)}</div>'
         f"<h2>Net sales by {escape(d.bucket.value)}</h2>{_svg_series(d)}"
         f"<h2>Funnel</h2>{funnel}"
         f"<h2>Top products by revenue</h2>{products}"

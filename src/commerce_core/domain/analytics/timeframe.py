@@ -96,9 +96,7 @@ class TimeRange:
             raise InvalidTimeRangeError((self.start, self.end), "end must be after start")
 
     @classmethod
-    def parse(
-        cls, start: str | None, end: str | None, zone: str | tzinfo = "UTC"
-    ) -> TimeRange:
+    def parse(cls, start: str | None, end: str | None, zone: str | tzinfo = "UTC") -> TimeRange:
         """A range from ISO strings (naive ones in ``zone``), as the CLI's ``--from``/``--to``.
 
         >>> r = TimeRange.parse("2026-03-01", "2026-04-01", "UTC")
@@ -202,9 +200,7 @@ def bucket_label(start: int, zone: tzinfo, bucket: Bucket) -> str:
 def _next_start(start: int, zone: tzinfo, bucket: Bucket) -> int:
     local = datetime.fromtimestamp(start, zone)
     if bucket is Bucket.HOUR:
-        return int(
-            _local_start(datetime.fromtimestamp(start + 3600, zone), bucket).timestamp()
-        )
+        return int(_local_start(datetime.fromtimestamp(start + 3600, zone), bucket).timestamp())
     if bucket is Bucket.DAY:
         return int(_midnight(local.date() + timedelta(days=1), zone).timestamp())
     if bucket is Bucket.WEEK:
@@ -214,8 +210,10 @@ def _next_start(start: int, zone: tzinfo, bucket: Bucket) -> int:
 
 
 def bucket_starts(period: TimeRange, zone: tzinfo, bucket: Bucket) -> Iterator[int]:
-    """Every bucket start overlapping a bounded ``period`` (nothing for an open one, or when
-    there would be more than :data:`MAX_FILLED_BUCKETS`)."""
+    """Every bucket start overlapping a bounded ``period``.
+
+    Nothing for an open period, or when there would be more than :data:`MAX_FILLED_BUCKETS`.
+    """
     if period.start is None or period.end is None:
         return
     index = BucketIndex(zone, bucket)

@@ -29,6 +29,7 @@ from commerce_core.testing.strategies.money import (
 # region payments-import
 # endregion payments-import
 # region analytics-import
+from commerce_core.testing.strategies.analytics import journey_events, journey_streams
 # endregion analytics-import
 
 __all__ = [
@@ -52,5 +53,7 @@ __all__ = [
     # region payments-all
     # endregion payments-all
     # region analytics-all
+    "journey_streams",
+    "journey_events",
     # endregion analytics-all
 ]
