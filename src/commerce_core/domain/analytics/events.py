@@ -355,7 +355,7 @@ class OrderRefunded(JourneyEvent):
 
     @property
     def merchandise(self) -> Money:
-        """The refunded merchandise, net of tax: ``amount - tax - shipping``."""
+        """The refunded merchandise net of tax, ``amount - tax - shipping``."""
         return self.amount - self.tax - self.shipping
 
 
