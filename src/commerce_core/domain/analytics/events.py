@@ -39,7 +39,7 @@ from commerce_core.errors import (
     InvalidAnalyticsEventError,
     MalformedEventLineError,
 )
-from commerce_core.money import currency_of, ensure_same_currency, money, quantize, to_minor
+from commerce_core.money import currency_of, ensure_same_currency, minor_units, quantize, to_minor
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -494,6 +494,8 @@ class _BadLineError(Exception):
 
 def _get(data: dict[str, Any], name: str, kind: str) -> Any:
     value = data.get(name)
+    if value.__class__ is str and kind != _INT:
+        return value
     if kind == _OPT:
         if value is not None and not isinstance(value, str):
             raise _BadLineError(f"{name} must be a string or null")
@@ -547,7 +549,7 @@ def _decode(data: object) -> JourneyEvent:
     if kind in _HAS_MONEY:
         currency = _get(data, "currency", _STR)
         try:
-            money(0, currency)
+            minor_units(currency)  # cached by the money kernel
         except CommerceError as error:
             raise _BadLineError(str(error)) from None
     for name, field_kind in _FIELDS[kind]:
