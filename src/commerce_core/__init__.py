@@ -264,6 +264,34 @@ from commerce_core.errors import (
 )
 # endregion payments-import
 # region analytics-import
+from commerce_core.domain.analytics import (
+    AnalyticsAggregator,
+    AppliedDiscount,
+    Bucket,
+    CheckoutStarted,
+    Dashboard,
+    JourneyEvent,
+    LineProblem,
+    OrderCancelled,
+    OrderedItem,
+    OrderPlaced,
+    OrderRefunded,
+    PaymentFailed,
+    ProductAddedToCart,
+    ProductRemovedFromCart,
+    ProductViewed,
+    ReportOptions,
+    SessionStarted,
+    TimeRange,
+)
+from commerce_core.errors import (
+    InvalidAnalyticsEventError,
+    InvalidSpendError,
+    InvalidTimeRangeError,
+    MalformedEventLineError,
+    UnknownTimeZoneError,
+)
+from commerce_core.ports.analytics import AnalyticsSink
 # endregion analytics-import
 
 __version__ = "0.1.0.dev0"
@@ -485,5 +513,29 @@ __all__ = [
     "TransactionLogCorruptError",
     # endregion payments-all
     # region analytics-all
+    "AnalyticsAggregator",
+    "AnalyticsSink",
+    "Dashboard",
+    "ReportOptions",
+    "TimeRange",
+    "Bucket",
+    "JourneyEvent",
+    "SessionStarted",
+    "ProductViewed",
+    "ProductAddedToCart",
+    "ProductRemovedFromCart",
+    "CheckoutStarted",
+    "PaymentFailed",
+    "OrderedItem",
+    "AppliedDiscount",
+    "OrderPlaced",
+    "OrderRefunded",
+    "OrderCancelled",
+    "LineProblem",
+    "InvalidAnalyticsEventError",
+    "MalformedEventLineError",
+    "InvalidTimeRangeError",
+    "UnknownTimeZoneError",
+    "InvalidSpendError",
     # endregion analytics-all
 ]

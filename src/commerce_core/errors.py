@@ -64,6 +64,11 @@ __all__ = [
     "InvalidWebhookPayloadError",
     # endregion payments-all
     # region analytics-all
+    "InvalidAnalyticsEventError",
+    "MalformedEventLineError",
+    "InvalidTimeRangeError",
+    "UnknownTimeZoneError",
+    "InvalidSpendError",
     # endregion analytics-all
 ]
 
@@ -687,4 +692,75 @@ class InvalidWebhookPayloadError(PaymentError, ValueError):
 # endregion payments
 
 # region analytics
+
+
+class InvalidAnalyticsEventError(CommerceError, ValueError):
+    """An analytics event breaks a rule of its type (naive time, empty id, totals that disagree).
+
+    Attributes:
+        event_type: the event's type name.
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, event_type: str, reason: str) -> None:
+        self.event_type = event_type
+        self.reason = reason
+        super().__init__(f"invalid {event_type}: {reason}")
+
+
+class MalformedEventLineError(CommerceError, ValueError):
+    """A line of an events file cannot be decoded (raised in strict mode; otherwise reported).
+
+    Attributes:
+        line_number: the 1-based line number in the input.
+        reason: why the line was refused (bad JSON, unknown type or schema version...).
+    """
+
+    def __init__(self, line_number: int, reason: str) -> None:
+        self.line_number = line_number
+        self.reason = reason
+        super().__init__(f"line {line_number}: {reason}")
+
+
+class InvalidTimeRangeError(CommerceError, ValueError):
+    """A report range is unusable (end not after start, unparsable bound, naive instant).
+
+    Attributes:
+        value: the offending input (its ``repr``).
+        reason: what is wrong.
+    """
+
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid time range {self.value}: {reason}")
+
+
+class UnknownTimeZoneError(CommerceError, LookupError):
+    """A time zone name is not in the IANA database (``zoneinfo``).
+
+    Attributes:
+        name: the unknown zone name.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"unknown time zone {name!r}")
+
+
+class InvalidSpendError(CommerceError, ValueError):
+    """Marketing spend input is malformed (not a mapping of channel to an exact amount).
+
+    Attributes:
+        channel: the channel whose entry is bad (empty when the whole input is bad).
+        reason: what is wrong.
+    """
+
+    def __init__(self, channel: str, reason: str) -> None:
+        self.channel = channel
+        self.reason = reason
+        where = f" for channel {channel!r}" if channel else ""
+        super().__init__(f"invalid spend{where}: {reason}")
+
+
 # endregion analytics

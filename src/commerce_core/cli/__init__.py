@@ -19,6 +19,47 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 # region cli-handlers
+def _report(args: argparse.Namespace) -> int:
+    """``report EVENTS.jsonl``: the sales dashboard of an events file (see docs: Analytics)."""
+    import json
+    import sys
+    from pathlib import Path
+
+    from commerce_core.domain.analytics import ReportOptions, TimeRange, resolve_zone
+    from commerce_core.errors import CommerceError
+    from commerce_core.services.analytics import build_dashboard, parse_spend
+
+    try:
+        zone = resolve_zone(args.tz)
+        period = TimeRange.parse(args.start, args.end, zone)
+        spend = {}
+        if args.spend:
+            raw = json.loads(Path(args.spend).read_text(encoding="utf-8"))
+            spend = parse_spend(raw, args.currency or "EUR")
+        options = ReportOptions(period=period, spend=spend, top=args.top)
+        with Path(args.events).open(encoding="utf-8") as lines:
+            dashboard = build_dashboard(
+                lines,
+                options,
+                zone=zone,
+                bucket=args.bucket,
+                currency=args.currency,
+                strict=args.strict,
+            )
+    except (CommerceError, OSError, json.JSONDecodeError) as error:
+        print(f"report: {error}", file=sys.stderr)
+        return 2
+    for problem in dashboard.problems:
+        print(f"report: skipped {problem}", file=sys.stderr)
+    for channel in dashboard.unknown_spend_channels:
+        print(f"report: spend given for unknown channel {channel!r}", file=sys.stderr)
+    print(dashboard.to_json() if args.json else dashboard.render_text(), end="")
+    if args.html:
+        Path(args.html).write_text(dashboard.render_html(), encoding="utf-8")
+        print(f"\nHTML dashboard written to {args.html}")
+    return 0
+
+
 # endregion cli-handlers
 
 
@@ -29,6 +70,23 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated shop")
     demo.set_defaults(handler=_demo)
     # region cli-commands
+    report = commands.add_parser(
+        "report", help="sales dashboard of an analytics events file (JSON lines)"
+    )
+    report.add_argument("events", help="the events file (one JSON event per line)")
+    report.add_argument("--from", dest="start", help="period start (ISO date/time, inclusive)")
+    report.add_argument("--to", dest="end", help="period end (ISO date/time, exclusive)")
+    report.add_argument("--tz", default="UTC", help="IANA time zone of dates and buckets")
+    report.add_argument(
+        "--bucket", default="day", choices=["hour", "day", "week", "month"], help="series bucket"
+    )
+    report.add_argument("--html", help="also write a self-contained HTML dashboard here")
+    report.add_argument("--json", action="store_true", help="print JSON instead of text")
+    report.add_argument("--strict", action="store_true", help="fail on the first bad line")
+    report.add_argument("--spend", help='JSON file of spend per channel: {"ads": "1200.00"}')
+    report.add_argument("--currency", help="report currency (default: the events')")
+    report.add_argument("--top", type=int, default=10, help="products/customers listed")
+    report.set_defaults(handler=_report)
     # endregion cli-commands
     return parser
 

@@ -58,4 +58,7 @@ def setup() -> None:
     st.register_type_strategy(PaymentMethod, _deferred("payment_methods"))
     # endregion payments
     # region analytics
+    from commerce_core.domain.analytics.events import JourneyEvent
+
+    st.register_type_strategy(JourneyEvent, _deferred("journey_events"))
     # endregion analytics

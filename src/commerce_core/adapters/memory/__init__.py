@@ -35,6 +35,10 @@ from commerce_core.adapters.memory.payments import (
 )
 # endregion payments-import
 # region analytics-import
+from commerce_core.adapters.memory.analytics import (
+    AggregatingAnalyticsSink,
+    InMemoryAnalyticsSink,
+)
 # endregion analytics-import
 
 __all__ = [
@@ -64,5 +68,7 @@ __all__ = [
     "TEST_TOKENS",
     # endregion payments-all
     # region analytics-all
+    "InMemoryAnalyticsSink",
+    "AggregatingAnalyticsSink",
     # endregion analytics-all
 ]

@@ -57,6 +57,7 @@ from commerce_core.testing.strategies.payments import (
 )
 # endregion payments-import
 # region analytics-import
+from commerce_core.testing.strategies.analytics import journey_events, journey_streams
 # endregion analytics-import
 
 __all__ = [
@@ -100,5 +101,7 @@ __all__ = [
     "payment_amounts",
     # endregion payments-all
     # region analytics-all
+    "journey_streams",
+    "journey_events",
     # endregion analytics-all
 ]
