@@ -262,6 +262,7 @@ from commerce_core.errors import (
     RawCardDataError,
     TransactionLogCorruptError,
 )
+
 # endregion payments-import
 # region analytics-import
 from commerce_core.domain.analytics import (

@@ -33,6 +33,7 @@ from commerce_core.adapters.memory.payments import (
     TEST_CARD_NUMBERS,
     TEST_TOKENS,
 )
+
 # endregion payments-import
 # region analytics-import
 from commerce_core.adapters.memory.analytics import (

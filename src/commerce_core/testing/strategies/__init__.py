@@ -55,6 +55,7 @@ from commerce_core.testing.strategies.payments import (
     payment_methods,
     payment_amounts,
 )
+
 # endregion payments-import
 # region analytics-import
 from commerce_core.testing.strategies.analytics import journey_events, journey_streams
