@@ -28,6 +28,7 @@ from typing import Any, ClassVar, Final, TypeAlias
 import attrs
 
 from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.pricing import Adjustment, LineBreakdown, PriceBreakdown, TaxLine
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     CancellationQuantityError,
@@ -62,8 +63,6 @@ __all__ = [
     "Address",
     "Customer",
     "PaymentMethod",
-    "Adjustment",
-    "TaxLine",
     "OrderLine",
     "OrderTotals",
     "HistoryEntry",
@@ -290,24 +289,6 @@ class PaymentMethod:
         return cls("cash_on_delivery", allows_fulfilment_before_payment=True)
 
 
-@attrs.frozen
-class Adjustment:
-    """A price change applied to a line (negative for a discount), with where it came from."""
-
-    label: str
-    amount: Money
-    source: str = ""
-
-
-@attrs.frozen
-class TaxLine:
-    """One tax charged on a line: its label, rate and amount."""
-
-    label: str
-    rate: Decimal
-    amount: Money
-
-
 def _adjustments(values: Iterable[Adjustment]) -> tuple[Adjustment, ...]:
     return tuple(values)
 
@@ -325,10 +306,12 @@ class OrderLine:
         sku: the stock-keeping unit.
         name: the product name as shown at checkout.
         quantity: units ordered (positive).
-        unit_price: the undiscounted unit price, net and gross.
+        unit_price: the undiscounted unit price, in its price basis (net, or gross when
+            ``prices_include_tax``).
         total: what the line costs after adjustments, net and gross (``total.tax`` is its tax).
-        adjustments: the discounts/surcharges that were applied.
+        adjustments: the discounts/surcharges that were applied (pricing's ``Adjustment``).
         tax_lines: the taxes that make up ``total.tax`` (they must add up to it when given).
+        prices_include_tax: the price basis of ``unit_price`` and ``adjustments``.
 
     Raises:
         InvalidQuantityError: the quantity is not a positive integer.
@@ -340,13 +323,30 @@ class OrderLine:
     sku: str = attrs.field(validator=_non_empty)
     name: str
     quantity: int = attrs.field(converter=_positive_int)
-    unit_price: TaxedMoney
+    unit_price: Money
     total: TaxedMoney
     adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=_adjustments)
     tax_lines: tuple[TaxLine, ...] = attrs.field(default=(), converter=_tax_lines)
+    prices_include_tax: bool = False
+
+    @classmethod
+    def from_breakdown(cls, priced: LineBreakdown) -> OrderLine:
+        """Freeze one priced line of a :class:`~commerce_core.domain.pricing.PriceBreakdown`."""
+        line = priced.line
+        return cls(
+            line_id=line.line_id,
+            sku=line.sku,
+            name=line.name,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            total=priced.taxed,
+            adjustments=priced.adjustments,
+            tax_lines=priced.tax_lines,
+            prices_include_tax=line.prices_include_tax,
+        )
 
     def __attrs_post_init__(self) -> None:
-        amounts = [self.unit_price.net, self.total.net]
+        amounts = [self.unit_price, self.total.net]
         amounts += [a.amount for a in self.adjustments] + [t.amount for t in self.tax_lines]
         code = self.total.currency
         for amount in amounts:
@@ -375,16 +375,27 @@ class OrderLine:
             "sku": self.sku,
             "name": self.name,
             "quantity": self.quantity,
-            "unit_price": _taxed_to_data(self.unit_price),
+            "unit_price": money_to_data(self.unit_price),
             "total": _taxed_to_data(self.total),
             "adjustments": [
-                {"label": a.label, "amount": money_to_data(a.amount), "source": a.source}
+                {
+                    "source_id": a.source_id,
+                    "label": a.label,
+                    "amount": money_to_data(a.amount),
+                    "code": a.code,
+                }
                 for a in self.adjustments
             ],
             "tax_lines": [
-                {"label": t.label, "rate": str(t.rate), "amount": money_to_data(t.amount)}
+                {
+                    "name": t.name,
+                    "rate": str(t.rate),
+                    "amount": money_to_data(t.amount),
+                    "compound": t.compound,
+                }
                 for t in self.tax_lines
             ],
+            "prices_include_tax": self.prices_include_tax,
         }
 
     @classmethod
@@ -395,22 +406,27 @@ class OrderLine:
             sku=data["sku"],
             name=data["name"],
             quantity=data["quantity"],
-            unit_price=_taxed_from_data(data["unit_price"]),
+            unit_price=money_from_data(data["unit_price"]),
             total=_taxed_from_data(data["total"]),
             adjustments=tuple(
-                Adjustment(a["label"], money_from_data(a["amount"]), a["source"])
+                Adjustment(a["source_id"], a["label"], money_from_data(a["amount"]), a["code"])
                 for a in data["adjustments"]
             ),
             tax_lines=tuple(
-                TaxLine(t["label"], Decimal(t["rate"]), money_from_data(t["amount"]))
+                TaxLine(t["name"], Decimal(t["rate"]), money_from_data(t["amount"]), t["compound"])
                 for t in data["tax_lines"]
             ),
+            prices_include_tax=data["prices_include_tax"],
         )
 
 
 @attrs.frozen
 class OrderTotals:
-    """The order's totals, derived from its lines and shipping."""
+    """The order's totals, derived from its lines and shipping.
+
+    ``discount`` is the net reduction the line adjustments made (positive for discounts), in
+    the lines' price basis.
+    """
 
     subtotal: TaxedMoney
     shipping: TaxedMoney
@@ -970,6 +986,50 @@ class Order(EventRecorder):
         )
         return order
 
+    @classmethod
+    def from_breakdown(
+        cls,
+        breakdown: PriceBreakdown,
+        *,
+        order_id: str,
+        number: str,
+        customer: Customer,
+        billing_address: Address,
+        shipping_address: Address,
+        payment_method: PaymentMethod,
+        reservation_id: str | None,
+        now: datetime,
+        workflow: OrderWorkflow = DEFAULT_WORKFLOW,
+    ) -> Order:
+        """Place an order from a priced cart: lines, adjustments, taxes and shipping are frozen.
+
+        The shipping method is the breakdown's (empty when nothing ships).
+
+        Raises:
+            InvalidOrderError: no lines, or the frozen totals differ from the breakdown's.
+        """
+        shipping = breakdown.shipping
+        order = cls.place(
+            order_id=order_id,
+            number=number,
+            lines=[OrderLine.from_breakdown(line) for line in breakdown.lines],
+            shipping=shipping.taxed if shipping else TaxedMoney.zero(breakdown.currency),
+            customer=customer,
+            billing_address=billing_address,
+            shipping_address=shipping_address,
+            shipping_method=shipping.method if shipping else "",
+            payment_method=payment_method,
+            reservation_id=reservation_id,
+            now=now,
+            workflow=workflow,
+        )
+        if order.totals.total != breakdown.total:
+            raise InvalidOrderError(
+                order_id,
+                f"lines and shipping add up to {order.totals.total}, not {breakdown.total}",
+            )
+        return order
+
     # -- read-only views ------------------------------------------------------------------------
 
     @property
@@ -1017,10 +1077,7 @@ class Order(EventRecorder):
         """Subtotal, shipping, discount and total as placed."""
         code = self.currency
         subtotal = sum((line.total for line in self.lines), TaxedMoney.zero(code))
-        discount = sum(
-            (a.amount for line in self.lines for a in line.adjustments if a.amount.amount < 0),
-            zero(code),
-        )
+        discount = sum((a.amount for line in self.lines for a in line.adjustments), zero(code))
         return OrderTotals(subtotal, self.shipping, -discount, subtotal + self.shipping)
 
     def line(self, line_id: str) -> OrderLine:
