@@ -94,6 +94,9 @@ __all__ = [
     "ReturnRejected",
     "ReturnReceived",
     "ORDER_EVENT_TYPES",
+    "StockLine",
+    "PaymentOutcome",
+    "OutboxMessage",
 ]
 
 
@@ -1929,3 +1932,57 @@ class Order(EventRecorder):
             for r in data["returns"]
         )
         return order
+
+
+# --- values crossing the order ports -------------------------------------------------------------
+
+
+@attrs.frozen
+class StockLine:
+    """Units of one SKU moved by an order operation (commit, release)."""
+
+    sku: str
+    quantity: int = attrs.field(converter=_positive_int)
+
+
+@attrs.frozen
+class PaymentOutcome:
+    """What the payment side did with a void or refund request (a value, not an exception).
+
+    Attributes:
+        succeeded: whether the money moved.
+        amount: the amount asked for.
+        reference: the provider's reference for the operation (empty when it failed).
+        reason: why it failed (a decline message), empty on success.
+    """
+
+    succeeded: bool
+    amount: Money
+    reference: str = ""
+    reason: str = ""
+
+
+def _freeze_payload(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(data))
+
+
+@attrs.frozen
+class OutboxMessage:
+    """One recorded domain event waiting in the outbox (stored with the order that made it).
+
+    Attributes:
+        message_id: stable and unique: ``"<order_id>:<version>:<index>"``; also the
+            notification's deduplication key.
+        order_id: the order that recorded the event.
+        event_type: the event's ``event_type``.
+        payload: the event as JSON primitives (``DomainEvent.to_dict()``).
+        attempts: how many times it was claimed for dispatch.
+        last_error: the last dispatch failure, if any.
+    """
+
+    message_id: str
+    order_id: str
+    event_type: str
+    payload: Mapping[str, Any] = attrs.field(converter=_freeze_payload)
+    attempts: int = 0
+    last_error: str = ""

@@ -15,6 +15,14 @@ from commerce_core.adapters.memory.cart import InMemoryCatalog, InMemoryStockLev
 # region promotions-import
 # endregion promotions-import
 # region orders-import
+from commerce_core.adapters.memory.orders import (
+    InMemoryOrderRepository,
+    InMemoryOrderOutbox,
+    InMemoryOrderNumbers,
+    InMemoryOrderStock,
+    InMemoryOrderPayments,
+    StockCall,
+)
 # endregion orders-import
 # region payments-import
 # endregion payments-import
@@ -35,6 +43,12 @@ __all__ = [
     # region promotions-all
     # endregion promotions-all
     # region orders-all
+    "InMemoryOrderRepository",
+    "InMemoryOrderOutbox",
+    "InMemoryOrderNumbers",
+    "InMemoryOrderStock",
+    "InMemoryOrderPayments",
+    "StockCall",
     # endregion orders-all
     # region payments-all
     # endregion payments-all
