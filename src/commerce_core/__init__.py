@@ -108,6 +108,7 @@ from commerce_core.ports.shipping import (
 from commerce_core.ports.tax import (
     TaxProvider,
 )
+
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import

@@ -1262,11 +1262,10 @@ class Order(EventRecorder):
         """Move to ``target`` or raise :class:`InvalidTransitionError` (table, then guards)."""
         table = self.workflow.table
         current = self._status
-        table.check(current, target)
         reason = self.workflow.refusal(self, target)
-        if reason:
+        if reason or not table.can(current, target):
             raise InvalidTransitionError(
-                table.machine, current, str(target), sorted(table.allowed(current)), reason
+                table.machine, current, str(target), sorted(table.allowed(current)), reason or ""
             )
         self._history += (HistoryEntry(current, str(target), now, actor, note),)
         self._status = str(target)

@@ -11,6 +11,7 @@ from commerce_core.adapters.memory.core import (
 # endregion inventory-import
 # region cart-import
 from commerce_core.adapters.memory.cart import InMemoryCatalog, InMemoryStockLevels
+
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import

@@ -17,6 +17,13 @@ from commerce_core.testing.contracts.clock import ClockContract
 # region promotions
 # endregion promotions
 # region orders
+from commerce_core.testing.contracts.orders import (
+    CountingNotifier,
+    OrderNumbersContract,
+    OrderOutboxContract,
+    OrderRepositoryContract,
+    make_sample_order,
+)
 # endregion orders
 # region payments
 # endregion payments
@@ -30,6 +37,11 @@ __all__ = [
     # region promotions-all
     # endregion promotions-all
     # region orders-all
+    "OrderRepositoryContract",
+    "OrderNumbersContract",
+    "OrderOutboxContract",
+    "CountingNotifier",
+    "make_sample_order",
     # endregion orders-all
     # region payments-all
     # endregion payments-all
