@@ -14,6 +14,7 @@ from commerce_core import (
     FulfilmentStatus,
     InvalidTableError,
     InvalidTransitionError,
+    Money,
     NotFoundError,
     Order,
     OrderStatus,
@@ -31,7 +32,7 @@ from commerce_core.testing.contracts import make_sample_order
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def eur(amount: str) -> object:
+def eur(amount: str) -> Money:
     return money(amount, "EUR")
 
 
@@ -74,7 +75,7 @@ def test_a_partial_capture_makes_the_order_partially_paid() -> None:
     assert order.payment_status is PaymentStatus.AUTHORIZED
     assert order.status == OrderStatus.PAYMENT_AUTHORIZED
     order.record_payment(PaymentKind.CAPTURED, eur("20.00"), reference="c", now=NOW)
-    assert order.payment_status is PaymentStatus.PARTIALLY_PAID
+    assert str(order.payment_status) == "partially_paid"
     assert order.authorized == eur("46.00")  # 66.00 authorized - 20.00 captured
 
 
@@ -114,7 +115,7 @@ def test_partial_shipments_never_ship_more_than_ordered() -> None:
     assert order.to_snapshot() == before
     order.ship(shipment_id="s2", lines={"l1": 1, "l2": 1}, location="wh", now=NOW, actor="x")
     assert order.status == OrderStatus.SHIPPED
-    assert order.fulfilment_status is FulfilmentStatus.FULFILLED
+    assert str(order.fulfilment_status) == "fulfilled"
 
 
 def test_unknown_line_is_a_lookup_error() -> None:
