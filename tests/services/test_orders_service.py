@@ -144,7 +144,8 @@ def test_cancelling_a_paid_order_releases_stock_and_refunds_everything() -> None
     order = paid(shop)
     result = shop.service.cancel(order.order_id, actor="staff", reason="customer asked")
     assert result.order.status == "cancelled"
-    assert result.payment is not None and result.payment.succeeded
+    assert result.payment is not None
+    assert result.payment.succeeded
     assert result.order.refunded == eur("60.00")
     assert str(result.order.payment_status) == "refunded"
     assert [c.operation for c in shop.stock.calls] == ["release"]
@@ -232,10 +233,10 @@ def test_a_failed_dispatch_is_retried_later_and_sent_once() -> None:
     shop = make_shop()
     shop.notifier.fail_next(1)
     order = place(shop)  # the save succeeds; the notification fails
-    assert shop.notifier.sent == ()
+    assert len(shop.notifier.sent) == 0
     assert len(shop.repo.outbox.undispatched()) == 1
     shop.service.record_payment(order.order_id, PaymentKind.CAPTURED, eur("60.00"), reference="c")
-    kinds = [n.event_type for n in shop.notifier.sent]
+    kinds: list[str] = [n.event_type for n in shop.notifier.sent]
     assert kinds.count("OrderPlaced") == 1
     assert "OrderPaid" in kinds
     assert shop.repo.outbox.undispatched() == ()
