@@ -233,7 +233,8 @@ def test_a_failed_dispatch_is_retried_later_and_sent_once() -> None:
     shop = make_shop()
     shop.notifier.fail_next(1)
     order = place(shop)  # the save succeeds; the notification fails
-    assert len(shop.notifier.sent) == 0
+    delivered = len(shop.notifier.sent)
+    assert delivered == 0
     assert len(shop.repo.outbox.undispatched()) == 1
     shop.service.record_payment(order.order_id, PaymentKind.CAPTURED, eur("60.00"), reference="c")
     kinds: list[str] = [n.event_type for n in shop.notifier.sent]
