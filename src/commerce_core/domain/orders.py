@@ -1326,12 +1326,16 @@ class Order(EventRecorder):
         it to ``paid`` (when the table allows it from the current status).
 
         Raises:
-            InvalidAmountError: the amount is not positive.
+            InvalidAmountError: the amount is not positive, or captures would exceed the order
+                total.
             CurrencyMismatchError: the amount is in another currency.
         """
         if any(p.reference == reference for p in self._payments):
             return False
         self._check_amount(amount)
+        total = self.totals.total.gross
+        if kind is PaymentKind.CAPTURED and self.captured + amount > total:
+            raise InvalidAmountError(amount, f"captures would exceed the order total {total}")
         with self._change():
             was_paid = self.payment_status is PaymentStatus.PAID
             self._payments += (PaymentEntry(PaymentKind(kind), amount, reference, now),)

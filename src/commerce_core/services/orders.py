@@ -34,8 +34,12 @@ from commerce_core.domain.orders import (
     StockLine,
 )
 from commerce_core.domain.pricing import PriceBreakdown
-from commerce_core.errors import InvalidQuantityError, RefundExceedsRefundableError
-from commerce_core.money import Money, TaxedMoney
+from commerce_core.errors import (
+    CommerceError,
+    InvalidQuantityError,
+    RefundExceedsRefundableError,
+)
+from commerce_core.money import Money, TaxedMoney, zero
 from commerce_core.ports.clock import Clock
 from commerce_core.ports.ids import IdFactory
 from commerce_core.ports.notifier import Notifier
@@ -427,13 +431,18 @@ class OrderService:
         order = self._repo.get(order_id)
         to_refund = min(order.refundable, order.captured - order.amount_due)
         if to_refund.amount > 0:
-            refund = self._cancellation_refund(order, f"{key}:refund", to_refund, lines)
-            outcome = self._refund_plan(order_id, lambda _o: refund)
+            try:
+                refund = self._cancellation_refund(order, f"{key}:refund", to_refund, lines)
+            except CommerceError as error:
+                # The cancellation is saved; report what could not be refunded, for staff.
+                return PaymentOutcome(False, to_refund, "", str(error))
+            if refund is not None:
+                outcome = self._refund_plan(order_id, lambda _o: refund)
         return outcome
 
     def _cancellation_refund(
         self, order: Order, refund_id: str, amount: Money, lines: Mapping[str, int] | None
-    ) -> Refund:
+    ) -> Refund | None:
         now = self._clock.now()
         if lines is not None:
             try:
@@ -445,13 +454,19 @@ class OrderService:
             else:
                 if plan.total <= amount:
                     return plan
+        nothing = zero(order.currency)
         shipping_rest = (order.shipping - order.shipping_refunded).gross
-        shipping = min(shipping_rest, amount) if order.fully_cancelled else None
-        rest = amount - shipping if shipping is not None else amount
+        shipping = min(shipping_rest, amount) if order.fully_cancelled else nothing
+        lines_left = sum(
+            ((li.total - order.line_refunded(li.line_id)).gross for li in order.lines), nothing
+        )
+        rest = min(amount - shipping, lines_left)
+        if rest.amount <= 0 and shipping.amount <= 0:
+            return None
         return order.plan_refund(
             refund_id=refund_id,
             amount=rest if rest.amount > 0 else None,
-            shipping=shipping,
+            shipping=shipping if shipping.amount > 0 else None,
             reason="cancelled",
             now=now,
         )
