@@ -13,6 +13,8 @@ from commerce_core.testing.contracts.clock import ClockContract
 # region inventory
 # endregion inventory
 # region cart
+from commerce_core.testing.contracts.cart import CartRepositoryContract
+
 # endregion cart
 # region promotions
 # endregion promotions
@@ -33,6 +35,7 @@ __all__ = [
     # region inventory-all
     # endregion inventory-all
     # region cart-all
+    "CartRepositoryContract",
     # endregion cart-all
     # region promotions-all
     # endregion promotions-all
