@@ -50,6 +50,12 @@ __all__ = [
     # region promotions-all
     # endregion promotions-all
     # region orders-all
+    "OrderError",
+    "InvalidOrderError",
+    "ShipmentQuantityError",
+    "CancellationQuantityError",
+    "ReturnQuantityError",
+    "RefundExceedsRefundableError",
     # endregion orders-all
     # region payments-all
     "PaymentError",
@@ -543,6 +549,117 @@ class PricingError(CommerceError, ValueError):
 # endregion promotions
 
 # region orders
+
+
+class OrderError(CommerceError):
+    """Root of the order capability's errors.
+
+    Attributes:
+        order_id: the order the request was about.
+    """
+
+    def __init__(self, order_id: str, message: str) -> None:
+        self.order_id = order_id
+        super().__init__(message)
+
+
+class InvalidOrderError(OrderError, ValueError):
+    """An order cannot be built from the given snapshot (no lines, inconsistent totals...).
+
+    Attributes:
+        reason: what is wrong.
+    """
+
+    def __init__(self, order_id: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(order_id, f"invalid order {order_id!r}: {reason}")
+
+
+class ShipmentQuantityError(OrderError, ValueError):
+    """A shipment asks for more units of a line than remain to ship (ordered - cancelled - shipped).
+
+    Attributes:
+        line_id: the order line.
+        requested: the units the shipment asked for.
+        shippable: the units that could still ship.
+    """
+
+    def __init__(self, order_id: str, line_id: str, requested: int, shippable: int) -> None:
+        self.line_id = line_id
+        self.requested = requested
+        self.shippable = shippable
+        super().__init__(
+            order_id,
+            f"cannot ship {requested} of line {line_id!r} of order {order_id!r}: "
+            f"only {shippable} left to ship",
+        )
+
+
+class CancellationQuantityError(OrderError, ValueError):
+    """A cancellation asks for more units than are still unshipped and uncancelled.
+
+    Shipped quantities can never be cancelled (return them instead).
+
+    Attributes:
+        line_id: the order line.
+        requested: the units asked to cancel.
+        cancellable: the units that can still be cancelled.
+    """
+
+    def __init__(self, order_id: str, line_id: str, requested: int, cancellable: int) -> None:
+        self.line_id = line_id
+        self.requested = requested
+        self.cancellable = cancellable
+        super().__init__(
+            order_id,
+            f"cannot cancel {requested} of line {line_id!r} of order {order_id!r}: "
+            f"only {cancellable} are neither shipped nor cancelled",
+        )
+
+
+class ReturnQuantityError(OrderError, ValueError):
+    """A return asks for units that were not shipped (or are already being returned).
+
+    Attributes:
+        line_id: the order line.
+        requested: the units asked to return.
+        returnable: shipped units not yet in a (non-rejected) return.
+    """
+
+    def __init__(self, order_id: str, line_id: str, requested: int, returnable: int) -> None:
+        self.line_id = line_id
+        self.requested = requested
+        self.returnable = returnable
+        super().__init__(
+            order_id,
+            f"cannot return {requested} of line {line_id!r} of order {order_id!r}: "
+            f"only {returnable} shipped and not yet returned",
+        )
+
+
+class RefundExceedsRefundableError(OrderError, ValueError):
+    """A refund asks for more than can be refunded.
+
+    The total refunded never exceeds what was captured, a line never gives back more than it
+    cost, and shipping never more than was charged for it.
+
+    Attributes:
+        requested: the amount asked for (a ``Money``).
+        refundable: the most that could be refunded for that part (a ``Money``).
+        part: ``"order"``, ``"shipping"`` or a line id.
+    """
+
+    def __init__(self, order_id: str, requested: object, refundable: object, part: str) -> None:
+        self.requested = requested
+        self.refundable = refundable
+        self.part = part
+        super().__init__(
+            order_id,
+            f"cannot refund {requested} for {part} of order {order_id!r}: "
+            f"at most {refundable} is refundable",
+        )
+
+
 # endregion orders
 
 # region payments

@@ -22,6 +22,14 @@ from commerce_core.adapters.memory.cart import (
 # region promotions-import
 # endregion promotions-import
 # region orders-import
+from commerce_core.adapters.memory.orders import (
+    InMemoryOrderRepository,
+    InMemoryOrderOutbox,
+    InMemoryOrderNumbers,
+    InMemoryOrderStock,
+    InMemoryOrderPayments,
+    StockCall,
+)
 # endregion orders-import
 # region payments-import
 from commerce_core.adapters.memory.payments import (
@@ -58,6 +66,12 @@ __all__ = [
     # region promotions-all
     # endregion promotions-all
     # region orders-all
+    "InMemoryOrderRepository",
+    "InMemoryOrderOutbox",
+    "InMemoryOrderNumbers",
+    "InMemoryOrderStock",
+    "InMemoryOrderPayments",
+    "StockCall",
     # endregion orders-all
     # region payments-all
     "InMemoryIdempotencyStore",

@@ -21,6 +21,13 @@ from commerce_core.testing.contracts.cart import CartRepositoryContract
 # region promotions
 # endregion promotions
 # region orders
+from commerce_core.testing.contracts.orders import (
+    CountingNotifier,
+    OrderNumbersContract,
+    OrderOutboxContract,
+    OrderRepositoryContract,
+    make_sample_order,
+)
 # endregion orders
 # region payments
 from commerce_core.testing.contracts.payments import (
@@ -43,6 +50,11 @@ __all__ = [
     # region promotions-all
     # endregion promotions-all
     # region orders-all
+    "OrderRepositoryContract",
+    "OrderNumbersContract",
+    "OrderOutboxContract",
+    "CountingNotifier",
+    "make_sample_order",
     # endregion orders-all
     # region payments-all
     "PaymentGatewayContract",

@@ -1,0 +1,332 @@
+"""In-memory adapters of the order ports: repository + outbox, numbers, stock and payments.
+
+The repository and its outbox share one lock, so saving an order and appending its events is
+one atomic step, as a database transaction would make it. The stock and payment adapters record
+every call (idempotent by key) for tests and examples.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from commerce_core.adapters.memory.core import VersionedSnapshotStore
+from commerce_core.domain.orders import (
+    DEFAULT_WORKFLOW,
+    Order,
+    OrderWorkflow,
+    OutboxMessage,
+    PaymentOutcome,
+    StockLine,
+)
+from commerce_core.errors import InvalidOrderError, NotFoundError
+from commerce_core.money import Money
+
+__all__ = [
+    "InMemoryOrderRepository",
+    "InMemoryOrderOutbox",
+    "InMemoryOrderNumbers",
+    "InMemoryOrderStock",
+    "InMemoryOrderPayments",
+    "StockCall",
+]
+
+
+@attrs.define
+class _OutboxRow:
+    message: OutboxMessage
+    leased_until: datetime | None = None
+    dispatched_at: datetime | None = None
+
+
+class InMemoryOrderOutbox:
+    """The outbox of an :class:`InMemoryOrderRepository` (get it from ``repository.outbox``)."""
+
+    def __init__(self, lock: threading.RLock) -> None:
+        self._lock = lock
+        self._rows: dict[str, _OutboxRow] = {}
+
+    def _append(self, messages: Sequence[OutboxMessage]) -> None:
+        # Called by the repository while it holds the shared lock.
+        for message in messages:
+            self._rows[message.message_id] = _OutboxRow(message)
+
+    def claim(
+        self, *, now: datetime, limit: int = 100, lease: timedelta = timedelta(seconds=60)
+    ) -> tuple[OutboxMessage, ...]:
+        """Lease up to ``limit`` undispatched, unleased messages, oldest first."""
+        claimed: list[OutboxMessage] = []
+        with self._lock:
+            for row in self._rows.values():
+                if len(claimed) >= limit:
+                    break
+                if row.dispatched_at is not None:
+                    continue
+                if row.leased_until is not None and row.leased_until > now:
+                    continue
+                row.message = attrs.evolve(row.message, attempts=row.message.attempts + 1)
+                row.leased_until = now + lease
+                claimed.append(row.message)
+        return tuple(claimed)
+
+    def _row(self, message_id: str) -> _OutboxRow:
+        row = self._rows.get(message_id)
+        if row is None:
+            raise NotFoundError("outbox message", message_id)
+        return row
+
+    def mark_dispatched(self, message_id: str, *, now: datetime) -> None:
+        """Record delivery (idempotent)."""
+        with self._lock:
+            row = self._row(message_id)
+            if row.dispatched_at is None:
+                row.dispatched_at = now
+            row.leased_until = None
+
+    def release(self, message_id: str, *, error: str) -> None:
+        """End a lease after a failed delivery so the next claim retries it."""
+        with self._lock:
+            row = self._row(message_id)
+            row.leased_until = None
+            row.message = attrs.evolve(row.message, last_error=error)
+
+    def undispatched(self) -> tuple[OutboxMessage, ...]:
+        """Messages not yet dispatched, oldest first."""
+        with self._lock:
+            return tuple(r.message for r in self._rows.values() if r.dispatched_at is None)
+
+    def dispatched(self) -> tuple[OutboxMessage, ...]:
+        """Messages already dispatched, oldest first (for tests)."""
+        with self._lock:
+            return tuple(r.message for r in self._rows.values() if r.dispatched_at is not None)
+
+    def all(self) -> tuple[OutboxMessage, ...]:
+        """Every message ever stored, oldest first (for tests)."""
+        with self._lock:
+            return tuple(r.message for r in self._rows.values())
+
+
+class InMemoryOrderRepository:
+    """Thread-safe order repository with optimistic locking and a transactional outbox.
+
+    Args:
+        workflow: the workflow orders are rebuilt with (pass the host's extended one).
+    """
+
+    def __init__(self, workflow: OrderWorkflow = DEFAULT_WORKFLOW) -> None:
+        self._workflow = workflow
+        self._store: VersionedSnapshotStore[Order] = VersionedSnapshotStore(
+            "order", Order.to_snapshot, self._rebuild
+        )
+        self._numbers: dict[str, str] = {}
+        self._outbox = InMemoryOrderOutbox(self._store.lock)
+
+    def _rebuild(self, data: Mapping[str, Any], version: int) -> Order:
+        return Order.from_snapshot(data, version, self._workflow)
+
+    @property
+    def outbox(self) -> InMemoryOrderOutbox:
+        """The outbox this repository writes events to."""
+        return self._outbox
+
+    def get(self, order_id: str) -> Order:
+        """The stored order (``NotFoundError`` when unknown)."""
+        return self._store.get(order_id)
+
+    def get_by_number(self, number: str) -> Order:
+        """The order with ``number`` (``NotFoundError`` when unknown)."""
+        with self._store.lock:
+            order_id = self._numbers.get(number)
+        if order_id is None:
+            raise NotFoundError("order number", number)
+        return self._store.get(order_id)
+
+    def save(self, order: Order) -> int:
+        """Store the order and append its pending events to the outbox, atomically."""
+        events = order.pending_events
+        payloads = [json.loads(json.dumps(e.to_dict())) for e in events]
+        with self._store.lock:
+            owner = self._numbers.get(order.number)
+            if owner is not None and owner != order.order_id:
+                raise InvalidOrderError(order.order_id, f"number {order.number!r} is taken")
+            version = self._store.save(order.order_id, order, order.version)
+            self._numbers[order.number] = order.order_id
+            self._outbox._append(
+                [
+                    OutboxMessage(
+                        message_id=f"{order.order_id}:{version}:{index}",
+                        order_id=order.order_id,
+                        event_type=event.event_type,
+                        payload=payload,
+                    )
+                    for index, (event, payload) in enumerate(zip(events, payloads, strict=True))
+                ]
+            )
+        order.version = version
+        order.collect_events()
+        return version
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class InMemoryOrderNumbers:
+    """Sequential, patterned order numbers: ``pattern.format(n=...)`` (thread-safe).
+
+    Args:
+        pattern: a ``str.format`` pattern using ``n`` (default ``"SO-{n:06d}"``).
+        start: the first ``n``.
+    """
+
+    def __init__(self, pattern: str = "SO-{n:06d}", start: int = 1) -> None:
+        if "{n" not in pattern:
+            msg = "the pattern must use {n}"
+            raise ValueError(msg)
+        self._pattern = pattern
+        self._counter = itertools.count(start)
+        self._lock = threading.Lock()
+
+    def next_number(self) -> str:
+        """The next number."""
+        with self._lock:
+            n = next(self._counter)
+        return self._pattern.format(n=n)
+
+
+@attrs.frozen
+class StockCall:
+    """One call received by :class:`InMemoryOrderStock`."""
+
+    operation: str
+    key: str
+    sku: str
+    quantity: int
+    location: str = ""
+    reservation_id: str = ""
+    reason: str = ""
+
+
+class InMemoryOrderStock:
+    """Records stock side effects, once per key (what the inventory service would do)."""
+
+    def __init__(self) -> None:
+        self._calls: list[StockCall] = []
+        self._keys: set[str] = set()
+        self._lock = threading.Lock()
+
+    def _once(self, key: str, calls: list[StockCall]) -> None:
+        with self._lock:
+            if key in self._keys:
+                return
+            self._keys.add(key)
+            self._calls.extend(calls)
+
+    def commit(
+        self,
+        reservation_id: str,
+        *,
+        lines: Sequence[StockLine],
+        location: str,
+        idempotency_key: str,
+    ) -> None:
+        """Record committed units."""
+        calls = [
+            StockCall("commit", idempotency_key, li.sku, li.quantity, location, reservation_id)
+            for li in lines
+        ]
+        self._once(f"commit:{idempotency_key}", calls)
+
+    def release(
+        self, reservation_id: str, *, lines: Sequence[StockLine] = (), idempotency_key: str
+    ) -> None:
+        """Record released units (one call with sku ``"*"`` for everything still held)."""
+        calls = [
+            StockCall("release", idempotency_key, li.sku, li.quantity, "", reservation_id)
+            for li in lines
+        ] or [StockCall("release", idempotency_key, "*", 0, "", reservation_id)]
+        self._once(f"release:{idempotency_key}", calls)
+
+    def restock(self, sku: str, *, location: str, quantity: int, reference: str) -> None:
+        """Record a restock."""
+        self._once(
+            f"restock:{reference}", [StockCall("restock", reference, sku, quantity, location)]
+        )
+
+    def write_off(
+        self, sku: str, *, location: str, quantity: int, reference: str, reason: str
+    ) -> None:
+        """Record a write-off."""
+        call = StockCall("write_off", reference, sku, quantity, location, reason=reason)
+        self._once(f"write_off:{reference}", [call])
+
+    @property
+    def calls(self) -> tuple[StockCall, ...]:
+        """Every effective call, in order."""
+        with self._lock:
+            return tuple(self._calls)
+
+    def of(self, operation: str) -> tuple[StockCall, ...]:
+        """The effective calls of one operation."""
+        return tuple(c for c in self.calls if c.operation == operation)
+
+
+class InMemoryOrderPayments:
+    """Voids and refunds that succeed (or decline on demand), idempotent by key."""
+
+    def __init__(self) -> None:
+        self._outcomes: dict[str, PaymentOutcome] = {}
+        self._log: list[tuple[str, str, PaymentOutcome]] = []
+        self._declines: list[str] = []
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def decline_next(self, reason: str = "declined", times: int = 1) -> None:
+        """Make the next ``times`` new requests decline with ``reason``."""
+        with self._lock:
+            self._declines.extend([reason] * times)
+
+    def _handle(self, operation: str, order_id: str, amount: Money, key: str) -> PaymentOutcome:
+        with self._lock:
+            known = self._outcomes.get(key)
+            if known is not None:
+                return known
+            if self._declines:
+                outcome = PaymentOutcome(False, amount, "", self._declines.pop(0))
+            else:
+                outcome = PaymentOutcome(True, amount, f"{operation}_{next(self._counter):06d}")
+            self._outcomes[key] = outcome
+            self._log.append((operation, order_id, outcome))
+            return outcome
+
+    def void(self, order_id: str, amount: Money, *, idempotency_key: str) -> PaymentOutcome:
+        """Void ``amount`` of the order's authorization."""
+        return self._handle("void", order_id, amount, idempotency_key)
+
+    def refund(
+        self, order_id: str, amount: Money, *, idempotency_key: str, reason: str = ""
+    ) -> PaymentOutcome:
+        """Refund ``amount`` of the order's captured money."""
+        del reason
+        return self._handle("refund", order_id, amount, idempotency_key)
+
+    @property
+    def log(self) -> tuple[tuple[str, str, PaymentOutcome], ...]:
+        """``(operation, order_id, outcome)`` for every distinct request."""
+        with self._lock:
+            return tuple(self._log)
+
+    def total(self, operation: str) -> Money | None:
+        """The sum of successful amounts of one operation (None when there are none)."""
+        amounts = [o.amount for op, _, o in self.log if op == operation and o.succeeded]
+        if not amounts:
+            return None
+        total = amounts[0]
+        for amount in amounts[1:]:
+            total += amount
+        return total

@@ -1,0 +1,634 @@
+"""Order use cases: place, pay, ship, deliver, cancel, refund, return; and the outbox dispatcher.
+
+Each use case loads the order, asks the aggregate to check and apply the change, and saves it with
+its events in one atomic repository call, retrying a bounded number of times on a version
+conflict. Stock and money move only through the :class:`~commerce_core.ports.orders.OrderStock`
+and :class:`~commerce_core.ports.orders.OrderPayments` ports, always with an idempotency key made
+before the retry loop, so a retried use case never moves them twice. After a successful save the
+:class:`OutboxDispatcher` sends the new events to the host's
+:class:`~commerce_core.ports.notifier.Notifier`; a failed save writes no event, so nobody is
+notified.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Final, TypeVar
+
+import attrs
+
+from commerce_core.domain.notifications import Notification
+from commerce_core.domain.orders import (
+    DEFAULT_WORKFLOW,
+    Address,
+    Customer,
+    Order,
+    OrderWorkflow,
+    PaymentKind,
+    PaymentMethod,
+    PaymentOutcome,
+    Refund,
+    ReturnLine,
+    StockLine,
+)
+from commerce_core.domain.pricing import PriceBreakdown
+from commerce_core.errors import (
+    CommerceError,
+    InvalidQuantityError,
+    RefundExceedsRefundableError,
+)
+from commerce_core.money import Money, TaxedMoney, zero
+from commerce_core.ports.clock import Clock
+from commerce_core.ports.ids import IdFactory
+from commerce_core.ports.notifier import Notifier
+from commerce_core.ports.orders import (
+    OrderNumbers,
+    OrderOutbox,
+    OrderPayments,
+    OrderRepository,
+    OrderStock,
+)
+from commerce_core.services.retry import retry_on_conflict
+
+__all__ = [
+    "OrderService",
+    "OutboxDispatcher",
+    "DispatchReport",
+    "CancellationResult",
+    "RefundResult",
+    "template_key_for",
+]
+
+T = TypeVar("T")
+
+_CAMEL: Final = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def template_key_for(event_type: str) -> str:
+    """The default template key of an event type: ``"OrderPlaced"`` -> ``"order.order_placed"``.
+
+    >>> template_key_for("ReturnReceived")
+    'order.return_received'
+    """
+    return "order." + _CAMEL.sub("_", event_type).lower()
+
+
+@attrs.frozen
+class DispatchReport:
+    """What one dispatch run did: messages sent, and messages that failed (to be retried)."""
+
+    sent: int
+    failed: int
+
+
+class OutboxDispatcher:
+    """Sends outbox messages to the notifier: each at most once per notifier, none lost.
+
+    A message is claimed (leased), sent as a :class:`Notification` whose ``key`` is the message
+    id, then marked dispatched. A send that raises releases the lease; the message is retried by a
+    later :meth:`dispatch_pending`. Should the process die between sending and marking, the retry
+    carries the same ``key``, which the Notifier contract tells notifiers to deliver only once.
+
+    Args:
+        outbox: where saved events wait.
+        notifier: the host's notifier.
+        clock: for leases and dispatch times.
+        templates: ``event_type -> template key`` overrides (default :func:`template_key_for`).
+        lease: how long a claimed message is reserved for this dispatcher.
+        batch: how many messages one run claims at most.
+    """
+
+    def __init__(
+        self,
+        outbox: OrderOutbox,
+        notifier: Notifier,
+        clock: Clock,
+        *,
+        templates: Mapping[str, str] | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 100,
+    ) -> None:
+        self._outbox = outbox
+        self._notifier = notifier
+        self._clock = clock
+        self._templates = dict(templates or {})
+        self._lease = lease
+        self._batch = batch
+
+    def dispatch_pending(self) -> DispatchReport:
+        """Send every claimable message once; return how many were sent and how many failed."""
+        sent = failed = 0
+        while True:
+            messages = self._outbox.claim(
+                now=self._clock.now(), limit=self._batch, lease=self._lease
+            )
+            if not messages:
+                break
+            for message in messages:
+                notification = Notification(
+                    event_type=message.event_type,
+                    template_key=self._templates.get(
+                        message.event_type, template_key_for(message.event_type)
+                    ),
+                    data=message.payload,
+                    key=message.message_id,
+                )
+                try:
+                    self._notifier.send(notification)
+                except Exception as error:  # noqa: BLE001 - any failure means "not delivered"
+                    self._outbox.release(message.message_id, error=repr(error))
+                    failed += 1
+                else:
+                    self._outbox.mark_dispatched(message.message_id, now=self._clock.now())
+                    sent += 1
+            if failed:
+                break  # released messages would be claimed again at once: retry them later
+        return DispatchReport(sent, failed)
+
+
+@attrs.frozen
+class CancellationResult:
+    """A cancellation and what the payment side did about it.
+
+    Attributes:
+        order: the order after the cancellation (and the payment outcome, when it succeeded).
+        cancelled: the value of the units cancelled.
+        payment: the void or refund outcome (None when nothing had to move).
+    """
+
+    order: Order
+    cancelled: TaxedMoney
+    payment: PaymentOutcome | None
+
+
+@attrs.frozen
+class RefundResult:
+    """A refund request's outcome (a decline is a value; the order is then unchanged)."""
+
+    order: Order
+    refund: Refund | None
+    payment: PaymentOutcome
+
+
+class OrderService:
+    """The order use cases, wired to ports.
+
+    Args:
+        repository: stores orders and their events atomically.
+        numbers: makes order numbers.
+        stock: commits, releases, restocks and writes off stock.
+        payments: voids and refunds.
+        clock: the time.
+        ids: makes ids (orders, shipments, refunds, returns).
+        dispatcher: sends saved events after each successful save (None: the host runs it).
+        workflow: the order workflow new orders follow.
+        conflict_attempts: how often a use case is retried on a version conflict.
+    """
+
+    def __init__(
+        self,
+        *,
+        repository: OrderRepository,
+        numbers: OrderNumbers,
+        stock: OrderStock,
+        payments: OrderPayments,
+        clock: Clock,
+        ids: IdFactory,
+        dispatcher: OutboxDispatcher | None = None,
+        workflow: OrderWorkflow = DEFAULT_WORKFLOW,
+        conflict_attempts: int = 5,
+    ) -> None:
+        self._repo = repository
+        self._numbers = numbers
+        self._stock = stock
+        self._payments = payments
+        self._clock = clock
+        self._ids = ids
+        self._dispatcher = dispatcher
+        self._workflow = workflow
+        self._attempts = conflict_attempts
+
+    # -- plumbing -------------------------------------------------------------------------------
+
+    def _run(self, use_case: Callable[[], T]) -> T:
+        result = retry_on_conflict(use_case, attempts=self._attempts)
+        if self._dispatcher is not None:
+            self._dispatcher.dispatch_pending()
+        return result
+
+    def _update(self, order_id: str, change: Callable[[Order], object]) -> Order:
+        def use_case() -> Order:
+            order = self._repo.get(order_id)
+            change(order)
+            if order.pending_events:
+                self._repo.save(order)
+            return order
+
+        return self._run(use_case)
+
+    def get(self, order_id: str) -> Order:
+        """The order ``order_id``.
+
+        Raises:
+            NotFoundError: unknown order.
+        """
+        return self._repo.get(order_id)
+
+    # -- placing and paying ---------------------------------------------------------------------
+
+    def place_order(
+        self,
+        breakdown: PriceBreakdown,
+        *,
+        customer: Customer,
+        billing_address: Address,
+        shipping_address: Address,
+        payment_method: PaymentMethod,
+        reservation_id: str | None,
+    ) -> Order:
+        """Create and save an order from a priced cart (records ``OrderPlaced``).
+
+        Raises:
+            InvalidOrderError: an empty breakdown or inconsistent totals.
+        """
+        order = Order.from_breakdown(
+            breakdown,
+            order_id=self._ids.new_id("order"),
+            number=self._numbers.next_number(),
+            customer=customer,
+            billing_address=billing_address,
+            shipping_address=shipping_address,
+            payment_method=payment_method,
+            reservation_id=reservation_id,
+            now=self._clock.now(),
+            workflow=self._workflow,
+        )
+
+        def use_case() -> Order:
+            self._repo.save(order)
+            return order
+
+        return self._run(use_case)
+
+    def record_payment(
+        self,
+        order_id: str,
+        kind: PaymentKind,
+        amount: Money,
+        *,
+        reference: str,
+        actor: str = "payments",
+    ) -> Order:
+        """Record an authorization, capture or void on the order (idempotent by ``reference``).
+
+        Raises:
+            NotFoundError: unknown order.
+            InvalidAmountError / CurrencyMismatchError: a bad amount.
+        """
+        now = self._clock.now()
+        return self._update(
+            order_id,
+            lambda o: o.record_payment(kind, amount, reference=reference, now=now, actor=actor),
+        )
+
+    # -- fulfilment -----------------------------------------------------------------------------
+
+    def ship(
+        self,
+        order_id: str,
+        lines: Mapping[str, int],
+        *,
+        location: str,
+        tracking_reference: str = "",
+        actor: str,
+    ) -> Order:
+        """Ship units from ``location``, committing their reserved stock.
+
+        Raises:
+            NotFoundError: unknown order or line.
+            ShipmentQuantityError: more than remains to ship.
+            InvalidTransitionError: e.g. unpaid and the payment method requires payment first.
+        """
+        shipment_id = self._ids.new_id("shipment")
+        now = self._clock.now()
+
+        def use_case() -> Order:
+            order = self._repo.get(order_id)
+            shipment = order.ship(
+                shipment_id=shipment_id,
+                lines=lines,
+                location=location,
+                tracking_reference=tracking_reference,
+                now=now,
+                actor=actor,
+            )
+            if order.reservation_id is not None:
+                self._stock.commit(
+                    order.reservation_id,
+                    lines=[StockLine(order.line(lid).sku, q) for lid, q in shipment.lines],
+                    location=location,
+                    idempotency_key=shipment_id,
+                )
+            self._repo.save(order)
+            return order
+
+        return self._run(use_case)
+
+    def mark_delivered(self, order_id: str, shipment_id: str, *, actor: str) -> Order:
+        """Record a shipment's delivery (idempotent).
+
+        Raises:
+            NotFoundError: unknown order or shipment.
+        """
+        now = self._clock.now()
+        return self._update(order_id, lambda o: o.mark_delivered(shipment_id, now=now, actor=actor))
+
+    def complete(self, order_id: str, *, actor: str, note: str = "") -> Order:
+        """Close a delivered order with no open returns.
+
+        Raises:
+            InvalidTransitionError: not delivered, or returns are open.
+        """
+        now = self._clock.now()
+        return self._update(order_id, lambda o: o.complete(now=now, actor=actor, note=note))
+
+    def transition(self, order_id: str, target: str, *, actor: str, note: str = "") -> Order:
+        """Move the order status explicitly (host-defined states).
+
+        Raises:
+            InvalidTransitionError: the table or a guard refuses.
+        """
+        now = self._clock.now()
+        return self._update(
+            order_id, lambda o: o.transition(target, now=now, actor=actor, note=note)
+        )
+
+    # -- cancellation ---------------------------------------------------------------------------
+
+    def cancel(self, order_id: str, *, actor: str, reason: str = "") -> CancellationResult:
+        """Cancel the whole order, then release its reservation and void or refund its money.
+
+        The cancellation is saved first (nothing has moved if it fails); the payment outcome is
+        recorded in a second save. A declined refund leaves the order cancelled and paid, and is
+        reported in the result for staff to retry with :meth:`refund`.
+
+        Raises:
+            NotFoundError: unknown order.
+            InvalidTransitionError: something has shipped (cancel the remaining lines instead).
+        """
+        now = self._clock.now()
+        cancelled = self._update(order_id, lambda o: o.cancel(now=now, actor=actor, reason=reason))
+        value = cancelled.totals.total
+        if cancelled.reservation_id is not None:
+            self._stock.release(cancelled.reservation_id, idempotency_key=f"{order_id}:cancel")
+        payment = self._settle(order_id, f"{order_id}:cancel", value.gross, lines=None)
+        return CancellationResult(self._repo.get(order_id), value, payment)
+
+    def cancel_lines(
+        self, order_id: str, lines: Mapping[str, int], *, actor: str, reason: str = ""
+    ) -> CancellationResult:
+        """Cancel unshipped units; release their stock and void or refund their value.
+
+        Raises:
+            NotFoundError: unknown order or line.
+            CancellationQuantityError: more than is neither shipped nor cancelled.
+        """
+        cancellation_id = self._ids.new_id("cancellation")
+        now = self._clock.now()
+        values: list[TaxedMoney] = []
+
+        def change(order: Order) -> None:
+            values[:] = [order.cancel_lines(lines, now=now, actor=actor, reason=reason)]
+
+        order = self._update(order_id, change)
+        if order.reservation_id is not None:
+            self._stock.release(
+                order.reservation_id,
+                lines=[StockLine(order.line(lid).sku, q) for lid, q in lines.items()],
+                idempotency_key=cancellation_id,
+            )
+        payment = self._settle(order_id, cancellation_id, values[0].gross, lines=lines)
+        return CancellationResult(self._repo.get(order_id), values[0], payment)
+
+    def _settle(
+        self, order_id: str, key: str, value: Money, *, lines: Mapping[str, int] | None
+    ) -> PaymentOutcome | None:
+        """Void the open authorization and refund captured money for a cancelled value."""
+        order = self._repo.get(order_id)
+        outcome: PaymentOutcome | None = None
+        to_void = min(order.authorized, value)
+        if to_void.amount > 0:
+            outcome = self._payments.void(order_id, to_void, idempotency_key=f"{key}:void")
+            if outcome.succeeded:
+                self.record_payment(
+                    order_id,
+                    PaymentKind.VOIDED,
+                    to_void,
+                    reference=outcome.reference or f"{key}:void",
+                )
+        order = self._repo.get(order_id)
+        to_refund = min(order.refundable, order.captured - order.amount_due)
+        if to_refund.amount > 0:
+            try:
+                refund = self._cancellation_refund(order, f"{key}:refund", to_refund, lines)
+            except CommerceError as error:
+                # The cancellation is saved; report what could not be refunded, for staff.
+                return PaymentOutcome(False, to_refund, "", str(error))
+            if refund is not None:
+                outcome = self._refund_plan(order_id, lambda _o: refund)
+        return outcome
+
+    def _cancellation_refund(
+        self, order: Order, refund_id: str, amount: Money, lines: Mapping[str, int] | None
+    ) -> Refund | None:
+        now = self._clock.now()
+        if lines is not None:
+            try:
+                plan = order.plan_refund(
+                    refund_id=refund_id, lines=lines, reason="cancelled lines", now=now
+                )
+            except (InvalidQuantityError, RefundExceedsRefundableError):
+                pass
+            else:
+                if plan.total <= amount:
+                    return plan
+        nothing = zero(order.currency)
+        shipping_rest = (order.shipping - order.shipping_refunded).gross
+        shipping = min(shipping_rest, amount) if order.fully_cancelled else nothing
+        lines_left = sum(
+            ((li.total - order.line_refunded(li.line_id)).gross for li in order.lines), nothing
+        )
+        rest = min(amount - shipping, lines_left)
+        if rest.amount <= 0 and shipping.amount <= 0:
+            return None
+        return order.plan_refund(
+            refund_id=refund_id,
+            amount=rest if rest.amount > 0 else None,
+            shipping=shipping if shipping.amount > 0 else None,
+            reason="cancelled",
+            now=now,
+        )
+
+    # -- refunds --------------------------------------------------------------------------------
+
+    def _refund_plan(self, order_id: str, plan: Callable[[Order], Refund]) -> PaymentOutcome:
+        outcome: list[PaymentOutcome] = []
+
+        def use_case() -> Order:
+            order = self._repo.get(order_id)
+            refund = plan(order)
+            if any(r.refund_id == refund.refund_id for r in order.refunds):
+                outcome[:] = [PaymentOutcome(True, refund.total, "already applied")]
+                return order
+            result = self._payments.refund(
+                order_id, refund.total, idempotency_key=refund.refund_id, reason=refund.reason
+            )
+            outcome[:] = [result]
+            if result.succeeded:
+                order.apply_refund(refund, reference=result.reference)
+                self._repo.save(order)
+            return order
+
+        self._run(use_case)
+        return outcome[0]
+
+    def refund(
+        self,
+        order_id: str,
+        *,
+        amount: Money | None = None,
+        lines: Mapping[str, int] | None = None,
+        shipping: Money | None = None,
+        reason: str = "",
+    ) -> RefundResult:
+        """Refund by amount or by lines and quantities, plus shipping separately.
+
+        The refund is planned on the order first (typed errors, nothing moved), then asked of the
+        payment side with the refund id as idempotency key, then recorded. A decline is returned
+        as a value with the order unchanged.
+
+        Raises:
+            NotFoundError: unknown order or line.
+            RefundExceedsRefundableError: more than captured - refunded, a line or shipping allow.
+            InvalidQuantityError / InvalidAmountError: bad quantities or amounts.
+        """
+        refund_id = self._ids.new_id("refund")
+        now = self._clock.now()
+        planned: list[Refund] = []
+
+        def plan(order: Order) -> Refund:
+            refund = order.plan_refund(
+                refund_id=refund_id,
+                amount=amount,
+                lines=lines or {},
+                shipping=shipping,
+                reason=reason,
+                now=now,
+            )
+            planned[:] = [refund]
+            return refund
+
+        outcome = self._refund_plan(order_id, plan)
+        return RefundResult(
+            self._repo.get(order_id), planned[0] if outcome.succeeded else None, outcome
+        )
+
+    # -- returns --------------------------------------------------------------------------------
+
+    def request_return(
+        self, order_id: str, lines: Sequence[ReturnLine], *, actor: str, note: str = ""
+    ) -> Order:
+        """Ask to return shipped units; the new return is ``order.returns[-1]``.
+
+        Raises:
+            ReturnQuantityError: more than shipped and not already being returned.
+        """
+        return_id = self._ids.new_id("return")
+        now = self._clock.now()
+        return self._update(
+            order_id,
+            lambda o: o.request_return(
+                return_id=return_id, lines=lines, now=now, actor=actor, note=note
+            ),
+        )
+
+    def approve_return(self, order_id: str, return_id: str, *, actor: str) -> Order:
+        """Accept a requested return."""
+        now = self._clock.now()
+        return self._update(order_id, lambda o: o.approve_return(return_id, now=now, actor=actor))
+
+    def reject_return(self, order_id: str, return_id: str, *, actor: str, reason: str) -> Order:
+        """Refuse a requested return."""
+        now = self._clock.now()
+        return self._update(
+            order_id, lambda o: o.reject_return(return_id, now=now, actor=actor, reason=reason)
+        )
+
+    def receive_return(
+        self,
+        order_id: str,
+        return_id: str,
+        *,
+        restock_location: str | None,
+        actor: str,
+        write_off_reason: str = "damaged",
+    ) -> Order:
+        """Record returned goods: restocked into ``restock_location``, or written off when None.
+
+        Raises:
+            InvalidTransitionError: the return is not approved.
+        """
+        now = self._clock.now()
+
+        def use_case() -> Order:
+            order = self._repo.get(order_id)
+            ret = order.receive_return(
+                return_id, restock_location=restock_location, now=now, actor=actor
+            )
+            source = order.shipments[0].location if order.shipments else ""
+            for line in ret.lines:
+                sku = order.line(line.line_id).sku
+                reference = f"{return_id}:{line.line_id}"
+                if restock_location is not None:
+                    self._stock.restock(
+                        sku, location=restock_location, quantity=line.quantity, reference=reference
+                    )
+                else:
+                    self._stock.write_off(
+                        sku,
+                        location=source,
+                        quantity=line.quantity,
+                        reference=reference,
+                        reason=write_off_reason,
+                    )
+            self._repo.save(order)
+            return order
+
+        return self._run(use_case)
+
+    def refund_return(
+        self, order_id: str, return_id: str, *, include_shipping: bool = False
+    ) -> RefundResult:
+        """Refund a received return's units (and, optionally, the remaining shipping).
+
+        Raises:
+            InvalidTransitionError: the return is not received.
+            RefundExceedsRefundableError: more than remains refundable.
+        """
+        refund_id = self._ids.new_id("refund")
+        now = self._clock.now()
+        planned: list[Refund] = []
+
+        def plan(order: Order) -> Refund:
+            refund = order.plan_return_refund(
+                return_id, refund_id=refund_id, now=now, include_shipping=include_shipping
+            )
+            planned[:] = [refund]
+            return refund
+
+        outcome = self._refund_plan(order_id, plan)
+        return RefundResult(
+            self._repo.get(order_id), planned[0] if outcome.succeeded else None, outcome
+        )
