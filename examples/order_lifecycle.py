@@ -13,7 +13,7 @@ from commerce_core import (
     OrderService,
     OutboxDispatcher,
     PaymentKind,
-    PaymentMethod,
+    PaymentTerms,
     PricingContext,
     PricingLine,
     ReturnLine,
@@ -62,7 +62,7 @@ def main() -> None:
         customer=Customer("ann@example.com", customer_id="cus_1"),
         billing_address=home,
         shipping_address=home,
-        payment_method=PaymentMethod.card(),
+        payment_terms=PaymentTerms.card(),
         reservation_id="res_42",
     )
     assert order.totals.total.gross == money("45.60", "EUR")

@@ -6,6 +6,7 @@ from :mod:`commerce_core.adapters.memory` and test support from :mod:`commerce_c
 
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.notifications import Notification
+from commerce_core.domain.payment_status import OrderPaymentStatus, derive_order_payment_status
 from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
@@ -186,13 +187,12 @@ from commerce_core.services.cart import (
 # region orders-import
 from commerce_core.domain.orders import (
     OrderStatus,
-    PaymentStatus,
     FulfilmentStatus,
     ReturnStatus,
     PaymentKind,
     Address,
     Customer,
-    PaymentMethod,
+    PaymentTerms,
     OrderLine,
     OrderTotals,
     HistoryEntry,
@@ -251,6 +251,7 @@ from commerce_core.services.orders import (
     RefundResult,
     template_key_for,
 )
+
 # endregion orders-import
 # region payments-import
 from commerce_core.domain.cards import (
@@ -265,7 +266,6 @@ from commerce_core.domain.cards import (
     mask_number,
 )
 from commerce_core.domain.payment import (
-    OrderPaymentStatus,
     PAYMENT_TRANSITIONS,
     Payment,
     PaymentStatus,
@@ -332,6 +332,7 @@ from commerce_core.errors import (
 
 # endregion payments-import
 # region analytics-import
+from commerce_core.domain.analytics import events as journey
 from commerce_core.domain.analytics import (
     AnalyticsAggregator,
     AppliedDiscount,
@@ -340,10 +341,7 @@ from commerce_core.domain.analytics import (
     Dashboard,
     JourneyEvent,
     LineProblem,
-    OrderCancelled,
     OrderedItem,
-    OrderPlaced,
-    OrderRefunded,
     PaymentFailed,
     ProductAddedToCart,
     ProductRemovedFromCart,
@@ -399,6 +397,9 @@ __all__ = [
     "Notification",
     "DomainEvent",
     "TransitionTable",
+    "OwnerKind",
+    "OrderPaymentStatus",
+    "derive_order_payment_status",
     # region inventory-all
     "UnknownSkuError",
     "UnknownLocationError",
@@ -419,7 +420,6 @@ __all__ = [
     "LowStock",
     "MovementKind",
     "OutOfStock",
-    "OwnerKind",
     "PreferLocations",
     "PriorityOrder",
     "RESERVATION_LIFECYCLE",
@@ -516,13 +516,12 @@ __all__ = [
     # endregion promotions-all
     # region orders-all
     "OrderStatus",
-    "PaymentStatus",
     "FulfilmentStatus",
     "ReturnStatus",
     "PaymentKind",
     "Address",
     "Customer",
-    "PaymentMethod",
+    "PaymentTerms",
     "OrderLine",
     "OrderTotals",
     "HistoryEntry",
@@ -585,7 +584,6 @@ __all__ = [
     "check_card",
     "luhn_valid",
     "mask_number",
-    "OrderPaymentStatus",
     "PAYMENT_TRANSITIONS",
     "Payment",
     "PaymentStatus",
@@ -640,6 +638,7 @@ __all__ = [
     "TransactionLogCorruptError",
     # endregion payments-all
     # region analytics-all
+    "journey",
     "AnalyticsAggregator",
     "AnalyticsSink",
     "Dashboard",
@@ -655,9 +654,6 @@ __all__ = [
     "PaymentFailed",
     "OrderedItem",
     "AppliedDiscount",
-    "OrderPlaced",
-    "OrderRefunded",
-    "OrderCancelled",
     "LineProblem",
     "InvalidAnalyticsEventError",
     "MalformedEventLineError",

@@ -20,7 +20,7 @@ from commerce_core import (
     OrderService,
     OutboxDispatcher,
     PaymentKind,
-    PaymentMethod,
+    PaymentTerms,
     PricingContext,
     PricingLine,
     RefundExceedsRefundableError,
@@ -74,7 +74,7 @@ def make_shop() -> Shop:
     return Shop(repo, stock, payments, notifier, service)
 
 
-def place(shop: Shop, method: PaymentMethod | None = None) -> Order:
+def place(shop: Shop, method: PaymentTerms | None = None) -> Order:
     # 2 x 10.00 net mugs + 1 x 30.00 net lamp at 20% VAT: gross 24.00 + 36.00 = 60.00
     breakdown = price_cart(
         [
@@ -89,7 +89,7 @@ def place(shop: Shop, method: PaymentMethod | None = None) -> Order:
         customer=Customer("ann@example.com"),
         billing_address=ADDRESS,
         shipping_address=ADDRESS,
-        payment_method=method or PaymentMethod.card(),
+        payment_terms=method or PaymentTerms.card(),
         reservation_id="res_1",
     )
 

@@ -17,10 +17,10 @@ from commerce_core import (
     Money,
     NotFoundError,
     Order,
+    OrderPaymentStatus,
     OrderStatus,
     PaymentKind,
-    PaymentMethod,
-    PaymentStatus,
+    PaymentTerms,
     RefundExceedsRefundableError,
     ReturnLine,
     ReturnQuantityError,
@@ -49,7 +49,7 @@ def test_placed_order_totals_are_frozen_from_its_lines_and_shipping() -> None:
     assert order.totals.total.gross == eur("66.00")  # + 6.00 shipping
     assert (order.status, order.payment_status, order.fulfilment_status) == (
         "placed",
-        PaymentStatus.UNPAID,
+        OrderPaymentStatus.UNPAID,
         FulfilmentStatus.UNFULFILLED,
     )
 
@@ -57,7 +57,7 @@ def test_placed_order_totals_are_frozen_from_its_lines_and_shipping() -> None:
 def test_capturing_the_amount_due_pays_the_order_and_writes_history() -> None:
     order = paid_order()
     assert order.status == OrderStatus.PAID
-    assert order.payment_status is PaymentStatus.PAID
+    assert order.payment_status is OrderPaymentStatus.PAID
     entry = order.history[-1]
     assert (entry.from_status, entry.to_status, entry.actor) == ("placed", "paid", "payments")
     assert "OrderPaid" in [e.event_type for e in order.collect_events()]
@@ -72,7 +72,7 @@ def test_recording_the_same_payment_reference_twice_counts_once() -> None:
 def test_a_partial_capture_makes_the_order_partially_paid() -> None:
     order = make_sample_order()
     order.record_payment(PaymentKind.AUTHORIZED, eur("66.00"), reference="a", now=NOW)
-    assert order.payment_status is PaymentStatus.AUTHORIZED
+    assert order.payment_status is OrderPaymentStatus.AUTHORIZED
     assert order.status == OrderStatus.PAYMENT_AUTHORIZED
     order.record_payment(PaymentKind.CAPTURED, eur("20.00"), reference="c", now=NOW)
     assert str(order.payment_status) == "partially_paid"
@@ -95,12 +95,12 @@ def test_an_unpaid_card_order_cannot_ship_and_stays_unchanged() -> None:
 def test_cash_on_delivery_orders_ship_before_payment() -> None:
     order = make_sample_order()
     data = order.to_snapshot()
-    data["payment_method"] = {"code": "cod", "allows_fulfilment_before_payment": True}
+    data["payment_terms"] = {"code": "cod", "allows_fulfilment_before_payment": True}
     cod = Order.from_snapshot(data, 0)
     cod.ship(shipment_id="s1", lines={"l1": 3, "l2": 1}, location="wh", now=NOW, actor="staff")
     assert cod.status == OrderStatus.SHIPPED
-    assert cod.payment_status is PaymentStatus.UNPAID
-    assert PaymentMethod.cash_on_delivery().allows_fulfilment_before_payment
+    assert cod.payment_status is OrderPaymentStatus.UNPAID
+    assert PaymentTerms.cash_on_delivery().allows_fulfilment_before_payment
 
 
 def test_partial_shipments_never_ship_more_than_ordered() -> None:
@@ -172,7 +172,7 @@ def test_refund_by_amount_splits_exactly_over_lines_and_their_tax() -> None:
     assert parts["l2"].gross == eur("4.00")
     assert parts["l2"].net + parts["l2"].tax == eur("4.00")
     assert refund.total == eur("10.00")
-    assert order.payment_status is PaymentStatus.PARTIALLY_REFUNDED
+    assert order.payment_status is OrderPaymentStatus.PARTIALLY_REFUNDED
 
 
 def test_refund_by_lines_gives_back_the_exact_unit_values_and_shipping_separately() -> None:
@@ -199,7 +199,7 @@ def test_refund_above_refundable_is_refused_and_the_order_unchanged() -> None:
 def test_everything_refunded_makes_the_payment_status_refunded() -> None:
     order = paid_order()
     order.refund(refund_id="r1", amount=eur("60.00"), shipping=eur("6.00"), now=NOW)
-    assert order.payment_status is PaymentStatus.REFUNDED
+    assert order.payment_status is OrderPaymentStatus.REFUNDED
     assert order.refundable == eur("0.00")
 
 
@@ -279,7 +279,7 @@ def test_a_host_can_add_a_fraud_review_state_with_a_guard() -> None:
     order = Order.from_snapshot(data, 0, workflow)
     order.record_payment(PaymentKind.CAPTURED, eur("66.00"), reference="c", now=NOW)
     assert order.status == "placed"  # the capture is recorded; the table has no placed -> paid
-    assert order.payment_status is PaymentStatus.PAID
+    assert order.payment_status is OrderPaymentStatus.PAID
     order.transition("awaiting_fraud_review", now=NOW, actor="risk")
     order.transition("paid", now=NOW, actor="risk", note="looks fine")
     assert order.history[-1].note == "looks fine"

@@ -215,4 +215,4 @@ def test_split_tender_summary_derives_the_order_payment_status() -> None:
     paid_back = PaymentSummary.of([gift, card], "EUR")
     assert paid_back.net_captured == money("90.00", "EUR")  # 100 captured - 10 refunded
     assert paid_back.status_for(total) is OrderPaymentStatus.PARTIALLY_REFUNDED
-    assert PaymentSummary.of([], "EUR").status_for(total) is OrderPaymentStatus.NOT_PAID
+    assert PaymentSummary.of([], "EUR").status_for(total) is OrderPaymentStatus.UNPAID

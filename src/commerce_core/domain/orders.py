@@ -7,8 +7,8 @@ changes never alter it. It then moves along three axes:
 * the **order status** (:class:`OrderStatus`), a workflow driven by ONE
   :class:`~commerce_core.domain.state_machine.TransitionTable` plus guards with reasons
   (:class:`OrderWorkflow`); every move is written to the history (from, to, time, actor, note);
-* the **payment status** (:class:`PaymentStatus`), derived from the amounts authorized, captured
-  and refunded that were recorded on the order;
+* the **payment status** (:class:`OrderPaymentStatus`), derived from the amounts authorized,
+  captured and refunded that were recorded on the order;
 * the **fulfilment status** (:class:`FulfilmentStatus`), derived from shipments and returns.
 
 Every change checks its rule first and leaves the order untouched when it raises; every change
@@ -28,6 +28,10 @@ from typing import Any, ClassVar, Final, TypeAlias
 import attrs
 
 from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.payment_status import (
+    OrderPaymentStatus,
+    derive_order_payment_status,
+)
 from commerce_core.domain.pricing import Adjustment, LineBreakdown, PriceBreakdown, TaxLine
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
@@ -56,13 +60,12 @@ from commerce_core.money import (
 
 __all__ = [
     "OrderStatus",
-    "PaymentStatus",
     "FulfilmentStatus",
     "ReturnStatus",
     "PaymentKind",
     "Address",
     "Customer",
-    "PaymentMethod",
+    "PaymentTerms",
     "OrderLine",
     "OrderTotals",
     "HistoryEntry",
@@ -132,17 +135,6 @@ class OrderStatus(StrEnum):
     """Every shipped unit came back (terminal)."""
     CANCELLED = "cancelled"
     """Cancelled before anything shipped (terminal)."""
-
-
-class PaymentStatus(StrEnum):
-    """Derived from the amounts authorized, captured and refunded recorded on the order."""
-
-    UNPAID = "unpaid"
-    AUTHORIZED = "authorized"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-    PARTIALLY_REFUNDED = "partially_refunded"
-    REFUNDED = "refunded"
 
 
 class FulfilmentStatus(StrEnum):
@@ -269,7 +261,7 @@ class Customer:
 
 
 @attrs.frozen
-class PaymentMethod:
+class PaymentTerms:
     """How the customer pays, and whether goods may ship before the money is secured.
 
     Attributes:
@@ -282,12 +274,12 @@ class PaymentMethod:
     allows_fulfilment_before_payment: bool = False
 
     @classmethod
-    def card(cls) -> PaymentMethod:
+    def card(cls) -> PaymentTerms:
         """A card: ship only once the payment is authorized or captured."""
         return cls("card")
 
     @classmethod
-    def cash_on_delivery(cls) -> PaymentMethod:
+    def cash_on_delivery(cls) -> PaymentTerms:
         """Cash on delivery: shipping before payment is the point."""
         return cls("cash_on_delivery", allows_fulfilment_before_payment=True)
 
@@ -627,11 +619,11 @@ class OrderWorkflow:
 
 
 def _guard_payment_secured(order: Order) -> str | None:
-    if order.payment_secured or order.payment_method.allows_fulfilment_before_payment:
+    if order.payment_secured or order.payment_terms.allows_fulfilment_before_payment:
         return None
     return (
         f"order is {order.payment_status.value} and payment method "
-        f"{order.payment_method.code!r} does not allow fulfilment before payment"
+        f"{order.payment_terms.code!r} does not allow fulfilment before payment"
     )
 
 
@@ -903,7 +895,7 @@ class Order(EventRecorder):
     billing_address: Address = attrs.field(on_setattr=_FROZEN)
     shipping_address: Address = attrs.field(on_setattr=_FROZEN)
     shipping_method: str = attrs.field(on_setattr=_FROZEN)
-    payment_method: PaymentMethod = attrs.field(on_setattr=_FROZEN)
+    payment_terms: PaymentTerms = attrs.field(on_setattr=_FROZEN)
     reservation_id: str | None = attrs.field(on_setattr=_FROZEN)
     placed_at: datetime = attrs.field(on_setattr=_FROZEN)
     workflow: OrderWorkflow = attrs.field(default=DEFAULT_WORKFLOW, on_setattr=_FROZEN)
@@ -952,7 +944,7 @@ class Order(EventRecorder):
         billing_address: Address,
         shipping_address: Address,
         shipping_method: str,
-        payment_method: PaymentMethod,
+        payment_terms: PaymentTerms,
         reservation_id: str | None,
         now: datetime,
         workflow: OrderWorkflow = DEFAULT_WORKFLOW,
@@ -972,7 +964,7 @@ class Order(EventRecorder):
             billing_address=billing_address,
             shipping_address=shipping_address,
             shipping_method=shipping_method,
-            payment_method=payment_method,
+            payment_terms=payment_terms,
             reservation_id=reservation_id,
             placed_at=now,
             workflow=workflow,
@@ -999,7 +991,7 @@ class Order(EventRecorder):
         customer: Customer,
         billing_address: Address,
         shipping_address: Address,
-        payment_method: PaymentMethod,
+        payment_terms: PaymentTerms,
         reservation_id: str | None,
         now: datetime,
         workflow: OrderWorkflow = DEFAULT_WORKFLOW,
@@ -1021,7 +1013,7 @@ class Order(EventRecorder):
             billing_address=billing_address,
             shipping_address=shipping_address,
             shipping_method=shipping.method if shipping else "",
-            payment_method=payment_method,
+            payment_terms=payment_terms,
             reservation_id=reservation_id,
             now=now,
             workflow=workflow,
@@ -1185,20 +1177,14 @@ class Order(EventRecorder):
         return self.captured - self.refunded + self.authorized >= self.amount_due
 
     @property
-    def payment_status(self) -> PaymentStatus:
+    def payment_status(self) -> OrderPaymentStatus:
         """Derived from the amounts authorized, captured and refunded."""
-        refunded, captured = self.refunded, self.captured
-        if refunded.amount > 0:
-            if refunded >= captured:
-                return PaymentStatus.REFUNDED
-            return PaymentStatus.PARTIALLY_REFUNDED
-        if captured.amount > 0:
-            if captured >= self.amount_due:
-                return PaymentStatus.PAID
-            return PaymentStatus.PARTIALLY_PAID
-        if self.authorized.amount > 0:
-            return PaymentStatus.AUTHORIZED
-        return PaymentStatus.UNPAID
+        return derive_order_payment_status(
+            self.amount_due,
+            authorized=self.authorized,
+            captured=self.captured,
+            refunded=self.refunded,
+        )
 
     @property
     def fulfilment_status(self) -> FulfilmentStatus:
@@ -1337,7 +1323,7 @@ class Order(EventRecorder):
         if kind is PaymentKind.CAPTURED and self.captured + amount > total:
             raise InvalidAmountError(amount, f"captures would exceed the order total {total}")
         with self._change():
-            was_paid = self.payment_status is PaymentStatus.PAID
+            was_paid = self.payment_status is OrderPaymentStatus.PAID
             self._payments += (PaymentEntry(PaymentKind(kind), amount, reference, now),)
             event_type = {
                 PaymentKind.AUTHORIZED: OrderPaymentAuthorized,
@@ -1352,7 +1338,7 @@ class Order(EventRecorder):
             if kind is PaymentKind.AUTHORIZED:
                 self._advance(OrderStatus.PAYMENT_AUTHORIZED, now=now, actor=actor)
             if kind is PaymentKind.CAPTURED:
-                if not was_paid and self.payment_status is PaymentStatus.PAID:
+                if not was_paid and self.payment_status is OrderPaymentStatus.PAID:
                     self._record(
                         OrderPaid(occurred_at=now, order_id=self.order_id, amount=self.captured)
                     )
@@ -1497,7 +1483,7 @@ class Order(EventRecorder):
                 self._record(OrderCancelled(occurred_at=now, order_id=self.order_id, reason=reason))
             elif self.shipped_units:
                 self._advance(OrderStatus.SHIPPED, now=now, actor=actor, note=reason)
-            elif self.payment_status is PaymentStatus.PAID:
+            elif self.payment_status is OrderPaymentStatus.PAID:
                 self._advance(OrderStatus.PAID, now=now, actor=actor, note=reason)
         return value
 
@@ -1789,7 +1775,7 @@ class Order(EventRecorder):
             "billing_address": self.billing_address.to_data(),
             "shipping_address": self.shipping_address.to_data(),
             "shipping_method": self.shipping_method,
-            "payment_method": attrs.asdict(self.payment_method),
+            "payment_terms": attrs.asdict(self.payment_terms),
             "reservation_id": self.reservation_id,
             "placed_at": self.placed_at.isoformat(),
             "status": self._status,
@@ -1873,7 +1859,7 @@ class Order(EventRecorder):
             billing_address=Address.from_data(data["billing_address"]),
             shipping_address=Address.from_data(data["shipping_address"]),
             shipping_method=data["shipping_method"],
-            payment_method=PaymentMethod(**data["payment_method"]),
+            payment_terms=PaymentTerms(**data["payment_terms"]),
             reservation_id=data["reservation_id"],
             placed_at=datetime.fromisoformat(data["placed_at"]),
             workflow=workflow,

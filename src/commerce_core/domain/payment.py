@@ -37,6 +37,10 @@ from commerce_core.domain.payment_gateway import (
     RequiresAction,
     TransientFailure,
 )
+from commerce_core.domain.payment_status import (
+    OrderPaymentStatus,
+    derive_order_payment_status,
+)
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     CommerceError,
@@ -64,7 +68,6 @@ __all__ = [
     "ProviderEventKind",
     "ProviderEvent",
     "parse_provider_event",
-    "OrderPaymentStatus",
     "PaymentSummary",
 ]
 
@@ -666,18 +669,6 @@ class Payment(EventRecorder):
 # --- split tender ---------------------------------------------------------------------------
 
 
-class OrderPaymentStatus(enum.StrEnum):
-    """An order's payment status, derived from all its payments (see :class:`PaymentSummary`)."""
-
-    NOT_PAID = "not_paid"
-    PARTIALLY_AUTHORIZED = "partially_authorized"
-    AUTHORIZED = "authorized"
-    PARTIALLY_PAID = "partially_paid"
-    PAID = "paid"
-    PARTIALLY_REFUNDED = "partially_refunded"
-    REFUNDED = "refunded"
-
-
 _LIVE: Final = frozenset(
     {S.AUTHORIZED, S.PARTIALLY_CAPTURED, S.CAPTURED, S.PARTIALLY_REFUNDED, S.REFUNDED}
 )
@@ -739,19 +730,9 @@ class PaymentSummary:
         Refunds first (any refund makes it partially refunded, all captured money refunded makes
         it refunded), then captures (paid when captured covers the total), then authorizations.
         """
-        if self.refunded.amount > 0:
-            if self.refunded >= self.captured:
-                return OrderPaymentStatus.REFUNDED
-            return OrderPaymentStatus.PARTIALLY_REFUNDED
-        if self.captured.amount > 0:
-            if self.captured >= order_total:
-                return OrderPaymentStatus.PAID
-            return OrderPaymentStatus.PARTIALLY_PAID
-        if self.authorized.amount > 0:
-            if self.authorized >= order_total:
-                return OrderPaymentStatus.AUTHORIZED
-            return OrderPaymentStatus.PARTIALLY_AUTHORIZED
-        return OrderPaymentStatus.NOT_PAID
+        return derive_order_payment_status(
+            order_total, authorized=self.authorized, captured=self.captured, refunded=self.refunded
+        )
 
 
 def parse_provider_event(body: bytes) -> ProviderEvent:

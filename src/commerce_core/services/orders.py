@@ -27,8 +27,8 @@ from commerce_core.domain.orders import (
     Order,
     OrderWorkflow,
     PaymentKind,
-    PaymentMethod,
     PaymentOutcome,
+    PaymentTerms,
     Refund,
     ReturnLine,
     StockLine,
@@ -245,7 +245,7 @@ class OrderService:
         customer: Customer,
         billing_address: Address,
         shipping_address: Address,
-        payment_method: PaymentMethod,
+        payment_terms: PaymentTerms,
         reservation_id: str | None,
     ) -> Order:
         """Create and save an order from a priced cart (records ``OrderPlaced``).
@@ -260,7 +260,7 @@ class OrderService:
             customer=customer,
             billing_address=billing_address,
             shipping_address=shipping_address,
-            payment_method=payment_method,
+            payment_terms=payment_terms,
             reservation_id=reservation_id,
             now=self._clock.now(),
             workflow=self._workflow,

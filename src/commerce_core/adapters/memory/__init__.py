@@ -30,6 +30,7 @@ from commerce_core.adapters.memory.orders import (
     InMemoryOrderPayments,
     StockCall,
 )
+
 # endregion orders-import
 # region payments-import
 from commerce_core.adapters.memory.payments import (

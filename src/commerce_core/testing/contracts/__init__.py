@@ -28,6 +28,7 @@ from commerce_core.testing.contracts.orders import (
     OrderRepositoryContract,
     make_sample_order,
 )
+
 # endregion orders
 # region payments
 from commerce_core.testing.contracts.payments import (

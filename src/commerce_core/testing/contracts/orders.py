@@ -23,7 +23,7 @@ from commerce_core.domain.orders import (
     Order,
     OrderLine,
     PaymentKind,
-    PaymentMethod,
+    PaymentTerms,
 )
 from commerce_core.errors import ConcurrencyConflictError, NotFoundError
 from commerce_core.money import TaxedMoney, money
@@ -71,7 +71,7 @@ def make_sample_order(order_id: str = "order_1", number: str = "SO-1") -> Order:
         billing_address=address,
         shipping_address=address,
         shipping_method="standard",
-        payment_method=PaymentMethod.card(),
+        payment_terms=PaymentTerms.card(),
         reservation_id="res_1",
         now=_NOW,
     )
