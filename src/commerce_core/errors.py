@@ -68,6 +68,8 @@ __all__ = [
     "InvalidWebhookSignatureError",
     "TransactionLogCorruptError",
     "InvalidWebhookPayloadError",
+    "InvalidCheckoutError",
+    "CheckoutInProgressError",
     # endregion payments-all
     # region analytics-all
     "InvalidAnalyticsEventError",
@@ -804,6 +806,36 @@ class InvalidWebhookPayloadError(PaymentError, ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"invalid webhook payload: {reason}")
+
+
+class InvalidCheckoutError(CommerceError, ValueError):
+    """A checkout request or a checkout attempt change that cannot be accepted.
+
+    Attributes:
+        field: what was wrong (``"cart_id"``, ``"step"``...).
+        reason: why.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"invalid checkout {field}: {reason}")
+
+
+class CheckoutInProgressError(CommerceError):
+    """Another checkout attempt is running for the same cart or the same idempotency key.
+
+    Retry later: a replay of the running attempt's key then returns its outcome.
+
+    Attributes:
+        cart_id: the cart.
+        checkout_id: the attempt that holds it.
+    """
+
+    def __init__(self, cart_id: str, checkout_id: str) -> None:
+        self.cart_id = cart_id
+        self.checkout_id = checkout_id
+        super().__init__(f"checkout {checkout_id!r} of cart {cart_id!r} is in progress")
 
 
 # endregion payments

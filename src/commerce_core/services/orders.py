@@ -247,15 +247,19 @@ class OrderService:
         shipping_address: Address,
         payment_terms: PaymentTerms,
         reservation_id: str | None,
+        order_id: str | None = None,
     ) -> Order:
         """Create and save an order from a priced cart (records ``OrderPlaced``).
+
+        ``order_id`` lets a caller choose the id (checkout derives it from its idempotency key,
+        so a retry finds the order); by default the id factory makes one.
 
         Raises:
             InvalidOrderError: an empty breakdown or inconsistent totals.
         """
         order = Order.from_breakdown(
             breakdown,
-            order_id=self._ids.new_id("order"),
+            order_id=order_id if order_id is not None else self._ids.new_id("order"),
             number=self._numbers.next_number(),
             customer=customer,
             billing_address=billing_address,

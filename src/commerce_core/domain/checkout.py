@@ -1,0 +1,581 @@
+"""Checkout as data: the request, the typed results, and the durable record of an attempt.
+
+A checkout turns a cart into a paid order in seven steps (validate, reserve stock, redeem
+coupons, authorize, create the order, capture, complete). Each attempt is a
+:class:`CheckoutAttempt` aggregate kept in the ``CheckoutLog`` port: it remembers the request's
+fingerprint (so a replayed idempotency key returns the first outcome), every completed step (so an
+attempt interrupted by a crash can be resumed or rolled back) and the final outcome.
+
+The attempt's lifecycle is :data:`CHECKOUT_LIFECYCLE`::
+
+    in_progress -> awaiting_action | rolling_back | succeeded
+    awaiting_action -> in_progress | rolling_back
+    rolling_back -> failed
+
+A failure is decided (and saved, as ``rolling_back`` with its :class:`CheckoutFailure`) *before*
+anything is undone, so a crash during the undo is finished by recovery with the same answer.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar, Final
+
+import attrs
+
+from commerce_core.domain.cart import PriceChange
+from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.inventory import Shortage
+from commerce_core.domain.orders import Address, Customer, Order
+from commerce_core.domain.payment_gateway import PaymentMethod, RequiredAction
+from commerce_core.domain.state_machine import TransitionTable
+from commerce_core.errors import InvalidCheckoutError
+from commerce_core.money import money_from_data, money_to_data
+
+__all__ = [
+    "CaptureMode",
+    "CheckoutStep",
+    "CheckoutStatus",
+    "CHECKOUT_LIFECYCLE",
+    "FailureReason",
+    "CheckoutRequest",
+    "CheckoutFailure",
+    "CheckoutSuccess",
+    "CheckoutResult",
+    "CheckoutAttempt",
+    "CheckoutStepCompleted",
+    "CheckoutSucceeded",
+    "CheckoutFailed",
+    "checkout_id_for",
+]
+
+
+class CaptureMode(enum.StrEnum):
+    """When the money is taken."""
+
+    IMMEDIATE = "immediate"
+    """Capture right after the order is created (goods sold from stock)."""
+    AUTHORIZE_ONLY = "authorize_only"
+    """Only hold the money; the host captures at shipment (``PaymentService.capture``)."""
+
+
+class CheckoutStep(enum.StrEnum):
+    """The steps of a checkout, in order. A step is recorded once its effect is done."""
+
+    VALIDATED = "validated"
+    RESERVED = "reserved"
+    COUPONS_REDEEMED = "coupons_redeemed"
+    AUTHORIZED = "authorized"
+    ORDER_CREATED = "order_created"
+    CAPTURED = "captured"
+    COMPLETED = "completed"
+
+
+STEP_ORDER: Final = tuple(CheckoutStep)
+
+
+class CheckoutStatus(enum.StrEnum):
+    """Where a checkout attempt is."""
+
+    IN_PROGRESS = "in_progress"
+    AWAITING_ACTION = "awaiting_action"
+    """The payment asked for a customer action (3-D Secure); stock and coupons stay held."""
+    ROLLING_BACK = "rolling_back"
+    """A failure was decided; what was done is being undone."""
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+CHECKOUT_LIFECYCLE: Final = TransitionTable(
+    machine="checkout",
+    initial=CheckoutStatus.IN_PROGRESS,
+    edges={
+        CheckoutStatus.IN_PROGRESS: {
+            CheckoutStatus.AWAITING_ACTION,
+            CheckoutStatus.ROLLING_BACK,
+            CheckoutStatus.SUCCEEDED,
+        },
+        CheckoutStatus.AWAITING_ACTION: {CheckoutStatus.IN_PROGRESS, CheckoutStatus.ROLLING_BACK},
+        CheckoutStatus.ROLLING_BACK: {CheckoutStatus.FAILED},
+        CheckoutStatus.SUCCEEDED: set(),
+        CheckoutStatus.FAILED: set(),
+    },
+    terminal={CheckoutStatus.SUCCEEDED, CheckoutStatus.FAILED},
+)
+"""The checkout attempt lifecycle as data."""
+
+
+class FailureReason(enum.StrEnum):
+    """Why a checkout did not produce an order (a value the host maps to a message)."""
+
+    EMPTY_CART = "empty_cart"
+    CART_NOT_ACTIVE = "cart_not_active"
+    PRICE_CHANGED = "price_changed"
+    OUT_OF_STOCK = "out_of_stock"
+    COUPON_NOT_APPLICABLE = "coupon_not_applicable"
+    COUPON_LIMIT_REACHED = "coupon_limit_reached"
+    PAYMENT_DECLINED = "payment_declined"
+    REQUIRES_ACTION = "requires_action"
+    GATEWAY_UNAVAILABLE = "gateway_unavailable"
+    INTERNAL_ERROR = "internal_error"
+
+
+def checkout_id_for(idempotency_key: str) -> str:
+    """The checkout id derived from the caller's idempotency key (stable, opaque, short).
+
+    The reservation, payment and order ids of the checkout derive from it, so a replay or a
+    recovery finds everything the first run did.
+
+    >>> checkout_id_for("k-1") == checkout_id_for("k-1")
+    True
+    >>> checkout_id_for("k-1").startswith("chk_")
+    True
+    """
+    digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]
+    return f"chk_{digest}"
+
+
+def _codes(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(values)
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutRequest:
+    """Everything a checkout is asked to do; its :meth:`fingerprint` identifies it.
+
+    Attributes:
+        cart_id: the cart to buy.
+        customer: who buys (the order's customer).
+        billing_address: the billing address.
+        shipping_address: the shipping address (also the tax and shipping destination).
+        shipping_method: the chosen shipping method code.
+        payment_method: the tokenized payment method (never a card number).
+        idempotency_key: the caller's key: the same key returns the same outcome.
+        accept_price_changes: continue when repricing changed a price (else stop with them).
+        coupon_codes: the codes the shopper entered.
+        capture_mode: capture now, or only authorize (None: the service's default).
+        session_id: the analytics visit (defaults to the cart id).
+        channel: the analytics acquisition channel.
+
+    Raises:
+        InvalidCheckoutError: an empty cart id, idempotency key or channel.
+    """
+
+    cart_id: str
+    customer: Customer
+    billing_address: Address
+    shipping_address: Address
+    shipping_method: str
+    payment_method: PaymentMethod
+    idempotency_key: str
+    accept_price_changes: bool = False
+    coupon_codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    capture_mode: CaptureMode | None = None
+    session_id: str | None = None
+    channel: str = "web"
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("cart_id", "idempotency_key", "channel"):
+            if not str(getattr(self, name)).strip():
+                raise InvalidCheckoutError(name, "must be a non-empty string")
+
+    @property
+    def checkout_id(self) -> str:
+        """The checkout id derived from the idempotency key."""
+        return checkout_id_for(self.idempotency_key)
+
+    def to_data(self) -> dict[str, Any]:
+        """The request as JSON primitives."""
+        return {
+            "cart_id": self.cart_id,
+            "customer": attrs.asdict(self.customer),
+            "billing_address": self.billing_address.to_data(),
+            "shipping_address": self.shipping_address.to_data(),
+            "shipping_method": self.shipping_method,
+            "payment_method": self.payment_method.to_data(),
+            "idempotency_key": self.idempotency_key,
+            "accept_price_changes": self.accept_price_changes,
+            "coupon_codes": list(self.coupon_codes),
+            "capture_mode": None if self.capture_mode is None else str(self.capture_mode),
+            "session_id": self.session_id,
+            "channel": self.channel,
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any]) -> CheckoutRequest:
+        """Rebuild from :meth:`to_data` output."""
+        mode = data["capture_mode"]
+        return cls(
+            cart_id=data["cart_id"],
+            customer=Customer(**data["customer"]),
+            billing_address=Address.from_data(data["billing_address"]),
+            shipping_address=Address.from_data(data["shipping_address"]),
+            shipping_method=data["shipping_method"],
+            payment_method=PaymentMethod.from_data(data["payment_method"]),
+            idempotency_key=data["idempotency_key"],
+            accept_price_changes=bool(data["accept_price_changes"]),
+            coupon_codes=tuple(data["coupon_codes"]),
+            capture_mode=None if mode is None else CaptureMode(mode),
+            session_id=data["session_id"],
+            channel=data["channel"],
+        )
+
+    def fingerprint(self) -> str:
+        """A SHA-256 of the request (every field but nothing else): equal requests, equal prints."""
+        blob = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutFailure:
+    """A checkout that produced no order, and why (a value, never an exception).
+
+    Attributes:
+        checkout_id: the attempt.
+        reason: the reason code.
+        message: a sentence for logs and support.
+        price_changes: for ``PRICE_CHANGED``: every changed unit price.
+        shortages: for ``OUT_OF_STOCK``: the SKUs lacking stock.
+        coupon_code: for the coupon reasons: the code refused.
+        coupon_reason: the promotions engine's reason for it (``"expired"``, ``"limit_reached"``).
+        decline_code: for ``PAYMENT_DECLINED``: the gateway's decline code.
+        required_action: for ``REQUIRES_ACTION``: what the customer must do next.
+        replayed: whether this answer came from the log (an idempotent replay).
+    """
+
+    ok: ClassVar[bool] = False
+
+    checkout_id: str
+    reason: FailureReason
+    message: str = ""
+    price_changes: tuple[PriceChange, ...] = attrs.field(default=(), converter=tuple)
+    shortages: tuple[Shortage, ...] = attrs.field(default=(), converter=tuple)
+    coupon_code: str | None = None
+    coupon_reason: str | None = None
+    decline_code: str | None = None
+    required_action: RequiredAction | None = None
+    replayed: bool = False
+
+    @property
+    def final(self) -> bool:
+        """False only for ``REQUIRES_ACTION``: the checkout may still complete after the action."""
+        return self.reason is not FailureReason.REQUIRES_ACTION
+
+    def to_data(self) -> dict[str, Any]:
+        """The failure as JSON primitives (``replayed`` is not stored)."""
+        action = self.required_action
+        return {
+            "checkout_id": self.checkout_id,
+            "reason": str(self.reason),
+            "message": self.message,
+            "price_changes": [
+                {
+                    "line_id": c.line_id,
+                    "sku": c.sku,
+                    "old": money_to_data(c.old),
+                    "new": money_to_data(c.new),
+                }
+                for c in self.price_changes
+            ],
+            "shortages": [attrs.asdict(s) for s in self.shortages],
+            "coupon_code": self.coupon_code,
+            "coupon_reason": self.coupon_reason,
+            "decline_code": self.decline_code,
+            "required_action": None
+            if action is None
+            else {"kind": action.kind, "url": action.url, "client_secret": action.client_secret},
+        }
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any], *, replayed: bool = False) -> CheckoutFailure:
+        """Rebuild from :meth:`to_data` output."""
+        action = data["required_action"]
+        return cls(
+            checkout_id=data["checkout_id"],
+            reason=FailureReason(data["reason"]),
+            message=data["message"],
+            price_changes=[
+                PriceChange(
+                    c["line_id"], c["sku"], money_from_data(c["old"]), money_from_data(c["new"])
+                )
+                for c in data["price_changes"]
+            ],
+            shortages=[Shortage(**s) for s in data["shortages"]],
+            coupon_code=data["coupon_code"],
+            coupon_reason=data["coupon_reason"],
+            decline_code=data["decline_code"],
+            required_action=None if action is None else RequiredAction(**action),
+            replayed=replayed,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutSuccess:
+    """A checkout that placed an order.
+
+    Attributes:
+        checkout_id: the attempt.
+        order: the order (as stored when the result was made).
+        payment_id: the payment that pays it.
+        captured: whether the money was captured (False in authorize-only mode).
+        completed: whether step 7 (commit stock, close the cart, notify) finished; when False the
+            sale stands and :meth:`CheckoutService.recover` finishes the bookkeeping.
+        replayed: whether this answer came from the log (an idempotent replay).
+    """
+
+    ok: ClassVar[bool] = True
+
+    checkout_id: str
+    order: Order
+    payment_id: str
+    captured: bool
+    completed: bool = True
+    replayed: bool = False
+
+
+CheckoutResult = CheckoutSuccess | CheckoutFailure
+"""What :meth:`CheckoutService.checkout` returns: test ``result.ok`` or ``isinstance``."""
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutStepCompleted(DomainEvent):
+    """A step of a checkout attempt was done and recorded."""
+
+    checkout_id: str
+    step: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutSucceeded(DomainEvent):
+    """A checkout attempt placed its order."""
+
+    checkout_id: str
+    order_id: str
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutFailed(DomainEvent):
+    """A checkout attempt ended without an order (everything it held was given back)."""
+
+    checkout_id: str
+    reason: str
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+@attrs.define(eq=False)
+class CheckoutAttempt(EventRecorder):
+    """The durable record of one checkout attempt (the ``CheckoutLog`` stores these).
+
+    Build it with :meth:`start`. It knows the request, the steps done, the facts the undo needs
+    (the redeemed codes, the amount), and the outcome.
+
+    Attributes:
+        checkout_id: derived from the idempotency key (:func:`checkout_id_for`).
+        request: what was asked.
+        fingerprint: the request's fingerprint.
+        started_at: when the attempt began.
+        version: the stored version (optimistic concurrency).
+    """
+
+    checkout_id: str
+    request: CheckoutRequest
+    fingerprint: str
+    started_at: datetime
+    version: int = 0
+    _status: CheckoutStatus = attrs.field(default=CheckoutStatus.IN_PROGRESS, alias="_status")
+    _steps: tuple[CheckoutStep, ...] = attrs.field(default=(), alias="_steps")
+    _updated_at: datetime | None = attrs.field(default=None, alias="_updated_at")
+    _codes: tuple[str, ...] = attrs.field(default=(), alias="_codes")
+    _amount: dict[str, str] | None = attrs.field(default=None, alias="_amount")
+    _order_id: str | None = attrs.field(default=None, alias="_order_id")
+    _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
+    _events: list[DomainEvent] = attrs.field(init=False, factory=list)
+
+    @classmethod
+    def start(cls, request: CheckoutRequest, *, now: datetime) -> CheckoutAttempt:
+        """A new attempt for ``request``, in progress with no step done."""
+        return cls(
+            checkout_id=request.checkout_id,
+            request=request,
+            fingerprint=request.fingerprint(),
+            started_at=now,
+            _updated_at=now,
+        )
+
+    # -- views --
+
+    @property
+    def idempotency_key(self) -> str:
+        """The caller's key."""
+        return self.request.idempotency_key
+
+    @property
+    def cart_id(self) -> str:
+        """The cart being bought."""
+        return self.request.cart_id
+
+    @property
+    def status(self) -> CheckoutStatus:
+        """The lifecycle status."""
+        return self._status
+
+    @property
+    def steps(self) -> tuple[CheckoutStep, ...]:
+        """The steps done, in order."""
+        return self._steps
+
+    @property
+    def last_step(self) -> CheckoutStep | None:
+        """The latest step done (None before validation)."""
+        return self._steps[-1] if self._steps else None
+
+    @property
+    def updated_at(self) -> datetime:
+        """When the attempt was last changed (recovery picks attempts idle for long)."""
+        return self._updated_at if self._updated_at is not None else self.started_at
+
+    @property
+    def redeemed_codes(self) -> tuple[str, ...]:
+        """The coupon codes holding a use for this checkout (to give back on undo)."""
+        return self._codes
+
+    @property
+    def amount(self) -> dict[str, str] | None:
+        """The amount authorized, as ``money_to_data`` (None before authorization)."""
+        return self._amount
+
+    @property
+    def order_id(self) -> str | None:
+        """The order's id once created."""
+        return self._order_id
+
+    @property
+    def failure(self) -> CheckoutFailure | None:
+        """The failure decided (rolling back, failed or awaiting action)."""
+        return self._failure
+
+    @property
+    def is_terminal(self) -> bool:
+        """Whether the attempt ended (succeeded or failed)."""
+        return CHECKOUT_LIFECYCLE.is_terminal(self._status)
+
+    def done(self, step: CheckoutStep) -> bool:
+        """Whether ``step`` was recorded."""
+        return step in self._steps
+
+    # -- commands --
+
+    def _move(self, target: CheckoutStatus, now: datetime) -> None:
+        CHECKOUT_LIFECYCLE.check(self._status, target)
+        self._status = target
+        self._updated_at = now
+
+    def complete_step(
+        self,
+        step: CheckoutStep,
+        *,
+        now: datetime,
+        codes: Iterable[str] | None = None,
+        amount: dict[str, str] | None = None,
+        order_id: str | None = None,
+    ) -> None:
+        """Record ``step`` as done, with the facts it produced (idempotent for a recorded step).
+
+        Raises:
+            InvalidCheckoutError: the attempt is not in progress, or ``step`` comes before the
+                last recorded step (steps may be skipped: no capture in authorize-only mode).
+        """
+        if step in self._steps:
+            return
+        if self._status is not CheckoutStatus.IN_PROGRESS:
+            raise InvalidCheckoutError("step", f"cannot record {step} while {self._status}")
+        last = self.last_step
+        if last is not None and STEP_ORDER.index(step) < STEP_ORDER.index(last):
+            raise InvalidCheckoutError("step", f"{step} cannot follow {last}")
+        self._steps += (step,)
+        self._updated_at = now
+        if codes is not None:
+            self._codes = tuple(codes)
+        if amount is not None:
+            self._amount = dict(amount)
+        if order_id is not None:
+            self._order_id = order_id
+        self._record(CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step))
+
+    def await_action(self, failure: CheckoutFailure, *, now: datetime) -> None:
+        """The payment needs a customer action: hold everything and wait."""
+        self._move(CheckoutStatus.AWAITING_ACTION, now)
+        self._failure = failure
+
+    def resume(self, *, now: datetime) -> None:
+        """Continue after the customer action was completed."""
+        self._move(CheckoutStatus.IN_PROGRESS, now)
+        self._failure = None
+
+    def touch(self, *, now: datetime) -> None:
+        """Mark the attempt as worked on now (a recoverer claims it by saving this)."""
+        self._updated_at = now
+
+    def begin_rollback(self, failure: CheckoutFailure, *, now: datetime) -> None:
+        """Decide the failure; the undo follows (and is resumed by recovery after a crash)."""
+        self._move(CheckoutStatus.ROLLING_BACK, now)
+        self._failure = failure
+
+    def finish_rollback(self, *, now: datetime) -> None:
+        """Everything was undone: the attempt failed."""
+        self._move(CheckoutStatus.FAILED, now)
+        reason = self._failure.reason if self._failure is not None else FailureReason.INTERNAL_ERROR
+        self._record(CheckoutFailed(occurred_at=now, checkout_id=self.checkout_id, reason=reason))
+
+    def succeed(self, *, now: datetime) -> None:
+        """The order is placed and the bookkeeping done."""
+        if self._order_id is None:
+            raise InvalidCheckoutError("order_id", "no order was created")
+        self._move(CheckoutStatus.SUCCEEDED, now)
+        self._record(
+            CheckoutSucceeded(occurred_at=now, checkout_id=self.checkout_id, order_id=self._order_id)
+        )
+
+    # -- snapshots --
+
+    def to_snapshot(self) -> dict[str, Any]:
+        """The attempt as JSON primitives."""
+        return {
+            "checkout_id": self.checkout_id,
+            "request": self.request.to_data(),
+            "fingerprint": self.fingerprint,
+            "started_at": self.started_at.isoformat(),
+            "status": str(self._status),
+            "steps": [str(s) for s in self._steps],
+            "updated_at": self.updated_at.isoformat(),
+            "codes": list(self._codes),
+            "amount": self._amount,
+            "order_id": self._order_id,
+            "failure": None if self._failure is None else self._failure.to_data(),
+        }
+
+    @classmethod
+    def from_snapshot(cls, data: Mapping[str, Any], version: int) -> CheckoutAttempt:
+        """Rebuild from :meth:`to_snapshot` output at ``version``."""
+        failure = data["failure"]
+        return cls(
+            checkout_id=data["checkout_id"],
+            request=CheckoutRequest.from_data(data["request"]),
+            fingerprint=data["fingerprint"],
+            started_at=_dt(data["started_at"]),
+            version=version,
+            _status=CheckoutStatus(data["status"]),
+            _steps=tuple(CheckoutStep(s) for s in data["steps"]),
+            _updated_at=_dt(data["updated_at"]),
+            _codes=tuple(data["codes"]),
+            _amount=None if data["amount"] is None else dict(data["amount"]),
+            _order_id=data["order_id"],
+            _failure=None if failure is None else CheckoutFailure.from_data(failure),
+        )

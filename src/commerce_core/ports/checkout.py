@@ -1,0 +1,104 @@
+"""Checkout ports: the durable checkout log, and the coupon seam checkout redeems through."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from commerce_core.domain.checkout import CheckoutAttempt
+
+__all__ = ["CheckoutLog", "CouponRedeemer", "CouponRedemptionOutcome"]
+
+
+@runtime_checkable
+class CheckoutLog(Protocol):
+    """Stores checkout attempts: the idempotency record and the crash-recovery journal.
+
+    **Atomicity.** :meth:`begin` is one atomic operation (an ``INSERT`` guarded by a unique key on
+    the checkout id and a partial unique index on the cart id of unfinished attempts in SQL): of
+    concurrent callers with the same checkout id exactly one creates the attempt and the others
+    get the stored one; while an attempt for a cart is unfinished (not succeeded nor failed),
+    beginning another attempt for that cart raises ``CheckoutInProgressError``.
+
+    **Versions.** :meth:`save` stores the attempt only if the stored version equals
+    ``attempt.version`` and then increments ``attempt.version``; otherwise it raises
+    ``ConcurrencyConflictError`` and stores nothing. So two processes (a checkout and a recovery
+    run) can never both act on one attempt: the loser of the version race stops.
+
+    **Durability.** A save that returned is durable: after a crash :meth:`unfinished` lists
+    every attempt not saved as succeeded or failed. Loaded attempts are independent copies.
+    """
+
+    def begin(self, attempt: CheckoutAttempt) -> tuple[CheckoutAttempt, bool]:
+        """Store a new attempt, or return the one stored under its checkout id.
+
+        Returns ``(stored, created)``; when ``created`` the given attempt was stored (its
+        ``version`` is now 1); otherwise ``stored`` is the earlier attempt, unchanged (compare
+        fingerprints).
+
+        Raises:
+            CheckoutInProgressError: another unfinished attempt holds the same cart.
+        """
+        ...
+
+    def get(self, checkout_id: str) -> CheckoutAttempt:
+        """The attempt ``checkout_id``.
+
+        Raises:
+            NotFoundError: no such attempt (kind ``"checkout"``).
+        """
+        ...
+
+    def save(self, attempt: CheckoutAttempt) -> None:
+        """Store a changed attempt (see the version rule); a terminal status frees its cart.
+
+        Raises:
+            ConcurrencyConflictError: the stored version is not ``attempt.version``.
+            NotFoundError: the attempt was never begun.
+        """
+        ...
+
+    def unfinished(self) -> tuple[CheckoutAttempt, ...]:
+        """Every attempt neither succeeded nor failed, least recently updated first."""
+        ...
+
+
+@runtime_checkable
+class CouponRedemptionOutcome(Protocol):
+    """What redeeming an order's codes did (promotions' ``CouponRedemption`` satisfies it)."""
+
+    @property
+    def ok(self) -> bool:
+        """Whether every code now holds a use for the order."""
+        ...
+
+    @property
+    def failed_code(self) -> str | None:
+        """The code that could not be redeemed."""
+        ...
+
+    @property
+    def reason(self) -> str | None:
+        """Why (``"limit_reached"``)."""
+        ...
+
+
+@runtime_checkable
+class CouponRedeemer(Protocol):
+    """Takes and gives back coupon uses for a checkout (promotions' ``PromotionEngine``).
+
+    ``redeem_codes`` is atomic and all-or-nothing: either every code holds one use for
+    ``order_id`` or none does; of concurrent callers racing for a code's last use exactly one
+    succeeds. Both methods are idempotent per ``order_id``: redeeming again returns ``ok`` without
+    counting twice, releasing again releases nothing.
+    """
+
+    def redeem_codes(
+        self, codes: Iterable[str], *, order_id: str, customer_id: str | None
+    ) -> CouponRedemptionOutcome:
+        """Take one use of each code for ``order_id`` (all or nothing)."""
+        ...
+
+    def release_codes(self, codes: Iterable[str], *, order_id: str) -> tuple[str, ...]:
+        """Give back the uses ``order_id`` holds; return the codes released."""
+        ...

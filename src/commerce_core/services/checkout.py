@@ -1,0 +1,948 @@
+"""Checkout: turn a cart into a paid order, undo everything on failure, recover after a crash.
+
+:meth:`CheckoutService.checkout` runs seven steps, recording each in the ``CheckoutLog`` once its
+effect is done:
+
+1. **validate** - the cart is active and not empty; reprice it (price changes stop the checkout
+   unless accepted); check stock; price it (promotions, shipping, tax); every entered coupon
+   code must apply;
+2. **reserve** stock under the checkout's reservation id, with an expiry;
+3. **redeem** the accepted coupon codes (all or nothing) for the checkout's order id;
+4. **authorize** the grand total (the payment service retries transient gateway failures);
+5. **create the order** under the checkout's order id, recording the authorization on it;
+6. **capture** (or not, in authorize-only mode), recording the capture on the order;
+7. **complete**: commit the reservation, mark the cart checked out, dispatch the order outbox.
+
+Every id derives from the idempotency key (:func:`~commerce_core.domain.checkout.checkout_id_for`),
+so a replay, a resumed checkout and the undo find what an earlier run did, and every
+compensation is idempotent.
+
+**Failure.** A failure is a :class:`CheckoutFailure` value. It is saved first (``rolling_back``),
+then everything is undone in reverse, by the derived ids and whatever the steps recorded: the
+payment is voided (or refunded when a capture went through), an order is cancelled, coupon uses
+are given back, the reservation is released. Then the attempt is saved ``failed``.
+
+**Point of no return.** Once the money is captured (or, in authorize-only mode, once the order
+exists) the sale stands: a later failure (committing stock, closing the cart, notifying) is
+logged and left to :meth:`CheckoutService.recover`, and the caller gets a
+:class:`CheckoutSuccess` with ``completed=False``.
+
+**3-D Secure.** When the gateway asks for a customer action the attempt waits
+(``awaiting_action``) *keeping* its reservation and coupon uses, so the customer who completes
+the challenge gets what they saw; the hold is bounded by the reservation's expiry. Replaying the
+same request (or :meth:`CheckoutService.resume`) continues once the payment is authorized, rolls
+back when it failed, and :meth:`CheckoutService.recover` rolls back attempts whose customer never
+came back within ``policy.reservation_ttl``.
+
+**Recovery** (:meth:`CheckoutService.recover`) finds attempts idle longer than
+``policy.stale_after`` (a crashed process) and:
+
+- rolls back those interrupted *before* the order was created: the customer got no answer, and
+  the holds (stock, coupons, authorization) are cheap to give back; the priced breakdown was
+  never stored, and re-pricing later could disagree with the authorized amount;
+- resumes forward those interrupted *after* the order was created: the order exists and its
+  confirmation may be out, the money is authorized; finishing only captures, commits and closes
+  (a capture decline then rolls back and cancels the order);
+- finishes the undo of those interrupted while rolling back.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Final
+
+import attrs
+
+from commerce_core.domain.analytics.events import (
+    AppliedDiscount,
+    CheckoutStarted,
+    JourneyEvent,
+    OrderedItem,
+    OrderPlaced,
+    PaymentFailed,
+)
+from commerce_core.domain.cart import Cart, CartStatus
+from commerce_core.domain.checkout import (
+    CaptureMode,
+    CheckoutAttempt,
+    CheckoutFailure,
+    CheckoutRequest,
+    CheckoutResult,
+    CheckoutStatus,
+    CheckoutStep,
+    CheckoutSuccess,
+    FailureReason,
+    checkout_id_for,
+)
+from commerce_core.domain.inventory import ReservationState, Shortage
+from commerce_core.domain.orders import (
+    Address,
+    Customer,
+    Order,
+    OrderStatus,
+    PaymentKind,
+    PaymentTerms,
+)
+from commerce_core.domain.payment import PaymentStatus
+from commerce_core.domain.payment_gateway import PaymentMethod
+from commerce_core.domain.pricing import AdjustmentStage, PriceBreakdown, PricingContext
+from commerce_core.domain.shipping import ShippingCalculator
+from commerce_core.domain.tax import Destination, TaxCalculator
+from commerce_core.errors import (
+    CheckoutInProgressError,
+    ConcurrencyConflictError,
+    IdempotencyKeyReuseError,
+    NotFoundError,
+)
+from commerce_core.money import Money, money_from_data, money_to_data
+from commerce_core.ports.analytics import AnalyticsSink
+from commerce_core.ports.checkout import CheckoutLog, CouponRedeemer
+from commerce_core.ports.clock import Clock
+from commerce_core.services.cart import CartService
+from commerce_core.services.inventory import InventoryService
+from commerce_core.services.orders import OrderService, OutboxDispatcher
+from commerce_core.services.payments import PaymentService
+
+__all__ = ["CheckoutPolicy", "CheckoutService", "RecoveryReport", "StepHook"]
+
+_LOG: Final = logging.getLogger("commerce_core.checkout")
+
+StepHook = Callable[[CheckoutAttempt, CheckoutStep], None]
+"""Called after each step is recorded in the log (tests raise from it to simulate a crash)."""
+
+_HELD: Final = (PaymentStatus.AUTHORIZED, PaymentStatus.REQUIRES_ACTION)
+
+
+@attrs.frozen
+class CheckoutPolicy:
+    """How checkouts run.
+
+    Attributes:
+        capture_mode: the default capture mode (a request may override it).
+        reservation_ttl: how long stock (and, during 3-D Secure, coupon uses) stay held; also
+            how long recovery waits for a customer action.
+        stale_after: an unfinished attempt idle this long is presumed crashed and recovered.
+        payment_terms: the orders' payment terms.
+        actor: the actor recorded on order changes.
+    """
+
+    capture_mode: CaptureMode = CaptureMode.IMMEDIATE
+    reservation_ttl: timedelta = timedelta(minutes=15)
+    stale_after: timedelta = timedelta(minutes=2)
+    payment_terms: PaymentTerms = attrs.field(factory=PaymentTerms.card)
+    actor: str = "checkout"
+
+
+@attrs.frozen
+class RecoveryReport:
+    """What one recovery run did, by checkout id.
+
+    Attributes:
+        completed: attempts resumed forward to a placed order.
+        rolled_back: attempts undone (now failed).
+        waiting: attempts still awaiting a customer action, or still running elsewhere.
+        errors: attempts whose recovery raised (tried again by the next run).
+    """
+
+    completed: tuple[str, ...] = ()
+    rolled_back: tuple[str, ...] = ()
+    waiting: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+class _ClaimLostError(Exception):
+    """Another process saved the attempt since we loaded it: it owns the attempt now."""
+
+
+@attrs.define
+class _Run:
+    """One execution's working state (never stored)."""
+
+    attempt: CheckoutAttempt
+    recovering: bool = False
+    cart: Cart | None = None
+    breakdown: PriceBreakdown | None = None
+    order: Order | None = None
+
+
+def _ids(checkout_id: str) -> tuple[str, str, str]:
+    """The reservation, payment and order ids of a checkout."""
+    suffix = checkout_id.removeprefix("chk_")
+    return checkout_id, f"pay_{suffix}", f"ord_{suffix}"
+
+
+def _codes_of(breakdown: PriceBreakdown) -> tuple[str, ...]:
+    """The coupon codes the breakdown's promotions accepted (from adjustments and reports)."""
+    codes: set[str] = set()
+    for line in breakdown.lines:
+        codes.update(adj.code for adj in line.adjustments if adj.code)
+    if breakdown.shipping is not None:
+        codes.update(adj.code for adj in breakdown.shipping.adjustments if adj.code)
+    for report in breakdown.extensions.values():
+        accepted = getattr(report, "accepted_codes", ())
+        if isinstance(accepted, tuple):
+            codes.update(str(code) for code in accepted)
+    return tuple(sorted(codes))
+
+
+def _norm(code: str) -> str:
+    return code.strip().upper()
+
+
+class CheckoutService:
+    """The checkout use case over the cart, inventory, payment and order services.
+
+    Args:
+        log: the checkout log (idempotency and crash recovery).
+        carts: the cart service (reprice, price, check out).
+        inventory: the inventory service (reserve, commit, release).
+        payments: the payment service (authorize with retries, capture, void, refund).
+        orders: the order service; give it no dispatcher and pass ``dispatcher`` here, so
+            notifications go out in step 7.
+        clock: the time.
+        coupons: redeems and releases coupon uses (the promotions engine); None: no coupons.
+        stages: pricing stages (the promotions engine).
+        tax: the tax calculator.
+        shipping: the shipping calculator.
+        dispatcher: the order outbox dispatcher, run in step 7.
+        analytics: receives ``CheckoutStarted``, ``PaymentFailed`` and ``OrderPlaced`` (never
+            fails a sale).
+        policy: capture mode, time-to-live, staleness.
+        on_step: called after each recorded step.
+    """
+
+    def __init__(
+        self,
+        *,
+        log: CheckoutLog,
+        carts: CartService,
+        inventory: InventoryService,
+        payments: PaymentService,
+        orders: OrderService,
+        clock: Clock,
+        coupons: CouponRedeemer | None = None,
+        stages: Sequence[AdjustmentStage] = (),
+        tax: TaxCalculator | None = None,
+        shipping: ShippingCalculator | None = None,
+        dispatcher: OutboxDispatcher | None = None,
+        analytics: AnalyticsSink | None = None,
+        policy: CheckoutPolicy | None = None,
+        on_step: StepHook | None = None,
+    ) -> None:
+        self._log = log
+        self._carts = carts
+        self._inventory = inventory
+        self._payments = payments
+        self._orders = orders
+        self._clock = clock
+        self._coupons = coupons
+        self._stages = tuple(stages)
+        self._tax = tax
+        self._shipping = shipping
+        self._dispatcher = dispatcher
+        self._analytics = analytics
+        self.policy = policy if policy is not None else CheckoutPolicy()
+        self._on_step = on_step
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def checkout(
+        self,
+        cart_id: str,
+        *,
+        customer: Customer,
+        billing_address: Address,
+        shipping_address: Address,
+        shipping_method: str,
+        payment_method: PaymentMethod,
+        idempotency_key: str,
+        accept_price_changes: bool = False,
+        coupon_codes: Sequence[str] = (),
+        capture_mode: CaptureMode | None = None,
+        session_id: str | None = None,
+        channel: str = "web",
+    ) -> CheckoutResult:
+        """Check the cart out: a :class:`CheckoutSuccess` with the order, or a failure value.
+
+        The same ``idempotency_key`` with the same arguments returns the first outcome (the
+        same order, or the same failure) without charging again.
+
+        Raises:
+            IdempotencyKeyReuseError: the key was used for a different request.
+            CheckoutInProgressError: an attempt with this key, or for this cart, is running.
+            InvalidCheckoutError: an empty cart id, key or channel.
+        """
+        return self.submit(
+            CheckoutRequest(
+                cart_id=cart_id,
+                customer=customer,
+                billing_address=billing_address,
+                shipping_address=shipping_address,
+                shipping_method=shipping_method,
+                payment_method=payment_method,
+                idempotency_key=idempotency_key,
+                accept_price_changes=accept_price_changes,
+                coupon_codes=tuple(coupon_codes),
+                capture_mode=capture_mode,
+                session_id=session_id,
+                channel=channel,
+            )
+        )
+
+    def submit(self, request: CheckoutRequest) -> CheckoutResult:
+        """:meth:`checkout` with a prepared :class:`CheckoutRequest`."""
+        now = self._clock.now()
+        attempt, created = self._log.begin(CheckoutAttempt.start(request, now=now))
+        if not created:
+            fingerprint = request.fingerprint()
+            if attempt.fingerprint != fingerprint:
+                raise IdempotencyKeyReuseError(
+                    request.idempotency_key, attempt.fingerprint, fingerprint
+                )
+            return self._replay(attempt)
+        self._emit(
+            lambda: CheckoutStarted(
+                occurred_at=now,
+                session_id=request.session_id or request.cart_id,
+                channel=request.channel,
+                customer_id=request.customer.customer_id,
+                cart_id=request.cart_id,
+            )
+        )
+        return self._advance(_Run(attempt))
+
+    def resume(self, idempotency_key: str) -> CheckoutResult:
+        """The outcome of the checkout with ``idempotency_key``, continuing it when it can.
+
+        An attempt awaiting a customer action continues when the payment got authorized (a
+        webhook), rolls back when it failed, and otherwise returns the same ``REQUIRES_ACTION``
+        failure.
+
+        Raises:
+            NotFoundError: no checkout with this key.
+            CheckoutInProgressError: the attempt is running elsewhere.
+        """
+        return self._replay(self._log.get(checkout_id_for(idempotency_key)))
+
+    def recover(self, now: datetime | None = None) -> RecoveryReport:
+        """Resume or roll back every unfinished attempt idle for ``policy.stale_after``.
+
+        Attempts awaiting a customer action are continued when the payment was authorized, and
+        rolled back when it failed or after ``policy.reservation_ttl`` without an answer. Safe to
+        run from several processes at once: an attempt is claimed by a versioned save first.
+        """
+        now = now if now is not None else self._clock.now()
+        completed: list[str] = []
+        rolled_back: list[str] = []
+        waiting: list[str] = []
+        errors: list[str] = []
+        for attempt in self._log.unfinished():
+            idle = now - attempt.updated_at
+            cid = attempt.checkout_id
+            if attempt.status is CheckoutStatus.AWAITING_ACTION:
+                expired = idle >= self.policy.reservation_ttl
+                if not expired and self._payment_status(cid) in (PaymentStatus.REQUIRES_ACTION,):
+                    waiting.append(cid)
+                    continue
+            elif idle < self.policy.stale_after:
+                waiting.append(cid)
+                continue
+            try:
+                result = self._take_over(attempt, recovering=True, expired=True)
+            except CheckoutInProgressError:
+                waiting.append(cid)
+                continue
+            except Exception:  # noqa: BLE001 - recovery goes on; the next run retries
+                _LOG.exception("recovery of checkout %s failed", cid)
+                errors.append(cid)
+                continue
+            if isinstance(result, CheckoutSuccess):
+                completed.append(cid)
+            elif result.final:
+                rolled_back.append(cid)
+            else:
+                waiting.append(cid)
+        return RecoveryReport(tuple(completed), tuple(rolled_back), tuple(waiting), tuple(errors))
+
+    def attempt(self, idempotency_key: str) -> CheckoutAttempt:
+        """The logged attempt of ``idempotency_key`` (``NotFoundError`` when none)."""
+        return self._log.get(checkout_id_for(idempotency_key))
+
+    # -- replay -----------------------------------------------------------------------------------
+
+    def _replay(self, attempt: CheckoutAttempt) -> CheckoutResult:
+        if attempt.status is CheckoutStatus.SUCCEEDED:
+            return self._success(attempt, replayed=True)
+        if attempt.status is CheckoutStatus.FAILED:
+            failure = attempt.failure
+            assert failure is not None  # noqa: S101 - a failed attempt always has its failure
+            return attrs.evolve(failure, replayed=True)
+        stale = self._clock.now() - attempt.updated_at >= self.policy.stale_after
+        if attempt.status is CheckoutStatus.AWAITING_ACTION:
+            return self._take_over(attempt, recovering=False, expired=False)
+        if stale or self._past_no_return(attempt):
+            return self._take_over(attempt, recovering=True, expired=False)
+        raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id)
+
+    def _take_over(
+        self, attempt: CheckoutAttempt, *, recovering: bool, expired: bool
+    ) -> CheckoutResult:
+        """Claim an unfinished attempt (a versioned save) and drive it to an outcome."""
+        attempt.touch(now=self._clock.now())
+        try:
+            self._save(attempt)
+        except _ClaimLostError:
+            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+        if attempt.status is CheckoutStatus.ROLLING_BACK:
+            failure = attempt.failure
+            assert failure is not None  # noqa: S101 - rolling back always has its failure
+            return self._rollback(attempt, failure, decided=True)
+        if attempt.status is CheckoutStatus.AWAITING_ACTION:
+            return self._after_action(attempt, expired=expired)
+        return self._advance(_Run(attempt, recovering=recovering))
+
+    def _after_action(self, attempt: CheckoutAttempt, *, expired: bool) -> CheckoutResult:
+        cid = attempt.checkout_id
+        status = self._payment_status(cid)
+        now = self._clock.now()
+        if status is PaymentStatus.AUTHORIZED:
+            attempt.resume(now=now)
+            self._save(attempt)
+            return self._advance(_Run(attempt))
+        if status is PaymentStatus.REQUIRES_ACTION and not expired:
+            failure = attempt.failure
+            assert failure is not None  # noqa: S101 - awaiting action always has its failure
+            return attrs.evolve(failure, replayed=True)
+        message = (
+            "the customer action was not completed in time"
+            if status is PaymentStatus.REQUIRES_ACTION
+            else "the payment failed after the customer action"
+        )
+        failure = CheckoutFailure(
+            checkout_id=cid, reason=FailureReason.PAYMENT_DECLINED, message=message
+        )
+        return self._rollback(attempt, failure, decided=False)
+
+    # -- the forward path -------------------------------------------------------------------------
+
+    def _past_no_return(self, attempt: CheckoutAttempt) -> bool:
+        if attempt.done(CheckoutStep.CAPTURED):
+            return True
+        return attempt.done(CheckoutStep.ORDER_CREATED) and (
+            self._mode(attempt) is CaptureMode.AUTHORIZE_ONLY
+        )
+
+    def _mode(self, attempt: CheckoutAttempt) -> CaptureMode:
+        mode = attempt.request.capture_mode
+        return mode if mode is not None else self.policy.capture_mode
+
+    def _advance(self, run: _Run) -> CheckoutResult:
+        attempt = run.attempt
+        if run.recovering and not attempt.done(CheckoutStep.ORDER_CREATED):
+            failure = CheckoutFailure(
+                checkout_id=attempt.checkout_id,
+                reason=FailureReason.INTERNAL_ERROR,
+                message="interrupted before the order was created; rolled back by recovery",
+            )
+            return self._rollback(attempt, failure, decided=False)
+        try:
+            failure = self._steps(run)
+        except _ClaimLostError:
+            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+        except Exception as error:
+            if self._past_no_return(attempt):
+                _LOG.exception("checkout %s: the sale stands, completion deferred", attempt.checkout_id)
+                return self._success(attempt, order=run.order, completed=False)
+            _LOG.exception("checkout %s failed", attempt.checkout_id)
+            failure = CheckoutFailure(
+                checkout_id=attempt.checkout_id,
+                reason=FailureReason.INTERNAL_ERROR,
+                message=f"{type(error).__name__}: {error}"[:300],
+            )
+        if failure is None:
+            return self._success(attempt, order=run.order)
+        if failure.reason is FailureReason.REQUIRES_ACTION:
+            return failure
+        return self._rollback(attempt, failure, decided=False)
+
+    def _record(self, run: _Run, step: CheckoutStep, **facts: object) -> None:
+        run.attempt.complete_step(step, now=self._clock.now(), **facts)  # type: ignore[arg-type]
+        self._save(run.attempt)
+        if self._on_step is not None:
+            self._on_step(run.attempt, step)
+
+    def _save(self, attempt: CheckoutAttempt) -> None:
+        try:
+            self._log.save(attempt)
+        except ConcurrencyConflictError:
+            raise _ClaimLostError from None
+        attempt.collect_events()
+
+    def _steps(self, run: _Run) -> CheckoutFailure | None:
+        attempt = run.attempt
+        cid = attempt.checkout_id
+        reservation_id, payment_id, order_id = _ids(cid)
+        request = attempt.request
+        if not attempt.done(CheckoutStep.VALIDATED):
+            failure = self._validate(run)
+            if failure is not None:
+                return failure
+            assert run.breakdown is not None  # noqa: S101 - set by a successful validation
+            self._record(
+                run,
+                CheckoutStep.VALIDATED,
+                codes=_codes_of(run.breakdown),
+                amount=money_to_data(run.breakdown.grand_total),
+            )
+        amount = self._amount(attempt)
+        if not attempt.done(CheckoutStep.RESERVED):
+            cart = run.cart if run.cart is not None else self._carts.get(request.cart_id)
+            quantities: dict[str, int] = {}
+            for line in cart.lines:
+                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+            outcome = self._inventory.reserve(
+                reservation_id,
+                list(quantities.items()),
+                owner=cart.owner.kind,
+                ttl=self.policy.reservation_ttl,
+            )
+            if not outcome.ok:
+                return CheckoutFailure(
+                    checkout_id=cid,
+                    reason=FailureReason.OUT_OF_STOCK,
+                    message="not enough stock to reserve",
+                    shortages=outcome.shortages,
+                )
+            self._record(run, CheckoutStep.RESERVED)
+        if not attempt.done(CheckoutStep.COUPONS_REDEEMED):
+            codes = attempt.redeemed_codes
+            if codes:
+                if self._coupons is None:
+                    msg = "coupon codes were accepted but the checkout has no coupon redeemer"
+                    raise ValueError(msg)
+                redemption = self._coupons.redeem_codes(
+                    codes, order_id=order_id, customer_id=request.customer.customer_id
+                )
+                if not redemption.ok:
+                    reason = None if redemption.reason is None else str(redemption.reason)
+                    return CheckoutFailure(
+                        checkout_id=cid,
+                        reason=FailureReason.COUPON_LIMIT_REACHED,
+                        message="a coupon reached its usage limit",
+                        coupon_code=redemption.failed_code,
+                        coupon_reason=reason,
+                    )
+            self._record(run, CheckoutStep.COUPONS_REDEEMED)
+        if not attempt.done(CheckoutStep.AUTHORIZED):
+            failure = self._authorize(run, payment_id, order_id, amount)
+            if failure is not None:
+                return failure
+            self._record(run, CheckoutStep.AUTHORIZED)
+        if not attempt.done(CheckoutStep.ORDER_CREATED):
+            failure = self._create_order(run, order_id, payment_id, amount)
+            if failure is not None:
+                return failure
+            self._record(run, CheckoutStep.ORDER_CREATED, order_id=order_id)
+        if self._mode(attempt) is CaptureMode.IMMEDIATE and not attempt.done(
+            CheckoutStep.CAPTURED
+        ):
+            failure = self._capture(run, payment_id, order_id)
+            if failure is not None:
+                return failure
+            self._record(run, CheckoutStep.CAPTURED)
+        if not attempt.done(CheckoutStep.COMPLETED):
+            self._complete(run, reservation_id)
+        return None
+
+    def _amount(self, attempt: CheckoutAttempt) -> Money:
+        data = attempt.amount
+        if data is None:
+            msg = "a validated checkout always records its amount"
+            raise AssertionError(msg)
+        return money_from_data(data)
+
+    def _context(self, cart: Cart, request: CheckoutRequest) -> PricingContext:
+        address = request.shipping_address
+        return PricingContext(
+            currency=cart.currency,
+            now=self._clock.now(),
+            channel=cart.channel,
+            price_list=cart.price_list,
+            customer_id=request.customer.customer_id,
+            destination=Destination(
+                address.country, address.region, address.city, address.postal_code
+            ),
+            shipping_method=request.shipping_method,
+            coupon_codes=request.coupon_codes,
+        )
+
+    def _price(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
+        return self._carts.price(
+            cart.id,
+            self._context(cart, request),
+            stages=self._stages,
+            tax=self._tax,
+            shipping=self._shipping,
+        )
+
+    def _validate(self, run: _Run) -> CheckoutFailure | None:
+        request = run.attempt.request
+        cid = run.attempt.checkout_id
+        cart = self._carts.get(request.cart_id)
+        if cart.status is not CartStatus.ACTIVE:
+            return CheckoutFailure(
+                checkout_id=cid,
+                reason=FailureReason.CART_NOT_ACTIVE,
+                message=f"the cart is {cart.status}",
+            )
+        if cart.is_empty:
+            return CheckoutFailure(
+                checkout_id=cid, reason=FailureReason.EMPTY_CART, message="the cart is empty"
+            )
+        changes = self._carts.reprice(cart.id)
+        if changes and not request.accept_price_changes:
+            return CheckoutFailure(
+                checkout_id=cid,
+                reason=FailureReason.PRICE_CHANGED,
+                message="prices changed since the cart was filled",
+                price_changes=changes,
+            )
+        if changes:
+            cart = self._carts.get(cart.id)
+        quantities: dict[str, int] = {}
+        for line in cart.lines:
+            quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        shortages = []
+        for sku, quantity in quantities.items():
+            availability = self._inventory.availability(sku, quantity)
+            if not availability.can_fulfil:
+                shortages.append(
+                    Shortage(sku, quantity, availability.available, availability.backorderable)
+                )
+        if shortages:
+            return CheckoutFailure(
+                checkout_id=cid,
+                reason=FailureReason.OUT_OF_STOCK,
+                message="not enough stock",
+                shortages=shortages,
+            )
+        breakdown = self._price(cart, request)
+        accepted = {_norm(code) for code in _codes_of(breakdown)}
+        for code in request.coupon_codes:
+            if _norm(code) in accepted:
+                continue
+            why = next(
+                (
+                    note
+                    for note in breakdown.notes
+                    if note.source_id in (f"code:{code}", f"code:{_norm(code)}")
+                ),
+                None,
+            )
+            reason = None if why is None else str(why.data.get("reason", "")) or None
+            limit = reason == "limit_reached"
+            return CheckoutFailure(
+                checkout_id=cid,
+                reason=(
+                    FailureReason.COUPON_LIMIT_REACHED
+                    if limit
+                    else FailureReason.COUPON_NOT_APPLICABLE
+                ),
+                message="" if why is None else why.message,
+                coupon_code=code,
+                coupon_reason=reason,
+            )
+        run.cart = cart
+        run.breakdown = breakdown
+        return None
+
+    def _authorize(
+        self, run: _Run, payment_id: str, order_id: str, amount: Money
+    ) -> CheckoutFailure | None:
+        cid = run.attempt.checkout_id
+        result = self._payments.pay(
+            order_id, amount, run.attempt.request.payment_method, payment_id=payment_id
+        )
+        if result.status is PaymentStatus.AUTHORIZED and result.authorized == amount:
+            return None
+        if result.status is PaymentStatus.REQUIRES_ACTION:
+            failure = CheckoutFailure(
+                checkout_id=cid,
+                reason=FailureReason.REQUIRES_ACTION,
+                message="the payment needs a customer action",
+                required_action=result.required_action,
+            )
+            run.attempt.await_action(failure, now=self._clock.now())
+            self._save(run.attempt)
+            return failure
+        if result.is_transient:
+            return CheckoutFailure(
+                checkout_id=cid,
+                reason=FailureReason.GATEWAY_UNAVAILABLE,
+                message="the payment gateway was unavailable after retries",
+            )
+        code = result.decline_code
+        return CheckoutFailure(
+            checkout_id=cid,
+            reason=FailureReason.PAYMENT_DECLINED,
+            message="the payment was declined" if code else "only part of the amount was approved",
+            decline_code=str(code) if code is not None else "partial_authorization",
+        )
+
+    def _create_order(
+        self, run: _Run, order_id: str, payment_id: str, amount: Money
+    ) -> CheckoutFailure | None:
+        request = run.attempt.request
+        order = self._find_order(order_id)
+        if order is None:
+            breakdown = run.breakdown
+            if breakdown is None:  # resumed after a customer action: price again
+                breakdown = self._price(self._carts.get(request.cart_id), request)
+                if breakdown.grand_total != amount:
+                    return CheckoutFailure(
+                        checkout_id=run.attempt.checkout_id,
+                        reason=FailureReason.PRICE_CHANGED,
+                        message=f"the total is now {breakdown.grand_total}, {amount} was authorized",
+                    )
+            order = self._orders.place_order(
+                breakdown,
+                customer=request.customer,
+                billing_address=request.billing_address,
+                shipping_address=request.shipping_address,
+                payment_terms=self.policy.payment_terms,
+                reservation_id=run.attempt.checkout_id,
+                order_id=order_id,
+            )
+        run.order = self._orders.record_payment(
+            order.order_id,
+            PaymentKind.AUTHORIZED,
+            amount,
+            reference=f"{payment_id}:authorize",
+            actor=self.policy.actor,
+        )
+        return None
+
+    def _capture(self, run: _Run, payment_id: str, order_id: str) -> CheckoutFailure | None:
+        cid = run.attempt.checkout_id
+        result = self._payments.capture(payment_id, scope=cid)
+        if result.status is not PaymentStatus.CAPTURED:
+            if result.is_transient:
+                return CheckoutFailure(
+                    checkout_id=cid,
+                    reason=FailureReason.GATEWAY_UNAVAILABLE,
+                    message="the payment gateway was unavailable after retries (capture)",
+                )
+            code = result.decline_code
+            return CheckoutFailure(
+                checkout_id=cid,
+                reason=FailureReason.PAYMENT_DECLINED,
+                message="the capture was declined",
+                decline_code=None if code is None else str(code),
+            )
+        run.order = self._orders.record_payment(
+            order_id,
+            PaymentKind.CAPTURED,
+            result.captured,
+            reference=f"{payment_id}:capture",
+            actor=self.policy.actor,
+        )
+        return None
+
+    def _complete(self, run: _Run, reservation_id: str) -> None:
+        attempt = run.attempt
+        order = run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
+        reservation = self._inventory.reservation(reservation_id)
+        if reservation.state is not ReservationState.COMMITTED:
+            self._inventory.commit(reservation_id, reference=order.number)
+        cart = self._carts.get(attempt.cart_id)
+        if cart.status is not CartStatus.CHECKED_OUT:
+            self._carts.check_out(attempt.cart_id)
+        if self._dispatcher is not None:
+            self._dispatcher.dispatch_pending()
+        now = self._clock.now()
+        attempt.complete_step(CheckoutStep.COMPLETED, now=now)
+        attempt.succeed(now=now)
+        self._save(attempt)
+        run.order = order
+        if self._on_step is not None:
+            self._on_step(attempt, CheckoutStep.COMPLETED)
+        self._emit(lambda: self._order_placed(attempt, order))
+
+    def _success(
+        self,
+        attempt: CheckoutAttempt,
+        *,
+        order: Order | None = None,
+        completed: bool = True,
+        replayed: bool = False,
+    ) -> CheckoutSuccess:
+        _, payment_id, order_id = _ids(attempt.checkout_id)
+        if order is None or replayed:
+            order = self._orders.get(order_id)
+        return CheckoutSuccess(
+            checkout_id=attempt.checkout_id,
+            order=order,
+            payment_id=payment_id,
+            captured=order.captured.amount > 0,
+            completed=completed,
+            replayed=replayed,
+        )
+
+    # -- the undo ---------------------------------------------------------------------------------
+
+    def _rollback(
+        self, attempt: CheckoutAttempt, failure: CheckoutFailure, *, decided: bool
+    ) -> CheckoutFailure:
+        """Save the failure, undo everything in reverse, save the attempt failed."""
+        if not decided:
+            attempt.begin_rollback(failure, now=self._clock.now())
+            try:
+                self._save(attempt)
+            except _ClaimLostError:
+                raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            except Exception:  # noqa: BLE001 - undo anyway; recovery redoes it from the log
+                _LOG.exception("checkout %s: could not save the failure", attempt.checkout_id)
+                self._undo(attempt)
+                return failure
+            if failure.reason in (FailureReason.PAYMENT_DECLINED, FailureReason.GATEWAY_UNAVAILABLE):
+                self._emit(lambda: self._payment_failed(attempt, failure))
+        self._undo(attempt)
+        attempt.finish_rollback(now=self._clock.now())
+        try:
+            self._save(attempt)
+        except _ClaimLostError:
+            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+        except Exception:  # noqa: BLE001 - the undo is done; recovery marks it failed later
+            _LOG.exception("checkout %s: could not save the rollback", attempt.checkout_id)
+        return failure
+
+    def _undo(self, attempt: CheckoutAttempt) -> None:
+        """Undo every effect of the checkout, by derived ids; each compensation is idempotent.
+
+        Raises whatever a compensation raises: the attempt then stays ``rolling_back`` and the
+        next recovery run tries again.
+        """
+        reservation_id, payment_id, order_id = _ids(attempt.checkout_id)
+        capture_tried = attempt.done(CheckoutStep.ORDER_CREATED) and (
+            self._mode(attempt) is CaptureMode.IMMEDIATE
+        )
+        voided = self._undo_payment(payment_id, attempt.checkout_id, capture_tried=capture_tried)
+        order = self._find_order(order_id)
+        if order is not None and order.status != OrderStatus.CANCELLED:
+            open_hold = order.authorized
+            if voided and open_hold.amount > 0:
+                self._orders.record_payment(
+                    order_id,
+                    PaymentKind.VOIDED,
+                    open_hold,
+                    reference=f"{payment_id}:void",
+                    actor=self.policy.actor,
+                )
+            self._orders.cancel(
+                order_id, actor=self.policy.actor, reason="checkout failed"
+            )
+        if attempt.redeemed_codes and self._coupons is not None:
+            self._coupons.release_codes(attempt.redeemed_codes, order_id=order_id)
+        try:
+            reservation = self._inventory.reservation(reservation_id)
+        except NotFoundError:
+            return
+        if reservation.state is ReservationState.ACTIVE:
+            self._inventory.release(reservation_id)
+
+    def _undo_payment(self, payment_id: str, checkout_id: str, *, capture_tried: bool) -> bool:
+        """Give the money back: settle an unknown outcome, then void or refund. True if voided.
+
+        Raises:
+            RuntimeError: the gateway did not approve the void or refund (tried again later).
+        """
+        try:
+            payment = self._payments.get(payment_id)
+        except NotFoundError:
+            return False
+        if payment.status is PaymentStatus.CREATED:
+            # The outcome is unknown (a crash or an error around the gateway call): replay the
+            # authorization under its idempotency key to learn it, then undo it.
+            self._payments.authorize(payment_id)
+            payment = self._payments.get(payment_id)
+        if payment.status in _HELD:
+            result = self._payments.void(payment_id)
+            if result.approved:
+                return True
+            if not capture_tried or payment.status is not PaymentStatus.AUTHORIZED:
+                raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
+            # The void was refused: a capture may have gone through without being recorded.
+            # Replaying it under the same key learns its outcome; a capture is then refunded.
+            self._payments.capture(payment_id, scope=checkout_id)
+            payment = self._payments.get(payment_id)
+            if payment.captured.amount == 0:
+                raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
+        if payment.refundable.amount > 0:
+            refund = self._payments.refund(payment_id, scope="checkout-undo")
+            if not refund.approved:
+                raise RuntimeError(f"refund of {payment_id} not approved: {refund.outcome}")
+        return False
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _find_order(self, order_id: str) -> Order | None:
+        try:
+            return self._orders.get(order_id)
+        except NotFoundError:
+            return None
+
+    def _payment_status(self, checkout_id: str) -> PaymentStatus | None:
+        try:
+            return self._payments.get(_ids(checkout_id)[1]).status
+        except NotFoundError:
+            return None
+
+    def _emit(self, make: Callable[[], JourneyEvent]) -> None:
+        """Record an analytics event; analytics never fails a sale."""
+        if self._analytics is None:
+            return
+        try:
+            self._analytics.record(make())
+        except Exception:  # noqa: BLE001 - analytics is never a reason to fail a sale
+            _LOG.warning("analytics event not recorded", exc_info=True)
+
+    def _payment_failed(self, attempt: CheckoutAttempt, failure: CheckoutFailure) -> JourneyEvent:
+        request = attempt.request
+        return PaymentFailed(
+            occurred_at=self._clock.now(),
+            session_id=request.session_id or request.cart_id,
+            channel=request.channel,
+            customer_id=request.customer.customer_id,
+            cart_id=request.cart_id,
+            amount=self._amount(attempt),
+            reason=failure.decline_code or str(failure.reason),
+        )
+
+    def _order_placed(self, attempt: CheckoutAttempt, order: Order) -> JourneyEvent:
+        request = attempt.request
+        discounts: dict[tuple[str, str], Money] = {}
+        for line in order.lines:
+            for adj in line.adjustments:
+                key = (adj.source_id, adj.code)
+                discounts[key] = discounts.get(key, Money(0, adj.amount.currency)) - adj.amount
+        totals = order.totals
+        return OrderPlaced(
+            occurred_at=self._clock.now(),
+            session_id=request.session_id or request.cart_id,
+            channel=request.channel,
+            customer_id=request.customer.customer_id,
+            order_id=order.order_id,
+            cart_id=request.cart_id,
+            items=[OrderedItem(li.sku, li.quantity, li.unit_price) for li in order.lines],
+            discounts=[
+                AppliedDiscount(source, amount, code or None)
+                for (source, code), amount in discounts.items()
+                if amount.amount > 0
+            ],
+            shipping=order.shipping.net,
+            tax=totals.total.gross - totals.total.net,
+            total=totals.total.gross,
+        )
+
