@@ -42,6 +42,72 @@ from commerce_core.ports.notifier import Notifier
 # region inventory-import
 # endregion inventory-import
 # region cart-import
+from commerce_core.domain.catalog import (
+    DEFAULT_PRICE_LIST,
+    CatalogItem,
+    ItemPrice,
+    QuantityRule,
+)
+from commerce_core.domain.pricing import (
+    Adjustment,
+    AdjustmentNote,
+    AdjustmentResult,
+    AdjustmentStage,
+    LineBreakdown,
+    NoteStatus,
+    PriceBreakdown,
+    PriceableCart,
+    PricingContext,
+    PricingLine,
+    ShippingBreakdown,
+    TaxLine,
+    TaxSummaryRow,
+    price_cart,
+)
+from commerce_core.domain.shipping import (
+    FlatRate,
+    FreeAbove,
+    PerItem,
+    ShipmentSummary,
+    ShippingMethod,
+    ShippingQuote,
+    ShippingRateTable,
+    ShippingRule,
+    WeightBand,
+    WeightBands,
+)
+from commerce_core.domain.tax import (
+    Destination,
+    Jurisdiction,
+    TaxComponent,
+    TaxExemption,
+    TaxRate,
+    TaxResolution,
+    TaxTable,
+)
+from commerce_core.errors import (
+    CartLimitError,
+    CartNotActiveError,
+    InvalidCatalogItemError,
+    InvalidTaxRateError,
+    PriceNotFoundError,
+    PricingError,
+    QuantityRuleError,
+    RecoveryTokenError,
+    ShippingUnavailableError,
+    StockUnavailableError,
+    UnknownJurisdictionError,
+    UnknownSkuError,
+)
+from commerce_core.ports.catalog import (
+    Catalog,
+)
+from commerce_core.ports.shipping import (
+    ShippingRateProvider,
+)
+from commerce_core.ports.tax import (
+    TaxProvider,
+)
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import
@@ -92,6 +158,56 @@ __all__ = [
     # region inventory-all
     # endregion inventory-all
     # region cart-all
+    "DEFAULT_PRICE_LIST",
+    "CatalogItem",
+    "ItemPrice",
+    "QuantityRule",
+    "Adjustment",
+    "AdjustmentNote",
+    "AdjustmentResult",
+    "AdjustmentStage",
+    "LineBreakdown",
+    "NoteStatus",
+    "PriceBreakdown",
+    "PriceableCart",
+    "PricingContext",
+    "PricingLine",
+    "ShippingBreakdown",
+    "TaxLine",
+    "TaxSummaryRow",
+    "price_cart",
+    "FlatRate",
+    "FreeAbove",
+    "PerItem",
+    "ShipmentSummary",
+    "ShippingMethod",
+    "ShippingQuote",
+    "ShippingRateTable",
+    "ShippingRule",
+    "WeightBand",
+    "WeightBands",
+    "Destination",
+    "Jurisdiction",
+    "TaxComponent",
+    "TaxExemption",
+    "TaxRate",
+    "TaxResolution",
+    "TaxTable",
+    "CartLimitError",
+    "CartNotActiveError",
+    "InvalidCatalogItemError",
+    "InvalidTaxRateError",
+    "PriceNotFoundError",
+    "PricingError",
+    "QuantityRuleError",
+    "RecoveryTokenError",
+    "ShippingUnavailableError",
+    "StockUnavailableError",
+    "UnknownJurisdictionError",
+    "UnknownSkuError",
+    "Catalog",
+    "ShippingRateProvider",
+    "TaxProvider",
     # endregion cart-all
     # region promotions-all
     # endregion promotions-all

@@ -28,6 +28,18 @@ __all__ = [
     # region inventory-all
     # endregion inventory-all
     # region cart-all
+    "UnknownSkuError",
+    "PriceNotFoundError",
+    "QuantityRuleError",
+    "CartLimitError",
+    "StockUnavailableError",
+    "CartNotActiveError",
+    "RecoveryTokenError",
+    "InvalidTaxRateError",
+    "UnknownJurisdictionError",
+    "ShippingUnavailableError",
+    "PricingError",
+    "InvalidCatalogItemError",
     # endregion cart-all
     # region promotions-all
     "PromotionDefinitionError",
@@ -218,6 +230,191 @@ class InvalidTableError(CommerceError, ValueError):
 # endregion inventory
 
 # region cart
+
+
+class UnknownSkuError(NotFoundError):
+    """A SKU is not in the catalog.
+
+    Attributes:
+        sku: the unknown SKU (also ``key``; ``kind`` is ``"sku"``).
+    """
+
+    def __init__(self, sku: str) -> None:
+        self.sku = sku
+        super().__init__("sku", sku)
+
+
+class PriceNotFoundError(CommerceError, LookupError):
+    """A catalog item has no price in a currency (for a price list, nor in the default list).
+
+    Attributes:
+        sku: the item.
+        currency: the currency asked for.
+        price_list: the price list asked for.
+    """
+
+    def __init__(self, sku: str, currency: str, price_list: str) -> None:
+        self.sku = sku
+        self.currency = currency
+        self.price_list = price_list
+        super().__init__(f"no {currency} price for {sku!r} in price list {price_list!r}")
+
+
+class InvalidCatalogItemError(CommerceError, ValueError):
+    """A catalog item is malformed (no price, a negative weight, a bad quantity rule...).
+
+    Attributes:
+        sku: the item.
+        reason: what is wrong.
+    """
+
+    def __init__(self, sku: str, reason: str) -> None:
+        self.sku = sku
+        self.reason = reason
+        super().__init__(f"invalid catalog item {sku!r}: {reason}")
+
+
+class QuantityRuleError(InvalidQuantityError):
+    """A quantity breaks an item's quantity rule (minimum, maximum or step).
+
+    Attributes:
+        sku: the item.
+        quantity: the refused quantity.
+        minimum: the smallest quantity allowed.
+        maximum: the largest quantity allowed (None: no maximum).
+        step: quantities must be ``minimum + k * step``.
+    """
+
+    def __init__(
+        self, sku: str, quantity: int, minimum: int, maximum: int | None, step: int
+    ) -> None:
+        self.sku = sku
+        self.minimum = minimum
+        self.maximum = maximum
+        self.step = step
+        upper = f", at most {maximum}" if maximum is not None else ""
+        super().__init__(quantity, f"{sku!r} is sold from {minimum}{upper}, in steps of {step}")
+
+
+class CartLimitError(CommerceError, ValueError):
+    """A cart limit would be exceeded (lines per cart, quantity per line).
+
+    Attributes:
+        cart_id: the cart.
+        limit: which limit (``"max_lines"``, ``"max_quantity_per_line"``).
+        maximum: the limit's value.
+        requested: what was asked for.
+    """
+
+    def __init__(self, cart_id: str, limit: str, maximum: int, requested: int) -> None:
+        self.cart_id = cart_id
+        self.limit = limit
+        self.maximum = maximum
+        self.requested = requested
+        super().__init__(f"cart {cart_id!r}: {limit} is {maximum}, {requested} requested")
+
+
+class StockUnavailableError(CommerceError, ValueError):
+    """A cart asked for more units than can be sold now (a stock check, not a reservation).
+
+    Attributes:
+        sku: the item.
+        requested: the quantity the line would hold.
+        available: units sellable now (including allowed backorders).
+    """
+
+    def __init__(self, sku: str, requested: int, available: int) -> None:
+        self.sku = sku
+        self.requested = requested
+        self.available = available
+        super().__init__(f"only {available} of {sku!r} available, {requested} requested")
+
+
+class CartNotActiveError(CommerceError, ValueError):
+    """A cart that is not active (checked out, merged, expired...) was asked to change.
+
+    Attributes:
+        cart_id: the cart.
+        status: its current status.
+    """
+
+    def __init__(self, cart_id: str, status: str) -> None:
+        self.cart_id = cart_id
+        self.status = status
+        super().__init__(f"cart {cart_id!r} is {status}, not active")
+
+
+class RecoveryTokenError(CommerceError, ValueError):
+    """A cart recovery token is malformed, unknown, used or expired.
+
+    Attributes:
+        reason: why it was refused (never echoes the secret).
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cart recovery refused: {reason}")
+
+
+class InvalidTaxRateError(CommerceError, ValueError):
+    """A tax rate, jurisdiction or exemption is malformed (a float rate, naive dates...).
+
+    Attributes:
+        value: the offending value (its ``repr``).
+        reason: what is wrong.
+    """
+
+    def __init__(self, value: object, reason: str) -> None:
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid tax rate {self.value}: {reason}")
+
+
+class UnknownJurisdictionError(CommerceError, LookupError):
+    """No tax rate matches a destination and tax class, and the table has no default.
+
+    Attributes:
+        country: the destination country ("" when none was given).
+        region: the destination region.
+        tax_class: the tax class asked for.
+        reason: details.
+    """
+
+    def __init__(self, country: str, region: str, tax_class: str, *, reason: str = "") -> None:
+        self.country = country
+        self.region = region
+        self.tax_class = tax_class
+        self.reason = reason
+        where = "/".join(p for p in (country, region) if p) or "no destination"
+        super().__init__(f"no tax rate for class {tax_class!r} at {where}: {reason}")
+
+
+class ShippingUnavailableError(CommerceError, ValueError):
+    """A shipping method was chosen that cannot ship this cart (unknown, restricted...).
+
+    Attributes:
+        method: the method code.
+        reason: why it is unavailable.
+    """
+
+    def __init__(self, method: str, reason: str) -> None:
+        self.method = method
+        self.reason = reason
+        super().__init__(f"shipping method {method!r} unavailable: {reason}")
+
+
+class PricingError(CommerceError, ValueError):
+    """The pricing pipeline got inconsistent input (an adjustment for an unknown line...).
+
+    Attributes:
+        reason: what is inconsistent.
+    """
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"cannot price: {reason}")
+
+
 # endregion cart
 
 # region promotions

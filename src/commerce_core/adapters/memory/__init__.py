@@ -10,6 +10,7 @@ from commerce_core.adapters.memory.core import (
 # region inventory-import
 # endregion inventory-import
 # region cart-import
+from commerce_core.adapters.memory.cart import InMemoryCatalog, InMemoryStockLevels
 # endregion cart-import
 # region promotions-import
 # endregion promotions-import
@@ -28,6 +29,8 @@ __all__ = [
     # region inventory-all
     # endregion inventory-all
     # region cart-all
+    "InMemoryCatalog",
+    "InMemoryStockLevels",
     # endregion cart-all
     # region promotions-all
     # endregion promotions-all

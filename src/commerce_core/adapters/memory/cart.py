@@ -1,0 +1,83 @@
+"""In-memory adapters for carts: catalog, stock levels, cart repository."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+
+from commerce_core.domain.catalog import CatalogItem, check_quantity
+from commerce_core.domain.inventory import Availability
+from commerce_core.errors import UnknownSkuError
+
+__all__ = ["InMemoryCatalog", "InMemoryStockLevels"]
+
+
+class InMemoryCatalog:
+    """A thread-safe dict of :class:`CatalogItem` by SKU (implements the ``Catalog`` port)."""
+
+    def __init__(self, items: Iterable[CatalogItem] = ()) -> None:
+        self._items: dict[str, CatalogItem] = {}
+        self._lock = threading.Lock()
+        for item in items:
+            self.put(item)
+
+    def put(self, item: CatalogItem) -> None:
+        """Add or replace an item (a price change, for instance)."""
+        with self._lock:
+            self._items[item.sku] = item
+
+    def remove(self, sku: str) -> None:
+        """Delist ``sku`` (no error when absent)."""
+        with self._lock:
+            self._items.pop(sku, None)
+
+    def get(self, sku: str) -> CatalogItem:
+        """The item with ``sku``.
+
+        Raises:
+            UnknownSkuError: no such SKU.
+        """
+        with self._lock:
+            item = self._items.get(sku)
+        if item is None:
+            raise UnknownSkuError(sku)
+        return item
+
+    def get_many(self, skus: Iterable[str]) -> Mapping[str, CatalogItem]:
+        """The known items among ``skus``."""
+        with self._lock:
+            return {sku: self._items[sku] for sku in skus if sku in self._items}
+
+
+class InMemoryStockLevels:
+    """A tiny ``AvailabilityQuery`` for cart tests: fixed levels per SKU, unlimited otherwise.
+
+    The real Inventory capability provides the production implementation; this one answers from
+    a dict and never reserves anything.
+    """
+
+    def __init__(self, levels: Mapping[str, int] | None = None, *, unlimited: bool = True) -> None:
+        self._levels = dict(levels or {})
+        self._unlimited = unlimited
+        self._lock = threading.Lock()
+
+    def set(self, sku: str, available: int) -> None:
+        """Set the units sellable now for ``sku``."""
+        with self._lock:
+            self._levels[sku] = available
+
+    def availability(self, sku: str, quantity: int) -> Availability:
+        """Units of ``sku`` sellable now, and whether ``quantity`` can be sold.
+
+        Raises:
+            InvalidQuantityError: ``quantity`` is not a positive int.
+            UnknownSkuError: ``sku`` has no level and the adapter is not unlimited.
+        """
+        check_quantity(quantity)
+        with self._lock:
+            level = self._levels.get(sku)
+        if level is None:
+            if not self._unlimited:
+                raise UnknownSkuError(sku)
+            return Availability(sku, quantity, quantity, backorderable=None)
+        return Availability(sku, quantity, level)

@@ -1,0 +1,1062 @@
+"""The pricing pipeline: from cart lines to an exact, fully explained :class:`PriceBreakdown`.
+
+``price_cart(cart_or_lines, context, *, stages=(), tax=None, shipping=None)`` is pure and
+deterministic: the same lines and :class:`PricingContext` always give the same breakdown. It
+accepts a cart (anything with ``pricing_lines()``, such as :class:`~commerce_core.domain.cart.Cart`)
+or a plain sequence of :class:`PricingLine` (to re-price historical carts in a backtest).
+
+Stages, in order
+----------------
+1. **Base amounts**: each line's ``unit_price * quantity``, in the line's *price basis* (gross when
+   ``prices_include_tax``, otherwise net).
+2. **Adjustments**: every :class:`AdjustmentStage` (the Promotions capability provides one) sees
+   the lines and the context and returns an :class:`AdjustmentResult`: per-line
+   :class:`Adjustment` values, shipping adjustments (free shipping), extra lines (a free gift) and
+   :class:`AdjustmentNote` values (applied / not applicable with a reason / upsell hints), plus an
+   optional opaque ``report`` stored under the stage's name in :attr:`PriceBreakdown.extensions`.
+   A line's total after adjustments never goes below zero (the clamp is traced).
+3. **Shipping**: when some line is shippable and ``context.shipping_method`` is set, the
+   :class:`~commerce_core.domain.shipping.ShippingCalculator` quotes it for a
+   :class:`~commerce_core.domain.shipping.ShipmentSummary` of the adjusted shippable goods;
+   shipping adjustments then apply.
+4. **Tax**: the :class:`~commerce_core.domain.tax.TaxCalculator` resolves each tax class once;
+   discounts have already reduced the taxable amount. Net prices get tax added; gross prices have
+   their net derived per line with that line's own (possibly combined or compound) rate. Shipping
+   is taxed with its own class, or (``tax_class=None``) split over the goods' rate groups in
+   proportion to their nets through :func:`~commerce_core.money.allocate`. Exempt customers pay no
+   tax (gross prices are reduced to their net). Rounding follows ``context.rounding``: per unit,
+   per line, or once per rate group for the whole order (invoice level), the group tax then being
+   allocated back to the lines so that every line still satisfies ``gross - net == tax``.
+5. **Totals**: subtotal, discounts, shipping, tax total, grand total and a tax summary by rate.
+
+Signs and bases
+---------------
+An :class:`Adjustment` amount is **signed**: negative lowers the price (a discount), positive
+raises it (a surcharge). It is expressed in the price basis of what it adjusts: gross for a line
+whose prices include tax, net otherwise; likewise for shipping with ``price_includes_tax``.
+:attr:`PriceBreakdown.discounts` reports the total reduction as a positive amount.
+
+Invariants (property-tested)
+----------------------------
+``grand_total == sum(line.gross) + shipping.gross``; ``gross - net == tax`` on every line, on
+shipping and in total; no amount is negative; the breakdown does not depend on line order.
+
+>>> from commerce_core.money import money
+>>> from commerce_core.domain.tax import Destination, Jurisdiction, TaxRate, TaxTable
+>>> from datetime import datetime, UTC
+>>> line = PricingLine("l1", "TEA", "Tea", 3, money("12.00", "EUR"), prices_include_tax=True)
+>>> table = TaxTable([TaxRate.percent("VAT", "20", Jurisdiction("FR"))])
+>>> ctx = PricingContext(
+...     currency="EUR", now=datetime(2026, 1, 1, tzinfo=UTC), destination=Destination("FR")
+... )
+>>> b = price_cart([line], ctx, tax=table)
+>>> b.lines[0].net, b.lines[0].tax, b.grand_total
+(Money('30.00', 'EUR'), Money('6.00', 'EUR'), Money('36.00', 'EUR'))
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import Any, Final, Protocol, runtime_checkable
+
+import attrs
+from moneyed import Currency, Money
+
+from commerce_core.domain.catalog import check_quantity
+from commerce_core.domain.shipping import ShipmentSummary, ShippingCalculator, ShippingQuote
+from commerce_core.domain.tax import (
+    STANDARD,
+    Destination,
+    TaxCalculator,
+    TaxExemption,
+    TaxResolution,
+)
+from commerce_core.errors import (
+    CurrencyMismatchError,
+    InvalidAmountError,
+    PricingError,
+)
+from commerce_core.money import (
+    DEFAULT_ROUNDING,
+    RoundingLevel,
+    RoundingPolicy,
+    TaxedMoney,
+    allocate,
+    currency_of,
+    minor_units,
+    zero,
+)
+
+__all__ = [
+    "PricingContext",
+    "PricingLine",
+    "PriceableCart",
+    "Adjustment",
+    "NoteStatus",
+    "AdjustmentNote",
+    "AdjustmentResult",
+    "AdjustmentStage",
+    "TaxLine",
+    "LineBreakdown",
+    "ShippingBreakdown",
+    "TaxSummaryRow",
+    "PriceBreakdown",
+    "price_cart",
+]
+
+_CTX: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
+_ZERO: Final = Decimal(0)
+
+
+def _freeze(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(data))
+
+
+def _codes(codes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(codes)
+
+
+def _upper(code: str) -> str:
+    return str(code).upper()
+
+
+@attrs.frozen(kw_only=True)
+class PricingContext:
+    """Everything about *who*, *where* and *when* that pricing depends on.
+
+    Attributes:
+        currency: the ISO code every line must be priced in.
+        now: the pricing instant (tax validity, promotion schedules); pass the Clock's time.
+        channel: the sales channel (``"web"``, ``"pos"``...).
+        price_list: the price list the cart's prices came from.
+        customer_id: the customer, or None for a guest.
+        customer_group: a segment (``"vip"``, ``"wholesale"``) promotions may target.
+        tax_exemption: set for tax-exempt customers (the reference goes on the invoice).
+        destination: where the goods go (tax jurisdiction and shipping restrictions).
+        shipping_method: the chosen method code, or None while not chosen.
+        coupon_codes: coupon codes the shopper entered (read by promotion stages).
+        rounding: how and where amounts round (per line, half-up by default).
+        attributes: free host data for custom stages.
+    """
+
+    currency: str = attrs.field(converter=_upper)
+    now: datetime
+    channel: str = "default"
+    price_list: str = "default"
+    customer_id: str | None = None
+    customer_group: str | None = None
+    tax_exemption: TaxExemption | None = None
+    destination: Destination | None = None
+    shipping_method: str | None = None
+    coupon_codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
+    rounding: RoundingPolicy = DEFAULT_ROUNDING
+    attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
+
+    def __attrs_post_init__(self) -> None:
+        zero(self.currency)  # refuses unknown currencies
+        if self.now.tzinfo is None:
+            raise PricingError("the pricing instant must be timezone-aware")
+
+
+def _weight(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    raise InvalidAmountError(value, "weights are Decimal or int kilograms")
+
+
+@attrs.frozen
+class PricingLine:
+    """One line as the pricing stages see it (a cart line's snapshot, or a historical line).
+
+    Attributes:
+        line_id: unique within the priced lines.
+        sku: the item.
+        name: the display name.
+        quantity: a positive int.
+        unit_price: the snapshot unit price, in the line's price basis.
+        prices_include_tax: True when ``unit_price`` is gross.
+        tax_class: which tax rates apply.
+        categories: category slugs.
+        tags: free tags.
+        weight: unit weight in kg.
+        shippable: whether it needs shipping.
+        metadata: gift message, engraving... (read-only).
+
+    Raises:
+        InvalidQuantityError: a quantity that is not a positive int.
+        InvalidAmountError: a unit price that is not non-negative Money.
+    """
+
+    line_id: str
+    sku: str
+    name: str
+    quantity: int
+    unit_price: Money
+    prices_include_tax: bool = False
+    tax_class: str = STANDARD
+    categories: frozenset[str] = frozenset()
+    tags: frozenset[str] = frozenset()
+    weight: Decimal = attrs.field(default=_ZERO, converter=_weight)
+    shippable: bool = True
+    metadata: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze)
+
+    def __attrs_post_init__(self) -> None:
+        check_quantity(self.quantity)
+        price: object = self.unit_price
+        if not isinstance(price, Money) or price.amount < 0:
+            raise InvalidAmountError(self.unit_price, "a unit price is non-negative Money")
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of the unit price."""
+        return currency_of(self.unit_price)
+
+    @property
+    def base_total(self) -> Money:
+        """``unit_price * quantity``, in the line's price basis."""
+        return self.unit_price * self.quantity
+
+
+@runtime_checkable
+class PriceableCart(Protocol):
+    """Anything ``price_cart`` can price besides a plain sequence of lines."""
+
+    @property
+    def currency(self) -> str:
+        """The ISO code of the cart."""
+        ...
+
+    def pricing_lines(self) -> tuple[PricingLine, ...]:
+        """The lines to price."""
+        ...
+
+
+@attrs.frozen
+class Adjustment:
+    """A signed change to a line's or to shipping's price, and who made it.
+
+    Attributes:
+        source_id: what produced it (a promotion id, ``"manual:<agent>"``).
+        label: what the shopper sees (``"10% off tea"``).
+        amount: negative for a discount, positive for a surcharge; in the price basis of what it
+            adjusts; on the currency grid.
+        code: the coupon code that unlocked it, if any.
+    """
+
+    source_id: str
+    label: str
+    amount: Money
+    code: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not isinstance(self.amount, Money):
+            raise InvalidAmountError(self.amount, "an adjustment amount is Money")
+
+
+class NoteStatus(enum.StrEnum):
+    """What an :class:`AdjustmentNote` says about a source (a promotion)."""
+
+    APPLIED = "applied"
+    NOT_APPLICABLE = "not_applicable"
+    UPSELL = "upsell"
+    INFO = "info"
+
+
+@attrs.frozen
+class AdjustmentNote:
+    """A stage's explanation about one source: applied, not applicable and why, an upsell hint.
+
+    Attributes:
+        source_id: the promotion (or other source) it is about.
+        status: applied / not_applicable / upsell / info.
+        message: a sentence for a person (``"Add 12.00 EUR more for free shipping"``).
+        data: primitives for the host's templates (``{"missing": "12.00"}``).
+    """
+
+    source_id: str
+    status: NoteStatus
+    message: str
+    data: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
+
+
+def _adjustment_map(
+    data: Mapping[str, Sequence[Adjustment]],
+) -> Mapping[str, tuple[Adjustment, ...]]:
+    return MappingProxyType({key: tuple(value) for key, value in data.items()})
+
+
+def _tuple(items: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(items)
+
+
+@attrs.frozen(kw_only=True)
+class AdjustmentResult:
+    """What one :class:`AdjustmentStage` contributes.
+
+    Attributes:
+        line_adjustments: adjustments by ``line_id`` (ids of the lines the stage saw, or of its
+            own ``extra_lines``).
+        shipping_adjustments: adjustments of the shipping charge (``-price`` for free shipping
+            is clamped at zero, so a stage may use a large negative amount).
+        extra_lines: lines to add (a free gift: a line plus an adjustment cancelling its price).
+        notes: explanations for the shopper and the trace.
+        report: an opaque value stored in ``PriceBreakdown.extensions[stage.name]``.
+    """
+
+    line_adjustments: Mapping[str, tuple[Adjustment, ...]] = attrs.field(
+        factory=dict, converter=_adjustment_map
+    )
+    shipping_adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=_tuple)
+    extra_lines: tuple[PricingLine, ...] = attrs.field(default=(), converter=_tuple)
+    notes: tuple[AdjustmentNote, ...] = attrs.field(default=(), converter=_tuple)
+    report: object = None
+
+
+@runtime_checkable
+class AdjustmentStage(Protocol):
+    """The extension point of the pipeline (Promotions implements it).
+
+    A stage must be pure: the same lines and context give the same result. It must not assume
+    other stages ran before it; each stage sees the base lines plus the extra lines of earlier
+    stages.
+    """
+
+    @property
+    def name(self) -> str:
+        """A stable name: the key of the stage's report in ``PriceBreakdown.extensions``."""
+        ...
+
+    def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
+        """Return the adjustments, extra lines and notes for ``lines`` in ``context``."""
+        ...
+
+
+@attrs.frozen
+class TaxLine:
+    """One tax on one line (or on shipping).
+
+    Attributes:
+        name: what the invoice prints (``"VAT"``).
+        rate: a fraction (0.20).
+        amount: the tax charged.
+        compound: whether it was charged on other taxes too.
+    """
+
+    name: str
+    rate: Decimal
+    amount: Money
+    compound: bool = False
+
+
+@attrs.frozen
+class LineBreakdown:
+    """A priced line: base, adjustments, net, taxes, gross.
+
+    Attributes:
+        line: the line as priced (sku, name, quantity, unit price, basis...).
+        base_total: ``unit_price * quantity`` in the line's price basis.
+        adjustments: what the stages changed, in the price basis.
+        total: the price-basis amount after adjustments (never negative).
+        net: the amount without tax.
+        tax_lines: each tax charged.
+        gross: the amount with tax; ``gross - net == sum(tax_lines)``.
+        derivation: how net and gross were obtained, for the trace.
+    """
+
+    line: PricingLine
+    base_total: Money
+    adjustments: tuple[Adjustment, ...]
+    total: Money
+    net: Money
+    tax_lines: tuple[TaxLine, ...]
+    gross: Money
+    derivation: str = ""
+
+    @property
+    def line_id(self) -> str:
+        """The line's id."""
+        return self.line.line_id
+
+    @property
+    def tax(self) -> Money:
+        """``gross - net``."""
+        return self.gross - self.net
+
+    @property
+    def taxed(self) -> TaxedMoney:
+        """Net and gross as :class:`~commerce_core.money.TaxedMoney`."""
+        return TaxedMoney(self.net, self.gross)
+
+    @property
+    def discount(self) -> Money:
+        """``base_total - total``: the reduction (negative for a surcharge)."""
+        return self.base_total - self.total
+
+
+@attrs.frozen
+class ShippingBreakdown:
+    """The shipping charge: the quote, its adjustments, net, taxes, gross.
+
+    Attributes:
+        method: the method code.
+        name: the method name.
+        price: the quoted charge (in its price basis).
+        adjustments: shipping adjustments (free shipping...).
+        total: the charge after adjustments (never negative).
+        net: without tax.
+        tax_lines: each tax charged on shipping.
+        gross: with tax.
+        explanation: how it was priced and taxed.
+    """
+
+    method: str
+    name: str
+    price: Money
+    adjustments: tuple[Adjustment, ...]
+    total: Money
+    net: Money
+    tax_lines: tuple[TaxLine, ...]
+    gross: Money
+    explanation: str = ""
+
+    @property
+    def tax(self) -> Money:
+        """``gross - net``."""
+        return self.gross - self.net
+
+    @property
+    def taxed(self) -> TaxedMoney:
+        """Net and gross as :class:`~commerce_core.money.TaxedMoney`."""
+        return TaxedMoney(self.net, self.gross)
+
+
+@attrs.frozen
+class TaxSummaryRow:
+    """One row of the invoice's tax summary: a rate, the net it applied to, the tax.
+
+    Attributes:
+        name: the tax name.
+        rate: the rate as a fraction.
+        compound: whether it is a compound tax.
+        taxable: the net amount (lines and shipping) it applied to.
+        tax: the tax charged at this rate.
+    """
+
+    name: str
+    rate: Decimal
+    compound: bool
+    taxable: Money
+    tax: Money
+
+    @property
+    def label(self) -> str:
+        """``"VAT 20%"``."""
+        return f"{self.name} {(self.rate * 100).normalize():f}%"
+
+
+@attrs.frozen(kw_only=True)
+class PriceBreakdown:
+    """The priced cart: every amount, and why.
+
+    Attributes:
+        currency: the ISO code.
+        lines: each priced line, in input order (extra lines from stages last).
+        shipping: the shipping charge, or None (nothing shippable, no method chosen yet, or no
+            shipping calculator).
+        subtotal: the lines after adjustments, net and gross.
+        discounts: the total reduction from adjustments on lines and shipping (positive for
+            discounts), in the price bases of what they adjusted.
+        total: subtotal plus shipping, net and gross.
+        tax_total: ``total.gross - total.net``.
+        grand_total: what the customer pays, ``total.gross``.
+        tax_summary: tax by rate, for the invoice.
+        notes: every stage's notes (applied, not applicable, upsell hints).
+        extensions: each stage's opaque report, by stage name.
+        trace: the decisions taken (tax resolution, shipping, clamps, rounding, exemption).
+        rounding: the policy used.
+        tax_exemption: the exemption applied, if any.
+    """
+
+    currency: str
+    lines: tuple[LineBreakdown, ...]
+    shipping: ShippingBreakdown | None
+    subtotal: TaxedMoney
+    discounts: Money
+    total: TaxedMoney
+    tax_total: Money
+    grand_total: Money
+    tax_summary: tuple[TaxSummaryRow, ...]
+    notes: tuple[AdjustmentNote, ...] = ()
+    extensions: Mapping[str, object] = attrs.field(factory=dict, converter=_freeze)
+    trace: tuple[str, ...] = ()
+    rounding: RoundingPolicy = DEFAULT_ROUNDING
+    tax_exemption: TaxExemption | None = None
+
+    def line(self, line_id: str) -> LineBreakdown:
+        """The breakdown of ``line_id``.
+
+        Raises:
+            PricingError: no such line.
+        """
+        for line in self.lines:
+            if line.line_id == line_id:
+                return line
+        raise PricingError(f"no line {line_id!r} in this breakdown")
+
+    def explain(self) -> str:
+        """The whole breakdown as text a person can check, amount by amount."""
+        cur = self.currency
+        out = [
+            f"Pricing in {cur} (rounding {self.rounding.mode.name} per {self.rounding.level.value})"
+        ]
+        out.extend(f"  decision: {entry}" for entry in self.trace)
+        for b in self.lines:
+            line = b.line
+            basis = "gross" if line.prices_include_tax else "net"
+            out.append(
+                f"  line {line.line_id} {line.quantity} x {line.sku} '{line.name}' @ "
+                f"{line.unit_price.amount} ({basis}) = {b.base_total.amount}"
+            )
+            out.extend(
+                f"    adjustment {a.source_id} '{a.label}': {a.amount.amount}"
+                for a in b.adjustments
+            )
+            if b.adjustments:
+                out.append(f"    after adjustments: {b.total.amount}")
+            taxes = (
+                ", ".join(
+                    f"{t.name} {(t.rate * 100).normalize():f}% {t.amount.amount}"
+                    for t in b.tax_lines
+                )
+                or "no tax"
+            )
+            out.append(
+                f"    net {b.net.amount}; {taxes}; gross {b.gross.amount}"
+                + (f" ({b.derivation})" if b.derivation else "")
+            )
+        if self.shipping is not None:
+            s = self.shipping
+            out.append(f"  shipping {s.method} '{s.name}': {s.price.amount}")
+            out.extend(
+                f"    adjustment {a.source_id} '{a.label}': {a.amount.amount}"
+                for a in s.adjustments
+            )
+            taxes = (
+                ", ".join(
+                    f"{t.name} {(t.rate * 100).normalize():f}% {t.amount.amount}"
+                    for t in s.tax_lines
+                )
+                or "no tax"
+            )
+            out.append(f"    net {s.net.amount}; {taxes}; gross {s.gross.amount} ({s.explanation})")
+        out.extend(f"  note [{n.status.value}] {n.source_id}: {n.message}" for n in self.notes)
+        out.append(
+            f"  subtotal net {self.subtotal.net.amount} gross {self.subtotal.gross.amount}; "
+            f"discounts {self.discounts.amount}"
+        )
+        out.extend(
+            f"  tax {row.label}: on {row.taxable.amount} = {row.tax.amount}"
+            for row in self.tax_summary
+        )
+        out.append(
+            f"  total net {self.total.net.amount} + tax {self.tax_total.amount} = "
+            f"{self.grand_total.amount} {cur}"
+        )
+        return "\n".join(out)
+
+
+# --- the pipeline -------------------------------------------------------------------------------
+
+
+_NO_TAX: Final = TaxResolution((), "no tax calculator: amounts are untaxed")
+
+
+class _Row:
+    """Mutable scratch state for one taxable amount (a line or a shipping part)."""
+
+    __slots__ = (
+        "amount",
+        "coefs",
+        "gross",
+        "inclusive",
+        "net",
+        "quantity",
+        "resolution",
+        "sort",
+        "taxes",
+    )
+
+    def __init__(
+        self,
+        amount: Decimal,
+        quantity: int,
+        resolution: TaxResolution,
+        coefs: tuple[Decimal, ...],
+        sort: str,
+        *,
+        inclusive: bool,
+    ) -> None:
+        self.amount = amount
+        self.quantity = quantity
+        self.inclusive = inclusive
+        self.resolution = resolution
+        self.coefs = coefs
+        self.sort = sort
+        self.net = amount
+        self.gross = amount
+        self.taxes: list[Decimal] = []
+
+
+class _Taxer:
+    """Tax arithmetic on Decimal amounts of one currency, rounding per the policy."""
+
+    def __init__(self, currency: Currency, policy: RoundingPolicy) -> None:
+        self.currency = currency
+        self.code = currency.code
+        # Tax and net amounts round to the minor unit; cash increments apply to payments only.
+        self.policy = attrs.evolve(policy, cash_increment=None)
+        self.mode = self.policy.mode.value
+        self.quantum = Decimal(1).scaleb(-minor_units(currency))
+
+    def q(self, value: Decimal) -> Decimal:
+        return value.quantize(self.quantum, rounding=self.mode)
+
+    def split(self, total: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+        if len(weights) == 1:
+            return [total]
+        if not total or not any(weights):
+            return [_ZERO] * len(weights)
+        parts = allocate(Money(total, self.currency), weights)
+        return [p.amount for p in parts]
+
+    def row(self, row: _Row, level: RoundingLevel) -> None:
+        coefs = row.coefs
+        if not coefs:
+            row.net = row.gross = row.amount
+            row.taxes = []
+            return
+        amount = row.amount
+        q = self.q
+        if level is RoundingLevel.UNIT and row.quantity > 1:
+            unit = amount / row.quantity
+            if row.inclusive:
+                factor = 1 + sum(coefs)
+                net = q(unit / factor) * row.quantity
+                row.taxes = self.split(amount - net, coefs)
+            else:
+                net = amount
+                row.taxes = [q(unit * c) * row.quantity for c in coefs]
+        elif row.inclusive:
+            factor = 1 + sum(coefs)
+            net = q(amount / factor)
+            row.taxes = self.split(amount - net, coefs)
+        else:
+            net = amount
+            row.taxes = [q(amount * c) for c in coefs]
+        row.net = net
+        row.gross = net + sum(row.taxes)
+
+    def group(self, rows: list[_Row]) -> None:
+        """Invoice-level rounding: round each component once per group, allocate it back."""
+        first = rows[0]
+        coefs = first.coefs
+        if not coefs:
+            for row in rows:
+                row.net = row.gross = row.amount
+                row.taxes = []
+            return
+        rows.sort(key=lambda r: r.sort)
+        weights = [r.amount for r in rows]
+        total = sum(weights, _ZERO)
+        if first.inclusive:
+            factor = 1 + sum(coefs)
+            group_tax = total - self.q(total / factor)
+            component_totals = self.split(group_tax, coefs)
+        else:
+            component_totals = [self.q(total * c) for c in coefs]
+        per_component = [self.split(t, weights) for t in component_totals]
+        for index, row in enumerate(rows):
+            row.taxes = [parts[index] for parts in per_component]
+            tax = sum(row.taxes, _ZERO)
+            if first.inclusive:
+                row.gross = row.amount
+                row.net = row.amount - tax
+            else:
+                row.net = row.amount
+                row.gross = row.amount + tax
+
+
+def _lines_of(cart_or_lines: PriceableCart | Sequence[PricingLine]) -> tuple[PricingLine, ...]:
+    if isinstance(cart_or_lines, PriceableCart):
+        return cart_or_lines.pricing_lines()
+    return tuple(cart_or_lines)
+
+
+def price_cart(
+    cart_or_lines: PriceableCart | Sequence[PricingLine],
+    context: PricingContext,
+    *,
+    stages: Sequence[AdjustmentStage] = (),
+    tax: TaxCalculator | None = None,
+    shipping: ShippingCalculator | None = None,
+) -> PriceBreakdown:
+    """Price lines (or a cart) in ``context``: adjustments, shipping, tax, totals, trace.
+
+    Args:
+        cart_or_lines: a cart (``pricing_lines()``) or a sequence of :class:`PricingLine`.
+        context: currency, customer, destination, shipping method, instant, rounding.
+        stages: adjustment stages, applied in order (promotions).
+        tax: the tax calculator (a :class:`~commerce_core.domain.tax.TaxTable` or a
+            :class:`~commerce_core.ports.tax.TaxProvider` adapter); None prices without tax.
+        shipping: the shipping calculator; None prices without shipping.
+
+    Raises:
+        CurrencyMismatchError: a line or adjustment is not in ``context.currency``.
+        PricingError: duplicate line ids, an adjustment for an unknown line.
+        UnknownJurisdictionError: the tax calculator has no rate for a class and destination.
+        ShippingUnavailableError: the chosen shipping method cannot ship these goods.
+    """
+    with decimal.localcontext(_CTX):
+        run = _Run(_lines_of(cart_or_lines), context, tax)
+        run.apply_stages(tuple(stages))
+        run.ship(run.amounts(), shipping)
+        run.apply_tax()
+        return run.assemble()
+
+
+def _check_adjustment(adj: Adjustment, code: str) -> None:
+    if adj.amount.currency.code != code:
+        raise CurrencyMismatchError(code, adj.amount.currency.code, context="adjustment")
+
+
+_Key = tuple[str, Decimal, bool]
+
+
+class _Run:
+    """One pricing run: the stages of the module docstring, each a method, over shared state."""
+
+    def __init__(
+        self,
+        lines: tuple[PricingLine, ...],
+        context: PricingContext,
+        tax: TaxCalculator | None,
+    ) -> None:
+        self.context = context
+        self.code = context.currency
+        self.currency = zero(self.code).currency
+        self.taxer = _Taxer(self.currency, context.rounding)
+        self.tax = tax
+        self.trace: list[str] = []
+        self.lines = list(lines)
+        self.ids: set[str] = set()
+        for line in self.lines:
+            if line.unit_price.currency.code != self.code:
+                raise CurrencyMismatchError(
+                    self.code, line.unit_price.currency.code, context="cart line"
+                )
+            if line.line_id in self.ids:
+                raise PricingError(f"duplicate line id {line.line_id!r}")
+            self.ids.add(line.line_id)
+        self.adjustments: dict[str, list[Adjustment]] = {}
+        self.shipping_adjustments: list[Adjustment] = []
+        self.notes: list[AdjustmentNote] = []
+        self.extensions: dict[str, object] = {}
+        self.resolutions: dict[str, tuple[TaxResolution, tuple[Decimal, ...]]] = {}
+        self.rows: list[_Row] = []
+        self.line_adjs: list[tuple[Adjustment, ...]] = []
+        self.bases: list[Decimal] = []
+        self.reduction = _ZERO
+        self.quote: ShippingQuote | None = None
+        self.ship_rows: list[_Row] = []
+        self.ship_amount = _ZERO
+        self.summary_rows: dict[_Key, list[Decimal]] = {}
+
+    def resolve(self, tax_class: str) -> tuple[TaxResolution, tuple[Decimal, ...]]:
+        found = self.resolutions.get(tax_class)
+        if found is None:
+            resolution = (
+                _NO_TAX
+                if self.tax is None
+                else self.tax.rates_for(tax_class, self.context.destination, self.context.now)
+            )
+            found = (resolution, resolution.coefficients())
+            self.resolutions[tax_class] = found
+            self.trace.append(resolution.explanation or f"tax class {tax_class!r}: no components")
+        return found
+
+    def apply_stages(self, stages: tuple[AdjustmentStage, ...]) -> None:
+        code = self.code
+        for stage in stages:
+            result = stage.adjust(tuple(self.lines), self.context)
+            for extra in result.extra_lines:
+                if extra.unit_price.currency.code != code:
+                    raise CurrencyMismatchError(code, extra.currency, context="extra line")
+                if extra.line_id in self.ids:
+                    raise PricingError(
+                        f"stage {stage.name!r} added duplicate line {extra.line_id!r}"
+                    )
+                self.ids.add(extra.line_id)
+                self.lines.append(extra)
+                self.trace.append(f"stage {stage.name} added line {extra.line_id} ({extra.sku})")
+            for line_id, adjs in result.line_adjustments.items():
+                if line_id not in self.ids:
+                    raise PricingError(f"stage {stage.name!r} adjusted unknown line {line_id!r}")
+                for adj in adjs:
+                    _check_adjustment(adj, code)
+                self.adjustments.setdefault(line_id, []).extend(adjs)
+            for adj in result.shipping_adjustments:
+                _check_adjustment(adj, code)
+            self.shipping_adjustments.extend(result.shipping_adjustments)
+            self.notes.extend(result.notes)
+            if result.report is not None:
+                self.extensions[stage.name] = result.report
+
+    def amounts(self) -> ShipmentSummary | None:
+        """Base and adjusted amounts per line; the shippable goods' summary (None: nothing)."""
+        value = _ZERO
+        weight = _ZERO
+        items = 0
+        q = self.taxer.q
+        for line in self.lines:
+            base = line.unit_price.amount * line.quantity
+            adjs = tuple(self.adjustments.get(line.line_id, ()))
+            amount = base
+            if adjs:
+                for adj in adjs:
+                    amount += adj.amount.amount
+                amount = q(amount)
+                if amount < 0:
+                    self.trace.append(
+                        f"line {line.line_id}: adjustments exceed its {base} total; clamped to 0"
+                    )
+                    amount = _ZERO
+                self.reduction += base - amount
+            resolution, coefs = self.resolve(line.tax_class)
+            self.rows.append(
+                _Row(
+                    amount,
+                    line.quantity,
+                    resolution,
+                    coefs,
+                    line.line_id,
+                    inclusive=line.prices_include_tax,
+                )
+            )
+            self.line_adjs.append(adjs)
+            self.bases.append(base)
+            if line.shippable:
+                value += amount
+                weight += line.weight * line.quantity
+                items += line.quantity
+        if not items:
+            return None
+        return ShipmentSummary(Money(value, self.currency), weight, items, self.context.destination)
+
+    def ship(self, summary: ShipmentSummary | None, shipping: ShippingCalculator | None) -> None:
+        method = self.context.shipping_method
+        if summary is None:
+            if shipping is not None and self.lines:
+                self.trace.append("nothing shippable: no shipping needed")
+            return
+        if shipping is None:
+            self.trace.append("no shipping calculator: shipping not priced")
+            return
+        if method is None:
+            self.trace.append("no shipping method chosen yet: shipping not priced")
+            return
+        quote = shipping.quote(method, summary)
+        if quote.price.currency.code != self.code:
+            raise CurrencyMismatchError(
+                self.code, quote.price.currency.code, context="shipping quote"
+            )
+        self.quote = quote
+        amount = quote.price.amount
+        if self.shipping_adjustments:
+            for adj in self.shipping_adjustments:
+                amount += adj.amount.amount
+            amount = self.taxer.q(amount)
+            if amount < 0:
+                self.trace.append("shipping adjustments exceed the charge; clamped to 0")
+                amount = _ZERO
+            self.reduction += quote.price.amount - amount
+        self.ship_amount = amount
+        if quote.tax_class is not None:
+            resolution, coefs = self.resolve(quote.tax_class)
+            self.ship_rows.append(
+                _Row(amount, 1, resolution, coefs, "~shipping", inclusive=quote.price_includes_tax)
+            )
+        else:
+            self.ship_rows.extend(
+                _proportional_shipping(self.rows, amount, quote, self.taxer, self.trace)
+            )
+
+    def apply_tax(self) -> None:
+        rows = (*self.rows, *self.ship_rows)
+        if self.context.rounding.level is RoundingLevel.ORDER:
+            groups: dict[tuple[object, ...], list[_Row]] = {}
+            for row in rows:
+                groups.setdefault((row.inclusive, row.resolution.key), []).append(row)
+            for members in groups.values():
+                self.taxer.group(members)
+            self.trace.append(
+                "tax rounded once per rate group (invoice level), allocated back to lines"
+            )
+        else:
+            level = self.context.rounding.level
+            for row in rows:
+                self.taxer.row(row, level)
+        exempt = self.context.tax_exemption
+        if exempt is not None:
+            for row in rows:
+                row.taxes = [_ZERO] * len(row.taxes)
+                row.gross = row.net
+            reason = f", {exempt.reason}" if exempt.reason else ""
+            self.trace.append(
+                f"customer exempt from tax (reference {exempt.reference}{reason}): no tax "
+                "charged; prices entered with tax are reduced to their net"
+            )
+
+    def tax_lines(self, row: _Row) -> tuple[TaxLine, ...]:
+        out = []
+        currency = self.currency
+        summary = self.summary_rows
+        for component, amount in zip(row.resolution.components, row.taxes, strict=True):
+            out.append(
+                TaxLine(component.name, component.rate, Money(amount, currency), component.compound)
+            )
+            key = (component.name, component.rate, component.compound)
+            acc = summary.get(key)
+            if acc is None:
+                summary[key] = [row.net, amount]
+            else:
+                acc[0] += row.net
+                acc[1] += amount
+        return tuple(out)
+
+    def shipping_breakdown(self) -> ShippingBreakdown | None:
+        quote = self.quote
+        if quote is None:
+            return None
+        currency = self.currency
+        merged: dict[_Key, Decimal] = {}
+        for row in self.ship_rows:
+            for tax_line in self.tax_lines(row):
+                key = (tax_line.name, tax_line.rate, tax_line.compound)
+                merged[key] = merged.get(key, _ZERO) + tax_line.amount.amount
+        how = (
+            f"taxed as class {quote.tax_class!r}"
+            if quote.tax_class is not None
+            else "taxed like the goods, split by their nets"
+        )
+        return ShippingBreakdown(
+            quote.method,
+            quote.name,
+            quote.price,
+            tuple(self.shipping_adjustments),
+            Money(self.ship_amount, currency),
+            Money(sum((r.net for r in self.ship_rows), _ZERO), currency),
+            tuple(TaxLine(n, r, Money(a, currency), c) for (n, r, c), a in merged.items()),
+            Money(sum((r.gross for r in self.ship_rows), _ZERO), currency),
+            f"{quote.explanation}; {how}" if quote.explanation else how,
+        )
+
+    def assemble(self) -> PriceBreakdown:
+        currency = self.currency
+        breakdowns: list[LineBreakdown] = []
+        net_total = _ZERO
+        gross_total = _ZERO
+        for line, row, adjs, base in zip(
+            self.lines, self.rows, self.line_adjs, self.bases, strict=True
+        ):
+            breakdowns.append(
+                LineBreakdown(
+                    line,
+                    Money(base, currency),
+                    adjs,
+                    Money(row.amount, currency),
+                    Money(row.net, currency),
+                    self.tax_lines(row),
+                    Money(row.gross, currency),
+                    "net derived from gross" if row.inclusive and row.coefs else "",
+                )
+            )
+            net_total += row.net
+            gross_total += row.gross
+        subtotal = TaxedMoney(Money(net_total, currency), Money(gross_total, currency))
+        shipping = self.shipping_breakdown()
+        if shipping is not None:
+            net_total += shipping.net.amount
+            gross_total += shipping.gross.amount
+        tax_summary = tuple(
+            TaxSummaryRow(name, rate, compound, Money(acc[0], currency), Money(acc[1], currency))
+            for (name, rate, compound), acc in sorted(
+                self.summary_rows.items(), key=lambda item: (item[0][1], item[0][0])
+            )
+        )
+        return PriceBreakdown(
+            currency=self.code,
+            lines=tuple(breakdowns),
+            shipping=shipping,
+            subtotal=subtotal,
+            discounts=Money(self.reduction, currency),
+            total=TaxedMoney(Money(net_total, currency), Money(gross_total, currency)),
+            tax_total=Money(gross_total - net_total, currency),
+            grand_total=Money(gross_total, currency),
+            tax_summary=tax_summary,
+            notes=tuple(self.notes),
+            extensions=self.extensions,
+            trace=tuple(self.trace),
+            rounding=self.context.rounding,
+            tax_exemption=self.context.tax_exemption,
+        )
+
+
+def _proportional_shipping(
+    rows: list[_Row], amount: Decimal, quote: ShippingQuote, taxer: _Taxer, trace: list[str]
+) -> list[_Row]:
+    """Split the shipping charge over the goods' rate groups in proportion to their nets."""
+    groups: dict[tuple[object, ...], list[_Row]] = {}
+    for row in rows:
+        groups.setdefault(row.resolution.key, []).append(row)
+    keys = sorted(groups, key=repr)
+    weights: list[Decimal] = []
+    for key in keys:
+        net = _ZERO
+        for row in groups[key]:
+            if row.inclusive and row.coefs:
+                net += taxer.q(row.amount / (1 + sum(row.coefs)))
+            else:
+                net += row.amount
+        weights.append(net)
+    if not any(weights):
+        trace.append("shipping: goods have no net value to weight by; shipping untaxed")
+        return [
+            _Row(amount, 1, TaxResolution(()), (), "~shipping", inclusive=quote.price_includes_tax)
+        ]
+    parts = taxer.split(amount, weights) if len(keys) > 1 else [amount]
+    out = []
+    for index, (key, part) in enumerate(zip(keys, parts, strict=True)):
+        sample = groups[key][0]
+        out.append(
+            _Row(
+                part,
+                1,
+                sample.resolution,
+                sample.coefs,
+                f"~shipping{index:06d}",
+                inclusive=quote.price_includes_tax,
+            )
+        )
+        labels = " + ".join(c.label for c in sample.resolution.components) or "untaxed"
+        trace.append(
+            f"shipping share {part} of {amount} taxed at {labels} "
+            f"(goods net {weights[index]} of {sum(weights, _ZERO)})"
+        )
+    return out

@@ -1,0 +1,377 @@
+"""Tax: rates by jurisdiction and tax class, with validity dates, resolved with fallbacks.
+
+The model
+---------
+* A :class:`Destination` is where goods go (country, region, locality, postal code).
+* A :class:`Jurisdiction` is where a rate applies: a country, optionally narrowed to a region
+  (a US state, a Canadian province) and a locality (a county or city). The empty jurisdiction
+  ``Jurisdiction()`` is the *default*, used when nothing more specific matches.
+* A :class:`TaxRate` is one tax component of a jurisdiction and tax class: ``VAT 20%`` for
+  ``FR/standard``. A jurisdiction may hold several components for one class: that is a
+  *combined* rate (New York City: state 4% + city 4.5% + MCTD 0.375%). A component marked
+  ``compound`` applies on the net **plus** the components listed before it (tax on tax).
+* :class:`TaxTable` resolves ``(tax class, destination, instant)`` to the components that apply,
+  falling back from the most specific jurisdiction to the least:
+  ``country/region/locality -> country/region -> country -> default``. The first level holding at
+  least one rate for the class, valid at the instant, wins (all its components apply together).
+  Tax classes listed in ``zero_rated_classes`` resolve to one 0% component everywhere.
+
+:class:`TaxTable` is the built-in implementation of the :class:`TaxCalculator` protocol that the
+pricing pipeline calls; a host plugs an external tax service through the
+:class:`~commerce_core.ports.tax.TaxProvider` port instead.
+
+>>> from decimal import Decimal
+>>> table = TaxTable(
+...     (
+...         TaxRate.percent("VAT", "20", Jurisdiction("FR")),
+...         TaxRate.percent("VAT", "5.5", Jurisdiction("FR"), tax_class="reduced"),
+...     )
+... )
+>>> [(c.name, c.rate) for c in table.rates_for("reduced", Destination("FR"), None).components]
+[('VAT', Decimal('0.055'))]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+import attrs
+
+from commerce_core.errors import InvalidTaxRateError, UnknownJurisdictionError
+
+__all__ = [
+    "Destination",
+    "Jurisdiction",
+    "TaxExemption",
+    "TaxComponent",
+    "TaxResolution",
+    "TaxRate",
+    "TaxTable",
+    "TaxCalculator",
+    "STANDARD",
+    "ZERO_RATED",
+]
+
+STANDARD = "standard"
+"""The default tax class name."""
+
+ZERO_RATED = "zero"
+"""A conventional zero-rated class name (books in the UK, exports...)."""
+
+
+def _upper(value: str) -> str:
+    return str(value).strip().upper()
+
+
+def _strip(value: str) -> str:
+    return str(value).strip()
+
+
+@attrs.frozen
+class Destination:
+    """Where an order ships (or, for digital goods, where the customer is).
+
+    Attributes:
+        country: ISO 3166-1 alpha-2 code (``"FR"``, ``"US"``), upper-cased.
+        region: a state, province or region code (``"NY"``), upper-cased; empty when unknown.
+        locality: a county or city name, as the tax table spells it; empty when unknown.
+        postal_code: the postal code (informational; shipping rules may use it).
+    """
+
+    country: str = attrs.field(converter=_upper)
+    region: str = attrs.field(default="", converter=_upper)
+    locality: str = attrs.field(default="", converter=_strip)
+    postal_code: str = attrs.field(default="", converter=_strip)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.country:
+            raise UnknownJurisdictionError(
+                "", self.region, "", reason="a destination needs a country"
+            )
+
+
+@attrs.frozen
+class Jurisdiction:
+    """Where a rate applies. Empty fields mean "any"; ``Jurisdiction()`` is the default.
+
+    Attributes:
+        country: ISO country code, or empty for the default jurisdiction.
+        region: state/province code within the country, or empty.
+        locality: county/city within the region, or empty.
+    """
+
+    country: str = attrs.field(default="", converter=_upper)
+    region: str = attrs.field(default="", converter=_upper)
+    locality: str = attrs.field(default="", converter=_strip)
+
+    def __attrs_post_init__(self) -> None:
+        if (self.region and not self.country) or (self.locality and not self.region):
+            raise InvalidTaxRateError(
+                str(self), "a jurisdiction narrows country -> region -> locality, in that order"
+            )
+
+    def __str__(self) -> str:
+        parts = [p for p in (self.country, self.region, self.locality) if p]
+        return "/".join(parts) or "default"
+
+
+@attrs.frozen
+class TaxExemption:
+    """A customer's tax exemption (a reseller certificate, a diplomatic exemption...).
+
+    Attributes:
+        reference: the certificate or registration number printed on the invoice.
+        reason: why the customer is exempt (free text).
+    """
+
+    reference: str
+    reason: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if not self.reference.strip():
+            raise InvalidTaxRateError(self.reference, "an exemption needs a reference")
+
+
+@attrs.frozen
+class TaxComponent:
+    """One tax applied to an amount: a name, a rate (a fraction: 0.20 for 20%), compound or not.
+
+    Attributes:
+        name: what the invoice prints (``"VAT"``, ``"NY State"``).
+        rate: the rate as a fraction.
+        compound: whether it applies on the net plus the components before it.
+        jurisdiction: where it comes from (for the explanation trace).
+    """
+
+    name: str
+    rate: Decimal
+    compound: bool = False
+    jurisdiction: str = "default"
+
+    @property
+    def percent(self) -> Decimal:
+        """The rate in percent, normalised (``Decimal("20")`` for 0.20)."""
+        return (self.rate * 100).normalize()
+
+    @property
+    def label(self) -> str:
+        """``"VAT 20%"``, with ``" (compound)"`` when it applies on other taxes."""
+        text = f"{self.name} {self.percent:f}%"
+        return f"{text} (compound)" if self.compound else text
+
+
+@attrs.frozen
+class TaxResolution:
+    """What a :class:`TaxCalculator` answers for one tax class and destination.
+
+    Attributes:
+        components: the taxes that apply, in application order (empty: nothing to pay).
+        explanation: a sentence for the pricing trace (which jurisdiction, which fallback).
+    """
+
+    components: tuple[TaxComponent, ...]
+    explanation: str = ""
+
+    @property
+    def key(self) -> tuple[tuple[str, Decimal, bool], ...]:
+        """A hashable identity of the components (lines with equal keys are taxed alike)."""
+        return tuple((c.name, c.rate, c.compound) for c in self.components)
+
+    def coefficients(self) -> tuple[Decimal, ...]:
+        """Each component's tax as a fraction of the net (compound ones include earlier taxes).
+
+        >>> r = TaxResolution(
+        ...     (
+        ...         TaxComponent("GST", Decimal("0.05")),
+        ...         TaxComponent("PST", Decimal("0.10"), compound=True),
+        ...     )
+        ... )
+        >>> r.coefficients()
+        (Decimal('0.05'), Decimal('0.1050'))
+        """
+        coefs: list[Decimal] = []
+        running = Decimal(0)
+        for component in self.components:
+            coef = component.rate * (1 + running) if component.compound else component.rate
+            coefs.append(coef)
+            running += coef
+        return tuple(coefs)
+
+
+def _rate(value: object) -> Decimal:
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
+        raise InvalidTaxRateError(value, "a rate is a Decimal, int or str fraction, never a float")
+    try:
+        rate = Decimal(value)
+    except ArithmeticError:
+        raise InvalidTaxRateError(value, "not a decimal number") from None
+    if not rate.is_finite() or rate < 0 or rate >= 10:
+        raise InvalidTaxRateError(value, "a rate is a fraction between 0 and 10 (0.2 for 20%)")
+    return rate
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is not None and value.tzinfo is None:
+        raise InvalidTaxRateError(value, "validity dates must be timezone-aware")
+    return value
+
+
+@attrs.frozen
+class TaxRate:
+    """One row of a tax table: a component valid for a jurisdiction, a class and a period.
+
+    Attributes:
+        name: what the invoice prints.
+        rate: a fraction (``Decimal("0.2")``); floats are refused.
+        jurisdiction: where it applies.
+        tax_class: which items it applies to (``"standard"`` by default).
+        compound: whether it applies on the net plus the components listed before it.
+        valid_from: first instant it applies (inclusive), or None for "always".
+        valid_until: first instant it no longer applies (exclusive), or None for "forever".
+
+    Raises:
+        InvalidTaxRateError: a float or out-of-range rate, naive or inverted validity dates.
+    """
+
+    name: str
+    rate: Decimal = attrs.field(converter=_rate)
+    jurisdiction: Jurisdiction = attrs.field(factory=Jurisdiction)
+    tax_class: str = STANDARD
+    compound: bool = False
+    valid_from: datetime | None = attrs.field(default=None, converter=_aware)
+    valid_until: datetime | None = attrs.field(default=None, converter=_aware)
+
+    def __attrs_post_init__(self) -> None:
+        if (
+            self.valid_from is not None
+            and self.valid_until is not None
+            and self.valid_until <= self.valid_from
+        ):
+            raise InvalidTaxRateError(self.name, "valid_until must be after valid_from")
+
+    @classmethod
+    def percent(
+        cls,
+        name: str,
+        percent: str | int | Decimal,
+        jurisdiction: Jurisdiction | None = None,
+        **kwargs: object,
+    ) -> TaxRate:
+        """A rate given in percent: ``TaxRate.percent("VAT", "20", Jurisdiction("FR"))``."""
+        if isinstance(percent, bool | float) or not isinstance(percent, Decimal | int | str):
+            raise InvalidTaxRateError(percent, "a percentage is a Decimal, int or str")
+        try:
+            fraction = Decimal(percent) / 100
+        except ArithmeticError:
+            raise InvalidTaxRateError(percent, "not a decimal number") from None
+        return cls(name, fraction, jurisdiction or Jurisdiction(), **kwargs)  # type: ignore[arg-type]
+
+    def valid_at(self, instant: datetime | None) -> bool:
+        """Whether the rate applies at ``instant`` (None: ignore validity dates)."""
+        if instant is None:
+            return True
+        if self.valid_from is not None and instant < self.valid_from:
+            return False
+        return not (self.valid_until is not None and instant >= self.valid_until)
+
+    def component(self) -> TaxComponent:
+        """The component this row contributes."""
+        return TaxComponent(self.name, self.rate, self.compound, str(self.jurisdiction))
+
+
+class TaxCalculator(Protocol):
+    """What the pricing pipeline asks about tax: the components for a class and destination.
+
+    Implementations must be pure for a given input (the pipeline caches answers per tax class
+    within one pricing run).
+    """
+
+    def rates_for(
+        self, tax_class: str, destination: Destination | None, at: datetime | None
+    ) -> TaxResolution:
+        """The components that apply to ``tax_class`` goods sent to ``destination`` at ``at``.
+
+        Raises:
+            UnknownJurisdictionError: no rate matches and there is no default.
+        """
+        ...
+
+
+def _index(
+    rates: tuple[TaxRate, ...],
+) -> dict[tuple[str, str, str, str], tuple[TaxRate, ...]]:
+    index: dict[tuple[str, str, str, str], list[TaxRate]] = {}
+    for rate in rates:
+        j = rate.jurisdiction
+        index.setdefault((j.country, j.region, j.locality, rate.tax_class), []).append(rate)
+    return {key: tuple(value) for key, value in index.items()}
+
+
+def _tuple_of_rates(rates: Iterable[TaxRate]) -> tuple[TaxRate, ...]:
+    return tuple(rates)
+
+
+@attrs.frozen
+class TaxTable:
+    """The built-in tax calculator: a table of :class:`TaxRate` rows resolved with fallbacks.
+
+    Attributes:
+        rates: every row; several rows for one jurisdiction and class make a combined rate,
+            applied in the order given here.
+        zero_rated_classes: classes taxed at 0% everywhere (shown on invoices as zero-rated).
+    """
+
+    rates: tuple[TaxRate, ...] = attrs.field(converter=_tuple_of_rates)
+    zero_rated_classes: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    _by_key: dict[tuple[str, str, str, str], tuple[TaxRate, ...]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_key", _index(self.rates))
+
+    def rates_for(
+        self, tax_class: str, destination: Destination | None, at: datetime | None
+    ) -> TaxResolution:
+        """Resolve ``tax_class`` for ``destination`` at ``at`` (see the module docstring).
+
+        Raises:
+            UnknownJurisdictionError: no level (down to the default) has a valid rate.
+        """
+        if tax_class in self.zero_rated_classes:
+            return TaxResolution(
+                (TaxComponent("Zero-rated", Decimal(0)),),
+                f"tax class {tax_class!r} is zero-rated",
+            )
+        keys: list[tuple[str, str, str]] = []
+        if destination is not None:
+            c, r, loc = destination.country, destination.region, destination.locality
+            if r and loc:
+                keys.append((c, r, loc))
+            if r:
+                keys.append((c, r, ""))
+            keys.append((c, "", ""))
+        keys.append(("", "", ""))
+        for country, region, locality in keys:
+            rows = self._by_key.get((country, region, locality, tax_class), ())
+            valid = [row for row in rows if row.valid_at(at)]
+            if valid:
+                where = "/".join(p for p in (country, region, locality) if p) or "default"
+                asked = str(Jurisdiction(*keys[0])) if destination is not None else "no destination"
+                fallback = (
+                    "" if (country, region, locality) == keys[0] else f" (fallback from {asked})"
+                )
+                components = tuple(row.component() for row in valid)
+                labels = " + ".join(c.label for c in components)
+                return TaxResolution(
+                    components, f"tax class {tax_class!r} at {where}{fallback}: {labels}"
+                )
+        raise UnknownJurisdictionError(
+            destination.country if destination else "",
+            destination.region if destination else "",
+            tax_class,
+            reason="no rate for this class and destination, and no default",
+        )

@@ -1,0 +1,149 @@
+"""The pricing pipeline: base amounts, adjustments, shipping, tax, totals, explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+
+from commerce_core import (
+    Adjustment,
+    AdjustmentNote,
+    AdjustmentResult,
+    Destination,
+    FlatRate,
+    Jurisdiction,
+    NoteStatus,
+    PricingContext,
+    PricingError,
+    PricingLine,
+    ShippingMethod,
+    ShippingRateTable,
+    TaxExemption,
+    TaxRate,
+    TaxTable,
+    money,
+    price_cart,
+)
+from commerce_core.errors import CurrencyMismatchError
+
+NOW = datetime(2026, 3, 1, tzinfo=UTC)
+FR = Destination("FR")
+VAT = TaxTable(
+    [
+        TaxRate.percent("VAT", "20", Jurisdiction("FR")),
+        TaxRate.percent("VAT", "5.5", Jurisdiction("FR"), tax_class="reduced"),
+    ]
+)
+
+
+def eur(amount: str) -> object:
+    return money(amount, "EUR")
+
+
+def ctx(**kwargs: object) -> PricingContext:
+    base: dict[str, object] = {"currency": "EUR", "now": NOW, "destination": FR}
+    base.update(kwargs)
+    return PricingContext(**base)  # type: ignore[arg-type]
+
+
+def line(line_id: str, unit: str, quantity: int = 1, **kwargs: object) -> PricingLine:
+    return PricingLine(line_id, line_id.upper(), line_id, quantity, money(unit, "EUR"), **kwargs)  # type: ignore[arg-type]
+
+
+class TenPercentOff:
+    name = "ten-off"
+
+    def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
+        adjustments = {
+            pl.line_id: (Adjustment("promo-10", "10% off", -(pl.base_total * Decimal("0.1"))),)
+            for pl in lines
+        }
+        note = AdjustmentNote("promo-10", NoteStatus.APPLIED, "10% off everything")
+        return AdjustmentResult(line_adjustments=adjustments, notes=(note,), report={"n": 1})
+
+
+def test_net_prices_get_tax_added_per_line() -> None:
+    # 3 x 10.00 net = 30.00; VAT 20% = 6.00; gross 36.00
+    b = price_cart([line("a", "10.00", 3)], ctx(), tax=VAT)
+    assert b.lines[0].net == money("30.00", "EUR")
+    assert b.lines[0].tax == money("6.00", "EUR")
+    assert b.grand_total == money("36.00", "EUR")
+
+
+def test_gross_prices_derive_net_per_line_with_each_lines_rate() -> None:
+    # 10.55 gross at 5.5% -> net 10.55 / 1.055 = 10.00; 12.00 gross at 20% -> net 10.00
+    b = price_cart(
+        [
+            line("tea", "10.55", prices_include_tax=True, tax_class="reduced"),
+            line("mug", "12.00", prices_include_tax=True),
+        ],
+        ctx(),
+        tax=VAT,
+    )
+    assert [lb.net for lb in b.lines] == [money("10.00", "EUR"), money("10.00", "EUR")]
+    assert b.grand_total == money("22.55", "EUR")
+    assert [(r.label, r.tax) for r in b.tax_summary] == [
+        ("VAT 5.5%", money("0.55", "EUR")),
+        ("VAT 20%", money("2.00", "EUR")),
+    ]
+
+
+def test_discounts_reduce_the_taxable_amount_before_tax() -> None:
+    # 50.00 net - 10% = 45.00 taxable; VAT 9.00
+    b = price_cart([line("a", "50.00")], ctx(), tax=VAT, stages=[TenPercentOff()])
+    lb = b.lines[0]
+    assert lb.total == money("45.00", "EUR")
+    assert lb.tax == money("9.00", "EUR")
+    assert b.discounts == money("5.00", "EUR")
+    assert b.extensions["ten-off"] == {"n": 1}
+    assert b.notes[0].status is NoteStatus.APPLIED
+
+
+def test_an_adjustment_for_an_unknown_line_is_refused() -> None:
+    class Bad:
+        name = "bad"
+
+        def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
+            return AdjustmentResult(
+                line_adjustments={"nope": (Adjustment("x", "x", money("-1", "EUR")),)}
+            )
+
+    with pytest.raises(PricingError):
+        price_cart([line("a", "5.00")], ctx(), stages=[Bad()])
+
+
+def test_lines_in_another_currency_are_refused() -> None:
+    usd = PricingLine("a", "A", "a", 1, money("1.00", "USD"))
+    with pytest.raises(CurrencyMismatchError):
+        price_cart([usd], ctx())
+
+
+def test_exempt_customers_pay_no_tax_and_gross_prices_fall_to_net() -> None:
+    b = price_cart(
+        [line("mug", "12.00", prices_include_tax=True)],
+        ctx(tax_exemption=TaxExemption("EU-VAT-DE123")),
+        tax=VAT,
+    )
+    assert b.grand_total == money("10.00", "EUR")
+    assert b.tax_total == money("0.00", "EUR")
+    assert any("EU-VAT-DE123" in entry for entry in b.trace)
+
+
+def test_shipping_taxed_like_the_goods_is_split_by_their_nets() -> None:
+    shipping = ShippingRateTable(
+        [ShippingMethod("std", "Standard", FlatRate(money("10.00", "EUR")), tax_class=None)]
+    )
+    # goods nets 30.00 (20%) and 10.00 (5.5%): shipping 10.00 splits 7.50 / 2.50
+    # tax 7.50 * 20% = 1.50 and 2.50 * 5.5% = 0.1375 -> 0.14
+    b = price_cart(
+        [line("mug", "30.00"), line("tea", "10.00", tax_class="reduced")],
+        ctx(shipping_method="std"),
+        tax=VAT,
+        shipping=shipping,
+    )
+    assert b.shipping is not None
+    assert b.shipping.tax == money("1.64", "EUR")
+    assert b.grand_total == b.subtotal.gross + b.shipping.gross
