@@ -78,7 +78,7 @@ def _percent(value: Decimal | int | str) -> Decimal:
     return percent_value("percent", value)
 
 
-def _positive_count(field: str, value: int) -> None:
+def _positive_count(field: str, value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConflictingPromotionError(field, f"{value!r} must be a whole number of at least 1")
 
@@ -96,12 +96,20 @@ def _amount(field: str, amount: Money) -> None:
     to_minor(amount)
 
 
+def _optional_money(value: Money | None) -> Money | None:
+    if value is not None:
+        _amount("amount", value)
+    return value
+
+
 @attrs.frozen
 class Gift:
-    """A free gift line the host should add to the cart at zero price."""
+    """A free gift line to add to the cart (priced at ``value``, then fully discounted)."""
 
     sku: str
     quantity: int = 1
+    name: str = ""
+    value: Money | None = None
 
 
 @attrs.frozen
@@ -139,6 +147,7 @@ class Award:
         shipping: the shipping discount in minor units.
         gifts: gift lines to add.
         hint: an upsell hint, if the shopper is close to (more of) the benefit.
+        shipping_free: shipping is free although its price is not known yet.
     """
 
     discounts: dict[int, int] = attrs.field(factory=dict)
@@ -147,6 +156,7 @@ class Award:
     shipping: int = 0
     gifts: tuple[Gift, ...] = ()
     hint: Hint | None = None
+    shipping_free: bool = False
 
     @property
     def line_total(self) -> int:
@@ -210,7 +220,9 @@ class BenefitView:
             units.sort(key=lambda u: (u.value, u.position, u.index))
         return units
 
-    def spread(self, award: Award, total: int, positions: Sequence[int], weights: Sequence[int]) -> None:
+    def spread(
+        self, award: Award, total: int, positions: Sequence[int], weights: Sequence[int]
+    ) -> None:
         """Split ``total`` over ``positions`` by ``weights`` with the exact allocator."""
         if total <= 0 or not positions or sum(weights) <= 0:
             return
@@ -253,7 +265,7 @@ class Benefit(Protocol):
 
 
 def _target_keys(targets: Selector) -> frozenset[Key] | None:
-    return targets.keys() or None
+    return targets.anchor_keys() or None
 
 
 def _limit(*caps: int | None) -> int | None:
@@ -626,9 +638,9 @@ class BundlePrice:
         """The bundle price."""
         return (self.price,)
 
-    def index_keys(self, targets: Selector) -> frozenset[Key] | None:
+    def index_keys(self, targets: Selector) -> frozenset[Key] | None:  # noqa: ARG002
         """The first part's keys (every part must be present)."""
-        return self.parts[0].selector.keys() or None
+        return self.parts[0].selector.anchor_keys() or None
 
 
 class TierBasis(enum.StrEnum):
@@ -732,12 +744,6 @@ class Tiered:
         return _target_keys(targets)
 
 
-def _optional_money(value: Money | None) -> Money | None:
-    if value is not None:
-        _amount("amount", value)
-    return value
-
-
 @attrs.frozen
 class ShippingOff:
     """Free (``percent=100``, the default) or discounted shipping, or ``amount`` off it."""
@@ -746,8 +752,12 @@ class ShippingOff:
     amount: Money | None = attrs.field(default=None, converter=_optional_money)
 
     def award(self, view: BenefitView) -> Award:
-        """One application on the remaining shipping price."""
+        """One application on the remaining shipping price (free even when it is not known)."""
         remaining = view.cart.shipping_remaining
+        if not view.cart.shipping_known:
+            if self.amount is not None:
+                return Award(applications=1, shipping=to_minor(self.amount))
+            return Award(applications=1, shipping_free=self.percent == _HUNDRED)
         if self.amount is not None:
             off = min(to_minor(self.amount), remaining)
         else:
@@ -758,7 +768,7 @@ class ShippingOff:
         """The amount off, if any."""
         return () if self.amount is None else (self.amount,)
 
-    def index_keys(self, targets: Selector) -> frozenset[Key] | None:
+    def index_keys(self, targets: Selector) -> frozenset[Key] | None:  # noqa: ARG002
         """Any cart may qualify."""
         return None
 
@@ -773,6 +783,8 @@ class FreeGift:
 
     sku: str
     quantity: int = 1
+    name: str = ""
+    value: Money | None = attrs.field(default=None, converter=_optional_money)
 
     def __attrs_post_init__(self) -> None:
         _positive_count("gift quantity", self.quantity)
@@ -787,13 +799,13 @@ class FreeGift:
             award.items += 1
         in_cart = sum(view.cart.lines[p].line.quantity for p in positions)
         if in_cart < self.quantity:
-            award.gifts = (Gift(self.sku, self.quantity - in_cart),)
+            award.gifts = (Gift(self.sku, self.quantity - in_cart, self.name, self.value),)
         return award
 
     def amounts(self) -> tuple[Money, ...]:
-        """None."""
-        return ()
+        """The gift's value, if given."""
+        return () if self.value is None else (self.value,)
 
-    def index_keys(self, targets: Selector) -> frozenset[Key] | None:
+    def index_keys(self, targets: Selector) -> frozenset[Key] | None:  # noqa: ARG002
         """Any cart may qualify (conditions decide)."""
         return None

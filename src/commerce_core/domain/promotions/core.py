@@ -1,8 +1,9 @@
 """What promotions see of a cart: selectors, the input lines, and the working state.
 
 Promotions compute in integer minor units (cents for EUR, yen for JPY, fils for BHD) and convert
-to :class:`~moneyed.Money` at the edge. A line's *value* is what the shop displays: gross when
-prices include tax, net otherwise; tax is split off consistently per line afterwards.
+to :class:`~moneyed.Money` at the edge. A line's *value* is in its price basis: gross when
+prices include tax, net otherwise. The pricing pipeline derives net, tax and gross per line from
+the discounted value with the line's own rate, so a discount reduces all three consistently.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ class Selector:
     :meth:`everything`.
 
     >>> shoes = Selector.of(categories={"shoes"}, exclude_tags={"clearance"})
-    >>> sorted(shoes.keys())
+    >>> sorted(shoes.anchor_keys())
     [('category', 'shoes')]
 
     Raises:
@@ -115,7 +116,7 @@ class Selector:
             all_products=True,
         )
 
-    def keys(self) -> frozenset[Key]:
+    def anchor_keys(self) -> frozenset[Key]:
         """The index keys a line must carry to match (empty for :meth:`everything`)."""
         if self.all_products:
             return frozenset()
@@ -145,13 +146,6 @@ class Selector:
         )
 
 
-def _rate(value: Decimal | str | int) -> Decimal:
-    rate = Decimal(value)
-    if not rate.is_finite() or rate < 0:
-        raise NegativeAmountError("tax_rate", rate)
-    return rate
-
-
 @attrs.frozen
 class PromotionLine:
     """A cart line as promotions see it.
@@ -164,7 +158,6 @@ class PromotionLine:
         unit_price: the displayed unit price (gross when prices include tax, net otherwise).
         categories: the product's categories.
         tags: the product's tags.
-        tax_rate: the line's tax rate as a fraction (``Decimal("0.20")`` for 20 %).
     """
 
     line_id: str
@@ -173,7 +166,6 @@ class PromotionLine:
     unit_price: Money
     categories: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     tags: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
-    tax_rate: Decimal = attrs.field(default=Decimal(0), converter=_rate)
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.quantity, bool) or not isinstance(self.quantity, int):
@@ -183,7 +175,7 @@ class PromotionLine:
         if self.unit_price.amount < 0:
             raise NegativeAmountError("unit_price", self.unit_price.amount)
 
-    def keys(self) -> list[Key]:
+    def anchor_keys(self) -> list[Key]:
         """The index keys this line carries."""
         keys: list[Key] = [("sku", self.sku)]
         keys.extend(("category", c) for c in self.categories)
@@ -216,12 +208,11 @@ class PromotionInput:
         previous_orders: how many orders the customer placed before (from ``CustomerHistory``);
             ``None`` when unknown (anonymous), which fails first/n-th order conditions.
         shipping_country: ISO country of the shipping destination, if known.
-        shipping: the shipping price (same basis as line prices), if any.
-        shipping_tax_rate: shipping's tax rate as a fraction.
+        shipping: the shipping price (same basis as line prices), if known. When unknown,
+            free shipping still applies (the pipeline clamps it to the quoted price).
         codes: the coupon codes entered, as typed (they are normalised when looked up).
         exhausted_codes: normalised codes whose usage limit is reached for this customer
             (filled by the service from the ``CouponUsage`` port).
-        prices_include_tax: whether prices are gross (tax included) or net.
         rounding: the rounding policy for percentages.
 
     Raises:
@@ -238,10 +229,8 @@ class PromotionInput:
     previous_orders: int | None = None
     shipping_country: str | None = None
     shipping: Money | None = None
-    shipping_tax_rate: Decimal = attrs.field(default=Decimal(0), converter=_rate)
     codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
     exhausted_codes: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
-    prices_include_tax: bool = True
     rounding: RoundingPolicy = DEFAULT_ROUNDING
 
     def __attrs_post_init__(self) -> None:
@@ -305,12 +294,13 @@ class CartState:
         self.input = data
         self.currency = data.currency
         self.lines = [LineState(i, line) for i, line in enumerate(data.lines)]
+        self.shipping_known = data.shipping is not None
         self.shipping_original = 0 if data.shipping is None else to_minor(data.shipping)
         self.shipping_remaining = self.shipping_original
         self.original_subtotal = sum(line.original for line in self.lines)
         self.by_key: dict[Key, list[int]] = {}
         for state in self.lines:
-            for key in state.line.keys():
+            for key in state.line.anchor_keys():
                 self.by_key.setdefault(key, []).append(state.position)
         self._matches: dict[Selector, tuple[int, ...]] = {}
 
@@ -320,6 +310,7 @@ class CartState:
         fresh.input = self.input
         fresh.currency = self.currency
         fresh.lines = [LineState(s.position, s.line) for s in self.lines]
+        fresh.shipping_known = self.shipping_known
         fresh.shipping_original = self.shipping_original
         fresh.shipping_remaining = self.shipping_original
         fresh.original_subtotal = self.original_subtotal
@@ -336,7 +327,7 @@ class CartState:
             candidates: Iterable[int] = range(len(self.lines))
         else:
             found: set[int] = set()
-            for key in selector.keys():
+            for key in selector.anchor_keys():
                 found.update(self.by_key.get(key, ()))
             candidates = sorted(found)
         result = tuple(p for p in candidates if not selector.excludes(self.lines[p].line))
