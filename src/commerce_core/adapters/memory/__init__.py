@@ -11,8 +11,15 @@ from commerce_core.adapters.memory.core import (
 # endregion inventory-import
 # region cart-import
 from commerce_core.adapters.memory.cart import InMemoryCatalog, InMemoryStockLevels
+
 # endregion cart-import
 # region promotions-import
+from commerce_core.adapters.memory.promotions import (
+    InMemoryCouponUsage,
+    InMemoryCustomerHistory,
+    SecretsRandomSource,
+    SeededRandomSource,
+)
 # endregion promotions-import
 # region orders-import
 # endregion orders-import
@@ -33,6 +40,10 @@ __all__ = [
     "InMemoryStockLevels",
     # endregion cart-all
     # region promotions-all
+    "InMemoryCouponUsage",
+    "InMemoryCustomerHistory",
+    "SecretsRandomSource",
+    "SeededRandomSource",
     # endregion promotions-all
     # region orders-all
     # endregion orders-all

@@ -48,12 +48,14 @@ from commerce_core.domain.promotions.core import (
 )
 from commerce_core.domain.promotions.engine import (
     AppliedPromotion,
+    BacktestReport,
     CodeRejection,
     NotApplied,
     PromotionBook,
     PromotionResult,
     UpsellHint,
     apply_promotions,
+    backtest,
 )
 from commerce_core.domain.promotions.promotion import Limits, Promotion, Stacking
 
@@ -108,4 +110,6 @@ __all__ = [
     "UpsellHint",
     "CodeRejection",
     "apply_promotions",
+    "BacktestReport",
+    "backtest",
 ]

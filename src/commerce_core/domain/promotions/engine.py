@@ -21,6 +21,7 @@ Stacking, deterministic and independent of the order promotions and lines are gi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
 from types import MappingProxyType
 
 import attrs
@@ -28,7 +29,7 @@ import attrs
 from commerce_core.domain.coupons import Coupon, normalize_code
 from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
 from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
-from commerce_core.domain.promotions.core import CartState, Key, PromotionInput
+from commerce_core.domain.promotions.core import CartState, Key, PromotionInput, round_minor
 from commerce_core.domain.promotions.promotion import Promotion
 from commerce_core.errors import (
     ConflictingPromotionError,
@@ -36,7 +37,7 @@ from commerce_core.errors import (
     InvalidCouponCodeError,
     UnknownPromotionError,
 )
-from commerce_core.money import Money, allocate_minor, from_minor, zero
+from commerce_core.money import Money, allocate_minor, from_minor, to_minor, zero
 
 __all__ = [
     "AppliedPromotion",
@@ -46,6 +47,8 @@ __all__ = [
     "PromotionResult",
     "PromotionBook",
     "apply_promotions",
+    "BacktestReport",
+    "backtest",
 ]
 
 
@@ -582,3 +585,50 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
         accepted,
         tuple(sorted(rejections, key=lambda r: r.code)),
     )
+
+
+@attrs.frozen
+class BacktestReport:
+    """What a candidate promotion would have granted on historical carts.
+
+    Attributes:
+        promotion_id: the candidate.
+        carts: how many carts were re-priced.
+        carts_affected: how many the candidate applied to.
+        total_discount: the sum of what the candidate granted.
+        average_discount: ``total_discount / carts_affected`` rounded half-up (zero when none).
+        per_cart: what the candidate granted on each cart, in input order.
+    """
+
+    promotion_id: str
+    carts: int
+    carts_affected: int
+    total_discount: Money
+    average_discount: Money
+    per_cart: tuple[Money, ...]
+
+
+def backtest(
+    book: PromotionBook, candidate: Promotion, carts: Iterable[PromotionInput], currency: str
+) -> BacktestReport:
+    """Re-price ``carts`` (in ``currency``) with ``candidate`` added to ``book``.
+
+    Each cart is priced with the book plus the candidate; the candidate's own applied amount
+    counts (so stacking, exclusivity and limits are taken into account). Carts in another
+    currency are skipped (counted as not affected).
+    """
+    with_candidate = book.with_promotions([candidate])
+    granted: list[Money] = []
+    for data in carts:
+        if data.currency != currency:
+            granted.append(zero(currency))
+            continue
+        result = apply_promotions(with_candidate, data)
+        mine = [a.amount for a in result.applied if a.promotion_id == candidate.id]
+        granted.append(mine[0] if mine else zero(currency))
+    total = sum(granted, zero(currency))
+    affected = sum(1 for g in granted if g.amount > 0)
+    average = zero(currency)
+    if affected:
+        average = from_minor(round_minor(Decimal(to_minor(total)) / affected, currency), currency)
+    return BacktestReport(candidate.id, len(granted), affected, total, average, tuple(granted))

@@ -15,6 +15,7 @@ from commerce_core.testing.contracts.clock import ClockContract
 # region cart
 # endregion cart
 # region promotions
+from commerce_core.testing.contracts.promotions import CouponUsageContract
 # endregion promotions
 # region orders
 # endregion orders
@@ -28,6 +29,7 @@ __all__ = [
     # region cart-all
     # endregion cart-all
     # region promotions-all
+    "CouponUsageContract",
     # endregion promotions-all
     # region orders-all
     # endregion orders-all

@@ -23,6 +23,15 @@ from commerce_core.testing.strategies.money import (
 # region cart-import
 # endregion cart-import
 # region promotions-import
+from commerce_core.testing.strategies.promotions import (
+    selectors,
+    promotion_lines,
+    promotion_inputs,
+    benefits,
+    promotions,
+    promotion_lists,
+    promotion_books,
+)
 # endregion promotions-import
 # region orders-import
 # endregion orders-import
@@ -46,6 +55,13 @@ __all__ = [
     # region cart-all
     # endregion cart-all
     # region promotions-all
+    "selectors",
+    "promotion_lines",
+    "promotion_inputs",
+    "benefits",
+    "promotions",
+    "promotion_lists",
+    "promotion_books",
     # endregion promotions-all
     # region orders-all
     # endregion orders-all
