@@ -24,7 +24,7 @@ def eur(amount: str) -> Money:
     return money(amount, "EUR")
 
 
-def line(
+def line(  # noqa: PLR0917 - a terse builder for worked examples
     line_id: str,
     sku: str,
     quantity: int,

@@ -14,8 +14,8 @@ from commerce_core import (
     FreeGift,
     Jurisdiction,
     MinSubtotal,
-    NoteStatus,
     NotAppliedReason,
+    NoteStatus,
     PercentOff,
     PricingContext,
     PricingLine,
@@ -39,6 +39,7 @@ from commerce_core.adapters.memory import (
     InMemoryCustomerHistory,
     SeededRandomSource,
 )
+from commerce_core.money import Money
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 FR = Destination("FR")
@@ -50,7 +51,7 @@ VAT = TaxTable(
 )
 
 
-def eur(amount: str) -> money:  # type: ignore[valid-type]
+def eur(amount: str) -> Money:
     return money(amount, "EUR")
 
 
@@ -87,10 +88,13 @@ def test_an_order_discount_reduces_gross_net_and_tax_of_lines_with_different_rat
     b = price_cart(lines, context(), stages=[engine], tax=VAT)
     wine, tea = b.lines
     # 10.00 split 60:40 -> 6.00 and 4.00 off the gross prices.
-    assert wine.total == eur("54.00") and tea.total == eur("36.00")
+    assert wine.total == eur("54.00")
+    assert tea.total == eur("36.00")
     # each line derives net and tax from its own discounted gross: 54.00 / 1.20, 36.00 / 1.055
-    assert wine.net == eur("45.00") and wine.tax == eur("9.00")
-    assert tea.net == eur("34.12") and tea.tax == eur("1.88")
+    assert wine.net == eur("45.00")
+    assert wine.tax == eur("9.00")
+    assert tea.net == eur("34.12")
+    assert tea.tax == eur("1.88")
     assert b.discounts == eur("10.00")
     assert [a.source_id for a in wine.adjustments] == ["ten"]
 
@@ -117,7 +121,8 @@ def test_the_breakdown_explains_applied_missed_and_upsell() -> None:
     b = price_cart(lines, context(), stages=[PromotionEngine(book)], tax=VAT)
     by_status = {(n.source_id, n.status): n for n in b.notes}
     applied = by_status["tea5", NoteStatus.APPLIED]
-    assert applied.data["amount"] == "1.90" and applied.data["lines"] == ["t"]
+    assert applied.data["amount"] == "1.90"
+    assert applied.data["lines"] == ["t"]
     assert by_status["ship", NoteStatus.NOT_APPLICABLE].data["reason"] == "minimum_not_met"
     assert by_status["ship", NoteStatus.UPSELL].message == "add 12.00 more for free shipping"
     assert b.extensions["promotions"].applied_ids() == ("tea5",)  # type: ignore[attr-defined]
@@ -133,7 +138,8 @@ def test_free_shipping_is_clamped_to_the_quoted_price_by_the_pipeline() -> None:
         tax=VAT,
         shipping=shipping,
     )
-    assert b.shipping is not None and b.shipping.total == eur("0.00")
+    assert b.shipping is not None
+    assert b.shipping.total == eur("0.00")
     assert b.discounts == eur("4.90")
 
 
@@ -143,7 +149,8 @@ def test_a_free_gift_becomes_a_line_whose_price_is_cancelled() -> None:
     )
     b = price_cart([gross("t", "TEA", "20.00")], context(), stages=[PromotionEngine(book)], tax=VAT)
     gift = b.lines[-1]
-    assert gift.line.sku == "TOTE" and gift.base_total == eur("6.00")
+    assert gift.line.sku == "TOTE"
+    assert gift.base_total == eur("6.00")
     assert gift.total == eur("0.00")
     assert b.grand_total == eur("20.00")
 
@@ -179,7 +186,8 @@ def test_checkout_redeems_accepted_codes_and_a_second_order_finds_the_code_used_
     second = engine.evaluate_codes(lines, context(coupon_codes=["ONCE"]))
     assert second.rejected_codes[0].reason is NotAppliedReason.LIMIT_REACHED
     late = engine.redeem_codes(["ONCE"], order_id="o2", customer_id="c2")
-    assert not late.ok and late.failed_code == "ONCE"
+    assert not late.ok
+    assert late.failed_code == "ONCE"
     # the first order is cancelled: its use comes back
     assert engine.release_codes(["ONCE"], order_id="o1") == ("ONCE",)
     assert engine.redeem_codes(["ONCE"], order_id="o2", customer_id="c2").ok
@@ -194,7 +202,8 @@ def test_redeeming_several_codes_is_all_or_nothing() -> None:
     engine = PromotionEngine(PromotionBook([SINGLE, other], coupons), usage=usage)
     assert engine.redeem_codes(["BBB"], order_id="o0", customer_id=None).ok
     outcome = engine.redeem_codes(["AAA", "BBB"], order_id="o1", customer_id=None)
-    assert not outcome.ok and outcome.failed_code == "BBB"
+    assert not outcome.ok
+    assert outcome.failed_code == "BBB"
     assert usage.uses("AAA") == 0  # taken then given back
 
 
@@ -207,7 +216,8 @@ def test_redeeming_an_unknown_code_is_a_misuse() -> None:
 def test_bulk_generated_coupons_unlock_their_promotion() -> None:
     book = PromotionBook([SINGLE])
     coupons = generate_coupons(book, "single", 50, SeededRandomSource(3), prefix="SPRING")
-    assert len({c.code for c in coupons}) == 50 and all(c.max_uses == 1 for c in coupons)
+    assert len({c.code for c in coupons}) == 50
+    assert all(c.max_uses == 1 for c in coupons)
     engine = PromotionEngine(PromotionBook(book.promotions, coupons))
     result = engine.evaluate(
         [gross("t", "TEA", "20.00")], context(coupon_codes=[coupons[7].code.lower()])

@@ -128,7 +128,8 @@ def test_generated_codes_are_unique_unambiguous_and_avoid_existing_ones() -> Non
     assert all(c.startswith("VIP-") and len(c) == 16 for c in codes)
     assert all(set(c[4:]) <= set(CODE_ALPHABET) for c in codes)
     assert not set(codes) & {"VIP-AAAAAAAAAAAA"}
-    assert "0" not in CODE_ALPHABET and "O" not in CODE_ALPHABET
+    assert "0" not in CODE_ALPHABET
+    assert "O" not in CODE_ALPHABET
 
 
 def test_generation_refuses_guessable_or_impossible_requests() -> None:

@@ -54,18 +54,19 @@ NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 def selectors() -> st.SearchStrategy[Selector]:
     """Selectors over the small SKU / category / tag pools, sometimes with exclusions."""
-    some = st.frozensets
-    targeted = st.builds(
-        Selector.of,
-        skus=some(st.sampled_from(SKUS), max_size=2),
-        categories=some(st.sampled_from(CATEGORIES), max_size=2),
-        tags=some(st.sampled_from(TAGS), max_size=1),
-        exclude_tags=some(st.sampled_from(TAGS), max_size=1),
-    ).filter(lambda s: not s.exclude_tags.issuperset(s.tags) or bool(s.skus or s.categories))
+
+    @st.composite
+    def targeted(draw: st.DrawFn) -> Selector:
+        kind = draw(st.sampled_from(["skus", "categories", "tags"]))
+        pool = {"skus": SKUS, "categories": CATEGORIES, "tags": TAGS}[kind]
+        include = {kind: {draw(st.sampled_from(pool))}}
+        exclude = draw(st.frozensets(st.sampled_from(TAGS), max_size=1))
+        return Selector.of(**include, exclude_tags=exclude)
+
     everything = st.builds(
-        Selector.everything, exclude_skus=some(st.sampled_from(SKUS), max_size=1)
+        Selector.everything, exclude_skus=st.frozensets(st.sampled_from(SKUS), max_size=1)
     )
-    return st.one_of(targeted, everything)
+    return st.one_of(targeted(), everything)
 
 
 def promotion_lines(currency: str, *, max_lines: int = 6) -> st.SearchStrategy[list[PromotionLine]]:
