@@ -108,7 +108,26 @@ from commerce_core.ports.shipping import (
 from commerce_core.ports.tax import (
     TaxProvider,
 )
-
+from commerce_core.domain.cart import (
+    CART_LIFECYCLE,
+    Cart,
+    CartLimits,
+    CartLine,
+    CartOwner,
+    CartStatus,
+    MergeResult,
+    MergeStrategy,
+    OwnerKind,
+    PriceChange,
+)
+from commerce_core.ports.cart import (
+    CartRepository,
+)
+from commerce_core.services.cart import (
+    CartPolicy,
+    CartService,
+    RecoveryNotice,
+)
 # endregion cart-import
 # region promotions-import
 from commerce_core.domain.coupons import (
@@ -290,6 +309,20 @@ __all__ = [
     "Catalog",
     "ShippingRateProvider",
     "TaxProvider",
+    "CART_LIFECYCLE",
+    "Cart",
+    "CartLimits",
+    "CartLine",
+    "CartOwner",
+    "CartStatus",
+    "MergeResult",
+    "MergeStrategy",
+    "OwnerKind",
+    "PriceChange",
+    "CartRepository",
+    "CartPolicy",
+    "CartService",
+    "RecoveryNotice",
     # endregion cart-all
     # region promotions-all
     "CodeGenerationError",

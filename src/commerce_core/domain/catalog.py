@@ -116,6 +116,10 @@ class ItemPrice:
             raise InvalidCatalogItemError("", "a price cannot be negative")
 
 
+def _strings(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _prices(prices: Iterable[ItemPrice]) -> tuple[ItemPrice, ...]:
     return tuple(prices)
 
@@ -154,8 +158,8 @@ class CatalogItem:
     prices: tuple[ItemPrice, ...] = attrs.field(converter=_prices)
     prices_include_tax: bool = False
     tax_class: str = "standard"
-    categories: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    tags: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    categories: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
+    tags: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     weight: Decimal = attrs.field(default=Decimal(0), converter=_nonneg_weight)
     shippable: bool = True
     quantity_rule: QuantityRule = attrs.field(factory=QuantityRule)

@@ -776,7 +776,7 @@ class _Run:
         self.quote: ShippingQuote | None = None
         self.ship_rows: list[_Row] = []
         self.ship_amount = _ZERO
-        self.summary_rows: dict[_Key, list[Decimal]] = {}
+        self.by_resolution: dict[int, tuple[TaxResolution, list[Decimal], list[Decimal]]] = {}
 
     def resolve(self, tax_class: str) -> tuple[TaxResolution, tuple[Decimal, ...]]:
         found = self.resolutions.get(tax_class)
@@ -924,21 +924,46 @@ class _Run:
             )
 
     def tax_lines(self, row: _Row) -> tuple[TaxLine, ...]:
-        out = []
+        components = row.resolution.components
+        if not components:
+            return ()
         currency = self.currency
-        summary = self.summary_rows
-        for component, amount in zip(row.resolution.components, row.taxes, strict=True):
-            out.append(
-                TaxLine(component.name, component.rate, Money(amount, currency), component.compound)
+        taxes = row.taxes
+        acc = self.by_resolution.get(id(row.resolution))
+        if acc is None:
+            acc = self.by_resolution[id(row.resolution)] = (
+                row.resolution,
+                [_ZERO],
+                [_ZERO] * len(taxes),
             )
-            key = (component.name, component.rate, component.compound)
-            acc = summary.get(key)
-            if acc is None:
-                summary[key] = [row.net, amount]
-            else:
-                acc[0] += row.net
+        acc[1][0] += row.net
+        sums = acc[2]
+        for index, amount in enumerate(taxes):
+            sums[index] += amount
+        if len(components) == 1:
+            c = components[0]
+            return (TaxLine(c.name, c.rate, Money(taxes[0], currency), c.compound),)
+        return tuple(
+            TaxLine(c.name, c.rate, Money(amount, currency), c.compound)
+            for c, amount in zip(components, taxes, strict=True)
+        )
+
+    def summary(self) -> tuple[TaxSummaryRow, ...]:
+        """The tax summary by (name, rate, compound), lowest rate first."""
+        rows: dict[_Key, list[Decimal]] = {}
+        for resolution, net, sums in self.by_resolution.values():
+            for component, amount in zip(resolution.components, sums, strict=True):
+                key = (component.name, component.rate, component.compound)
+                acc = rows.setdefault(key, [_ZERO, _ZERO])
+                acc[0] += net[0]
                 acc[1] += amount
-        return tuple(out)
+        currency = self.currency
+        return tuple(
+            TaxSummaryRow(name, rate, compound, Money(acc[0], currency), Money(acc[1], currency))
+            for (name, rate, compound), acc in sorted(
+                rows.items(), key=lambda item: (item[0][1], item[0][0])
+            )
+        )
 
     def shipping_breakdown(self) -> ShippingBreakdown | None:
         quote = self.quote
@@ -994,12 +1019,7 @@ class _Run:
         if shipping is not None:
             net_total += shipping.net.amount
             gross_total += shipping.gross.amount
-        tax_summary = tuple(
-            TaxSummaryRow(name, rate, compound, Money(acc[0], currency), Money(acc[1], currency))
-            for (name, rate, compound), acc in sorted(
-                self.summary_rows.items(), key=lambda item: (item[0][1], item[0][0])
-            )
-        )
+        tax_summary = self.summary()
         return PriceBreakdown(
             currency=self.code,
             lines=tuple(breakdowns),

@@ -58,6 +58,10 @@ def _price(value: Money) -> Money:
     return value
 
 
+def _strings(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 @attrs.frozen
 class ShipmentSummary:
     """What shipping rules look at.
@@ -201,8 +205,8 @@ class ShippingMethod:
     code: str
     name: str
     rule: ShippingRule
-    countries: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
-    excluded_countries: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    countries: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
+    excluded_countries: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     tax_class: str | None = "standard"
     price_includes_tax: bool = False
 

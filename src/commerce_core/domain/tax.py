@@ -300,6 +300,10 @@ class TaxCalculator(Protocol):
         ...
 
 
+def _strings(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(values)
+
+
 def _index(
     rates: tuple[TaxRate, ...],
 ) -> dict[tuple[str, str, str, str], tuple[TaxRate, ...]]:
@@ -325,7 +329,7 @@ class TaxTable:
     """
 
     rates: tuple[TaxRate, ...] = attrs.field(converter=_tuple_of_rates)
-    zero_rated_classes: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    zero_rated_classes: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     _by_key: dict[tuple[str, str, str, str], tuple[TaxRate, ...]] = attrs.field(
         init=False, eq=False, repr=False
     )

@@ -35,6 +35,13 @@ def setup() -> None:
     # region inventory
     # endregion inventory
     # region cart
+    from commerce_core.domain.cart import Cart
+    from commerce_core.domain.catalog import CatalogItem
+    from commerce_core.domain.tax import TaxTable
+
+    st.register_type_strategy(CatalogItem, _deferred("catalog_items"))
+    st.register_type_strategy(TaxTable, _deferred("tax_tables"))
+    st.register_type_strategy(Cart, _deferred("carts"))
     # endregion cart
     # region promotions
     from commerce_core.domain.promotions import Promotion, PromotionInput, Selector

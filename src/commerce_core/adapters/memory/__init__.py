@@ -10,8 +10,11 @@ from commerce_core.adapters.memory.core import (
 # region inventory-import
 # endregion inventory-import
 # region cart-import
-from commerce_core.adapters.memory.cart import InMemoryCatalog, InMemoryStockLevels
-
+from commerce_core.adapters.memory.cart import (
+    InMemoryCartRepository,
+    InMemoryCatalog,
+    InMemoryStockLevels,
+)
 # endregion cart-import
 # region promotions-import
 from commerce_core.adapters.memory.promotions import (
@@ -38,6 +41,7 @@ __all__ = [
     # region cart-all
     "InMemoryCatalog",
     "InMemoryStockLevels",
+    "InMemoryCartRepository",
     # endregion cart-all
     # region promotions-all
     "InMemoryCouponUsage",

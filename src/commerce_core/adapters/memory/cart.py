@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 
+from commerce_core.adapters.memory.core import VersionedSnapshotStore
+from commerce_core.domain.cart import Cart, CartOwner, CartStatus
 from commerce_core.domain.catalog import CatalogItem, check_quantity
 from commerce_core.domain.inventory import Availability
 from commerce_core.errors import UnknownSkuError
 
-__all__ = ["InMemoryCatalog", "InMemoryStockLevels"]
+__all__ = ["InMemoryCatalog", "InMemoryStockLevels", "InMemoryCartRepository"]
 
 
 class InMemoryCatalog:
@@ -81,3 +84,45 @@ class InMemoryStockLevels:
                 raise UnknownSkuError(sku)
             return Availability(sku, quantity, quantity, backorderable=None)
         return Availability(sku, quantity, level)
+
+
+class InMemoryCartRepository:
+    """The ``CartRepository`` port over a :class:`VersionedSnapshotStore` (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._store: VersionedSnapshotStore[Cart] = VersionedSnapshotStore(
+            "cart", Cart.to_snapshot, Cart.from_snapshot
+        )
+
+    def get(self, cart_id: str) -> Cart:
+        """The cart ``cart_id``.
+
+        Raises:
+            NotFoundError: no such cart.
+        """
+        return self._store.get(cart_id)
+
+    def save(self, cart: Cart) -> None:
+        """Store ``cart`` if its version is current; bump ``cart.version``.
+
+        Raises:
+            ConcurrencyConflictError: someone saved it since it was loaded.
+        """
+        cart.version = self._store.save(cart.id, cart, cart.version)
+
+    def find_by_owner(
+        self, owner: CartOwner, statuses: Sequence[CartStatus] = (CartStatus.ACTIVE,)
+    ) -> Cart | None:
+        """The most recently updated cart of ``owner`` in ``statuses``."""
+        found = [c for c in self._store.all() if c.owner == owner and c.status in statuses]
+        return max(found, key=lambda c: (c.updated_at, c.id), default=None)
+
+    def find_idle_since(
+        self, cutoff: datetime, statuses: Sequence[CartStatus] = (CartStatus.ACTIVE,)
+    ) -> Sequence[Cart]:
+        """Carts in ``statuses`` with ``updated_at < cutoff``, oldest first."""
+        found = [c for c in self._store.all() if c.status in statuses and c.updated_at < cutoff]
+        return sorted(found, key=lambda c: (c.updated_at, c.id))
+
+    def __len__(self) -> int:
+        return len(self._store)

@@ -13,6 +13,7 @@ from commerce_core.testing.contracts.clock import ClockContract
 # region inventory
 # endregion inventory
 # region cart
+from commerce_core.testing.contracts.cart import CartRepositoryContract
 # endregion cart
 # region promotions
 from commerce_core.testing.contracts.promotions import CouponUsageContract
@@ -27,6 +28,7 @@ __all__ = [
     # region inventory-all
     # endregion inventory-all
     # region cart-all
+    "CartRepositoryContract",
     # endregion cart-all
     # region promotions-all
     "CouponUsageContract",

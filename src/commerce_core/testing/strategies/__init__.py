@@ -21,6 +21,13 @@ from commerce_core.testing.strategies.money import (
 # region inventory-import
 # endregion inventory-import
 # region cart-import
+from commerce_core.testing.strategies.cart import (
+    TAX_CLASSES,
+    carts,
+    catalog_items,
+    pricing_lines,
+    tax_tables,
+)
 # endregion cart-import
 # region promotions-import
 from commerce_core.testing.strategies.promotions import (
@@ -53,6 +60,11 @@ __all__ = [
     # region inventory-all
     # endregion inventory-all
     # region cart-all
+    "TAX_CLASSES",
+    "catalog_items",
+    "pricing_lines",
+    "tax_tables",
+    "carts",
     # endregion cart-all
     # region promotions-all
     "selectors",

@@ -1,0 +1,397 @@
+"""Cart use cases: autosaved mutations, sign-in merge, abandonment, recovery, expiry, pricing.
+
+Every mutation loads the cart, changes it and saves it (autosave) inside
+:func:`~commerce_core.services.retry.retry_on_conflict`; when a rule refuses the change, nothing
+is saved. Stock is checked through the inventory :class:`AvailabilityQuery` (no reservation).
+
+Abandonment: :meth:`CartService.mark_abandoned` marks carts idle longer than
+``policy.abandon_after`` as abandoned, arms a single-use recovery token per cart (the secret
+comes from the :class:`IdFactory`, so production must use an unguessable one such as
+``RandomIdFactory``) and sends a ``cart.recovery`` notification. :meth:`CartService.recover`
+restores the cart from the token until it expires. :meth:`CartService.expire_carts` closes guest
+carts idle for ``policy.guest_expiry`` and customer carts idle for ``policy.customer_expiry``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import attrs
+
+from commerce_core.domain.cart import (
+    Cart,
+    CartLimits,
+    CartOwner,
+    CartStatus,
+    MergeResult,
+    MergeStrategy,
+    OwnerKind,
+    PriceChange,
+)
+from commerce_core.domain.events import DomainEvent
+from commerce_core.domain.notifications import Notification
+from commerce_core.domain.pricing import (
+    AdjustmentStage,
+    PriceBreakdown,
+    PricingContext,
+    price_cart,
+)
+from commerce_core.domain.shipping import ShippingCalculator
+from commerce_core.domain.tax import TaxCalculator
+from commerce_core.errors import (
+    ConcurrencyConflictError,
+    InvalidTransitionError,
+    NotFoundError,
+    RecoveryTokenError,
+)
+from commerce_core.ports.cart import CartRepository
+from commerce_core.ports.catalog import Catalog
+from commerce_core.ports.clock import Clock
+from commerce_core.ports.ids import IdFactory
+from commerce_core.ports.inventory import AvailabilityQuery
+from commerce_core.ports.notifier import Notifier
+from commerce_core.services.retry import retry_on_conflict
+
+__all__ = ["CartPolicy", "RecoveryNotice", "CartService"]
+
+
+@attrs.frozen
+class CartPolicy:
+    """Timings and limits of the cart service.
+
+    Attributes:
+        abandon_after: idle time after which an active cart counts as abandoned.
+        recovery_ttl: how long a recovery token stays valid.
+        guest_expiry: idle time after which a guest cart expires.
+        customer_expiry: idle time after which a customer cart expires.
+        limits: per-cart limits for new carts.
+    """
+
+    abandon_after: timedelta = timedelta(hours=1)
+    recovery_ttl: timedelta = timedelta(days=7)
+    guest_expiry: timedelta = timedelta(days=7)
+    customer_expiry: timedelta = timedelta(days=30)
+    limits: CartLimits = attrs.field(factory=CartLimits)
+
+
+@attrs.frozen
+class RecoveryNotice:
+    """An abandoned cart and its recovery token, and whether the notification went out."""
+
+    cart_id: str
+    owner: CartOwner
+    token: str
+    delivered: bool
+
+
+class CartService:
+    """The cart use cases, wired to their ports.
+
+    Args:
+        carts: where carts are stored.
+        catalog: the host's catalog.
+        stock: the inventory availability query (stock checks on add and change).
+        clock: the time.
+        ids: ids for carts and recovery secrets (unguessable in production).
+        notifier: delivers recovery messages.
+        policy: timings and limits.
+        on_events: receives the domain events of every saved change (optional).
+    """
+
+    def __init__(
+        self,
+        *,
+        carts: CartRepository,
+        catalog: Catalog,
+        stock: AvailabilityQuery,
+        clock: Clock,
+        ids: IdFactory,
+        notifier: Notifier,
+        policy: CartPolicy | None = None,
+        on_events: Callable[[tuple[DomainEvent, ...]], None] | None = None,
+    ) -> None:
+        self.carts = carts
+        self.catalog = catalog
+        self.stock = stock
+        self.clock = clock
+        self.ids = ids
+        self.notifier = notifier
+        self.policy = policy or CartPolicy()
+        self._on_events = on_events
+
+    def _save(self, cart: Cart) -> Cart:
+        self.carts.save(cart)
+        events = cart.collect_events()
+        if self._on_events is not None and events:
+            self._on_events(events)
+        return cart
+
+    def _mutate(self, cart_id: str, change: Callable[[Cart], object]) -> Cart:
+        def use_case() -> Cart:
+            cart = self.carts.get(cart_id)
+            change(cart)
+            return self._save(cart)
+
+        return retry_on_conflict(use_case)
+
+    # --- opening and reading --------------------------------------------------------------------
+
+    def open_cart(
+        self,
+        owner: CartOwner,
+        currency: str,
+        *,
+        channel: str = "default",
+        price_list: str = "default",
+    ) -> Cart:
+        """The owner's active cart, or a new one (saved).
+
+        Raises:
+            UnknownCurrencyError: ``currency`` is not a currency.
+        """
+        existing = self.carts.find_by_owner(owner)
+        if existing is not None and existing.currency == currency.upper():
+            return existing
+        cart = Cart.create(
+            self.ids.new_id("cart"),
+            owner,
+            currency,
+            now=self.clock.now(),
+            channel=channel,
+            price_list=price_list,
+            limits=self.policy.limits,
+        )
+        return self._save(cart)
+
+    def get(self, cart_id: str) -> Cart:
+        """The cart ``cart_id``.
+
+        Raises:
+            NotFoundError: no such cart.
+        """
+        return self.carts.get(cart_id)
+
+    # --- mutations (autosaved) ------------------------------------------------------------------
+
+    def add_item(
+        self,
+        cart_id: str,
+        sku: str,
+        quantity: int,
+        *,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Cart:
+        """Add units of ``sku`` (stock-checked) and save.
+
+        Raises:
+            UnknownSkuError, InvalidQuantityError, QuantityRuleError, CartLimitError,
+            PriceNotFoundError, StockUnavailableError, CartNotActiveError: nothing saved.
+        """
+        item = self.catalog.get(sku)
+        return self._mutate(
+            cart_id,
+            lambda cart: cart.add(
+                item,
+                quantity,
+                now=self.clock.now(),
+                metadata=metadata,
+                stock=self.stock.availability,
+            ),
+        )
+
+    def change_quantity(self, cart_id: str, line_id: str, quantity: int) -> Cart:
+        """Set a line's quantity (0 removes it; stock-checked) and save."""
+        return self._mutate(
+            cart_id,
+            lambda cart: cart.change_quantity(
+                line_id, quantity, now=self.clock.now(), stock=self.stock.availability
+            ),
+        )
+
+    def remove_line(self, cart_id: str, line_id: str) -> Cart:
+        """Remove a line and save."""
+        return self._mutate(cart_id, lambda cart: cart.remove(line_id, now=self.clock.now()))
+
+    def clear(self, cart_id: str) -> Cart:
+        """Remove every line and save."""
+        return self._mutate(cart_id, lambda cart: cart.clear(now=self.clock.now()))
+
+    def reprice(self, cart_id: str) -> tuple[PriceChange, ...]:
+        """Refresh the cart's snapshots from the catalog, save, and return the price changes."""
+        changes: list[tuple[PriceChange, ...]] = []
+
+        def change(cart: Cart) -> None:
+            items = self.catalog.get_many({line.sku for line in cart.lines})
+            changes.append(cart.reprice(items, now=self.clock.now()))
+
+        self._mutate(cart_id, change)
+        return changes[-1]
+
+    def check_out(self, cart_id: str) -> Cart:
+        """Mark the cart checked out (the Orders capability calls this once the order exists)."""
+        return self._mutate(cart_id, lambda cart: cart.check_out(now=self.clock.now()))
+
+    # --- sign-in merge --------------------------------------------------------------------------
+
+    def sign_in(
+        self, guest_cart_id: str, customer_id: str, strategy: MergeStrategy = MergeStrategy.MERGE
+    ) -> tuple[Cart, MergeResult]:
+        """Merge the guest cart into the customer's active cart (created when missing).
+
+        The guest cart is claimed first (saved as ``merged``: of two concurrent sign-ins only
+        one can claim it), then the customer's cart is saved with its own bounded retry, the
+        merge being re-applied to a fresh copy on each conflict.
+
+        Raises:
+            NotFoundError: no such guest cart.
+            CartNotActiveError: the guest cart was already merged, checked out or expired.
+            CurrencyMismatchError: the carts have different currencies.
+        """
+        owner = CartOwner.customer(customer_id)
+
+        def claim() -> tuple[dict[str, Any], int, Cart, MergeResult]:
+            guest = self.carts.get(guest_cart_id)
+            data, version = guest.to_snapshot(), guest.version
+            target = self._customer_cart(owner, guest)
+            merged = target.merge_from(guest, strategy, now=self.clock.now())
+            self._save(guest)
+            return data, version, target, merged
+
+        guest_data, guest_version, target, result = retry_on_conflict(claim)
+
+        def save_target() -> Cart:
+            nonlocal result
+            guest_copy = Cart.from_snapshot(guest_data, guest_version)
+            fresh = self._customer_cart(owner, guest_copy)
+            result = fresh.merge_from(guest_copy, strategy, now=self.clock.now())
+            return self._save(fresh)
+
+        try:
+            saved = self._save(target)
+        except ConcurrencyConflictError:
+            saved = retry_on_conflict(save_target)
+        return saved, result
+
+    def _customer_cart(self, owner: CartOwner, guest: Cart) -> Cart:
+        found = self.carts.find_by_owner(owner)
+        if found is not None:
+            return found
+        return Cart.create(
+            self.ids.new_id("cart"),
+            owner,
+            guest.currency,
+            now=self.clock.now(),
+            channel=guest.channel,
+            price_list=guest.price_list,
+            limits=self.policy.limits,
+        )
+
+    # --- abandonment, recovery, expiry ----------------------------------------------------------
+
+    def mark_abandoned(self) -> tuple[RecoveryNotice, ...]:
+        """Mark carts idle longer than ``policy.abandon_after`` abandoned and notify.
+
+        Empty carts are skipped (nothing to recover). A cart changed concurrently is skipped (it
+        is not idle after all). A notification that fails is reported with ``delivered=False``;
+        the cart stays abandoned and its token valid.
+        """
+        now = self.clock.now()
+        notices: list[RecoveryNotice] = []
+        for cart in self.carts.find_idle_since(now - self.policy.abandon_after):
+            if cart.is_empty:
+                continue
+            expires = now + self.policy.recovery_ttl
+            token = cart.mark_abandoned(
+                secret=self.ids.new_id("recovery"), expires_at=expires, now=now
+            )
+            try:
+                self._save(cart)
+            except ConcurrencyConflictError:
+                continue
+            notification = Notification(
+                event_type="CartAbandoned",
+                template_key="cart.recovery",
+                data={
+                    "cart_id": cart.id,
+                    "owner_kind": cart.owner.kind.value,
+                    "owner_id": cart.owner.id,
+                    "token": token,
+                    "expires_at": expires.isoformat(),
+                    "items": cart.item_count,
+                },
+                key=f"cart-abandoned:{cart.id}:{cart.version}",
+            )
+            try:
+                self.notifier.send(notification)
+                delivered = True
+            except Exception:  # noqa: BLE001 - any delivery failure is reported, never fatal
+                delivered = False
+            notices.append(RecoveryNotice(cart.id, cart.owner, token, delivered))
+        return tuple(notices)
+
+    def recover(self, token: str) -> Cart:
+        """Restore the abandoned cart a recovery token points to (single use).
+
+        Raises:
+            RecoveryTokenError: malformed, unknown, used or expired token.
+        """
+        cart_id, dot, _secret = token.rpartition(".")
+        if not dot or not cart_id:
+            raise RecoveryTokenError("malformed token")
+
+        def change(cart: Cart) -> None:
+            if cart.status is not CartStatus.ABANDONED:
+                raise RecoveryTokenError("token already used or cart closed")
+            cart.recover(token, now=self.clock.now())
+
+        try:
+            return self._mutate(cart_id, change)
+        except NotFoundError:
+            raise RecoveryTokenError("unknown token") from None
+
+    def expire_carts(self) -> tuple[str, ...]:
+        """Expire guest and customer carts idle beyond their policy; return their ids."""
+        now = self.clock.now()
+        statuses = (CartStatus.ACTIVE, CartStatus.ABANDONED)
+        expired: list[str] = []
+        shortest = min(self.policy.guest_expiry, self.policy.customer_expiry)
+        for cart in self.carts.find_idle_since(now - shortest, statuses):
+            limit = (
+                self.policy.guest_expiry
+                if cart.owner.kind is OwnerKind.GUEST
+                else self.policy.customer_expiry
+            )
+            if cart.updated_at >= now - limit:
+                continue
+            try:
+                cart.expire(now=now)
+                self._save(cart)
+            except (ConcurrencyConflictError, InvalidTransitionError):
+                continue
+            expired.append(cart.id)
+        return tuple(expired)
+
+    # --- pricing --------------------------------------------------------------------------------
+
+    def price(
+        self,
+        cart_id: str,
+        context: PricingContext | None = None,
+        *,
+        stages: Sequence[AdjustmentStage] = (),
+        tax: TaxCalculator | None = None,
+        shipping: ShippingCalculator | None = None,
+    ) -> PriceBreakdown:
+        """Price the cart (read-only): ``context`` defaults to the cart's currency and owner."""
+        cart = self.carts.get(cart_id)
+        if context is None:
+            context = PricingContext(
+                currency=cart.currency,
+                now=self.clock.now(),
+                channel=cart.channel,
+                price_list=cart.price_list,
+                customer_id=cart.owner.id if cart.owner.kind is OwnerKind.CUSTOMER else None,
+            )
+        return price_cart(cart, context, stages=stages, tax=tax, shipping=shipping)
