@@ -130,6 +130,7 @@ from commerce_core.services.cart import (
 )
 # endregion cart-import
 # region promotions-import
+
 from commerce_core.domain.coupons import (
     CODE_ALPHABET,
     Coupon,

@@ -17,6 +17,7 @@ from commerce_core.adapters.memory.cart import (
 )
 # endregion cart-import
 # region promotions-import
+
 from commerce_core.adapters.memory.promotions import (
     InMemoryCouponUsage,
     InMemoryCustomerHistory,

@@ -16,6 +16,7 @@ from commerce_core.testing.contracts.clock import ClockContract
 from commerce_core.testing.contracts.cart import CartRepositoryContract
 # endregion cart
 # region promotions
+
 from commerce_core.testing.contracts.promotions import CouponUsageContract
 # endregion promotions
 # region orders

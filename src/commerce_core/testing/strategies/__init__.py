@@ -30,6 +30,7 @@ from commerce_core.testing.strategies.cart import (
 )
 # endregion cart-import
 # region promotions-import
+
 from commerce_core.testing.strategies.promotions import (
     selectors,
     promotion_lines,
