@@ -132,6 +132,36 @@ def _time(matching: int, total: int, data: PromotionInput) -> Row:
     )
 
 
+def _stage(data: PromotionInput) -> Row:
+    from commerce_core.domain.pricing import PricingContext, PricingLine
+    from commerce_core.services.promotions import PromotionEngine
+
+    promotions = _promotions(50, 50)
+    engine = PromotionEngine(PromotionBook(promotions))
+    lines = [
+        PricingLine(
+            line.line_id,
+            line.sku,
+            line.sku,
+            line.quantity,
+            line.unit_price,
+            categories=line.categories,
+            tags=line.tags,
+        )
+        for line in data.lines
+    ]
+    context = PricingContext(currency="EUR", now=NOW)
+    seconds = median_seconds(lambda: engine.adjust(lines, context), repeat=9, number=3)
+    promos, plain = _baseline_inputs(data, promotions)
+    base = median_seconds(lambda: _baseline(promos, plain), repeat=9, number=3)
+    return Row(
+        "PromotionEngine.adjust (stage: + notes, Money)",
+        seconds,
+        base,
+        "100 lines, 50 promotions",
+    )
+
+
 def run() -> list[Row]:
     data = _cart(random.Random(5))
     rows = [_time(50, 50, data)]
@@ -142,6 +172,7 @@ def run() -> list[Row]:
         rows[0].work,
         "target < 5 ms median",
     )
+    rows.append(_stage(data))
     rows.extend(_time(m, 50, data) for m in (10, 25))
     rows.extend(_time(10, t, data) for t in (100, 1_000, 10_000))
     return rows
