@@ -97,3 +97,14 @@ def test_the_result_does_not_depend_on_the_order_promotions_are_given_in() -> No
 def test_two_promotions_with_one_id_are_refused() -> None:
     with pytest.raises(ConflictingPromotionError):
         PromotionBook([promo("a", 10), promo("a", 20)])
+
+
+def test_every_loser_of_a_group_names_the_final_winner() -> None:
+    result = price(
+        [promo("a", 10, group="g"), promo("b", 15, group="g"), promo("c", 20, group="g")], CART
+    )
+    assert result.applied_ids() == ("c",)
+    assert {n.promotion_id: n.excluded_by for n in result.not_applied} == {
+        "a": ("c",),
+        "b": ("c",),
+    }

@@ -501,18 +501,14 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
 
     # 2. one member per group: the best alone.
     excluded: dict[str, str] = {}
-    group_best: dict[str, Promotion] = {}
+    groups: dict[str, list[Promotion]] = {}
     for promotion in eligible:
-        group = promotion.stacking.group
-        if group is None:
-            continue
-        best = group_best.get(group)
-        if best is None or alone[promotion.id].total > alone[best.id].total:
-            if best is not None:
-                excluded[best.id] = promotion.id
-            group_best[group] = promotion
-        else:
-            excluded[promotion.id] = best.id
+        if promotion.stacking.group is not None:
+            groups.setdefault(promotion.stacking.group, []).append(promotion)
+    for members in groups.values():
+        ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
+        for loser in ranked[1:]:
+            excluded[loser.id] = ranked[0].id
     survivors = [p for p in eligible if p.id not in excluded]
 
     # 3. the stack of non-exclusive promotions, and 4. each exclusive alone.
