@@ -507,8 +507,8 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             groups.setdefault(promotion.stacking.group, []).append(promotion)
     for members in groups.values():
         ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
-        for loser in ranked[1:]:
-            excluded[loser.id] = ranked[0].id
+        for beaten in ranked[1:]:
+            excluded[beaten.id] = ranked[0].id
     survivors = [p for p in eligible if p.id not in excluded]
 
     # 3. the stack of non-exclusive promotions, and 4. each exclusive alone.
