@@ -20,6 +20,13 @@ from commerce_core.adapters.memory.cart import (
 
 # endregion cart-import
 # region promotions-import
+
+from commerce_core.adapters.memory.promotions import (
+    InMemoryCouponUsage,
+    InMemoryCustomerHistory,
+    SecretsRandomSource,
+    SeededRandomSource,
+)
 # endregion promotions-import
 # region orders-import
 from commerce_core.adapters.memory.orders import (
@@ -65,6 +72,10 @@ __all__ = [
     "InMemoryCartRepository",
     # endregion cart-all
     # region promotions-all
+    "InMemoryCouponUsage",
+    "InMemoryCustomerHistory",
+    "SecretsRandomSource",
+    "SeededRandomSource",
     # endregion promotions-all
     # region orders-all
     "InMemoryOrderRepository",
