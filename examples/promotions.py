@@ -6,6 +6,7 @@ Run: python examples/promotions.py
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from random import Random
 
 from commerce_core import (
     BuyXGetY,
@@ -30,7 +31,7 @@ from commerce_core import (
     money,
     price_cart,
 )
-from commerce_core.adapters.memory import InMemoryCouponUsage, SeededRandomSource
+from commerce_core.adapters.memory import InMemoryCouponUsage
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 VAT = TaxTable([TaxRate.percent("VAT", "20", Jurisdiction("FR"))])
@@ -64,7 +65,8 @@ def main() -> None:
         ),
     ]
     book = PromotionBook(promotions, [Coupon(code="VIP25", promotion_id="vip-25")])
-    vouchers = generate_coupons(book, "vip-25", 3, SeededRandomSource(42), prefix="GIFT-")
+    # A seeded source keeps the example reproducible; use secrets.SystemRandom() for real codes.
+    vouchers = generate_coupons(book, "vip-25", 3, Random(42), prefix="GIFT-")  # noqa: S311
     book = PromotionBook(book.promotions, [*book.coupons, *vouchers])
     usage = InMemoryCouponUsage()
     engine = PromotionEngine(book, usage=usage)

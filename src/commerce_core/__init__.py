@@ -40,6 +40,7 @@ from commerce_core.money import (
 from commerce_core.ports.clock import Clock
 from commerce_core.ports.ids import IdFactory
 from commerce_core.ports.notifier import Notifier
+from commerce_core.ports.random import RandomSource
 
 # region inventory-import
 from commerce_core.domain.inventory import (
@@ -258,13 +259,13 @@ from commerce_core.errors import (
 from commerce_core.ports.promotions import (
     CouponUsage,
     CustomerHistory,
-    RandomSource,
 )
 from commerce_core.services.promotions import (
     CouponRedemption,
     PromotionEngine,
     generate_coupons,
 )
+
 # endregion promotions-import
 # region orders-import
 from commerce_core.domain.orders import (
@@ -476,6 +477,7 @@ __all__ = [
     "Clock",
     "IdFactory",
     "Notifier",
+    "RandomSource",
     "Notification",
     "DomainEvent",
     "TransitionTable",
@@ -662,7 +664,6 @@ __all__ = [
     "backtest",
     "CouponUsage",
     "CustomerHistory",
-    "RandomSource",
     "CouponRedemption",
     "PromotionEngine",
     "generate_coupons",

@@ -1,7 +1,7 @@
 """Coupon codes: normalisation, coupons with usage limits and windows, bulk code generation.
 
 Randomness never lives here: :func:`generate_codes` draws from an injected ``randbelow``
-(``secrets.randbelow`` behind the ``RandomSource`` port in production).
+(``secrets.SystemRandom().randrange`` behind the ``RandomSource`` port in production).
 """
 
 from __future__ import annotations

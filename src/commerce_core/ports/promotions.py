@@ -6,7 +6,7 @@ from typing import Protocol, runtime_checkable
 
 from commerce_core.domain.coupons import RedeemOutcome
 
-__all__ = ["CouponUsage", "CustomerHistory", "RandomSource"]
+__all__ = ["CouponUsage", "CustomerHistory"]
 
 
 @runtime_checkable
@@ -56,13 +56,4 @@ class CustomerHistory(Protocol):
 
     def previous_orders(self, customer_id: str) -> int:
         """How many orders ``customer_id`` placed before (0 for a new customer). Read-only."""
-        ...
-
-
-@runtime_checkable
-class RandomSource(Protocol):
-    """Randomness for coupon code generation (cryptographic in production)."""
-
-    def randbelow(self, n: int) -> int:
-        """A uniformly random int in ``[0, n)``."""
         ...

@@ -39,7 +39,8 @@ from commerce_core.domain.promotions import (
 )
 from commerce_core.errors import UnknownCouponError
 from commerce_core.money import from_minor, zero
-from commerce_core.ports.promotions import CouponUsage, CustomerHistory, RandomSource
+from commerce_core.ports.promotions import CouponUsage, CustomerHistory
+from commerce_core.ports.random import RandomSource
 
 __all__ = [
     "PromotionEngine",
@@ -353,7 +354,7 @@ def generate_coupons(
     book.promotion(promotion_id)
     codes = generate_codes(
         count,
-        random.randbelow,
+        random.randrange,
         length=length,
         prefix=prefix,
         existing=(c.code for c in book.coupons),

@@ -3,6 +3,7 @@
 from commerce_core.adapters.memory.core import (
     InMemoryClock,
     InMemoryNotifier,
+    ScriptedRandomSource,
     SequentialIdFactory,
     VersionedSnapshotStore,
 )
@@ -24,9 +25,8 @@ from commerce_core.adapters.memory.cart import (
 from commerce_core.adapters.memory.promotions import (
     InMemoryCouponUsage,
     InMemoryCustomerHistory,
-    SecretsRandomSource,
-    SeededRandomSource,
 )
+
 # endregion promotions-import
 # region orders-import
 from commerce_core.adapters.memory.orders import (
@@ -61,6 +61,7 @@ from commerce_core.adapters.memory.analytics import (
 __all__ = [
     "InMemoryClock",
     "InMemoryNotifier",
+    "ScriptedRandomSource",
     "SequentialIdFactory",
     "VersionedSnapshotStore",
     # region inventory-all
@@ -74,8 +75,6 @@ __all__ = [
     # region promotions-all
     "InMemoryCouponUsage",
     "InMemoryCustomerHistory",
-    "SecretsRandomSource",
-    "SeededRandomSource",
     # endregion promotions-all
     # region orders-all
     "InMemoryOrderRepository",

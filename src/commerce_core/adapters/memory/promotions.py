@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import random
-import secrets
 import threading
 from collections.abc import Mapping
 
@@ -12,8 +10,6 @@ from commerce_core.domain.coupons import RedeemOutcome
 __all__ = [
     "InMemoryCouponUsage",
     "InMemoryCustomerHistory",
-    "SecretsRandomSource",
-    "SeededRandomSource",
 ]
 
 
@@ -80,24 +76,3 @@ class InMemoryCustomerHistory:
         """Count one more order for ``customer_id``."""
         with self._lock:
             self._counts[customer_id] = self._counts.get(customer_id, 0) + 1
-
-
-class SecretsRandomSource:
-    """Cryptographic randomness (``secrets.randbelow``): unguessable coupon codes."""
-
-    def randbelow(self, n: int) -> int:
-        """A uniformly random int in ``[0, n)``."""
-        return secrets.randbelow(n)
-
-
-class SeededRandomSource:
-    """Reproducible pseudo-randomness for tests and demos. Never use it for real codes."""
-
-    def __init__(self, seed: int = 0) -> None:
-        self._random = random.Random(seed)  # noqa: S311 - deliberately reproducible
-        self._lock = threading.Lock()
-
-    def randbelow(self, n: int) -> int:
-        """A reproducible int in ``[0, n)``."""
-        with self._lock:
-            return self._random.randrange(n)

@@ -21,6 +21,7 @@ from commerce_core.testing.contracts.cart import CartRepositoryContract
 # region promotions
 
 from commerce_core.testing.contracts.promotions import CouponUsageContract
+
 # endregion promotions
 # region orders
 from commerce_core.testing.contracts.orders import (

@@ -55,6 +55,7 @@ from commerce_core.testing.strategies.promotions import (
     promotion_lists,
     promotion_books,
 )
+
 # endregion promotions-import
 # region orders-import
 # endregion orders-import
