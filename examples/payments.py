@@ -26,6 +26,7 @@ from commerce_core.adapters.memory import (
     InMemoryPaymentRepository,
     InMemoryProcessedEventStore,
     InMemoryTransactionLog,
+    ScriptedRandomSource,
     SequentialIdFactory,
     SimulatedPaymentGateway,
 )
@@ -47,7 +48,7 @@ def main() -> None:
         ids=SequentialIdFactory(),
         retry=RetryPolicy(max_attempts=3, base_delay=0.2),
         sleeper=waited.append,  # no real sleeping in an example
-        random=lambda: 0.5,
+        random=ScriptedRandomSource([0.5]),
     )
 
     # 1. Check what the customer typed, then tokenize: only the token goes further.

@@ -48,6 +48,16 @@ __all__ = [
     "InvalidCatalogItemError",
     # endregion cart-all
     # region promotions-all
+    "PromotionDefinitionError",
+    "InvalidPercentageError",
+    "NegativeAmountError",
+    "EmptyTargetError",
+    "ConflictingPromotionError",
+    "UnknownPromotionError",
+    "InvalidCouponCodeError",
+    "DuplicateCouponCodeError",
+    "UnknownCouponError",
+    "CodeGenerationError",
     # endregion promotions-all
     # region orders-all
     "OrderError",
@@ -548,6 +558,123 @@ class PricingError(CommerceError, ValueError):
 # endregion cart
 
 # region promotions
+
+
+class PromotionDefinitionError(CommerceError, ValueError):
+    """A promotion or coupon is defined in a way that can never work (raised at definition time).
+
+    Attributes:
+        field: the offending field (``"percent"``, ``"get_quantity"``, ``"targets"``...).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, reason: str) -> None:
+        self.field = field
+        self.reason = reason
+        super().__init__(f"invalid promotion {field}: {reason}")
+
+
+class InvalidPercentageError(PromotionDefinitionError):
+    """A percentage is outside 0..100.
+
+    Attributes:
+        percent: the offending value (as a string).
+    """
+
+    def __init__(self, field: str, percent: object) -> None:
+        self.percent = str(percent)
+        super().__init__(field, f"percentage {percent} is outside 0..100")
+
+
+class NegativeAmountError(PromotionDefinitionError):
+    """An amount or a count in a promotion is negative (or zero where it must be positive).
+
+    Attributes:
+        value: the offending value (as a string).
+    """
+
+    def __init__(self, field: str, value: object, reason: str = "must not be negative") -> None:
+        self.value = str(value)
+        super().__init__(field, f"{value} {reason}")
+
+
+class EmptyTargetError(PromotionDefinitionError):
+    """A product selector selects nothing (no SKU, category or tag and not "every product")."""
+
+    def __init__(self, field: str = "targets") -> None:
+        super().__init__(field, "the target set is empty; use Selector.everything() for all lines")
+
+
+class ConflictingPromotionError(PromotionDefinitionError):
+    """Parts of a promotion contradict each other (get-quantity 0, tiers out of order...)."""
+
+
+class UnknownPromotionError(CommerceError, LookupError):
+    """A coupon or request names a promotion that is not defined.
+
+    Attributes:
+        promotion_id: the unknown id.
+    """
+
+    def __init__(self, promotion_id: str) -> None:
+        self.promotion_id = promotion_id
+        super().__init__(f"unknown promotion {promotion_id!r}")
+
+
+class InvalidCouponCodeError(CommerceError, ValueError):
+    """A coupon code is empty or uses characters codes may not contain.
+
+    Attributes:
+        code: the code as given.
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, code: str, reason: str) -> None:
+        self.code = code
+        self.reason = reason
+        super().__init__(f"invalid coupon code {code!r}: {reason}")
+
+
+class DuplicateCouponCodeError(CommerceError, ValueError):
+    """Two coupons normalise to the same code.
+
+    Attributes:
+        code: the normalised code.
+    """
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"coupon code {code!r} is defined twice")
+
+
+class UnknownCouponError(CommerceError, LookupError):
+    """An operation that needs an existing coupon (redeem, release) was given an unknown code.
+
+    (Pricing never raises this: an unknown code in a cart is a ``CodeRejection`` value.)
+
+    Attributes:
+        code: the normalised code.
+    """
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        super().__init__(f"unknown coupon code {code!r}")
+
+
+class CodeGenerationError(CommerceError, ValueError):
+    """Bulk code generation cannot produce the requested number of unique codes.
+
+    Attributes:
+        requested: how many codes were asked for.
+        reason: why it is impossible (alphabet too small, too many collisions...).
+    """
+
+    def __init__(self, requested: int, reason: str) -> None:
+        self.requested = requested
+        self.reason = reason
+        super().__init__(f"cannot generate {requested} codes: {reason}")
+
+
 # endregion promotions
 
 # region orders

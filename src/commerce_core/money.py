@@ -51,6 +51,7 @@ __all__ = [
     "quantize_decimal",
     "allocate",
     "allocate_evenly",
+    "allocate_minor",
     "TaxedMoney",
     "money_to_data",
     "money_from_data",
@@ -336,15 +337,32 @@ def allocate(total: Money, weights: Sequence[Weight]) -> tuple[Money, ...]:
     if not weights:
         raise AllocationError(weights, "no weights given")
     ints = _integer_weights(_weight_values(weights))
-    weight_sum = sum(ints)
-    if weight_sum == 0:
+    if sum(ints) == 0:
         raise AllocationError(weights, "all weights are zero")
-    units = to_minor(total)
+    currency = total.currency
+    return tuple(from_minor(part, currency) for part in allocate_minor(to_minor(total), ints))
+
+
+def allocate_minor(units: int, weights: Sequence[int]) -> list[int]:
+    """:func:`allocate` on integer minor units and integer weights (the hot-path core).
+
+    Same largest-remainder method and tie-break (earlier weight first); the parts always sum
+    to ``units``.
+
+    >>> allocate_minor(1000, [1, 1, 1])
+    [334, 333, 333]
+
+    Raises:
+        AllocationError: no weights, a negative weight, or all weights zero.
+    """
+    weight_sum = sum(weights)
+    if not weights or weight_sum <= 0 or min(weights) < 0:
+        raise AllocationError(weights, "weights must be non-negative with a positive sum")
     sign = -1 if units < 0 else 1
     magnitude = abs(units)
     parts: list[int] = []
     remainders: list[tuple[int, int]] = []
-    for index, weight in enumerate(ints):
+    for index, weight in enumerate(weights):
         share, remainder = divmod(magnitude * weight, weight_sum)
         parts.append(share)
         remainders.append((-remainder, index))
@@ -352,8 +370,9 @@ def allocate(total: Money, weights: Sequence[Weight]) -> tuple[Money, ...]:
     if missing:
         for _, index in sorted(remainders)[:missing]:
             parts[index] += 1
-    currency = total.currency
-    return tuple(from_minor(sign * part, currency) for part in parts)
+    if sign < 0:
+        return [-part for part in parts]
+    return parts
 
 
 def allocate_evenly(total: Money, parts: int) -> tuple[Money, ...]:

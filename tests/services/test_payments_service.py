@@ -41,6 +41,7 @@ from commerce_core.adapters.memory import (
     InMemoryPaymentRepository,
     InMemoryProcessedEventStore,
     InMemoryTransactionLog,
+    ScriptedRandomSource,
     SequentialIdFactory,
     SimulatedPaymentGateway,
 )
@@ -68,7 +69,7 @@ class Shop:
             ids=SequentialIdFactory(),
             retry=retry or RetryPolicy(max_attempts=3, base_delay=1.0, max_delay=10.0),
             sleeper=self.sleeps.append,
-            random=lambda: values[len(self.sleeps) % len(values)],
+            random=ScriptedRandomSource(values),
             on_events=self.events.extend,
         )
 

@@ -10,4 +10,4 @@ PAGE = Path(__file__).parents[2] / "docs" / "capabilities" / "orders.md"
 
 
 def test_the_orders_page_shows_the_current_transition_table() -> None:
-    assert f"```text\n{ORDER_TABLE.to_mermaid()}\n```" in PAGE.read_text(encoding="utf-8")
+    assert f"```mermaid\n{ORDER_TABLE.to_mermaid()}\n```" in PAGE.read_text(encoding="utf-8")

@@ -29,14 +29,10 @@ __all__ = [
     "WebhookVerifier",
     "ProcessedEventStore",
     "Sleeper",
-    "RandomSource",
 ]
 
 Sleeper: TypeAlias = Callable[[float], None]
 """Waits the given number of seconds (``time.sleep`` in production, a recorder in tests)."""
-
-RandomSource: TypeAlias = Callable[[], float]
-"""Returns a float in ``[0, 1)`` (``random.random`` in production, a fixed sequence in tests)."""
 
 
 @runtime_checkable

@@ -74,11 +74,11 @@ from commerce_core.ports.payments import (
     PaymentGateway,
     PaymentRepository,
     ProcessedEventStore,
-    RandomSource,
     Sleeper,
     TransactionLog,
     WebhookVerifier,
 )
+from commerce_core.ports.random import RandomSource
 from commerce_core.services.retry import retry_on_conflict
 
 __all__ = [
@@ -172,7 +172,8 @@ class PaymentService:
         ids: makes payment ids.
         retry: how transient gateway failures are retried.
         sleeper: waits between retries (``time.sleep`` by default).
-        random: ``[0, 1)`` floats for the jitter (``random.random`` by default).
+        random: the jitter's :class:`~commerce_core.ports.random.RandomSource` (a private
+            ``random.Random()`` by default).
         on_events: receives the domain events of each saved change (an outbox, a bus...).
     """
 
@@ -187,7 +188,7 @@ class PaymentService:
         ids: IdFactory,
         retry: RetryPolicy | None = None,
         sleeper: Sleeper = _default_sleep,
-        random: RandomSource = _RANDOM.random,
+        random: RandomSource = _RANDOM,
         on_events: EventSink | None = None,
     ) -> None:
         self._gateway = gateway
@@ -447,7 +448,7 @@ class PaymentService:
             self._audit(payment, request, amount, attempt, result)
             if not self._retry.should_retry(result, attempt):
                 return result, attempt
-            self._sleep(self._retry.delay(attempt, self._random()))
+            self._sleep(self._retry.delay(attempt, self._random.random()))
 
     def _audit(
         self,

@@ -49,6 +49,16 @@ def setup() -> None:
     st.register_type_strategy(Cart, _deferred("carts"))
     # endregion cart
     # region promotions
+    from commerce_core.domain.promotions import Promotion, PromotionInput, Selector
+
+    st.register_type_strategy(Selector, _deferred("selectors"))
+    st.register_type_strategy(PromotionInput, _deferred("promotion_inputs"))
+
+    def euro_promotions(_type: type) -> Any:
+        strategies = importlib.import_module("commerce_core.testing.strategies")
+        return strategies.promotions("EUR")
+
+    st.register_type_strategy(Promotion, euro_promotions)
     # endregion promotions
     # region orders
     # endregion orders

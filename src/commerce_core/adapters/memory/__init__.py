@@ -3,6 +3,7 @@
 from commerce_core.adapters.memory.core import (
     InMemoryClock,
     InMemoryNotifier,
+    ScriptedRandomSource,
     SequentialIdFactory,
     VersionedSnapshotStore,
 )
@@ -20,6 +21,12 @@ from commerce_core.adapters.memory.cart import (
 
 # endregion cart-import
 # region promotions-import
+
+from commerce_core.adapters.memory.promotions import (
+    InMemoryCouponUsage,
+    InMemoryCustomerHistory,
+)
+
 # endregion promotions-import
 # region orders-import
 from commerce_core.adapters.memory.orders import (
@@ -54,6 +61,7 @@ from commerce_core.adapters.memory.analytics import (
 __all__ = [
     "InMemoryClock",
     "InMemoryNotifier",
+    "ScriptedRandomSource",
     "SequentialIdFactory",
     "VersionedSnapshotStore",
     # region inventory-all
@@ -65,6 +73,8 @@ __all__ = [
     "InMemoryCartRepository",
     # endregion cart-all
     # region promotions-all
+    "InMemoryCouponUsage",
+    "InMemoryCustomerHistory",
     # endregion promotions-all
     # region orders-all
     "InMemoryOrderRepository",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import json
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
@@ -21,6 +21,7 @@ __all__ = [
     "SequentialIdFactory",
     "InMemoryNotifier",
     "VersionedSnapshotStore",
+    "ScriptedRandomSource",
 ]
 
 T = TypeVar("T")
@@ -201,3 +202,32 @@ class VersionedSnapshotStore(Generic[T]):
     def __len__(self) -> int:
         with self.lock:
             return len(self._rows)
+
+
+class ScriptedRandomSource:
+    """A :class:`~commerce_core.ports.random.RandomSource` that replays given floats, in a cycle.
+
+    For tests that must know the exact random draws (retry jitter). ``randrange`` maps the next
+    float onto the range. For reproducible but arbitrary draws, ``random.Random(seed)`` is enough.
+    """
+
+    def __init__(self, values: Iterable[float]) -> None:
+        self._values = tuple(values)
+        if not self._values or not all(0 <= v < 1 for v in self._values):
+            msg = "ScriptedRandomSource needs at least one value in [0, 1)"
+            raise ValueError(msg)
+        self._next = itertools.cycle(self._values)
+        self._lock = threading.Lock()
+
+    def random(self) -> float:
+        """The next scripted float."""
+        with self._lock:
+            return next(self._next)
+
+    def randrange(self, start: int, stop: int | None = None, step: int = 1) -> int:
+        """The next scripted float mapped onto ``range(start, stop, step)``."""
+        choices = range(start) if stop is None else range(start, stop, step)
+        if not choices:
+            msg = "empty range"
+            raise ValueError(msg)
+        return choices[int(self.random() * len(choices))]

@@ -19,6 +19,9 @@ from commerce_core.testing.contracts.cart import CartRepositoryContract
 
 # endregion cart
 # region promotions
+
+from commerce_core.testing.contracts.promotions import CouponUsageContract
+
 # endregion promotions
 # region orders
 from commerce_core.testing.contracts.orders import (
@@ -49,6 +52,7 @@ __all__ = [
     "CartRepositoryContract",
     # endregion cart-all
     # region promotions-all
+    "CouponUsageContract",
     # endregion promotions-all
     # region orders-all
     "OrderRepositoryContract",

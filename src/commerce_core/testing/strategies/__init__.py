@@ -45,6 +45,17 @@ from commerce_core.testing.strategies.cart import (
 
 # endregion cart-import
 # region promotions-import
+
+from commerce_core.testing.strategies.promotions import (
+    selectors,
+    promotion_lines,
+    promotion_inputs,
+    benefits,
+    promotions,
+    promotion_lists,
+    promotion_books,
+)
+
 # endregion promotions-import
 # region orders-import
 # endregion orders-import
@@ -92,6 +103,13 @@ __all__ = [
     "carts",
     # endregion cart-all
     # region promotions-all
+    "selectors",
+    "promotion_lines",
+    "promotion_inputs",
+    "benefits",
+    "promotions",
+    "promotion_lists",
+    "promotion_books",
     # endregion promotions-all
     # region orders-all
     # endregion orders-all

@@ -1,0 +1,630 @@
+"""The promotion engine: index, eligibility, stacking, limits, exact allocation, explanations.
+
+:class:`PromotionBook` indexes promotions by what can match (SKU, category, tag; currency and
+channel are filtered on the few candidates), so pricing cost grows with the promotions that can
+match a cart, not with every promotion times every line.
+
+Stacking, deterministic and independent of the order promotions and lines are given in:
+
+1. Candidates are the automatic promotions the index finds plus those unlocked by valid codes.
+   Each is checked (window, channel, currency, conditions); failures are reported with a reason.
+2. Within each :attr:`Stacking.group` only the member worth most alone survives (ties: higher
+   priority, then smaller id); the others are *excluded by a better promotion*.
+3. The non-exclusive survivors apply in order of descending priority, then id; each sees the
+   values left by earlier ones (so nothing goes below zero) and conditions "after discounts" are
+   checked against them; ``stop_further`` ends the sequence.
+4. Each exclusive promotion is priced alone. The scenario (the stack, or one exclusive) with the
+   largest total discount wins. **Tie-break**: the scenario whose best priority is higher, then
+   the one whose sorted promotion ids come first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from types import MappingProxyType
+
+import attrs
+
+from commerce_core.domain.coupons import Coupon, normalize_code
+from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
+from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
+from commerce_core.domain.promotions.core import CartState, Key, PromotionInput, round_minor
+from commerce_core.domain.promotions.promotion import Promotion
+from commerce_core.errors import (
+    ConflictingPromotionError,
+    DuplicateCouponCodeError,
+    InvalidCouponCodeError,
+    UnknownPromotionError,
+)
+from commerce_core.money import Money, allocate_minor, from_minor, to_minor, zero
+
+__all__ = [
+    "AppliedPromotion",
+    "NotApplied",
+    "UpsellHint",
+    "CodeRejection",
+    "PromotionResult",
+    "PromotionBook",
+    "apply_promotions",
+    "BacktestReport",
+    "backtest",
+]
+
+
+def _freeze(data: Mapping[str, Money]) -> Mapping[str, Money]:
+    return MappingProxyType(dict(data))
+
+
+@attrs.frozen
+class AppliedPromotion:
+    """A promotion that applied.
+
+    Attributes:
+        promotion_id: the promotion.
+        name: its name (the adjustment label).
+        description: its shopper-facing description.
+        line_amounts: discount per line id (positive amounts; they sum to ``lines_amount``).
+        shipping_amount: the shipping discount when the shipping price is known.
+        free_shipping: shipping made free although its price was not known yet.
+        applications: how many times it applied.
+        code: the coupon code that unlocked it, if any.
+        gifts: gift lines to add.
+    """
+
+    promotion_id: str
+    name: str
+    description: str
+    line_amounts: Mapping[str, Money] = attrs.field(converter=_freeze)
+    shipping_amount: Money
+    free_shipping: bool = False
+    applications: int = 1
+    code: str | None = None
+    gifts: tuple[Gift, ...] = ()
+
+    @property
+    def lines_amount(self) -> Money:
+        """The discount on lines."""
+        return sum(self.line_amounts.values(), zero(self.shipping_amount.currency))
+
+    @property
+    def amount(self) -> Money:
+        """The discount on lines and (known) shipping."""
+        return self.lines_amount + self.shipping_amount
+
+    @property
+    def line_ids(self) -> tuple[str, ...]:
+        """The lines it touched, sorted."""
+        return tuple(sorted(self.line_amounts))
+
+
+@attrs.frozen
+class NotApplied:
+    """A promotion that was considered but did not apply, and why.
+
+    Attributes:
+        promotion_id: the promotion.
+        reason: why.
+        message: a shopper-facing explanation.
+        missing_amount: for minimums, what to add.
+        missing_quantity: for quantity minimums, how many units to add.
+        excluded_by: the promotion ids that won, for ``EXCLUDED_BY_BETTER_PROMOTION``.
+        code: the code that unlocked it, if any.
+    """
+
+    promotion_id: str
+    reason: NotAppliedReason
+    message: str = ""
+    missing_amount: Money | None = None
+    missing_quantity: int | None = None
+    excluded_by: tuple[str, ...] = ()
+    code: str | None = None
+
+
+@attrs.frozen
+class UpsellHint:
+    """Something the shopper can do to get (more of) a promotion.
+
+    Attributes:
+        promotion_id: the promotion.
+        message: e.g. ``"add 12.00 more for free shipping"``, ``"add 1 more to get one free"``.
+        missing_amount: the amount to add, if amount-based.
+        missing_quantity: the units to add, if quantity-based.
+    """
+
+    promotion_id: str
+    message: str
+    missing_amount: Money | None = None
+    missing_quantity: int | None = None
+
+
+@attrs.frozen
+class CodeRejection:
+    """Why an entered code does not apply (a value, not an exception).
+
+    Attributes:
+        code: the code as entered (normalised when possible).
+        reason: unknown, expired, not started, limit reached, minimum not met, wrong channel or
+            currency, customer not eligible, excluded by a better promotion...
+        message: a shopper-facing explanation.
+        promotion_id: the promotion behind the code (``None`` when unknown).
+        missing_amount: for minimums, the shortfall.
+        excluded_by: the winning promotions when excluded.
+    """
+
+    code: str
+    reason: NotAppliedReason
+    message: str = ""
+    promotion_id: str | None = None
+    missing_amount: Money | None = None
+    excluded_by: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class PromotionResult:
+    """Everything the engine decided for one cart.
+
+    Attributes:
+        currency: the cart's currency.
+        applied: the promotions that applied (in application order).
+        not_applied: candidates that did not apply, with reasons (sorted by id).
+        hints: upsell hints (sorted by promotion id).
+        accepted_codes: entered codes whose promotion applied.
+        rejected_codes: entered codes that do not apply, with reasons.
+    """
+
+    currency: str
+    applied: tuple[AppliedPromotion, ...] = ()
+    not_applied: tuple[NotApplied, ...] = ()
+    hints: tuple[UpsellHint, ...] = ()
+    accepted_codes: tuple[str, ...] = ()
+    rejected_codes: tuple[CodeRejection, ...] = ()
+
+    @property
+    def total_discount(self) -> Money:
+        """The sum of every applied promotion's amount (lines and known shipping)."""
+        return sum((a.amount for a in self.applied), zero(self.currency))
+
+    def line_discount(self, line_id: str) -> Money:
+        """The total discount on one line."""
+        return sum(
+            (a.line_amounts.get(line_id, zero(self.currency)) for a in self.applied),
+            zero(self.currency),
+        )
+
+    def applied_ids(self) -> tuple[str, ...]:
+        """Ids of the applied promotions, in application order."""
+        return tuple(a.promotion_id for a in self.applied)
+
+
+class PromotionBook:
+    """An immutable, indexed set of promotions and coupons.
+
+    Raises:
+        ConflictingPromotionError: two promotions share an id.
+        DuplicateCouponCodeError: two coupons normalise to the same code.
+        UnknownPromotionError: a coupon unlocks a promotion that is not in the book.
+    """
+
+    def __init__(self, promotions: Iterable[Promotion], coupons: Iterable[Coupon] = ()) -> None:
+        self._promotions: dict[str, Promotion] = {}
+        for promotion in promotions:
+            if promotion.id in self._promotions:
+                raise ConflictingPromotionError("id", f"two promotions named {promotion.id!r}")
+            self._promotions[promotion.id] = promotion
+        self._coupons: dict[str, Coupon] = {}
+        for coupon in coupons:
+            if coupon.code in self._coupons:
+                raise DuplicateCouponCodeError(coupon.code)
+            if coupon.promotion_id not in self._promotions:
+                raise UnknownPromotionError(coupon.promotion_id)
+            self._coupons[coupon.code] = coupon
+        self._by_key: dict[Key, list[Promotion]] = {}
+        self._anywhere: list[Promotion] = []
+        for promotion in self._promotions.values():
+            if promotion.requires_code:
+                continue
+            keys = promotion.index_keys()
+            if keys is None:
+                self._anywhere.append(promotion)
+            else:
+                for key in keys:
+                    self._by_key.setdefault(key, []).append(promotion)
+
+    @property
+    def promotions(self) -> tuple[Promotion, ...]:
+        """Every promotion, by id."""
+        return tuple(self._promotions[k] for k in sorted(self._promotions))
+
+    @property
+    def coupons(self) -> tuple[Coupon, ...]:
+        """Every coupon, by code."""
+        return tuple(self._coupons[k] for k in sorted(self._coupons))
+
+    def promotion(self, promotion_id: str) -> Promotion:
+        """A promotion by id.
+
+        Raises:
+            UnknownPromotionError: not in the book.
+        """
+        try:
+            return self._promotions[promotion_id]
+        except KeyError:
+            raise UnknownPromotionError(promotion_id) from None
+
+    def coupon(self, code: str) -> Coupon | None:
+        """The coupon for a (raw or normalised) code, or ``None``."""
+        try:
+            return self._coupons.get(normalize_code(code))
+        except InvalidCouponCodeError:
+            return None
+
+    def with_promotions(self, extra: Iterable[Promotion]) -> PromotionBook:
+        """A new book with ``extra`` promotions added (for backtests)."""
+        return PromotionBook([*self._promotions.values(), *extra], self._coupons.values())
+
+    def candidates(self, cart: CartState) -> list[Promotion]:
+        """Automatic promotions that can match the cart's lines, currency and channel."""
+        found: dict[str, Promotion] = {p.id: p for p in self._anywhere}
+        for key in cart.by_key:
+            for promotion in self._by_key.get(key, ()):
+                found[promotion.id] = promotion
+        channel = cart.input.channel
+        return [
+            p
+            for p in found.values()
+            if p.valid_in(cart.currency) and (not p.channels or channel in p.channels)
+        ]
+
+
+@attrs.define
+class _Outcome:
+    promotion: Promotion
+    award: Award | None = None
+    failure: ConditionCheck | None = None
+
+    @property
+    def total(self) -> int:
+        return 0 if self.award is None else self.award.line_total + self.award.shipping
+
+
+def _sort_key(promotion: Promotion) -> tuple[int, str]:
+    return (-promotion.stacking.priority, promotion.id)
+
+
+def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
+    """Check and award one promotion on ``cart`` (not applied to it yet), limits enforced."""
+    check = promotion.check(cart)
+    if not check.passed:
+        return _Outcome(promotion, failure=check)
+    limits = promotion.limits
+    view = BenefitView(
+        cart, cart.matching(promotion.targets), limits.max_applications, limits.max_items
+    )
+    award = promotion.benefit.award(view)
+    lines = cart.lines
+    discounts = {p: min(d, lines[p].remaining) for p, d in sorted(award.discounts.items()) if d > 0}
+    discounts = {p: d for p, d in discounts.items() if d > 0}
+    shipping = max(0, award.shipping)
+    if cart.shipping_known:
+        shipping = min(shipping, cart.shipping_remaining)
+    cap = limits.cap(award.applications)
+    line_total = sum(discounts.values())
+    if cap is not None and line_total + shipping > cap:
+        if line_total > cap:
+            positions = list(discounts)
+            parts = allocate_minor(cap, [discounts[p] for p in positions])
+            discounts = {p: d for p, d in zip(positions, parts, strict=True) if d > 0}
+            line_total = cap
+        shipping = min(shipping, cap - line_total)
+    award.discounts = discounts
+    award.shipping = shipping
+    if not discounts and not shipping and not award.shipping_free and not award.gifts:
+        return _Outcome(
+            promotion,
+            award=award,
+            failure=ConditionCheck.fail(
+                NotAppliedReason.NO_ELIGIBLE_ITEMS, "nothing in the cart qualifies"
+            ),
+        )
+    return _Outcome(promotion, award=award)
+
+
+@attrs.define
+class _Scenario:
+    outcomes: list[_Outcome]
+    stopped: list[Promotion] = attrs.field(factory=list)
+    stopped_by: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(o.total for o in self.outcomes)
+
+    def rank(self) -> tuple[int, int, tuple[str, ...]]:
+        best_priority = max((o.promotion.stacking.priority for o in self.outcomes), default=0)
+        ids = tuple(sorted(o.promotion.id for o in self.outcomes))
+        return (-self.total, -best_priority, ids)
+
+
+def _run_stack(
+    promotions: Sequence[Promotion], cart: CartState
+) -> tuple[_Scenario, list[_Outcome]]:
+    """Apply promotions in order on ``cart`` (mutated); returns the scenario and late failures."""
+    scenario = _Scenario([])
+    failures: list[_Outcome] = []
+    for index, promotion in enumerate(promotions):
+        outcome = _run_one(promotion, cart)
+        if outcome.failure is not None or outcome.award is None:
+            failures.append(outcome)
+            continue
+        cart.apply(outcome.award.discounts, outcome.award.shipping)
+        scenario.outcomes.append(outcome)
+        if promotion.stacking.stop_further:
+            scenario.stopped = list(promotions[index + 1 :])
+            scenario.stopped_by = promotion.id
+            break
+    return scenario, failures
+
+
+def _money_or_none(minor: int | None, currency: str) -> Money | None:
+    return None if minor is None else from_minor(minor, currency)
+
+
+def _describe(promotion: Promotion) -> str:
+    return promotion.description or promotion.name
+
+
+def _condition_hint(promotion: Promotion, check: ConditionCheck, currency: str) -> UpsellHint:
+    desc = _describe(promotion)
+    if check.missing_minor is not None:
+        amount = from_minor(check.missing_minor, currency)
+        return UpsellHint(
+            promotion.id, f"add {amount.amount} more for {desc}", missing_amount=amount
+        )
+    return UpsellHint(
+        promotion.id,
+        f"add {check.missing_quantity} more for {desc}",
+        missing_quantity=check.missing_quantity,
+    )
+
+
+def _hint(promotion_id: str, hint: Hint, currency: str) -> UpsellHint:
+    return UpsellHint(
+        promotion_id,
+        hint.message,
+        _money_or_none(hint.missing_minor, currency),
+        hint.missing_quantity,
+    )
+
+
+def _applied(outcome: _Outcome, cart: CartState, code: str | None) -> AppliedPromotion:
+    award = outcome.award
+    assert award is not None  # noqa: S101 - only applied outcomes get here
+    currency = cart.currency
+    promotion = outcome.promotion
+    return AppliedPromotion(
+        promotion.id,
+        promotion.name,
+        promotion.description,
+        {cart.lines[p].line.line_id: from_minor(d, currency) for p, d in award.discounts.items()},
+        from_minor(award.shipping, currency),
+        award.shipping_free,
+        max(award.applications, 1),
+        code,
+        award.gifts,
+    )
+
+
+_CODE_FAILURES = {
+    NotAppliedReason.NOT_STARTED: "this code is not valid yet",
+    NotAppliedReason.EXPIRED: "this code has expired",
+    NotAppliedReason.LIMIT_REACHED: "this code has been used up",
+    NotAppliedReason.UNKNOWN_CODE: "this code does not exist",
+}
+
+
+def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in order
+    book: PromotionBook, data: PromotionInput
+) -> PromotionResult:
+    """Decide which promotions apply to a cart and what each grants (pure, deterministic).
+
+    See the module documentation for the stacking rules and the tie-break.
+    """
+    cart = CartState(data)
+    currency = data.currency
+    rejections: list[CodeRejection] = []
+    unlocked: dict[str, str] = {}
+    seen: set[str] = set()
+    for raw in data.codes:
+        try:
+            code = normalize_code(raw)
+        except InvalidCouponCodeError:
+            rejections.append(CodeRejection(str(raw), NotAppliedReason.UNKNOWN_CODE, "invalid"))
+            continue
+        if code in seen:
+            continue
+        seen.add(code)
+        coupon = book.coupon(code)
+        reason: NotAppliedReason | None = None
+        if coupon is None:
+            reason = NotAppliedReason.UNKNOWN_CODE
+        elif coupon.not_started(data.now):
+            reason = NotAppliedReason.NOT_STARTED
+        elif coupon.expired(data.now):
+            reason = NotAppliedReason.EXPIRED
+        elif code in data.exhausted_codes:
+            reason = NotAppliedReason.LIMIT_REACHED
+        if reason is not None:
+            pid = None if coupon is None else coupon.promotion_id
+            rejections.append(CodeRejection(code, reason, _CODE_FAILURES[reason], pid))
+            continue
+        assert coupon is not None  # noqa: S101 - reason is set when it is None
+        current = unlocked.get(coupon.promotion_id)
+        if current is None or code < current:
+            unlocked[coupon.promotion_id] = code
+
+    candidates = {p.id: p for p in book.candidates(cart)}
+    for pid in unlocked:
+        candidates[pid] = book.promotion(pid)
+    ordered = sorted(candidates.values(), key=_sort_key)
+
+    not_applied: dict[str, NotApplied] = {}
+    hints: dict[str, UpsellHint] = {}
+
+    def fail(outcome: _Outcome) -> None:
+        check = outcome.failure
+        assert check is not None  # noqa: S101 - only failures get here
+        assert check.reason is not None  # noqa: S101 - failures carry a reason
+        promotion = outcome.promotion
+        not_applied[promotion.id] = NotApplied(
+            promotion.id,
+            check.reason,
+            check.message,
+            _money_or_none(check.missing_minor, currency),
+            check.missing_quantity,
+            code=unlocked.get(promotion.id),
+        )
+        if check.missing_minor is not None or check.missing_quantity is not None:
+            hints[promotion.id] = _condition_hint(promotion, check, currency)
+        elif outcome.award is not None and outcome.award.hint is not None:
+            hints[promotion.id] = _hint(promotion.id, outcome.award.hint, currency)
+
+    # 1. eligibility on the undiscounted cart, standalone value of each eligible promotion.
+    alone: dict[str, _Outcome] = {}
+    for promotion in ordered:
+        outcome = _run_one(promotion, cart)
+        if outcome.failure is not None:
+            fail(outcome)
+        else:
+            alone[promotion.id] = outcome
+    eligible = [p for p in ordered if p.id in alone]
+
+    # 2. one member per group: the best alone.
+    excluded: dict[str, str] = {}
+    groups: dict[str, list[Promotion]] = {}
+    for promotion in eligible:
+        if promotion.stacking.group is not None:
+            groups.setdefault(promotion.stacking.group, []).append(promotion)
+    for members in groups.values():
+        ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
+        for beaten in ranked[1:]:
+            excluded[beaten.id] = ranked[0].id
+    survivors = [p for p in eligible if p.id not in excluded]
+
+    # 3. the stack of non-exclusive promotions, and 4. each exclusive alone.
+    stack_cart = cart.copy_fresh()
+    stack, late_failures = _run_stack(
+        [p for p in survivors if not p.stacking.exclusive], stack_cart
+    )
+    scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
+    scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
+    winner, final_cart = min(scenarios, key=lambda item: item[0].rank())
+    winner_ids = tuple(sorted(o.promotion.id for o in winner.outcomes))
+
+    for loser in sorted(excluded):
+        not_applied[loser] = NotApplied(
+            loser,
+            NotAppliedReason.EXCLUDED_BY_BETTER_PROMOTION,
+            "a better offer of the same group applies",
+            excluded_by=(excluded[loser],),
+            code=unlocked.get(loser),
+        )
+    applied_ids = set(winner_ids)
+    if winner is stack:
+        for outcome in late_failures:
+            fail(outcome)
+        for promotion in stack.stopped:
+            not_applied[promotion.id] = NotApplied(
+                promotion.id,
+                NotAppliedReason.STOPPED_BY_HIGHER_PRIORITY,
+                "a higher-priority offer stops further offers",
+                excluded_by=(stack.stopped_by,),
+                code=unlocked.get(promotion.id),
+            )
+    for promotion in survivors:
+        if promotion.id not in applied_ids and promotion.id not in not_applied:
+            not_applied[promotion.id] = NotApplied(
+                promotion.id,
+                NotAppliedReason.EXCLUDED_BY_BETTER_PROMOTION,
+                "an exclusive offer worth more applies"
+                if promotion.stacking.exclusive or winner is not stack
+                else "it does not combine with a better offer",
+                excluded_by=winner_ids,
+                code=unlocked.get(promotion.id),
+            )
+
+    applied = tuple(_applied(o, final_cart, unlocked.get(o.promotion.id)) for o in winner.outcomes)
+    for outcome in winner.outcomes:
+        if outcome.award is not None and outcome.award.hint is not None:
+            hints[outcome.promotion.id] = _hint(outcome.promotion.id, outcome.award.hint, currency)
+
+    accepted = tuple(sorted(unlocked[p] for p in applied_ids if p in unlocked))
+    for pid, code in sorted(unlocked.items(), key=lambda item: item[1]):
+        if pid in applied_ids:
+            continue
+        why = not_applied[pid]
+        rejections.append(
+            CodeRejection(
+                code,
+                why.reason,
+                why.message,
+                pid,
+                why.missing_amount,
+                why.excluded_by,
+            )
+        )
+    return PromotionResult(
+        currency,
+        applied,
+        tuple(not_applied[k] for k in sorted(not_applied)),
+        tuple(hints[k] for k in sorted(hints)),
+        accepted,
+        tuple(sorted(rejections, key=lambda r: r.code)),
+    )
+
+
+@attrs.frozen
+class BacktestReport:
+    """What a candidate promotion would have granted on historical carts.
+
+    Attributes:
+        promotion_id: the candidate.
+        carts: how many carts were re-priced.
+        carts_affected: how many the candidate applied to.
+        total_discount: the sum of what the candidate granted.
+        average_discount: ``total_discount / carts_affected`` rounded half-up (zero when none).
+        per_cart: what the candidate granted on each cart, in input order.
+    """
+
+    promotion_id: str
+    carts: int
+    carts_affected: int
+    total_discount: Money
+    average_discount: Money
+    per_cart: tuple[Money, ...]
+
+
+def backtest(
+    book: PromotionBook, candidate: Promotion, carts: Iterable[PromotionInput], currency: str
+) -> BacktestReport:
+    """Re-price ``carts`` (in ``currency``) with ``candidate`` added to ``book``.
+
+    Each cart is priced with the book plus the candidate; the candidate's own applied amount
+    counts (so stacking, exclusivity and limits are taken into account). Carts in another
+    currency are skipped (counted as not affected).
+    """
+    with_candidate = book.with_promotions([candidate])
+    granted: list[Money] = []
+    for data in carts:
+        if data.currency != currency:
+            granted.append(zero(currency))
+            continue
+        result = apply_promotions(with_candidate, data)
+        mine = [a.amount for a in result.applied if a.promotion_id == candidate.id]
+        granted.append(mine[0] if mine else zero(currency))
+    total = sum(granted, zero(currency))
+    affected = sum(1 for g in granted if g.amount > 0)
+    average = zero(currency)
+    if affected:
+        average = from_minor(round_minor(Decimal(to_minor(total)) / affected, currency), currency)
+    return BacktestReport(candidate.id, len(granted), affected, total, average, tuple(granted))

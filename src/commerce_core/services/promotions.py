@@ -1,0 +1,370 @@
+"""Promotions in the pricing pipeline, and the coupon operations checkout needs.
+
+:class:`PromotionEngine` is the pipeline's :class:`~commerce_core.domain.pricing.AdjustmentStage`:
+``price_cart(cart, context, stages=[engine], ...)``. It reads the customer's order count from the
+``CustomerHistory`` port and coupon usage from the ``CouponUsage`` port, then delegates to the pure
+:func:`~commerce_core.domain.promotions.apply_promotions`.
+
+Checkout calls :meth:`PromotionEngine.evaluate_codes` (which codes apply),
+:meth:`PromotionEngine.redeem_codes` (atomic, all or nothing) when placing the order, and
+:meth:`PromotionEngine.release_codes` when payment fails or the order is cancelled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import attrs
+
+from commerce_core.domain.coupons import Coupon, RedeemOutcome, generate_codes, normalize_code
+from commerce_core.domain.pricing import (
+    Adjustment,
+    AdjustmentNote,
+    AdjustmentResult,
+    NoteStatus,
+    PricingContext,
+    PricingLine,
+)
+from commerce_core.domain.promotions import (
+    BacktestReport,
+    NotAppliedReason,
+    Promotion,
+    PromotionBook,
+    PromotionInput,
+    PromotionLine,
+    PromotionResult,
+    apply_promotions,
+    backtest,
+)
+from commerce_core.errors import UnknownCouponError
+from commerce_core.money import from_minor, zero
+from commerce_core.ports.promotions import CouponUsage, CustomerHistory
+from commerce_core.ports.random import RandomSource
+
+__all__ = [
+    "PromotionEngine",
+    "CouponRedemption",
+    "FREE_SHIPPING_ADJUSTMENT_UNITS",
+    "generate_coupons",
+]
+
+FREE_SHIPPING_ADJUSTMENT_UNITS: Final = 10**12
+"""Free shipping whose price is not known yet is an adjustment of minus this many minor units;
+the pipeline clamps it to the quoted price, so the breakdown shows the real reduction."""
+
+
+@attrs.frozen
+class CouponRedemption:
+    """The outcome of redeeming an order's codes (all or nothing).
+
+    Attributes:
+        ok: every code now holds a use for the order.
+        redeemed: the codes holding a use for the order (empty unless ``ok``).
+        failed_code: the code that could not be redeemed.
+        reason: why (``LIMIT_REACHED`` for global or per-customer limits).
+    """
+
+    ok: bool
+    redeemed: tuple[str, ...] = ()
+    failed_code: str | None = None
+    reason: NotAppliedReason | None = None
+
+
+class PromotionEngine:
+    """The promotions stage of the pricing pipeline, and checkout's coupon operations.
+
+    Args:
+        book: the promotions and coupons in force.
+        usage: coupon usage counts (codes at their limit are rejected with ``LIMIT_REACHED``).
+        history: customers' order counts (first / n-th order conditions).
+        name: the stage name (its report is ``breakdown.extensions[name]``).
+    """
+
+    def __init__(
+        self,
+        book: PromotionBook,
+        *,
+        usage: CouponUsage | None = None,
+        history: CustomerHistory | None = None,
+        name: str = "promotions",
+    ) -> None:
+        self.book = book
+        self.usage = usage
+        self.history = history
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        """The stage's name."""
+        return self._name
+
+    def promotion_input(
+        self, lines: Sequence[PricingLine], context: PricingContext
+    ) -> PromotionInput:
+        """What the promotions see of ``lines`` in ``context`` (ports read here)."""
+        previous: int | None = None
+        if self.history is not None and context.customer_id is not None:
+            previous = self.history.previous_orders(context.customer_id)
+        return PromotionInput(
+            currency=context.currency,
+            lines=[
+                PromotionLine(
+                    line.line_id,
+                    line.sku,
+                    line.quantity,
+                    line.unit_price,
+                    line.categories,
+                    line.tags,
+                )
+                for line in lines
+            ],
+            now=context.now,
+            channel=context.channel,
+            customer_id=context.customer_id,
+            customer_groups=() if context.customer_group is None else (context.customer_group,),
+            previous_orders=previous,
+            shipping_country=(None if context.destination is None else context.destination.country),
+            codes=context.coupon_codes,
+            exhausted_codes=self._exhausted(context.coupon_codes, context.customer_id),
+            rounding=context.rounding,
+        )
+
+    def _exhausted(self, codes: Iterable[str], customer_id: str | None) -> frozenset[str]:
+        if self.usage is None:
+            return frozenset()
+        out: set[str] = set()
+        for raw in codes:
+            coupon = self.book.coupon(raw)
+            if coupon is None:
+                continue
+            if (
+                coupon.max_uses is not None and self.usage.uses(coupon.code) >= coupon.max_uses
+            ) or (
+                coupon.max_uses_per_customer is not None
+                and customer_id is not None
+                and self.usage.uses(coupon.code, customer_id) >= coupon.max_uses_per_customer
+            ):
+                out.add(coupon.code)
+        return frozenset(out)
+
+    def evaluate(self, lines: Sequence[PricingLine], context: PricingContext) -> PromotionResult:
+        """The engine's full decision for a cart (applied, not applied, hints, codes)."""
+        return apply_promotions(self.book, self.promotion_input(lines, context))
+
+    def evaluate_codes(
+        self, lines: Sequence[PricingLine], context: PricingContext
+    ) -> PromotionResult:
+        """Which entered codes apply (``accepted_codes``) and why others do not.
+
+        The reasons are in ``rejected_codes``: unknown, expired, not started, limit reached,
+        minimum not met (with the shortfall), wrong channel or currency, customer not eligible,
+        excluded by a better promotion.
+        """
+        return self.evaluate(lines, context)
+
+    def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
+        """The pipeline stage: adjustments per line and shipping, gift lines, notes, report."""
+        result = self.evaluate(lines, context)
+        currency = context.currency
+        line_adjs: dict[str, list[Adjustment]] = {}
+        shipping: list[Adjustment] = []
+        extra: list[PricingLine] = []
+        notes: list[AdjustmentNote] = []
+        inclusive = any(line.prices_include_tax for line in lines)
+        for applied in result.applied:
+            code = applied.code or ""
+            label = applied.name
+            for line_id in applied.line_ids:
+                amount = applied.line_amounts[line_id]
+                line_adjs.setdefault(line_id, []).append(
+                    Adjustment(applied.promotion_id, label, -amount, code)
+                )
+            if applied.shipping_amount.amount > 0:
+                shipping.append(
+                    Adjustment(applied.promotion_id, label, -applied.shipping_amount, code)
+                )
+            elif applied.free_shipping:
+                big = from_minor(-FREE_SHIPPING_ADJUSTMENT_UNITS, currency)
+                shipping.append(Adjustment(applied.promotion_id, label, big, code))
+            for gift in applied.gifts:
+                line_id = f"gift:{applied.promotion_id}:{gift.sku}"
+                value = gift.value if gift.value is not None else zero(currency)
+                extra.append(
+                    PricingLine(
+                        line_id,
+                        gift.sku,
+                        gift.name or gift.sku,
+                        gift.quantity,
+                        value,
+                        prices_include_tax=inclusive,
+                        metadata={"gift_of": applied.promotion_id},
+                    )
+                )
+                if value.amount > 0:
+                    line_adjs.setdefault(line_id, []).append(
+                        Adjustment(applied.promotion_id, label, -(value * gift.quantity), code)
+                    )
+            shown = "free shipping" if applied.free_shipping else f"-{applied.amount.amount}"
+            notes.append(
+                AdjustmentNote(
+                    applied.promotion_id,
+                    NoteStatus.APPLIED,
+                    f"{applied.name}: {shown}",
+                    {
+                        "amount": str(applied.amount.amount),
+                        "lines": list(applied.line_ids),
+                        "code": code,
+                        "applications": applied.applications,
+                    },
+                )
+            )
+        for missed in result.not_applied:
+            data: dict[str, object] = {"reason": missed.reason.value}
+            if missed.missing_amount is not None:
+                data["missing"] = str(missed.missing_amount.amount)
+            if missed.missing_quantity is not None:
+                data["missing_quantity"] = missed.missing_quantity
+            if missed.excluded_by:
+                data["excluded_by"] = list(missed.excluded_by)
+            notes.append(
+                AdjustmentNote(missed.promotion_id, NoteStatus.NOT_APPLICABLE, missed.message, data)
+            )
+        for hint in result.hints:
+            data = {}
+            if hint.missing_amount is not None:
+                data["missing"] = str(hint.missing_amount.amount)
+            if hint.missing_quantity is not None:
+                data["missing_quantity"] = hint.missing_quantity
+            notes.append(AdjustmentNote(hint.promotion_id, NoteStatus.UPSELL, hint.message, data))
+        notes.extend(
+            AdjustmentNote(
+                f"code:{rejection.code}",
+                NoteStatus.NOT_APPLICABLE,
+                rejection.message,
+                {"reason": rejection.reason.value, "code": rejection.code},
+            )
+            for rejection in result.rejected_codes
+        )
+        return AdjustmentResult(
+            line_adjustments=line_adjs,
+            shipping_adjustments=shipping,
+            extra_lines=extra,
+            notes=notes,
+            report=result,
+        )
+
+    def redeem_codes(
+        self, codes: Iterable[str], *, order_id: str, customer_id: str | None
+    ) -> CouponRedemption:
+        """Atomically take one use of each code for ``order_id``: all or nothing.
+
+        Call it when placing the order with the ``accepted_codes`` of the final pricing. A code
+        at its limit makes the whole redemption fail and releases the uses this call took.
+        Idempotent per ``order_id``.
+
+        Raises:
+            UnknownCouponError: a code is not in the book (redeem only accepted codes).
+            InvalidCouponCodeError: a code is malformed.
+            ValueError: no ``usage`` port was given.
+        """
+        usage = self._require_usage()
+        coupons = self._coupons(codes)
+        taken: list[str] = []
+        held: list[str] = []
+        for coupon in coupons:
+            outcome = usage.redeem(
+                coupon.code,
+                order_id=order_id,
+                customer_id=customer_id,
+                max_uses=coupon.max_uses,
+                max_uses_per_customer=coupon.max_uses_per_customer,
+            )
+            if outcome is RedeemOutcome.REDEEMED:
+                taken.append(coupon.code)
+            if outcome.ok:
+                held.append(coupon.code)
+                continue
+            for code in taken:
+                usage.release(code, order_id=order_id)
+            return CouponRedemption(False, (), coupon.code, NotAppliedReason.LIMIT_REACHED)
+        return CouponRedemption(True, tuple(held))
+
+    def release_codes(self, codes: Iterable[str], *, order_id: str) -> tuple[str, ...]:
+        """Give back the uses ``order_id`` holds (payment failed, order cancelled); idempotent.
+
+        Returns the codes whose use was released.
+
+        Raises:
+            UnknownCouponError: a code is not in the book.
+            ValueError: no ``usage`` port was given.
+        """
+        usage = self._require_usage()
+        return tuple(
+            c.code for c in self._coupons(codes) if usage.release(c.code, order_id=order_id)
+        )
+
+    def backtest(
+        self,
+        candidate: Promotion,
+        carts: Iterable[tuple[Sequence[PricingLine], PricingContext]],
+        currency: str,
+    ) -> BacktestReport:
+        """Re-price historical carts with ``candidate`` added (see ``backtest``)."""
+        inputs = [self.promotion_input(lines, context) for lines, context in carts]
+        return backtest(self.book, candidate, inputs, currency)
+
+    def _require_usage(self) -> CouponUsage:
+        if self.usage is None:
+            msg = "this PromotionEngine has no CouponUsage port"
+            raise ValueError(msg)
+        return self.usage
+
+    def _coupons(self, codes: Iterable[str]) -> list[Coupon]:
+        found: dict[str, Coupon] = {}
+        for raw in codes:
+            code = normalize_code(raw)
+            coupon = self.book.coupon(code)
+            if coupon is None:
+                raise UnknownCouponError(code)
+            found[code] = coupon
+        return [found[k] for k in sorted(found)]
+
+
+def generate_coupons(
+    book: PromotionBook,
+    promotion_id: str,
+    count: int,
+    random: RandomSource,
+    *,
+    prefix: str = "",
+    length: int = 12,
+    max_uses: int | None = 1,
+    max_uses_per_customer: int | None = None,
+) -> tuple[Coupon, ...]:
+    """Bulk-create unguessable single-use (by default) coupons for a promotion in ``book``.
+
+    Codes never collide with the book's existing codes. Add them with
+    ``PromotionBook(book.promotions, [*book.coupons, *new])``.
+
+    Raises:
+        UnknownPromotionError: the promotion is not in the book.
+        CodeGenerationError: the code space is too small.
+    """
+    book.promotion(promotion_id)
+    codes = generate_codes(
+        count,
+        random.randrange,
+        length=length,
+        prefix=prefix,
+        existing=(c.code for c in book.coupons),
+    )
+    return tuple(
+        Coupon(
+            code=code,
+            promotion_id=promotion_id,
+            max_uses=max_uses,
+            max_uses_per_customer=max_uses_per_customer,
+        )
+        for code in codes
+    )
