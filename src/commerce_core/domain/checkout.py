@@ -143,6 +143,14 @@ def _codes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _changes(values: Iterable[PriceChange]) -> tuple[PriceChange, ...]:
+    return tuple(values)
+
+
+def _shortages(values: Iterable[Shortage]) -> tuple[Shortage, ...]:
+    return tuple(values)
+
+
 @attrs.frozen(kw_only=True)
 class CheckoutRequest:
     """Everything a checkout is asked to do; its :meth:`fingerprint` identifies it.
@@ -252,8 +260,8 @@ class CheckoutFailure:
     checkout_id: str
     reason: FailureReason
     message: str = ""
-    price_changes: tuple[PriceChange, ...] = attrs.field(default=(), converter=tuple)
-    shortages: tuple[Shortage, ...] = attrs.field(default=(), converter=tuple)
+    price_changes: tuple[PriceChange, ...] = attrs.field(default=(), converter=_changes)
+    shortages: tuple[Shortage, ...] = attrs.field(default=(), converter=_shortages)
     coupon_code: str | None = None
     coupon_reason: str | None = None
     decline_code: str | None = None
@@ -507,7 +515,9 @@ class CheckoutAttempt(EventRecorder):
             self._amount = dict(amount)
         if order_id is not None:
             self._order_id = order_id
-        self._record(CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step))
+        self._record(
+            CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
+        )
 
     def await_action(self, failure: CheckoutFailure, *, now: datetime) -> None:
         """The payment needs a customer action: hold everything and wait."""
@@ -540,7 +550,9 @@ class CheckoutAttempt(EventRecorder):
             raise InvalidCheckoutError("order_id", "no order was created")
         self._move(CheckoutStatus.SUCCEEDED, now)
         self._record(
-            CheckoutSucceeded(occurred_at=now, checkout_id=self.checkout_id, order_id=self._order_id)
+            CheckoutSucceeded(
+                occurred_at=now, checkout_id=self.checkout_id, order_id=self._order_id
+            )
         )
 
     # -- snapshots --

@@ -113,6 +113,7 @@ StepHook = Callable[[CheckoutAttempt, CheckoutStep], None]
 """Called after each step is recorded in the log (tests raise from it to simulate a crash)."""
 
 _HELD: Final = (PaymentStatus.AUTHORIZED, PaymentStatus.REQUIRES_ACTION)
+_PAYMENT_REASONS: Final = (FailureReason.PAYMENT_DECLINED, FailureReason.GATEWAY_UNAVAILABLE)
 
 
 @attrs.frozen
@@ -343,7 +344,7 @@ class CheckoutService:
             cid = attempt.checkout_id
             if attempt.status is CheckoutStatus.AWAITING_ACTION:
                 expired = idle >= self.policy.reservation_ttl
-                if not expired and self._payment_status(cid) in (PaymentStatus.REQUIRES_ACTION,):
+                if not expired and self._payment_status(cid) is PaymentStatus.REQUIRES_ACTION:
                     waiting.append(cid)
                     continue
             elif idle < self.policy.stale_after:
@@ -441,19 +442,22 @@ class CheckoutService:
     def _advance(self, run: _Run) -> CheckoutResult:
         attempt = run.attempt
         if run.recovering and not attempt.done(CheckoutStep.ORDER_CREATED):
-            failure = CheckoutFailure(
+            interrupted = CheckoutFailure(
                 checkout_id=attempt.checkout_id,
                 reason=FailureReason.INTERNAL_ERROR,
                 message="interrupted before the order was created; rolled back by recovery",
             )
-            return self._rollback(attempt, failure, decided=False)
+            return self._rollback(attempt, interrupted, decided=False)
+        failure: CheckoutFailure | None
         try:
             failure = self._steps(run)
         except _ClaimLostError:
             raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
-        except Exception as error:
+        except Exception as error:  # noqa: BLE001 - any error becomes an internal-error failure
             if self._past_no_return(attempt):
-                _LOG.exception("checkout %s: the sale stands, completion deferred", attempt.checkout_id)
+                _LOG.exception(
+                    "checkout %s: the sale stands, completion deferred", attempt.checkout_id
+                )
                 return self._success(attempt, order=run.order, completed=False)
             _LOG.exception("checkout %s failed", attempt.checkout_id)
             failure = CheckoutFailure(
@@ -545,9 +549,7 @@ class CheckoutService:
             if failure is not None:
                 return failure
             self._record(run, CheckoutStep.ORDER_CREATED, order_id=order_id)
-        if self._mode(attempt) is CaptureMode.IMMEDIATE and not attempt.done(
-            CheckoutStep.CAPTURED
-        ):
+        if self._mode(attempt) is CaptureMode.IMMEDIATE and not attempt.done(CheckoutStep.CAPTURED):
             failure = self._capture(run, payment_id, order_id)
             if failure is not None:
                 return failure
@@ -704,7 +706,7 @@ class CheckoutService:
                     return CheckoutFailure(
                         checkout_id=run.attempt.checkout_id,
                         reason=FailureReason.PRICE_CHANGED,
-                        message=f"the total is now {breakdown.grand_total}, {amount} was authorized",
+                        message=f"total now {breakdown.grand_total}, {amount} was authorized",
                     )
             order = self._orders.place_order(
                 breakdown,
@@ -752,7 +754,9 @@ class CheckoutService:
 
     def _complete(self, run: _Run, reservation_id: str) -> None:
         attempt = run.attempt
-        order = run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
+        order = (
+            run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
+        )
         reservation = self._inventory.reservation(reservation_id)
         if reservation.state is not ReservationState.COMMITTED:
             self._inventory.commit(reservation_id, reference=order.number)
@@ -806,7 +810,10 @@ class CheckoutService:
                 _LOG.exception("checkout %s: could not save the failure", attempt.checkout_id)
                 self._undo(attempt)
                 return failure
-            if failure.reason in (FailureReason.PAYMENT_DECLINED, FailureReason.GATEWAY_UNAVAILABLE):
+            if failure.reason in (
+                FailureReason.PAYMENT_DECLINED,
+                FailureReason.GATEWAY_UNAVAILABLE,
+            ):
                 self._emit(lambda: self._payment_failed(attempt, failure))
         self._undo(attempt)
         attempt.finish_rollback(now=self._clock.now())
@@ -840,9 +847,7 @@ class CheckoutService:
                     reference=f"{payment_id}:void",
                     actor=self.policy.actor,
                 )
-            self._orders.cancel(
-                order_id, actor=self.policy.actor, reason="checkout failed"
-            )
+            self._orders.cancel(order_id, actor=self.policy.actor, reason="checkout failed")
         if attempt.redeemed_codes and self._coupons is not None:
             self._coupons.release_codes(attempt.redeemed_codes, order_id=order_id)
         try:
@@ -945,4 +950,3 @@ class CheckoutService:
             tax=totals.total.gross - totals.total.net,
             total=totals.total.gross,
         )
-
