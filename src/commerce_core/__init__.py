@@ -412,6 +412,30 @@ from commerce_core.errors import (
     RawCardDataError,
     TransactionLogCorruptError,
 )
+from commerce_core.domain.checkout import (
+    CHECKOUT_LIFECYCLE,
+    CaptureMode,
+    CheckoutAttempt,
+    CheckoutFailed,
+    CheckoutFailure,
+    CheckoutRequest,
+    CheckoutResult,
+    CheckoutStatus,
+    CheckoutStep,
+    CheckoutStepCompleted,
+    CheckoutSucceeded,
+    CheckoutSuccess,
+    FailureReason,
+    checkout_id_for,
+)
+from commerce_core.errors import CheckoutInProgressError, InvalidCheckoutError
+from commerce_core.ports.checkout import CheckoutLog, CouponRedeemer, CouponRedemptionOutcome
+from commerce_core.services.checkout import (
+    CheckoutPolicy,
+    CheckoutService,
+    RecoveryReport,
+    StepHook,
+)
 
 # endregion payments-import
 # region analytics-import
@@ -790,6 +814,29 @@ __all__ = [
     "PaymentError",
     "RawCardDataError",
     "TransactionLogCorruptError",
+    "CHECKOUT_LIFECYCLE",
+    "CaptureMode",
+    "CheckoutAttempt",
+    "CheckoutFailed",
+    "CheckoutFailure",
+    "CheckoutRequest",
+    "CheckoutResult",
+    "CheckoutStatus",
+    "CheckoutStep",
+    "CheckoutStepCompleted",
+    "CheckoutSucceeded",
+    "CheckoutSuccess",
+    "FailureReason",
+    "checkout_id_for",
+    "CheckoutInProgressError",
+    "InvalidCheckoutError",
+    "CheckoutLog",
+    "CouponRedeemer",
+    "CouponRedemptionOutcome",
+    "CheckoutPolicy",
+    "CheckoutService",
+    "RecoveryReport",
+    "StepHook",
     # endregion payments-all
     # region analytics-all
     "journey",

@@ -835,7 +835,11 @@ class CheckoutService:
         capture_tried = attempt.done(CheckoutStep.ORDER_CREATED) and (
             self._mode(attempt) is CaptureMode.IMMEDIATE
         )
-        voided = self._undo_payment(payment_id, attempt.checkout_id, capture_tried=capture_tried)
+        failure = attempt.failure
+        settle = failure is None or failure.reason is FailureReason.INTERNAL_ERROR
+        voided = self._undo_payment(
+            payment_id, attempt.checkout_id, capture_tried=capture_tried, settle=settle
+        )
         order = self._find_order(order_id)
         if order is not None and order.status != OrderStatus.CANCELLED:
             open_hold = order.authorized
@@ -857,8 +861,16 @@ class CheckoutService:
         if reservation.state is ReservationState.ACTIVE:
             self._inventory.release(reservation_id)
 
-    def _undo_payment(self, payment_id: str, checkout_id: str, *, capture_tried: bool) -> bool:
+    def _undo_payment(
+        self, payment_id: str, checkout_id: str, *, capture_tried: bool, settle: bool
+    ) -> bool:
         """Give the money back: settle an unknown outcome, then void or refund. True if voided.
+
+        ``settle``: the checkout failed on an error or a crash, so a payment still ``created``
+        may have been authorized without the answer being recorded; it is asked again under the
+        same idempotency key (the gateway replays its first answer) and then undone. After a
+        decline or a gateway still unavailable after its retries the outcome is known: nothing
+        to settle.
 
         Raises:
             RuntimeError: the gateway did not approve the void or refund (tried again later).
@@ -867,7 +879,7 @@ class CheckoutService:
             payment = self._payments.get(payment_id)
         except NotFoundError:
             return False
-        if payment.status is PaymentStatus.CREATED:
+        if payment.status is PaymentStatus.CREATED and settle:
             # The outcome is unknown (a crash or an error around the gateway call): replay the
             # authorization under its idempotency key to learn it, then undo it.
             self._payments.authorize(payment_id)

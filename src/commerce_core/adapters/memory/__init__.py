@@ -49,6 +49,7 @@ from commerce_core.adapters.memory.payments import (
     TEST_CARD_NUMBERS,
     TEST_TOKENS,
 )
+from commerce_core.adapters.memory.checkout import InMemoryCheckoutLog
 
 # endregion payments-import
 # region analytics-import
@@ -92,6 +93,7 @@ __all__ = [
     "SimulatedPaymentGateway",
     "TEST_CARD_NUMBERS",
     "TEST_TOKENS",
+    "InMemoryCheckoutLog",
     # endregion payments-all
     # region analytics-all
     "InMemoryAnalyticsSink",
