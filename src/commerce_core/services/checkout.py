@@ -728,7 +728,7 @@ class CheckoutService:
 
     def _capture(self, run: _Run, payment_id: str, order_id: str) -> CheckoutFailure | None:
         cid = run.attempt.checkout_id
-        result = self._payments.capture(payment_id, scope=cid)
+        result = self._payments.capture(payment_id, self._amount(run.attempt), scope=cid)
         if result.status is not PaymentStatus.CAPTURED:
             if result.is_transient:
                 return CheckoutFailure(
@@ -806,16 +806,18 @@ class CheckoutService:
                 self._save(attempt)
             except _ClaimLostError:
                 raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
-            except Exception:  # noqa: BLE001 - undo anyway; recovery redoes it from the log
+            except Exception:  # noqa: BLE001 - the failure stands; recovery redoes the undo
                 _LOG.exception("checkout %s: could not save the failure", attempt.checkout_id)
-                self._undo(attempt)
                 return failure
-            if failure.reason in (
-                FailureReason.PAYMENT_DECLINED,
-                FailureReason.GATEWAY_UNAVAILABLE,
-            ):
+            if failure.reason in _PAYMENT_REASONS:
                 self._emit(lambda: self._payment_failed(attempt, failure))
-        self._undo(attempt)
+        try:
+            self._undo(attempt)
+        except Exception:  # noqa: BLE001 - the failure stands; recovery finishes the undo
+            if decided:
+                raise
+            _LOG.exception("checkout %s: undo incomplete, left to recovery", attempt.checkout_id)
+            return failure
         attempt.finish_rollback(now=self._clock.now())
         try:
             self._save(attempt)
@@ -892,7 +894,7 @@ class CheckoutService:
                 raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
             # The void was refused: a capture may have gone through without being recorded.
             # Replaying it under the same key learns its outcome; a capture is then refunded.
-            self._payments.capture(payment_id, scope=checkout_id)
+            self._payments.capture(payment_id, payment.authorized, scope=checkout_id)
             payment = self._payments.get(payment_id)
             if payment.captured.amount == 0:
                 raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")

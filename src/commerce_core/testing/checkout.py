@@ -108,6 +108,7 @@ class _Rule:
     method: str
     kind: str
     times: int
+    skip: int
 
 
 class FaultPlan:
@@ -119,13 +120,13 @@ class FaultPlan:
         self.fired: list[tuple[str, str, str]] = []
         """Every injected fault, as ``(port, method, kind)``."""
 
-    def arm(self, port: str, method: str, kind: str, *, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``port.method`` fail as ``kind``."""
+    def arm(self, port: str, method: str, kind: str, *, times: int = 1, skip: int = 0) -> None:
+        """Make ``times`` calls of ``port.method`` fail as ``kind``, after ``skip`` good ones."""
         if kind not in FAULT_KINDS:
             msg = f"unknown fault kind {kind!r}"
             raise ValueError(msg)
         with self._lock:
-            self._rules.append(_Rule(port, method, kind, times))
+            self._rules.append(_Rule(port, method, kind, times, skip))
 
     def clear(self) -> None:
         """Disarm every rule."""
@@ -137,6 +138,9 @@ class FaultPlan:
         with self._lock:
             for rule in self._rules:
                 if rule.port == port and rule.method == method and rule.times > 0:
+                    if rule.skip > 0:
+                        rule.skip -= 1
+                        return None
                     rule.times -= 1
                     self.fired.append((port, method, rule.kind))
                     return rule.kind
