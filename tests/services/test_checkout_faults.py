@@ -126,7 +126,7 @@ def test_the_checkout_log_refusing_to_begin_changes_nothing() -> None:
     assert world.gateway.calls == []
 
 
-class Crash(BaseException):  # noqa: N818 - models a killed process, not an error to handle
+class Crash(BaseException):
     """Stands for the process dying: the service does not catch it."""
 
 

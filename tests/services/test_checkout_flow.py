@@ -14,6 +14,7 @@ from commerce_core import (
     CheckoutStep,
     CheckoutSuccess,
     FailureReason,
+    Money,
     PaymentMethod,
     PaymentStatus,
     PaymentWebhookHandler,
@@ -26,7 +27,7 @@ from commerce_core.domain.analytics.events import OrderPlaced, PaymentFailed
 from commerce_core.testing.checkout import CheckoutWorld, leaks
 
 
-def eur(amount: str) -> object:
+def eur(amount: str) -> Money:
     return money(amount, "EUR")
 
 
@@ -67,18 +68,18 @@ def test_checkout_places_a_paid_order_commits_stock_uses_the_coupon_and_closes_t
 def test_order_placed_analytics_event_totals_add_up_exactly() -> None:
     world = CheckoutWorld()
     result = success(world.check_out(world.fill_cart(), "k-1", coupon_codes=("SAVE5",)))
-    events = [e for e in world.analytics.events if isinstance(e, OrderPlaced)]
+    events = [e for e in world.recorded.events if isinstance(e, OrderPlaced)]
     assert len(events) == 1
     event = events[0]
     subtotal = sum(
         (i.unit_price * i.quantity for i in event.items),
-        eur("0.00"),  # type: ignore[arg-type]
+        eur("0.00"),
     )
-    discount = sum((d.amount for d in event.discounts), eur("0.00"))  # type: ignore[arg-type]
+    discount = sum((d.amount for d in event.discounts), eur("0.00"))
     assert event.total == subtotal - discount + event.shipping + event.tax
     assert event.total == result.order.totals.total.gross
     assert {d.coupon_code for d in event.discounts} == {"SAVE5", None}
-    assert [e.event_type for e in world.analytics.events] == ["CheckoutStarted", "OrderPlaced"]
+    assert [e.event_type for e in world.recorded.events] == ["CheckoutStarted", "OrderPlaced"]
 
 
 def test_authorize_only_mode_holds_the_money_and_still_completes_the_sale() -> None:
@@ -103,7 +104,7 @@ def test_an_empty_cart_cannot_be_checked_out() -> None:
 def test_a_price_change_stops_the_checkout_with_every_change_listed() -> None:
     world = CheckoutWorld()
     cart_id = world.fill_cart()
-    world.catalog.put(CatalogItem.simple("MUG", "Mug", eur("9.00"), weight=Decimal("0.4")))  # type: ignore[arg-type]
+    world.catalog.put(CatalogItem.simple("MUG", "Mug", eur("9.00"), weight=Decimal("0.4")))
     result = failure(world.check_out(cart_id, "k-1"))
     assert result.reason is FailureReason.PRICE_CHANGED
     assert [(c.sku, c.old, c.new) for c in result.price_changes] == [
@@ -116,7 +117,7 @@ def test_a_price_change_stops_the_checkout_with_every_change_listed() -> None:
 def test_accepted_price_changes_let_the_checkout_continue_at_the_new_price() -> None:
     world = CheckoutWorld()
     cart_id = world.fill_cart((("MUG", 1),))
-    world.catalog.put(CatalogItem.simple("MUG", "Mug", eur("9.00"), weight=Decimal("0.4")))  # type: ignore[arg-type]
+    world.catalog.put(CatalogItem.simple("MUG", "Mug", eur("9.00"), weight=Decimal("0.4")))
     result = success(world.check_out(cart_id, "k-1", accept_price_changes=True))
     # 9.00 + 4.90 shipping = 13.90 net, VAT 20% = 2.78 -> 16.68
     assert result.order.totals.total.gross == eur("16.68")
@@ -164,7 +165,7 @@ def test_a_declined_card_fails_with_its_decline_code_and_gives_everything_back()
     assert world.coupon_usage.uses("SAVE5") == 0
     assert world.inventory.reservation(result.checkout_id).state is ReservationState.RELEASED
     assert world.carts.get(cart_id).status == "active"
-    failed = [e for e in world.analytics.events if isinstance(e, PaymentFailed)]
+    failed = [e for e in world.recorded.events if isinstance(e, PaymentFailed)]
     assert [e.reason for e in failed] == ["insufficient_funds"]
     assert leaks(world) == []
 
@@ -191,7 +192,7 @@ def test_analytics_failures_never_fail_a_sale() -> None:
         def record(self, event: object) -> None:
             raise OSError("analytics storage down")
 
-    world = CheckoutWorld(analytics=BrokenSink())  # type: ignore[arg-type]
+    world = CheckoutWorld(analytics=BrokenSink())
     success(world.check_out(world.fill_cart(), "k-1"))
     assert leaks(world) == []
 

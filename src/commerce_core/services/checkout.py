@@ -813,7 +813,7 @@ class CheckoutService:
                 self._emit(lambda: self._payment_failed(attempt, failure))
         try:
             self._undo(attempt)
-        except Exception:  # noqa: BLE001 - the failure stands; recovery finishes the undo
+        except Exception:
             if decided:
                 raise
             _LOG.exception("checkout %s: undo incomplete, left to recovery", attempt.checkout_id)

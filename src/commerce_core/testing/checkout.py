@@ -193,7 +193,7 @@ class CheckoutWorld:
         coupon_uses: the usage limit of ``SAVE5`` (None: unlimited).
         capture_mode: the checkout policy's default.
         on_step: the checkout step hook.
-        analytics: the analytics sink (default: an :class:`InMemoryAnalyticsSink`).
+        analytics: the analytics sink (default: ``recorded``, an :class:`InMemoryAnalyticsSink`).
     """
 
     def __init__(
@@ -279,7 +279,8 @@ class CheckoutWorld:
         )
         self.dispatcher = OutboxDispatcher(self.order_repository.outbox, self.notifier, self.clock)
         self.checkout_log = InMemoryCheckoutLog()
-        self.analytics = analytics if analytics is not None else InMemoryAnalyticsSink()
+        self.recorded = InMemoryAnalyticsSink()
+        self.analytics: AnalyticsSink = analytics if analytics is not None else self.recorded
         self.service = CheckoutService(
             log=self._wrap("checkout_log", cast("CheckoutLog", self.checkout_log)),
             carts=self.carts,

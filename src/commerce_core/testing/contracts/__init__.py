@@ -41,6 +41,7 @@ from commerce_core.testing.contracts.payments import (
     ProcessedEventStoreContract,
     PaymentRepositoryContract,
 )
+from commerce_core.testing.contracts.checkout import CheckoutLogContract, make_checkout_request
 # endregion payments
 
 __all__ = [
@@ -67,5 +68,7 @@ __all__ = [
     "TransactionLogContract",
     "ProcessedEventStoreContract",
     "PaymentRepositoryContract",
+    "CheckoutLogContract",
+    "make_checkout_request",
     # endregion payments-all
 ]

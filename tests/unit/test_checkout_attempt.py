@@ -1,0 +1,139 @@
+"""The checkout attempt aggregate: lifecycle, steps in order, snapshots, request fingerprints."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commerce_core import (
+    CHECKOUT_LIFECYCLE,
+    CheckoutAttempt,
+    CheckoutFailure,
+    CheckoutStatus,
+    CheckoutStep,
+    FailureReason,
+    InvalidCheckoutError,
+    InvalidTransitionError,
+    PriceChange,
+    RequiredAction,
+    Shortage,
+    checkout_id_for,
+    money,
+)
+from commerce_core.testing.contracts import make_checkout_request
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_steps_are_recorded_in_order_and_may_skip_but_never_go_back() -> None:
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=NOW)
+    attempt.complete_step(CheckoutStep.VALIDATED, now=NOW)
+    attempt.complete_step(CheckoutStep.ORDER_CREATED, now=NOW, order_id="ord-1")
+    attempt.complete_step(CheckoutStep.VALIDATED, now=NOW)  # already recorded: no-op
+    with pytest.raises(InvalidCheckoutError):
+        attempt.complete_step(CheckoutStep.RESERVED, now=NOW)
+    assert attempt.steps == (CheckoutStep.VALIDATED, CheckoutStep.ORDER_CREATED)
+    assert [e.event_type for e in attempt.collect_events()] == ["CheckoutStepCompleted"] * 2
+
+
+def test_a_failed_attempt_records_no_more_steps_and_cannot_succeed() -> None:
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=NOW)
+    failure = CheckoutFailure(checkout_id=attempt.checkout_id, reason=FailureReason.EMPTY_CART)
+    attempt.begin_rollback(failure, now=NOW)
+    attempt.finish_rollback(now=NOW)
+    assert attempt.status is CheckoutStatus.FAILED
+    with pytest.raises(InvalidCheckoutError):
+        attempt.complete_step(CheckoutStep.VALIDATED, now=NOW)
+    with pytest.raises(InvalidTransitionError):
+        attempt.resume(now=NOW)
+
+
+def test_success_needs_an_order() -> None:
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=NOW)
+    with pytest.raises(InvalidCheckoutError):
+        attempt.succeed(now=NOW)
+
+
+def test_the_lifecycle_table_ends_only_in_succeeded_or_failed() -> None:
+    CHECKOUT_LIFECYCLE.validate()
+    assert CHECKOUT_LIFECYCLE.terminal == {"succeeded", "failed"}
+    assert not CHECKOUT_LIFECYCLE.can("awaiting_action", "succeeded")
+
+
+def test_the_checkout_id_derives_from_the_key_only() -> None:
+    request = make_checkout_request("key-9", "cart-a")
+    assert request.checkout_id == checkout_id_for("key-9")
+    assert make_checkout_request("key-9", "cart-b").checkout_id == request.checkout_id
+
+
+def test_every_field_of_a_request_changes_its_fingerprint() -> None:
+    base = make_checkout_request()
+    variants = [
+        attrs.evolve(base, cart_id="other"),
+        attrs.evolve(base, shipping_method="express"),
+        attrs.evolve(base, accept_price_changes=True),
+        attrs.evolve(base, coupon_codes=()),
+        attrs.evolve(base, channel="email"),
+    ]
+    prints = {v.fingerprint() for v in variants}
+    assert base.fingerprint() not in prints
+    assert len(prints) == len(variants)
+
+
+failures = st.builds(
+    CheckoutFailure,
+    checkout_id=st.just("chk_1"),
+    reason=st.sampled_from(FailureReason),
+    message=st.text(max_size=20),
+    price_changes=st.lists(
+        st.builds(
+            PriceChange,
+            st.just("l1"),
+            st.sampled_from(["TEA", "MUG"]),
+            st.just(money("1.00", "EUR")),
+            st.just(money("2.50", "EUR")),
+        ),
+        max_size=2,
+    ),
+    shortages=st.lists(
+        st.builds(
+            Shortage,
+            st.just("POT"),
+            st.integers(1, 5),
+            st.integers(0, 4),
+            st.none() | st.integers(0, 3),
+        ),
+        max_size=2,
+    ),
+    coupon_code=st.none() | st.just("SAVE5"),
+    decline_code=st.none() | st.just("card_declined"),
+    required_action=st.none() | st.builds(RequiredAction, st.just("three_d_secure"), st.text()),
+)
+
+
+@given(
+    steps=st.lists(st.sampled_from(CheckoutStep), unique=True, max_size=7).map(
+        lambda s: sorted(s, key=list(CheckoutStep).index)
+    ),
+    failure=st.none() | failures,
+    minutes=st.integers(0, 10_000),
+)
+def test_an_attempt_survives_a_snapshot_round_trip(
+    steps: list[CheckoutStep], failure: CheckoutFailure | None, minutes: int
+) -> None:
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=NOW)
+    later = NOW + timedelta(minutes=minutes)
+    for step in steps:
+        attempt.complete_step(step, now=later, codes=("SAVE5",), order_id="ord-1")
+    if failure is not None:
+        attempt.begin_rollback(failure, now=later)
+    rebuilt = CheckoutAttempt.from_snapshot(attempt.to_snapshot(), 3)
+    assert rebuilt.to_snapshot() == attempt.to_snapshot()
+    assert rebuilt.version == 3
+    assert rebuilt.failure == failure
+    expected = later if steps or failure is not None else NOW
+    assert rebuilt.updated_at == expected
