@@ -87,13 +87,19 @@ from commerce_core.domain.orders import (
 )
 from commerce_core.domain.payment import PaymentStatus
 from commerce_core.domain.payment_gateway import PaymentMethod
-from commerce_core.domain.pricing import AdjustmentStage, PriceBreakdown, PricingContext
+from commerce_core.domain.pricing import (
+    AdjustmentStage,
+    PriceBreakdown,
+    PricingContext,
+    price_cart,
+)
 from commerce_core.domain.shipping import ShippingCalculator
 from commerce_core.domain.tax import Destination, TaxCalculator
 from commerce_core.errors import (
     CheckoutInProgressError,
     ConcurrencyConflictError,
     IdempotencyKeyReuseError,
+    InvalidTransitionError,
     NotFoundError,
 )
 from commerce_core.money import Money, money_from_data, money_to_data
@@ -630,7 +636,13 @@ class CheckoutService:
                 message="not enough stock",
                 shortages=shortages,
             )
-        breakdown = self._price(cart, request)
+        breakdown = price_cart(
+            cart,
+            self._context(cart, request),
+            stages=self._stages,
+            tax=self._tax,
+            shipping=self._shipping,
+        )
         accepted = {_norm(code) for code in _codes_of(breakdown)}
         for code in request.coupon_codes:
             if _norm(code) in accepted:
@@ -717,6 +729,11 @@ class CheckoutService:
                 reservation_id=run.attempt.checkout_id,
                 order_id=order_id,
             )
+        run.order = order
+        if self._mode(run.attempt) is CaptureMode.IMMEDIATE:
+            # The capture follows at once and records the money on the order (placed -> paid);
+            # until then the authorization lives on the payment, keyed by this order's id.
+            return None
         run.order = self._orders.record_payment(
             order.order_id,
             PaymentKind.AUTHORIZED,
@@ -757,12 +774,12 @@ class CheckoutService:
         order = (
             run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
         )
-        reservation = self._inventory.reservation(reservation_id)
-        if reservation.state is not ReservationState.COMMITTED:
-            self._inventory.commit(reservation_id, reference=order.number)
-        cart = self._carts.get(attempt.cart_id)
-        if cart.status is not CartStatus.CHECKED_OUT:
+        self._inventory.commit(reservation_id, reference=order.number)  # idempotent
+        try:
             self._carts.check_out(attempt.cart_id)
+        except InvalidTransitionError:
+            if self._carts.get(attempt.cart_id).status is not CartStatus.CHECKED_OUT:
+                raise
         if self._dispatcher is not None:
             self._dispatcher.dispatch_pending()
         now = self._clock.now()

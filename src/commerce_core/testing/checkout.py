@@ -194,6 +194,7 @@ class CheckoutWorld:
         capture_mode: the checkout policy's default.
         on_step: the checkout step hook.
         analytics: the analytics sink (default: ``recorded``, an :class:`InMemoryAnalyticsSink`).
+        faults: wrap the ports in :class:`FaultyPort` (False for benchmarks).
     """
 
     def __init__(
@@ -204,8 +205,10 @@ class CheckoutWorld:
         capture_mode: CaptureMode = CaptureMode.IMMEDIATE,
         on_step: StepHook | None = None,
         analytics: AnalyticsSink | None = None,
+        faults: bool = True,
     ) -> None:
         self.plan = FaultPlan()
+        self._faults = faults
         self.clock = InMemoryClock()
         self.ids = SequentialIdFactory()
         self.notifier = InMemoryNotifier()
@@ -303,6 +306,8 @@ class CheckoutWorld:
         self._carts = 0
 
     def _wrap(self, name: str, port: P) -> P:
+        if not self._faults:
+            return port
         return cast("P", FaultyPort(name, port, self.plan))
 
     def fill_cart(

@@ -1,0 +1,126 @@
+"""Checkout: end-to-end in-memory checkouts per second, with the share of time per step.
+
+Each checkout: a 3-line cart (TEA x2, MUG, POT), the always-on ``tea-10`` promotion, VAT 20%,
+flat shipping, the simulated gateway, immediate capture, the order outbox dispatched to the
+in-memory notifier and analytics recorded. The baseline does the same bookkeeping on plain dicts
+and Decimals (reprice, stock check, promotion, tax, shipping, reserve, authorize, order, capture,
+commit, close the cart) with none of the durability, idempotency or undo.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from decimal import ROUND_HALF_UP, Decimal
+
+from benchmarks.harness import Row
+from commerce_core.domain.checkout import CheckoutAttempt, CheckoutStep, CheckoutSuccess
+from commerce_core.testing.checkout import CheckoutWorld
+
+TITLE = "Checkout (issue 7)"
+N = 300
+ROUNDS = 5
+CENT = Decimal("0.01")
+
+
+class _StepClock:
+    """The step hook: time between consecutive recorded steps, summed per step."""
+
+    def __init__(self) -> None:
+        self.totals: dict[str, float] = {}
+        self.mark = 0.0
+
+    def start(self) -> None:
+        self.mark = time.perf_counter()
+
+    def __call__(self, _attempt: CheckoutAttempt, step: CheckoutStep) -> None:
+        now = time.perf_counter()
+        self.totals[step] = self.totals.get(step, 0.0) + now - self.mark
+        self.mark = now
+
+
+def _checkouts(steps: _StepClock | None) -> float:
+    """Seconds per checkout over N checkouts in a fresh shop."""
+    world = CheckoutWorld(stock=10 * N * ROUNDS, faults=False, on_step=steps)
+    carts = [world.fill_cart() for _ in range(N)]
+    start = time.perf_counter()
+    for i, cart_id in enumerate(carts):
+        if steps is not None:
+            steps.start()
+        result = world.check_out(cart_id, f"bench-{i}")
+        if not isinstance(result, CheckoutSuccess):  # pragma: no cover - a broken benchmark
+            raise TypeError(result)
+    return (time.perf_counter() - start) / N
+
+
+def _baseline_once(stock: dict[str, int], coupons: dict[str, int], i: int) -> None:
+    prices = {"TEA": Decimal("10.00"), "MUG": Decimal("8.50"), "POT": Decimal("25.00")}
+    cart = {"id": f"c{i}", "status": "active", "lines": [("TEA", 2), ("MUG", 1), ("POT", 1)]}
+    lines = []
+    for sku, qty in cart["lines"]:  # type: ignore[attr-defined]
+        unit = prices[sku]  # reprice
+        if stock[sku] < qty:
+            raise ValueError(sku)
+        base = unit * qty
+        discount = (base * Decimal("0.10")).quantize(CENT, ROUND_HALF_UP) if sku == "TEA" else 0
+        net = base - discount
+        tax = (net * Decimal("0.20")).quantize(CENT, ROUND_HALF_UP)
+        lines.append({"sku": sku, "qty": qty, "net": net, "tax": tax})
+    shipping = Decimal("4.90")
+    total = sum(li["net"] + li["tax"] for li in lines) + shipping  # type: ignore[operator]
+    reservation = {li["sku"]: li["qty"] for li in lines}
+    for sku, qty in reservation.items():
+        stock[sku] -= qty
+    coupons["none"] = coupons.get("none", 0)
+    payment = {"id": f"p{i}", "authorized": total, "captured": Decimal(0), "status": "authorized"}
+    order = {"id": f"o{i}", "lines": lines, "total": total, "payments": [("auth", total)]}
+    payment["captured"] = total
+    payment["status"] = "captured"
+    order["payments"].append(("capture", total))  # type: ignore[attr-defined]
+    order["status"] = "paid"
+    reservation.clear()
+    cart["status"] = "checked_out"
+
+
+def _baseline() -> float:
+    stock = {"TEA": 10**9, "MUG": 10**9, "POT": 10**9}
+    coupons: dict[str, int] = {}
+    start = time.perf_counter()
+    for i in range(N):
+        _baseline_once(stock, coupons, i)
+    return (time.perf_counter() - start) / N
+
+
+def run() -> list[Row]:
+    """Per-checkout medians, checkouts per second, and each step's share."""
+    _checkouts(None)  # warm-up
+    subject = statistics.median(_checkouts(None) for _ in range(ROUNDS))
+    baseline = statistics.median(_baseline() for _ in range(ROUNDS))
+    steps = _StepClock()
+    _checkouts(steps)
+    measured = sum(steps.totals.values())
+    rows = [
+        Row(
+            "checkout end to end (3 lines, promo, tax, ship)",
+            subject,
+            baseline,
+            work=f"{1 / subject:,.0f} checkouts/s",
+            target=">= 2,000/s",
+        )
+    ]
+    for step in CheckoutStep:
+        share = steps.totals.get(step, 0.0) / measured
+        rows.append(
+            Row(
+                f"  step {step}",
+                steps.totals.get(step, 0.0) / N,
+                work=f"{share:5.1%} of the time",
+            )
+        )
+    return rows
+
+
+if __name__ == "__main__":
+    from benchmarks.harness import print_table
+
+    print_table(TITLE, run())
