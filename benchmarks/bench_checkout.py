@@ -12,6 +12,7 @@ from __future__ import annotations
 import statistics
 import time
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from benchmarks.harness import Row
 from commerce_core.domain.checkout import CheckoutAttempt, CheckoutStep, CheckoutSuccess
@@ -21,6 +22,9 @@ TITLE = "Checkout (issue 7)"
 N = 300
 ROUNDS = 5
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
+TEA_OFF = Decimal("0.10")
+VAT = Decimal("0.20")
 
 
 class _StepClock:
@@ -55,28 +59,29 @@ def _checkouts(steps: _StepClock | None) -> float:
 
 def _baseline_once(stock: dict[str, int], coupons: dict[str, int], i: int) -> None:
     prices = {"TEA": Decimal("10.00"), "MUG": Decimal("8.50"), "POT": Decimal("25.00")}
-    cart = {"id": f"c{i}", "status": "active", "lines": [("TEA", 2), ("MUG", 1), ("POT", 1)]}
-    lines = []
-    for sku, qty in cart["lines"]:  # type: ignore[attr-defined]
+    cart_lines = [("TEA", 2), ("MUG", 1), ("POT", 1)]
+    cart: dict[str, Any] = {"id": f"c{i}", "status": "active", "lines": cart_lines}
+    lines: list[tuple[str, int, Decimal, Decimal]] = []
+    for sku, qty in cart_lines:
         unit = prices[sku]  # reprice
         if stock[sku] < qty:
             raise ValueError(sku)
         base = unit * qty
-        discount = (base * Decimal("0.10")).quantize(CENT, ROUND_HALF_UP) if sku == "TEA" else 0
+        discount = (base * TEA_OFF).quantize(CENT, ROUND_HALF_UP) if sku == "TEA" else ZERO
         net = base - discount
-        tax = (net * Decimal("0.20")).quantize(CENT, ROUND_HALF_UP)
-        lines.append({"sku": sku, "qty": qty, "net": net, "tax": tax})
+        tax = (net * VAT).quantize(CENT, ROUND_HALF_UP)
+        lines.append((sku, qty, net, tax))
     shipping = Decimal("4.90")
-    total = sum(li["net"] + li["tax"] for li in lines) + shipping  # type: ignore[operator]
-    reservation = {li["sku"]: li["qty"] for li in lines}
+    total = sum((net + tax for _, _, net, tax in lines), shipping + (shipping * VAT))
+    reservation = {sku: qty for sku, qty, _, _ in lines}
     for sku, qty in reservation.items():
         stock[sku] -= qty
     coupons["none"] = coupons.get("none", 0)
-    payment = {"id": f"p{i}", "authorized": total, "captured": Decimal(0), "status": "authorized"}
-    order = {"id": f"o{i}", "lines": lines, "total": total, "payments": [("auth", total)]}
+    payment: dict[str, Any] = {"id": f"p{i}", "authorized": total, "status": "authorized"}
+    order: dict[str, Any] = {"id": f"o{i}", "lines": lines, "total": total, "payments": []}
     payment["captured"] = total
     payment["status"] = "captured"
-    order["payments"].append(("capture", total))  # type: ignore[attr-defined]
+    order["payments"].append(("capture", total))
     order["status"] = "paid"
     reservation.clear()
     cart["status"] = "checked_out"
