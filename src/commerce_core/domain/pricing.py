@@ -584,6 +584,7 @@ class _Row:
     __slots__ = (
         "amount",
         "coefs",
+        "factor",
         "gross",
         "inclusive",
         "net",
@@ -602,16 +603,20 @@ class _Row:
         sort: str,
         *,
         inclusive: bool,
+        factor: Decimal | None = None,
     ) -> None:
         self.amount = amount
         self.quantity = quantity
         self.inclusive = inclusive
         self.resolution = resolution
         self.coefs = coefs
+        # ``1 + sum(coefs)``: the gross/net ratio (resolved once per tax class by ``_Run``).
+        self.factor: Decimal = Decimal(1) + sum(coefs, _ZERO) if factor is None else factor
         self.sort = sort
         self.net = amount
         self.gross = amount
-        self.taxes: list[Decimal] = []
+        # A tuple of Decimals: the cyclic GC untracks it, so it costs no collection work.
+        self.taxes: tuple[Decimal, ...] = ()
 
 
 class _Taxer:
@@ -640,28 +645,36 @@ class _Taxer:
         coefs = row.coefs
         if not coefs:
             row.net = row.gross = row.amount
-            row.taxes = []
+            row.taxes = ()
             return
         amount = row.amount
-        q = self.q
+        taxes: tuple[Decimal, ...]
         if level is RoundingLevel.UNIT and row.quantity > 1:
+            q = self.q
             unit = amount / row.quantity
             if row.inclusive:
-                factor = 1 + sum(coefs)
-                net = q(unit / factor) * row.quantity
-                row.taxes = self.split(amount - net, coefs)
+                net = q(unit / row.factor) * row.quantity
+                taxes = tuple(self.split(amount - net, coefs))
             else:
                 net = amount
-                row.taxes = [q(unit * c) * row.quantity for c in coefs]
-        elif row.inclusive:
-            factor = 1 + sum(coefs)
-            net = q(amount / factor)
-            row.taxes = self.split(amount - net, coefs)
+                taxes = tuple(q(unit * c) * row.quantity for c in coefs)
         else:
-            net = amount
-            row.taxes = [q(amount * c) for c in coefs]
+            # The per-line hot path, with quantize inlined and the one-component case unrolled.
+            quantum = self.quantum
+            mode = self.mode
+            if row.inclusive:
+                net = (amount / row.factor).quantize(quantum, rounding=mode)
+                rest = amount - net
+                taxes = (rest,) if len(coefs) == 1 else tuple(self.split(rest, coefs))
+            elif len(coefs) == 1:
+                net = amount
+                taxes = ((amount * coefs[0]).quantize(quantum, rounding=mode),)
+            else:
+                net = amount
+                taxes = tuple((amount * c).quantize(quantum, rounding=mode) for c in coefs)
+        row.taxes = taxes
         row.net = net
-        row.gross = net + sum(row.taxes)
+        row.gross = net + sum(taxes)
 
     def group(self, rows: list[_Row]) -> None:
         """Invoice-level rounding: round each component once per group, allocate it back."""
@@ -670,20 +683,19 @@ class _Taxer:
         if not coefs:
             for row in rows:
                 row.net = row.gross = row.amount
-                row.taxes = []
+                row.taxes = ()
             return
         rows.sort(key=lambda r: r.sort)
         weights = [r.amount for r in rows]
         total = sum(weights, _ZERO)
         if first.inclusive:
-            factor = 1 + sum(coefs)
-            group_tax = total - self.q(total / factor)
+            group_tax = total - self.q(total / first.factor)
             component_totals = self.split(group_tax, coefs)
         else:
             component_totals = [self.q(total * c) for c in coefs]
         per_component = [self.split(t, weights) for t in component_totals]
         for index, row in enumerate(rows):
-            row.taxes = [parts[index] for parts in per_component]
+            row.taxes = tuple(parts[index] for parts in per_component)
             tax = sum(row.taxes, _ZERO)
             if first.inclusive:
                 row.gross = row.amount
@@ -726,7 +738,8 @@ def price_cart(
     with decimal.localcontext(_CTX):
         run = _Run(_lines_of(cart_or_lines), context, tax)
         run.apply_stages(tuple(stages))
-        run.ship(run.amounts(), shipping)
+        run.amounts(summarize=shipping is not None and context.shipping_method is not None)
+        run.ship(shipping)
         run.apply_tax()
         return run.assemble()
 
@@ -737,6 +750,7 @@ def _check_adjustment(adj: Adjustment, code: str) -> None:
 
 
 _Key = tuple[str, Decimal, bool]
+_Resolved = tuple[TaxResolution, tuple[Decimal, ...], Decimal]
 
 
 class _Run:
@@ -768,7 +782,7 @@ class _Run:
         self.shipping_adjustments: list[Adjustment] = []
         self.notes: list[AdjustmentNote] = []
         self.extensions: dict[str, object] = {}
-        self.resolutions: dict[str, tuple[TaxResolution, tuple[Decimal, ...]]] = {}
+        self.resolutions: dict[str, _Resolved] = {}
         self.rows: list[_Row] = []
         self.line_adjs: list[tuple[Adjustment, ...]] = []
         self.bases: list[Decimal] = []
@@ -777,8 +791,10 @@ class _Run:
         self.ship_rows: list[_Row] = []
         self.ship_amount = _ZERO
         self.by_resolution: dict[int, tuple[TaxResolution, list[Decimal], list[Decimal]]] = {}
+        self.summary_args: tuple[Decimal, Decimal, int] | None = None
 
-    def resolve(self, tax_class: str) -> tuple[TaxResolution, tuple[Decimal, ...]]:
+    def resolve(self, tax_class: str) -> _Resolved:
+        """The tax class's resolution, coefficients and gross/net factor (once per class)."""
         found = self.resolutions.get(tax_class)
         if found is None:
             resolution = (
@@ -786,7 +802,8 @@ class _Run:
                 if self.tax is None
                 else self.tax.rates_for(tax_class, self.context.destination, self.context.now)
             )
-            found = (resolution, resolution.coefficients())
+            coefs = resolution.coefficients()
+            found = (resolution, coefs, Decimal(1) + sum(coefs, _ZERO))
             self.resolutions[tax_class] = found
             self.trace.append(resolution.explanation or f"tax class {tax_class!r}: no components")
         return found
@@ -818,15 +835,26 @@ class _Run:
             if result.report is not None:
                 self.extensions[stage.name] = result.report
 
-    def amounts(self) -> ShipmentSummary | None:
-        """Base and adjusted amounts per line; the shippable goods' summary (None: nothing)."""
+    def amounts(self, *, summarize: bool) -> None:
+        """Base and adjusted amounts per line, and the shippable goods' totals.
+
+        The goods' value and weight are only summed when ``summarize`` (shipping will be
+        quoted); ``summary_args`` stays None when nothing is shippable.
+        """
         value = _ZERO
         weight = _ZERO
         items = 0
         q = self.taxer.q
+        adjustments = self.adjustments
+        resolutions = self.resolutions
+        rows = self.rows
+        line_adjs = self.line_adjs
+        bases = self.bases
+        no_adjs: tuple[Adjustment, ...] = ()
         for line in self.lines:
-            base = line.unit_price.amount * line.quantity
-            adjs = tuple(self.adjustments.get(line.line_id, ()))
+            quantity = line.quantity
+            base = line.unit_price.amount * quantity
+            adjs = tuple(adjustments[line.line_id]) if line.line_id in adjustments else no_adjs
             amount = base
             if adjs:
                 for adj in adjs:
@@ -838,30 +866,31 @@ class _Run:
                     )
                     amount = _ZERO
                 self.reduction += base - amount
-            resolution, coefs = self.resolve(line.tax_class)
-            self.rows.append(
+            resolved = resolutions.get(line.tax_class) or self.resolve(line.tax_class)
+            rows.append(
                 _Row(
                     amount,
-                    line.quantity,
-                    resolution,
-                    coefs,
+                    quantity,
+                    resolved[0],
+                    resolved[1],
                     line.line_id,
                     inclusive=line.prices_include_tax,
+                    factor=resolved[2],
                 )
             )
-            self.line_adjs.append(adjs)
-            self.bases.append(base)
+            line_adjs.append(adjs)
+            bases.append(base)
             if line.shippable:
-                value += amount
-                weight += line.weight * line.quantity
-                items += line.quantity
-        if not items:
-            return None
-        return ShipmentSummary(Money(value, self.currency), weight, items, self.context.destination)
+                items += quantity
+                if summarize:
+                    value += amount
+                    weight += line.weight * quantity
+        if items:
+            self.summary_args = (value, weight, items)
 
-    def ship(self, summary: ShipmentSummary | None, shipping: ShippingCalculator | None) -> None:
+    def ship(self, shipping: ShippingCalculator | None) -> None:
         method = self.context.shipping_method
-        if summary is None:
+        if self.summary_args is None:
             if shipping is not None and self.lines:
                 self.trace.append("nothing shippable: no shipping needed")
             return
@@ -871,6 +900,10 @@ class _Run:
         if method is None:
             self.trace.append("no shipping method chosen yet: shipping not priced")
             return
+        value, weight, items = self.summary_args
+        summary = ShipmentSummary(
+            Money(value, self.currency), weight, items, self.context.destination
+        )
         quote = shipping.quote(method, summary)
         if quote.price.currency.code != self.code:
             raise CurrencyMismatchError(
@@ -888,9 +921,17 @@ class _Run:
             self.reduction += quote.price.amount - amount
         self.ship_amount = amount
         if quote.tax_class is not None:
-            resolution, coefs = self.resolve(quote.tax_class)
+            resolution, coefs, factor = self.resolve(quote.tax_class)
             self.ship_rows.append(
-                _Row(amount, 1, resolution, coefs, "~shipping", inclusive=quote.price_includes_tax)
+                _Row(
+                    amount,
+                    1,
+                    resolution,
+                    coefs,
+                    "~shipping",
+                    inclusive=quote.price_includes_tax,
+                    factor=factor,
+                )
             )
         else:
             self.ship_rows.extend(
@@ -915,7 +956,7 @@ class _Run:
         exempt = self.context.tax_exemption
         if exempt is not None:
             for row in rows:
-                row.taxes = [_ZERO] * len(row.taxes)
+                row.taxes = (_ZERO,) * len(row.taxes)
                 row.gross = row.net
             reason = f", {exempt.reason}" if exempt.reason else ""
             self.trace.append(
@@ -997,23 +1038,39 @@ class _Run:
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
+        tax_lines = self.tax_lines
+        append = breakdowns.append
         for line, row, adjs, base in zip(
             self.lines, self.rows, self.line_adjs, self.bases, strict=True
         ):
-            breakdowns.append(
+            # Money is immutable: a line's amounts that are the very same Decimal share one
+            # Money (fewer objects per line, so less work for the allocator and the GC).
+            amount = row.amount
+            net = row.net
+            gross = row.gross
+            base_money = Money(base, currency)
+            total_money = base_money if amount is base else Money(amount, currency)
+            net_money = total_money if net is amount else Money(net, currency)
+            if gross is amount:
+                gross_money = total_money
+            elif gross is net:
+                gross_money = net_money
+            else:
+                gross_money = Money(gross, currency)
+            append(
                 LineBreakdown(
                     line,
-                    Money(base, currency),
+                    base_money,
                     adjs,
-                    Money(row.amount, currency),
-                    Money(row.net, currency),
-                    self.tax_lines(row),
-                    Money(row.gross, currency),
+                    total_money,
+                    net_money,
+                    tax_lines(row),
+                    gross_money,
                     "net derived from gross" if row.inclusive and row.coefs else "",
                 )
             )
-            net_total += row.net
-            gross_total += row.gross
+            net_total += net
+            gross_total += gross
         subtotal = TaxedMoney(Money(net_total, currency), Money(gross_total, currency))
         shipping = self.shipping_breakdown()
         if shipping is not None:
@@ -1051,7 +1108,7 @@ def _proportional_shipping(
         net = _ZERO
         for row in groups[key]:
             if row.inclusive and row.coefs:
-                net += taxer.q(row.amount / (1 + sum(row.coefs)))
+                net += taxer.q(row.amount / row.factor)
             else:
                 net += row.amount
         weights.append(net)
@@ -1072,6 +1129,7 @@ def _proportional_shipping(
                 sample.coefs,
                 f"~shipping{index:06d}",
                 inclusive=quote.price_includes_tax,
+                factor=sample.factor,
             )
         )
         labels = " + ".join(c.label for c in sample.resolution.components) or "untaxed"
