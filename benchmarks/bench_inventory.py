@@ -1,8 +1,11 @@
 """Inventory: reserve+release pairs per second on the in-memory store, 1 and 8 threads.
 
-The baseline is a plain dict-and-lock doing the same bookkeeping: check the SKU, compute free
-units per location from the holds, take them in priority order, record the reservation with its
-expiry, and on release drop the holds and mark it released.
+The baseline is a plain dict-and-lock doing the same bookkeeping: validate the request (known
+SKU, positive int quantity, aware expiry after ``now``), compute free units per location from
+the holds (``on_hand - held - safety``, reserved derived, never a counter), prefer one location
+that can fill the line, else take them in priority order, all-or-nothing across lines, record the
+reservation with its times, and on release drop the holds and mark it released. It records no
+events, alert signals or immutable values: that is the library's extra work being measured.
 """
 
 from __future__ import annotations
@@ -29,24 +32,44 @@ class DictAndLock:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.ranking = ["berlin", "paris"]
+        self.skus = {"tee"}
         self.on_hand = {("tee", "berlin"): 1_000_000, ("tee", "paris"): 1_000_000}
+        self.safety = dict.fromkeys(self.on_hand, 0)
         self.holds: dict[tuple[str, str], dict[str, int]] = {k: {} for k in self.on_hand}
-        self.reservations: dict[str, tuple[dict[str, list[tuple[str, int]]], datetime, str]] = {}
+        self.reservations: dict[
+            str, tuple[dict[str, list[tuple[str, int]]], datetime, datetime, str]
+        ] = {}
 
-    def reserve(self, rid: str, requested: dict[str, int], expires_at: datetime) -> bool:
+    def reserve(
+        self, rid: str, requested: dict[str, int], now: datetime, expires_at: datetime
+    ) -> bool:
         with self.lock:
             if rid in self.reservations:
                 return True
+            if expires_at.tzinfo is None or expires_at <= now:
+                raise ValueError(expires_at)
             plan: dict[str, list[tuple[str, int]]] = {}
             for sku, wanted in requested.items():
-                units = wanted
-                taken = []
+                if sku not in self.skus:
+                    raise KeyError(sku)
+                if type(wanted) is not int or wanted <= 0:
+                    raise ValueError(wanted)
+                free = {}
                 for loc in self.ranking:
                     key = (sku, loc)
-                    if key not in self.on_hand:
-                        continue
-                    free = self.on_hand[key] - sum(self.holds[key].values())
-                    take = min(units, free)
+                    if key in self.on_hand:
+                        held = sum(self.holds[key].values())
+                        free[loc] = max(0, self.on_hand[key] - held - self.safety[key])
+                for loc, units_free in free.items():  # one location for the whole line
+                    if units_free >= wanted:
+                        plan[sku] = [(loc, wanted)]
+                        break
+                if sku in plan:
+                    continue
+                units = wanted
+                taken = []
+                for loc, units_free in free.items():
+                    take = min(units, units_free)
                     if take > 0:
                         taken.append((loc, take))
                         units -= take
@@ -58,18 +81,18 @@ class DictAndLock:
             for sku, taken in plan.items():
                 for loc, qty in taken:
                     self.holds[sku, loc][rid] = qty
-            self.reservations[rid] = (plan, expires_at, "active")
+            self.reservations[rid] = (plan, now, expires_at, "active")
             return True
 
     def release(self, rid: str) -> None:
         with self.lock:
-            plan, expires_at, state = self.reservations[rid]
+            plan, created_at, expires_at, state = self.reservations[rid]
             if state != "active":
                 return
             for sku, taken in plan.items():
                 for loc, _qty in taken:
                     self.holds[sku, loc].pop(rid, None)
-            self.reservations[rid] = (plan, expires_at, "released")
+            self.reservations[rid] = (plan, created_at, expires_at, "released")
 
 
 def _store() -> InMemoryInventoryStore:
@@ -119,7 +142,7 @@ def _measure(threads: int) -> tuple[float, float]:
             request = {"tee": 2}
             for i in range(first, first + count):
                 rid = f"r{i}"
-                base.reserve(rid, request, EXPIRES)
+                base.reserve(rid, request, NOW, EXPIRES)
                 base.release(rid)
 
         subject_rates.append(_pairs_per_second(subject, threads))

@@ -334,6 +334,10 @@ from commerce_core.services.orders import (
     RefundResult,
     template_key_for,
 )
+from commerce_core.services.order_effects import (
+    InventoryOrderStock,
+    PaymentServiceOrderPayments,
+)
 
 # endregion orders-import
 # region payments-import
@@ -465,6 +469,12 @@ from commerce_core.errors import (
     UnknownTimeZoneError,
 )
 from commerce_core.ports.analytics import AnalyticsSink
+from commerce_core.services.journey import (
+    AnalyticsEmitter,
+    JourneyContext,
+    JourneySource,
+    default_order_journey,
+)
 # endregion analytics-import
 
 __version__ = "0.1.0.dev0"
@@ -751,6 +761,8 @@ __all__ = [
     "CancellationResult",
     "RefundResult",
     "template_key_for",
+    "InventoryOrderStock",
+    "PaymentServiceOrderPayments",
     # endregion orders-all
     # region payments-all
     "CardBrand",
@@ -861,5 +873,9 @@ __all__ = [
     "InvalidTimeRangeError",
     "UnknownTimeZoneError",
     "InvalidSpendError",
+    "AnalyticsEmitter",
+    "JourneyContext",
+    "JourneySource",
+    "default_order_journey",
     # endregion analytics-all
 ]

@@ -584,6 +584,7 @@ class _Row:
     __slots__ = (
         "amount",
         "coefs",
+        "factor",
         "gross",
         "inclusive",
         "net",
@@ -602,16 +603,20 @@ class _Row:
         sort: str,
         *,
         inclusive: bool,
+        factor: Decimal | None = None,
     ) -> None:
         self.amount = amount
         self.quantity = quantity
         self.inclusive = inclusive
         self.resolution = resolution
         self.coefs = coefs
+        # ``1 + sum(coefs)``: the gross/net ratio (resolved once per tax class by ``_Run``).
+        self.factor: Decimal = Decimal(1) + sum(coefs, _ZERO) if factor is None else factor
         self.sort = sort
         self.net = amount
         self.gross = amount
-        self.taxes: list[Decimal] = []
+        # A tuple of Decimals: the cyclic GC untracks it, so it costs no collection work.
+        self.taxes: tuple[Decimal, ...] = ()
 
 
 class _Taxer:
@@ -637,31 +642,49 @@ class _Taxer:
         return [p.amount for p in parts]
 
     def row(self, row: _Row, level: RoundingLevel) -> None:
-        coefs = row.coefs
+        """Tax one row at the unit or line level (see :meth:`compute`)."""
+        row.net, row.taxes, row.gross = self.compute(
+            row.amount, row.quantity, row.coefs, row.factor, level, inclusive=row.inclusive
+        )
+
+    def compute(
+        self,
+        amount: Decimal,
+        quantity: int,
+        coefs: tuple[Decimal, ...],
+        factor: Decimal,
+        level: RoundingLevel,
+        *,
+        inclusive: bool,
+    ) -> tuple[Decimal, tuple[Decimal, ...], Decimal]:
+        """``(net, taxes, gross)`` of an amount taxed at the unit or line level."""
         if not coefs:
-            row.net = row.gross = row.amount
-            row.taxes = []
-            return
-        amount = row.amount
-        q = self.q
-        if level is RoundingLevel.UNIT and row.quantity > 1:
-            unit = amount / row.quantity
-            if row.inclusive:
-                factor = 1 + sum(coefs)
-                net = q(unit / factor) * row.quantity
-                row.taxes = self.split(amount - net, coefs)
+            return amount, (), amount
+        taxes: tuple[Decimal, ...]
+        if level is RoundingLevel.UNIT and quantity > 1:
+            q = self.q
+            unit = amount / quantity
+            if inclusive:
+                net = q(unit / factor) * quantity
+                taxes = tuple(self.split(amount - net, coefs))
             else:
                 net = amount
-                row.taxes = [q(unit * c) * row.quantity for c in coefs]
-        elif row.inclusive:
-            factor = 1 + sum(coefs)
-            net = q(amount / factor)
-            row.taxes = self.split(amount - net, coefs)
+                taxes = tuple(q(unit * c) * quantity for c in coefs)
         else:
-            net = amount
-            row.taxes = [q(amount * c) for c in coefs]
-        row.net = net
-        row.gross = net + sum(row.taxes)
+            # The per-line hot path, with quantize inlined and the one-component case unrolled.
+            quantum = self.quantum
+            mode = self.mode
+            if inclusive:
+                net = (amount / factor).quantize(quantum, rounding=mode)
+                rest = amount - net
+                taxes = (rest,) if len(coefs) == 1 else tuple(self.split(rest, coefs))
+            elif len(coefs) == 1:
+                net = amount
+                taxes = ((amount * coefs[0]).quantize(quantum, rounding=mode),)
+            else:
+                net = amount
+                taxes = tuple((amount * c).quantize(quantum, rounding=mode) for c in coefs)
+        return net, taxes, net + sum(taxes)
 
     def group(self, rows: list[_Row]) -> None:
         """Invoice-level rounding: round each component once per group, allocate it back."""
@@ -670,20 +693,19 @@ class _Taxer:
         if not coefs:
             for row in rows:
                 row.net = row.gross = row.amount
-                row.taxes = []
+                row.taxes = ()
             return
         rows.sort(key=lambda r: r.sort)
         weights = [r.amount for r in rows]
         total = sum(weights, _ZERO)
         if first.inclusive:
-            factor = 1 + sum(coefs)
-            group_tax = total - self.q(total / factor)
+            group_tax = total - self.q(total / first.factor)
             component_totals = self.split(group_tax, coefs)
         else:
             component_totals = [self.q(total * c) for c in coefs]
         per_component = [self.split(t, weights) for t in component_totals]
         for index, row in enumerate(rows):
-            row.taxes = [parts[index] for parts in per_component]
+            row.taxes = tuple(parts[index] for parts in per_component)
             tax = sum(row.taxes, _ZERO)
             if first.inclusive:
                 row.gross = row.amount
@@ -726,9 +748,9 @@ def price_cart(
     with decimal.localcontext(_CTX):
         run = _Run(_lines_of(cart_or_lines), context, tax)
         run.apply_stages(tuple(stages))
-        run.ship(run.amounts(), shipping)
-        run.apply_tax()
-        return run.assemble()
+        run.amounts(summarize=shipping is not None and context.shipping_method is not None)
+        run.ship(shipping)
+        return run.finish()
 
 
 def _check_adjustment(adj: Adjustment, code: str) -> None:
@@ -737,6 +759,7 @@ def _check_adjustment(adj: Adjustment, code: str) -> None:
 
 
 _Key = tuple[str, Decimal, bool]
+_Resolved = tuple[TaxResolution, tuple[Decimal, ...], Decimal]
 
 
 class _Run:
@@ -768,8 +791,13 @@ class _Run:
         self.shipping_adjustments: list[Adjustment] = []
         self.notes: list[AdjustmentNote] = []
         self.extensions: dict[str, object] = {}
-        self.resolutions: dict[str, tuple[TaxResolution, tuple[Decimal, ...]]] = {}
-        self.rows: list[_Row] = []
+        self.resolutions: dict[str, _Resolved] = {}
+        # Per line, in line order: the amount after adjustments and the tax class resolved.
+        # ``_Row`` objects for the lines are only built when a stage needs them (order-level
+        # rounding, shipping split by the goods' nets): fewer objects per line.
+        self.line_amounts: list[Decimal] = []
+        self.line_resolved: list[_Resolved] = []
+        self.rows: list[_Row] | None = None
         self.line_adjs: list[tuple[Adjustment, ...]] = []
         self.bases: list[Decimal] = []
         self.reduction = _ZERO
@@ -777,8 +805,11 @@ class _Run:
         self.ship_rows: list[_Row] = []
         self.ship_amount = _ZERO
         self.by_resolution: dict[int, tuple[TaxResolution, list[Decimal], list[Decimal]]] = {}
+        self.summary_args: tuple[Decimal, Decimal, int] | None = None
+        self.zero_tax_lines: dict[int, tuple[Decimal, tuple[TaxLine, ...]]] = {}
 
-    def resolve(self, tax_class: str) -> tuple[TaxResolution, tuple[Decimal, ...]]:
+    def resolve(self, tax_class: str) -> _Resolved:
+        """The tax class's resolution, coefficients and gross/net factor (once per class)."""
         found = self.resolutions.get(tax_class)
         if found is None:
             resolution = (
@@ -786,7 +817,8 @@ class _Run:
                 if self.tax is None
                 else self.tax.rates_for(tax_class, self.context.destination, self.context.now)
             )
-            found = (resolution, resolution.coefficients())
+            coefs = resolution.coefficients()
+            found = (resolution, coefs, Decimal(1) + sum(coefs, _ZERO))
             self.resolutions[tax_class] = found
             self.trace.append(resolution.explanation or f"tax class {tax_class!r}: no components")
         return found
@@ -818,15 +850,27 @@ class _Run:
             if result.report is not None:
                 self.extensions[stage.name] = result.report
 
-    def amounts(self) -> ShipmentSummary | None:
-        """Base and adjusted amounts per line; the shippable goods' summary (None: nothing)."""
+    def amounts(self, *, summarize: bool) -> None:
+        """Base and adjusted amounts per line, and the shippable goods' totals.
+
+        The goods' value and weight are only summed when ``summarize`` (shipping will be
+        quoted); ``summary_args`` stays None when nothing is shippable.
+        """
         value = _ZERO
         weight = _ZERO
         items = 0
         q = self.taxer.q
+        adjustments = self.adjustments
+        resolutions = self.resolutions
+        line_amounts = self.line_amounts
+        line_resolved = self.line_resolved
+        line_adjs = self.line_adjs
+        bases = self.bases
+        no_adjs: tuple[Adjustment, ...] = ()
         for line in self.lines:
-            base = line.unit_price.amount * line.quantity
-            adjs = tuple(self.adjustments.get(line.line_id, ()))
+            quantity = line.quantity
+            base = line.unit_price.amount * quantity
+            adjs = tuple(adjustments[line.line_id]) if line.line_id in adjustments else no_adjs
             amount = base
             if adjs:
                 for adj in adjs:
@@ -838,30 +882,40 @@ class _Run:
                     )
                     amount = _ZERO
                 self.reduction += base - amount
-            resolution, coefs = self.resolve(line.tax_class)
-            self.rows.append(
+            line_resolved.append(resolutions.get(line.tax_class) or self.resolve(line.tax_class))
+            line_amounts.append(amount)
+            line_adjs.append(adjs)
+            bases.append(base)
+            if line.shippable:
+                items += quantity
+                if summarize:
+                    value += amount
+                    weight += line.weight * quantity
+        if items:
+            self.summary_args = (value, weight, items)
+
+    def line_rows(self) -> list[_Row]:
+        """The lines as taxable rows (built once, on demand)."""
+        if self.rows is None:
+            self.rows = [
                 _Row(
                     amount,
                     line.quantity,
-                    resolution,
-                    coefs,
+                    resolved[0],
+                    resolved[1],
                     line.line_id,
                     inclusive=line.prices_include_tax,
+                    factor=resolved[2],
                 )
-            )
-            self.line_adjs.append(adjs)
-            self.bases.append(base)
-            if line.shippable:
-                value += amount
-                weight += line.weight * line.quantity
-                items += line.quantity
-        if not items:
-            return None
-        return ShipmentSummary(Money(value, self.currency), weight, items, self.context.destination)
+                for line, amount, resolved in zip(
+                    self.lines, self.line_amounts, self.line_resolved, strict=True
+                )
+            ]
+        return self.rows
 
-    def ship(self, summary: ShipmentSummary | None, shipping: ShippingCalculator | None) -> None:
+    def ship(self, shipping: ShippingCalculator | None) -> None:
         method = self.context.shipping_method
-        if summary is None:
+        if self.summary_args is None:
             if shipping is not None and self.lines:
                 self.trace.append("nothing shippable: no shipping needed")
             return
@@ -871,6 +925,10 @@ class _Run:
         if method is None:
             self.trace.append("no shipping method chosen yet: shipping not priced")
             return
+        value, weight, items = self.summary_args
+        summary = ShipmentSummary(
+            Money(value, self.currency), weight, items, self.context.destination
+        )
         quote = shipping.quote(method, summary)
         if quote.price.currency.code != self.code:
             raise CurrencyMismatchError(
@@ -888,18 +946,34 @@ class _Run:
             self.reduction += quote.price.amount - amount
         self.ship_amount = amount
         if quote.tax_class is not None:
-            resolution, coefs = self.resolve(quote.tax_class)
+            resolution, coefs, factor = self.resolve(quote.tax_class)
             self.ship_rows.append(
-                _Row(amount, 1, resolution, coefs, "~shipping", inclusive=quote.price_includes_tax)
+                _Row(
+                    amount,
+                    1,
+                    resolution,
+                    coefs,
+                    "~shipping",
+                    inclusive=quote.price_includes_tax,
+                    factor=factor,
+                )
             )
         else:
             self.ship_rows.extend(
-                _proportional_shipping(self.rows, amount, quote, self.taxer, self.trace)
+                _proportional_shipping(self.line_rows(), amount, quote, self.taxer, self.trace)
             )
 
-    def apply_tax(self) -> None:
-        rows = (*self.rows, *self.ship_rows)
-        if self.context.rounding.level is RoundingLevel.ORDER:
+    def finish(self) -> PriceBreakdown:
+        """Tax every line and the shipping, then assemble the breakdown.
+
+        Lines are taxed in order, then the shipping rows; exempt customers then pay no tax.
+        At the unit and line levels each line is taxed while its breakdown is built.
+        """
+        level = self.context.rounding.level
+        exempt = self.context.tax_exemption
+        if level is RoundingLevel.ORDER:
+            line_rows = self.line_rows()
+            rows = (*line_rows, *self.ship_rows)
             groups: dict[tuple[object, ...], list[_Row]] = {}
             for row in rows:
                 groups.setdefault((row.inclusive, row.resolution.key), []).append(row)
@@ -908,41 +982,63 @@ class _Run:
             self.trace.append(
                 "tax rounded once per rate group (invoice level), allocated back to lines"
             )
+            if exempt is not None:
+                for row in rows:
+                    row.taxes = (_ZERO,) * len(row.taxes)
+                    row.gross = row.net
+            lines = self.line_breakdowns(level, line_rows, exempt=False)
         else:
-            level = self.context.rounding.level
-            for row in rows:
+            lines = self.line_breakdowns(level, None, exempt=exempt is not None)
+            for row in self.ship_rows:
                 self.taxer.row(row, level)
-        exempt = self.context.tax_exemption
+                if exempt is not None:
+                    row.taxes = (_ZERO,) * len(row.taxes)
+                    row.gross = row.net
         if exempt is not None:
-            for row in rows:
-                row.taxes = [_ZERO] * len(row.taxes)
-                row.gross = row.net
             reason = f", {exempt.reason}" if exempt.reason else ""
             self.trace.append(
                 f"customer exempt from tax (reference {exempt.reference}{reason}): no tax "
                 "charged; prices entered with tax are reduced to their net"
             )
+        return self.assemble(*lines)
 
     def tax_lines(self, row: _Row) -> tuple[TaxLine, ...]:
-        components = row.resolution.components
+        """A row's tax lines, added to the tax summary."""
+        return self.taxed(row.resolution, row.net, row.taxes)
+
+    def taxed(
+        self, resolution: TaxResolution, net: Decimal, taxes: tuple[Decimal, ...]
+    ) -> tuple[TaxLine, ...]:
+        """The tax lines of ``taxes`` (one per component), added to the tax summary."""
+        components = resolution.components
         if not components:
             return ()
         currency = self.currency
-        taxes = row.taxes
-        acc = self.by_resolution.get(id(row.resolution))
+        acc = self.by_resolution.get(id(resolution))
         if acc is None:
-            acc = self.by_resolution[id(row.resolution)] = (
-                row.resolution,
+            acc = self.by_resolution[id(resolution)] = (
+                resolution,
                 [_ZERO],
                 [_ZERO] * len(taxes),
             )
-        acc[1][0] += row.net
+        acc[1][0] += net
         sums = acc[2]
+        if len(components) == 1:
+            tax = taxes[0]
+            sums[0] += tax
+            if not tax:
+                # Zero tax (zero-rated class, exemption): every such line of this resolution
+                # shares one tuple of tax lines while the zero is written the same way.
+                shared = self.zero_tax_lines.get(id(resolution))
+                if shared is not None and not shared[0].compare_total(tax):
+                    return shared[1]
+            c = components[0]
+            lines = (TaxLine(c.name, c.rate, Money(tax, currency), c.compound),)
+            if not tax:
+                self.zero_tax_lines[id(resolution)] = (tax, lines)
+            return lines
         for index, amount in enumerate(taxes):
             sums[index] += amount
-        if len(components) == 1:
-            c = components[0]
-            return (TaxLine(c.name, c.rate, Money(taxes[0], currency), c.compound),)
         return tuple(
             TaxLine(c.name, c.rate, Money(amount, currency), c.compound)
             for c, amount in zip(components, taxes, strict=True)
@@ -992,28 +1088,96 @@ class _Run:
             f"{quote.explanation}; {how}" if quote.explanation else how,
         )
 
-    def assemble(self) -> PriceBreakdown:
+    def line_breakdowns(
+        self, level: RoundingLevel, rows: list[_Row] | None, *, exempt: bool
+    ) -> tuple[list[LineBreakdown], Decimal, Decimal]:
+        """Each line's breakdown and the lines' net and gross totals.
+
+        With ``rows`` (order level) the lines were taxed already; otherwise each line is taxed
+        here, at ``level``, and ``exempt`` zeroes its taxes.
+        """
         currency = self.currency
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
-        for line, row, adjs, base in zip(
-            self.lines, self.rows, self.line_adjs, self.bases, strict=True
+        taxed = self.taxed
+        compute = self.taxer.compute
+        append = breakdowns.append
+        quantum = self.taxer.quantum
+        mode = self.taxer.mode
+        # The common case, one tax component rounded per line, is unrolled below.
+        per_line = rows is None and not exempt and level is RoundingLevel.LINE
+        for index, (line, amount, resolved, adjs, base) in enumerate(
+            zip(
+                self.lines,
+                self.line_amounts,
+                self.line_resolved,
+                self.line_adjs,
+                self.bases,
+                strict=True,
+            )
         ):
-            breakdowns.append(
+            resolution, coefs, factor = resolved
+            inclusive = line.prices_include_tax
+            if rows is not None:
+                row = rows[index]
+                net, taxes, gross = row.net, row.taxes, row.gross
+            elif not coefs:
+                net = gross = amount
+                taxes = ()
+            elif per_line and len(coefs) == 1:
+                if inclusive:
+                    net = (amount / factor).quantize(quantum, rounding=mode)
+                    taxes = (amount - net,)
+                else:
+                    net = amount
+                    taxes = ((amount * coefs[0]).quantize(quantum, rounding=mode),)
+                gross = net + sum(taxes)
+            else:
+                net, taxes, gross = compute(
+                    amount, line.quantity, coefs, factor, level, inclusive=inclusive
+                )
+                if exempt:
+                    taxes = (_ZERO,) * len(taxes)
+                    gross = net
+            # Money is immutable: a line's amounts that are equal to the digit (same value, same
+            # exponent, same sign: ``compare_total`` is 0) share one Money. Fewer objects per
+            # line means less work for the allocator and the cyclic GC on large carts.
+            base_money = Money(base, currency)
+            total_money = base_money if amount is base else Money(amount, currency)
+            net_money = (
+                total_money
+                if net is amount or (net == amount and not net.compare_total(amount))
+                else Money(net, currency)
+            )
+            gross_money = (
+                total_money
+                if gross is amount or (gross == amount and not gross.compare_total(amount))
+                else net_money
+                if gross is net
+                else Money(gross, currency)
+            )
+            append(
                 LineBreakdown(
                     line,
-                    Money(base, currency),
+                    base_money,
                     adjs,
-                    Money(row.amount, currency),
-                    Money(row.net, currency),
-                    self.tax_lines(row),
-                    Money(row.gross, currency),
-                    "net derived from gross" if row.inclusive and row.coefs else "",
+                    total_money,
+                    net_money,
+                    taxed(resolution, net, taxes),
+                    gross_money,
+                    "net derived from gross" if inclusive and coefs else "",
                 )
             )
-            net_total += row.net
-            gross_total += row.gross
+            net_total += net
+            gross_total += gross
+        return breakdowns, net_total, gross_total
+
+    def assemble(
+        self, breakdowns: list[LineBreakdown], net_total: Decimal, gross_total: Decimal
+    ) -> PriceBreakdown:
+        """The breakdown: lines, shipping, totals, tax summary, notes and trace."""
+        currency = self.currency
         subtotal = TaxedMoney(Money(net_total, currency), Money(gross_total, currency))
         shipping = self.shipping_breakdown()
         if shipping is not None:
@@ -1051,7 +1215,7 @@ def _proportional_shipping(
         net = _ZERO
         for row in groups[key]:
             if row.inclusive and row.coefs:
-                net += taxer.q(row.amount / (1 + sum(row.coefs)))
+                net += taxer.q(row.amount / row.factor)
             else:
                 net += row.amount
         weights.append(net)
@@ -1072,6 +1236,7 @@ def _proportional_shipping(
                 sample.coefs,
                 f"~shipping{index:06d}",
                 inclusive=quote.price_includes_tax,
+                factor=sample.factor,
             )
         )
         labels = " + ".join(c.label for c in sample.resolution.components) or "untaxed"

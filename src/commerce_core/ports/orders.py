@@ -125,6 +125,8 @@ class OrderStock(Protocol):
     ) -> None:
         """Turn reserved units into shipped ones: on-hand at ``location`` goes down.
 
+        A no-op for units already sold when checkout committed the reservation.
+
         Raises:
             NotFoundError: unknown reservation (kind ``"reservation"``).
             InvalidQuantityError: more than the reservation holds for a SKU.
@@ -136,7 +138,10 @@ class OrderStock(Protocol):
     ) -> None:
         """Give reserved units back to sale: ``lines``, or everything still held when empty.
 
-        Releasing an already released, committed or expired reservation is a no-op.
+        Releasing an already released or expired reservation is a no-op. When checkout commits
+        the reservation at placement (the library's model, see
+        :class:`~commerce_core.services.order_effects.InventoryOrderStock`), the cancelled units
+        of the committed reservation are put back on hand where they were allocated.
 
         Raises:
             NotFoundError: unknown reservation (kind ``"reservation"``).

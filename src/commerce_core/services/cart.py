@@ -10,16 +10,30 @@ comes from the :class:`IdFactory`, so production must use an unguessable one suc
 ``RandomIdFactory``) and sends a ``cart.recovery`` notification. :meth:`CartService.recover`
 restores the cart from the token until it expires. :meth:`CartService.expire_carts` closes guest
 carts idle for ``policy.guest_expiry`` and customer carts idle for ``policy.customer_expiry``.
+
+Analytics: with an ``analytics`` sink, the line mutations (:meth:`CartService.add_item`,
+:meth:`~CartService.change_quantity`, :meth:`~CartService.remove_line`, :meth:`~CartService.clear`)
+record ``ProductAddedToCart`` / ``ProductRemovedFromCart`` for the change in units per SKU, after
+the save succeeded (a refused mutation records nothing). The event's channel is the cart's
+channel, its customer the cart's customer owner, its session the ``session_id`` argument (default
+``"cart:<cart id>"``). A sink that raises is counted in :attr:`CartService.analytics_failures`
+and never fails the mutation.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
+from commerce_core.domain.analytics.events import (
+    JourneyEvent,
+    ProductAddedToCart,
+    ProductRemovedFromCart,
+)
 from commerce_core.domain.cart import (
     Cart,
     CartLimits,
@@ -46,12 +60,14 @@ from commerce_core.errors import (
     NotFoundError,
     RecoveryTokenError,
 )
+from commerce_core.ports.analytics import AnalyticsSink
 from commerce_core.ports.cart import CartRepository
 from commerce_core.ports.catalog import Catalog
 from commerce_core.ports.clock import Clock
 from commerce_core.ports.ids import IdFactory
 from commerce_core.ports.inventory import AvailabilityQuery
 from commerce_core.ports.notifier import Notifier
+from commerce_core.services.journey import AnalyticsEmitter
 from commerce_core.services.retry import retry_on_conflict
 
 __all__ = ["CartPolicy", "RecoveryNotice", "CartService"]
@@ -98,6 +114,8 @@ class CartService:
         notifier: delivers recovery messages.
         policy: timings and limits.
         on_events: receives the domain events of every saved change (optional).
+        analytics: receives add-to-cart / remove-from-cart journey events after each saved
+            line change (optional; failures are counted, never raised).
     """
 
     def __init__(
@@ -111,6 +129,7 @@ class CartService:
         notifier: Notifier,
         policy: CartPolicy | None = None,
         on_events: Callable[[tuple[DomainEvent, ...]], None] | None = None,
+        analytics: AnalyticsSink | None = None,
     ) -> None:
         self.carts = carts
         self.catalog = catalog
@@ -120,6 +139,12 @@ class CartService:
         self.notifier = notifier
         self.policy = policy or CartPolicy()
         self._on_events = on_events
+        self._analytics = AnalyticsEmitter(analytics)
+
+    @property
+    def analytics_failures(self) -> int:
+        """How many journey events the analytics sink refused (dropped, never raised)."""
+        return self._analytics.failures
 
     def _save(self, cart: Cart) -> Cart:
         self.carts.save(cart)
@@ -128,13 +153,44 @@ class CartService:
             self._on_events(events)
         return cart
 
-    def _mutate(self, cart_id: str, change: Callable[[Cart], object]) -> Cart:
+    def _mutate(
+        self,
+        cart_id: str,
+        change: Callable[[Cart], object],
+        *,
+        session_id: str | None = None,
+        track: bool = False,
+    ) -> Cart:
+        before: dict[str, int] = {}
+
         def use_case() -> Cart:
             cart = self.carts.get(cart_id)
+            before.clear()
+            before.update(_units(cart))
             change(cart)
             return self._save(cart)
 
-        return retry_on_conflict(use_case)
+        saved = retry_on_conflict(use_case)
+        if track and self._analytics.enabled:
+            self._emit_line_changes(saved, before, session_id)
+        return saved
+
+    def _emit_line_changes(
+        self, cart: Cart, before: Mapping[str, int], session_id: str | None
+    ) -> None:
+        after = _units(cart)
+        session = session_id or f"cart:{cart.id}"
+        customer = cart.owner.id if cart.owner.kind is OwnerKind.CUSTOMER else None
+        now = self.clock.now()
+        for sku in [*before, *(s for s in after if s not in before)]:
+            delta = after.get(sku, 0) - before.get(sku, 0)
+            if delta == 0:
+                continue
+            self._analytics.emit(
+                functools.partial(
+                    _line_event, cart, sku, delta, session_id=session, customer_id=customer, now=now
+                )
+            )
 
     # --- opening and reading --------------------------------------------------------------------
 
@@ -182,8 +238,11 @@ class CartService:
         quantity: int,
         *,
         metadata: Mapping[str, str] | None = None,
+        session_id: str | None = None,
     ) -> Cart:
         """Add units of ``sku`` (stock-checked) and save.
+
+        ``session_id`` is the visit reported with the analytics event (see the module docs).
 
         Raises:
             UnknownSkuError, InvalidQuantityError, QuantityRuleError, CartLimitError,
@@ -199,24 +258,40 @@ class CartService:
                 metadata=metadata,
                 stock=self.stock.availability,
             ),
+            session_id=session_id,
+            track=True,
         )
 
-    def change_quantity(self, cart_id: str, line_id: str, quantity: int) -> Cart:
+    def change_quantity(
+        self, cart_id: str, line_id: str, quantity: int, *, session_id: str | None = None
+    ) -> Cart:
         """Set a line's quantity (0 removes it; stock-checked) and save."""
         return self._mutate(
             cart_id,
             lambda cart: cart.change_quantity(
                 line_id, quantity, now=self.clock.now(), stock=self.stock.availability
             ),
+            session_id=session_id,
+            track=True,
         )
 
-    def remove_line(self, cart_id: str, line_id: str) -> Cart:
+    def remove_line(self, cart_id: str, line_id: str, *, session_id: str | None = None) -> Cart:
         """Remove a line and save."""
-        return self._mutate(cart_id, lambda cart: cart.remove(line_id, now=self.clock.now()))
+        return self._mutate(
+            cart_id,
+            lambda cart: cart.remove(line_id, now=self.clock.now()),
+            session_id=session_id,
+            track=True,
+        )
 
-    def clear(self, cart_id: str) -> Cart:
+    def clear(self, cart_id: str, *, session_id: str | None = None) -> Cart:
         """Remove every line and save."""
-        return self._mutate(cart_id, lambda cart: cart.clear(now=self.clock.now()))
+        return self._mutate(
+            cart_id,
+            lambda cart: cart.clear(now=self.clock.now()),
+            session_id=session_id,
+            track=True,
+        )
 
     def reprice(self, cart_id: str) -> tuple[PriceChange, ...]:
         """Refresh the cart's snapshots from the catalog, save, and return the price changes."""
@@ -395,3 +470,27 @@ class CartService:
                 customer_id=cart.owner.id if cart.owner.kind is OwnerKind.CUSTOMER else None,
             )
         return price_cart(cart, context, stages=stages, tax=tax, shipping=shipping)
+
+
+def _units(cart: Cart) -> dict[str, int]:
+    """Units per SKU in ``cart`` (lines with different metadata summed)."""
+    units: dict[str, int] = {}
+    for line in cart.lines:
+        units[line.sku] = units.get(line.sku, 0) + line.quantity
+    return units
+
+
+def _line_event(
+    cart: Cart, sku: str, delta: int, *, session_id: str, customer_id: str | None, now: datetime
+) -> JourneyEvent:
+    """The add-to-cart (``delta > 0``) or remove-from-cart event of a change in units."""
+    event = ProductAddedToCart if delta > 0 else ProductRemovedFromCart
+    return event(
+        occurred_at=now,
+        session_id=session_id,
+        channel=cart.channel,
+        customer_id=customer_id,
+        cart_id=cart.id,
+        sku=sku,
+        quantity=abs(delta),
+    )

@@ -8,6 +8,13 @@ before the retry loop, so a retried use case never moves them twice. After a suc
 :class:`OutboxDispatcher` sends the new events to the host's
 :class:`~commerce_core.ports.notifier.Notifier`; a failed save writes no event, so nobody is
 notified.
+
+Analytics: with an ``analytics`` sink, :class:`OrderService` records ``OrderRefunded`` after each
+saved refund and ``OrderCancelled`` after a saved whole-order cancellation (or the
+``cancel_lines`` call that cancels the last units), never for a refused or declined request.
+Session, channel and customer come from the ``journey`` source (default
+:func:`~commerce_core.services.journey.default_order_journey`). A sink that raises is counted in
+:attr:`OrderService.analytics_failures` and never fails the use case.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from typing import Final, TypeVar
 
 import attrs
 
+from commerce_core.domain.analytics import events as journey_events
 from commerce_core.domain.notifications import Notification
 from commerce_core.domain.orders import (
     DEFAULT_WORKFLOW,
@@ -40,6 +48,7 @@ from commerce_core.errors import (
     RefundExceedsRefundableError,
 )
 from commerce_core.money import Money, TaxedMoney, zero
+from commerce_core.ports.analytics import AnalyticsSink
 from commerce_core.ports.clock import Clock
 from commerce_core.ports.ids import IdFactory
 from commerce_core.ports.notifier import Notifier
@@ -49,6 +58,11 @@ from commerce_core.ports.orders import (
     OrderPayments,
     OrderRepository,
     OrderStock,
+)
+from commerce_core.services.journey import (
+    AnalyticsEmitter,
+    JourneySource,
+    default_order_journey,
 )
 from commerce_core.services.retry import retry_on_conflict
 
@@ -185,6 +199,10 @@ class OrderService:
         dispatcher: sends saved events after each successful save (None: the host runs it).
         workflow: the order workflow new orders follow.
         conflict_attempts: how often a use case is retried on a version conflict.
+        analytics: receives ``OrderRefunded`` / ``OrderCancelled`` journey events after the
+            save succeeded (optional; failures are counted, never raised).
+        journey: the session, channel and customer of an order's events (default
+            :func:`~commerce_core.services.journey.default_order_journey`).
     """
 
     def __init__(
@@ -199,6 +217,8 @@ class OrderService:
         dispatcher: OutboxDispatcher | None = None,
         workflow: OrderWorkflow = DEFAULT_WORKFLOW,
         conflict_attempts: int = 5,
+        analytics: AnalyticsSink | None = None,
+        journey: JourneySource = default_order_journey,
     ) -> None:
         self._repo = repository
         self._numbers = numbers
@@ -209,6 +229,44 @@ class OrderService:
         self._dispatcher = dispatcher
         self._workflow = workflow
         self._attempts = conflict_attempts
+        self._analytics = AnalyticsEmitter(analytics)
+        self._journey = journey
+
+    @property
+    def analytics_failures(self) -> int:
+        """How many journey events the analytics sink refused (dropped, never raised)."""
+        return self._analytics.failures
+
+    def _emit_cancelled(self, order: Order, reason: str) -> None:
+        def build() -> journey_events.JourneyEvent:
+            context = self._journey(order)
+            return journey_events.OrderCancelled(
+                occurred_at=self._clock.now(),
+                session_id=context.session_id,
+                channel=context.channel,
+                customer_id=context.customer_id,
+                order_id=order.order_id,
+                reason=reason or "cancelled",
+            )
+
+        self._analytics.emit(build)
+
+    def _emit_refunded(self, order: Order, refund: Refund) -> None:
+        def build() -> journey_events.JourneyEvent:
+            context = self._journey(order)
+            tax = sum((line.amount.tax for line in refund.lines), refund.shipping.tax)
+            return journey_events.OrderRefunded(
+                occurred_at=self._clock.now(),
+                session_id=context.session_id,
+                channel=context.channel,
+                customer_id=context.customer_id,
+                order_id=order.order_id,
+                amount=refund.total,
+                tax=tax,
+                shipping=refund.shipping.net,
+            )
+
+        self._analytics.emit(build)
 
     # -- plumbing -------------------------------------------------------------------------------
 
@@ -384,6 +442,7 @@ class OrderService:
         """
         now = self._clock.now()
         cancelled = self._update(order_id, lambda o: o.cancel(now=now, actor=actor, reason=reason))
+        self._emit_cancelled(cancelled, reason)
         value = cancelled.totals.total
         if cancelled.reservation_id is not None:
             self._stock.release(cancelled.reservation_id, idempotency_key=f"{order_id}:cancel")
@@ -407,6 +466,8 @@ class OrderService:
             values[:] = [order.cancel_lines(lines, now=now, actor=actor, reason=reason)]
 
         order = self._update(order_id, change)
+        if order.fully_cancelled:
+            self._emit_cancelled(order, reason)
         if order.reservation_id is not None:
             self._stock.release(
                 order.reservation_id,
@@ -479,6 +540,7 @@ class OrderService:
 
     def _refund_plan(self, order_id: str, plan: Callable[[Order], Refund]) -> PaymentOutcome:
         outcome: list[PaymentOutcome] = []
+        applied: list[Refund] = []
 
         def use_case() -> Order:
             order = self._repo.get(order_id)
@@ -493,9 +555,12 @@ class OrderService:
             if result.succeeded:
                 order.apply_refund(refund, reference=result.reference)
                 self._repo.save(order)
+                applied[:] = [refund]
             return order
 
-        self._run(use_case)
+        order = self._run(use_case)
+        if applied:
+            self._emit_refunded(order, applied[0])
         return outcome[0]
 
     def refund(
