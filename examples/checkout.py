@@ -24,12 +24,14 @@ from commerce_core import (
     Customer,
     FailureReason,
     FlatRate,
+    InventoryOrderStock,
     InventoryService,
     Jurisdiction,
     OrderService,
     OutboxDispatcher,
     PaymentMethod,
     PaymentService,
+    PaymentServiceOrderPayments,
     PercentOff,
     Promotion,
     PromotionBook,
@@ -53,9 +55,7 @@ from commerce_core.adapters.memory import (
     InMemoryInventoryStore,
     InMemoryNotifier,
     InMemoryOrderNumbers,
-    InMemoryOrderPayments,
     InMemoryOrderRepository,
-    InMemoryOrderStock,
     InMemoryPaymentRepository,
     InMemoryTransactionLog,
     SequentialIdFactory,
@@ -115,10 +115,12 @@ book = PromotionBook(
 usage = InMemoryCouponUsage()
 promotions = PromotionEngine(book, usage=usage)
 gateway = SimulatedPaymentGateway()
+payment_repository = InMemoryPaymentRepository()
+idempotency = InMemoryIdempotencyStore(clock)
 payments = PaymentService(
     gateway=gateway,
-    payments=InMemoryPaymentRepository(),
-    idempotency=InMemoryIdempotencyStore(clock),
+    payments=payment_repository,
+    idempotency=idempotency,
     log=InMemoryTransactionLog(),
     clock=clock,
     ids=ids,
@@ -129,8 +131,10 @@ order_repository = InMemoryOrderRepository()
 orders = OrderService(
     repository=order_repository,
     numbers=InMemoryOrderNumbers(),
-    stock=InMemoryOrderStock(),
-    payments=InMemoryOrderPayments(),
+    stock=InventoryOrderStock(inventory),  # checkout commits stock when the order is placed
+    payments=PaymentServiceOrderPayments(
+        payments, repository=payment_repository, idempotency=idempotency
+    ),
     clock=clock,
     ids=ids,
 )

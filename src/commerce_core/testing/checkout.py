@@ -36,9 +36,7 @@ from commerce_core.adapters.memory.core import (
 from commerce_core.adapters.memory.inventory import InMemoryInventoryStore
 from commerce_core.adapters.memory.orders import (
     InMemoryOrderNumbers,
-    InMemoryOrderPayments,
     InMemoryOrderRepository,
-    InMemoryOrderStock,
 )
 from commerce_core.adapters.memory.payments import (
     InMemoryIdempotencyStore,
@@ -79,6 +77,7 @@ from commerce_core.ports.promotions import CouponUsage
 from commerce_core.services.cart import CartService
 from commerce_core.services.checkout import CheckoutPolicy, CheckoutService, StepHook
 from commerce_core.services.inventory import InventoryService
+from commerce_core.services.order_effects import InventoryOrderStock, PaymentServiceOrderPayments
 from commerce_core.services.orders import OrderService, OutboxDispatcher
 from commerce_core.services.payments import PaymentService
 from commerce_core.services.promotions import PromotionEngine
@@ -271,12 +270,13 @@ class CheckoutWorld:
             random=random.Random(7),  # noqa: S311 - jitter in tests
         )
         self.order_repository = InMemoryOrderRepository()
-        self.order_payments = InMemoryOrderPayments()
         self.orders = OrderService(
             repository=self._wrap("orders", cast("OrderRepository", self.order_repository)),
             numbers=InMemoryOrderNumbers(),
-            stock=InMemoryOrderStock(),
-            payments=self.order_payments,
+            stock=InventoryOrderStock(self.inventory),
+            payments=PaymentServiceOrderPayments(
+                self.payments, repository=self.payment_repository, idempotency=self.idempotency
+            ),
             clock=self.clock,
             ids=self.ids,
         )
