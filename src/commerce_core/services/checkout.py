@@ -108,6 +108,7 @@ from commerce_core.ports.checkout import CheckoutLog, CouponRedeemer
 from commerce_core.ports.clock import Clock
 from commerce_core.services.cart import CartService
 from commerce_core.services.inventory import InventoryService
+from commerce_core.services.journey import AnalyticsEmitter
 from commerce_core.services.orders import OrderService, OutboxDispatcher
 from commerce_core.services.payments import PaymentService
 
@@ -249,7 +250,7 @@ class CheckoutService:
         self._tax = tax
         self._shipping = shipping
         self._dispatcher = dispatcher
-        self._analytics = analytics
+        self._analytics = AnalyticsEmitter(analytics)
         self.policy = policy if policy is not None else CheckoutPolicy()
         self._on_step = on_step
 
@@ -936,13 +937,13 @@ class CheckoutService:
             return None
 
     def _emit(self, make: Callable[[], JourneyEvent]) -> None:
-        """Record an analytics event; analytics never fails a sale."""
-        if self._analytics is None:
-            return
-        try:
-            self._analytics.record(make())
-        except Exception:  # noqa: BLE001 - analytics is never a reason to fail a sale
-            _LOG.warning("analytics event not recorded", exc_info=True)
+        """Record an analytics event; analytics never fails a sale (see AnalyticsEmitter)."""
+        self._analytics.emit(make)
+
+    @property
+    def analytics_failures(self) -> int:
+        """How many analytics events could not be recorded (the sale went on regardless)."""
+        return self._analytics.failures
 
     def _payment_failed(self, attempt: CheckoutAttempt, failure: CheckoutFailure) -> JourneyEvent:
         request = attempt.request
