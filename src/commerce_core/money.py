@@ -425,7 +425,7 @@ class TaxedMoney:
     @property
     def tax(self) -> Money:
         """The tax amount, ``gross - net``."""
-        return self.gross - self.net
+        return Money(_CONTEXT.subtract(self.gross.amount, self.net.amount), self.net.currency)
 
     @property
     def currency(self) -> str:
@@ -439,22 +439,41 @@ class TaxedMoney:
             raise CurrencyMismatchError(self.currency, other.currency, context="TaxedMoney")
         return other
 
+    # Arithmetic runs in the module's private context: the caller's ambient decimal context
+    # (a low precision, a trap) never changes a result.
+
     def __add__(self, other: object) -> TaxedMoney:
         o = self._other(other)
-        return TaxedMoney(self.net + o.net, self.gross + o.gross)
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.add(self.net.amount, o.net.amount), currency),
+            Money(_CONTEXT.add(self.gross.amount, o.gross.amount), currency),
+        )
 
     def __sub__(self, other: object) -> TaxedMoney:
         o = self._other(other)
-        return TaxedMoney(self.net - o.net, self.gross - o.gross)
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.subtract(self.net.amount, o.net.amount), currency),
+            Money(_CONTEXT.subtract(self.gross.amount, o.gross.amount), currency),
+        )
 
     def __mul__(self, factor: object) -> TaxedMoney:
-        f = _check_factor(factor)
-        return TaxedMoney(self.net * f, self.gross * f)
+        f = Decimal(_check_factor(factor))
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.multiply(self.net.amount, f), currency),
+            Money(_CONTEXT.multiply(self.gross.amount, f), currency),
+        )
 
     __rmul__ = __mul__
 
     def __neg__(self) -> TaxedMoney:
-        return TaxedMoney(-self.net, -self.gross)
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.minus(self.net.amount), currency),
+            Money(_CONTEXT.minus(self.gross.amount), currency),
+        )
 
     def quantized(self, policy: RoundingPolicy = DEFAULT_ROUNDING) -> TaxedMoney:
         """Both sides rounded per ``policy``."""
