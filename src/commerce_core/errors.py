@@ -20,6 +20,7 @@ __all__ = [
     "InvalidAmountError",
     "UnknownCurrencyError",
     "AllocationError",
+    "InvalidRoundingPolicyError",
     "InvalidQuantityError",
     "NotFoundError",
     "ConcurrencyConflictError",
@@ -150,6 +151,22 @@ class AllocationError(CommerceError, ValueError):
         self.weights = tuple(repr(w) for w in weights)
         self.reason = reason
         super().__init__(f"cannot allocate: {reason}")
+
+
+class InvalidRoundingPolicyError(CommerceError, ValueError):
+    """A rounding policy names a mode or level that does not exist.
+
+    Attributes:
+        field: ``"mode"`` or ``"level"``.
+        value: the offending value (its ``repr``).
+        reason: what would have been accepted.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid rounding {field} {self.value}: {reason}")
 
 
 # --- shared by every capability ------------------------------------------------------------------

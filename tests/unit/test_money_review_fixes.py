@@ -5,7 +5,22 @@ from __future__ import annotations
 import decimal
 from decimal import Decimal
 
-from commerce_core import TaxedMoney, money
+import pytest
+
+from commerce_core import (
+    AllocationError,
+    InvalidAmountError,
+    InvalidRoundingPolicyError,
+    RoundingLevel,
+    RoundingMode,
+    RoundingPolicy,
+    TaxedMoney,
+    allocate_evenly,
+    money,
+    money_from_data,
+    money_to_data,
+    quantize,
+)
 
 
 def test_taxed_money_arithmetic_ignores_a_low_precision_ambient_decimal_context() -> None:
@@ -39,3 +54,59 @@ def test_taxed_money_arithmetic_does_not_trip_an_inexact_trap_in_the_caller_cont
         ctx.traps[decimal.Inexact] = True
         total = a + a
     assert total.gross.amount == Decimal("2962.94")  # 2 * 1481.47
+
+
+def test_the_shared_money_mechanisms_are_public_api() -> None:
+    import commerce_core
+
+    shared = {
+        "money_to_data",
+        "money_from_data",
+        "ensure_same_currency",
+        "currency_of",
+        "quantize_decimal",
+        "allocate_minor",
+    }
+    assert shared <= set(commerce_core.__all__)
+    assert all(callable(getattr(commerce_core, name)) for name in shared)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"amount": "abc", "currency": "USD"}, {"amount": "NaN", "currency": "USD"}, {"currency": "X"}],
+)
+def test_money_from_data_refuses_a_non_amount_with_a_typed_error(data: dict[str, str]) -> None:
+    with pytest.raises(InvalidAmountError):
+        money_from_data(data)
+
+
+def test_money_from_data_round_trips_money_to_data() -> None:
+    amount = money("12.30", "EUR")
+    assert money_from_data(money_to_data(amount)) == amount
+
+
+@pytest.mark.parametrize("parts", [1.5, "3", None, True])
+def test_allocate_evenly_refuses_a_part_count_that_is_not_a_whole_number(parts: object) -> None:
+    with pytest.raises(AllocationError):
+        allocate_evenly(money("1.00", "USD"), parts)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("mode", "half_upp"), ("mode", 3), ("level", "x"), ("level", None)]
+)
+def test_a_rounding_policy_refuses_an_unknown_mode_or_level_when_built(
+    field: str, value: object
+) -> None:
+    with pytest.raises(InvalidRoundingPolicyError) as caught:
+        RoundingPolicy(**{field: value})  # type: ignore[arg-type]
+    assert caught.value.field == field
+
+
+def test_a_rounding_policy_accepts_the_enum_its_name_or_its_value() -> None:
+    assert RoundingPolicy(mode="half_even").mode is RoundingMode.HALF_EVEN
+    assert RoundingPolicy(mode="ROUND_DOWN").mode is RoundingMode.DOWN
+    assert RoundingPolicy(level="order").level is RoundingLevel.ORDER
+    assert RoundingPolicy(level=RoundingLevel.UNIT).level is RoundingLevel.UNIT
+    # a name-built policy rounds like the enum-built one: 0.005 ties to even 0.00
+    by_name = RoundingPolicy(mode="half_even")
+    assert quantize(money("0.005", "USD"), by_name) == money("0.00", "USD")
