@@ -93,6 +93,8 @@ from commerce_core.errors import (
     ReservationConflictError,
     InvalidReservationError,
     ReservationExpiredError,
+    InvalidInventoryValueError,
+    UnknownIncomingStockError,
 )
 from commerce_core.ports.inventory import AvailabilityQuery, InventoryStore
 from commerce_core.services.inventory import (
@@ -506,6 +508,8 @@ __all__ = [
     "ReservationConflictError",
     "InvalidReservationError",
     "ReservationExpiredError",
+    "InvalidInventoryValueError",
+    "UnknownIncomingStockError",
     "Allocation",
     "AllocationStrategy",
     "Availability",

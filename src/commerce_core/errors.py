@@ -34,6 +34,8 @@ __all__ = [
     "ReservationConflictError",
     "InvalidReservationError",
     "ReservationExpiredError",
+    "InvalidInventoryValueError",
+    "UnknownIncomingStockError",
     # endregion inventory-all
     # region cart-all
     "PriceNotFoundError",
@@ -392,6 +394,34 @@ class ReservationExpiredError(InvalidTransitionError):
             (),
             reason=f"reservation {reservation_id!r} expired at {expires_at}",
         )
+
+
+class InvalidInventoryValueError(CommerceError, ValueError):
+    """An inventory value is malformed (an empty id, a naive time, a non-positive TTL...).
+
+    Attributes:
+        field: the offending field (``"id"``, ``"eta"``, ``"guest"``...).
+        value: the offending value (its ``repr``).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid {field} {self.value}: {reason}")
+
+
+class UnknownIncomingStockError(NotFoundError):
+    """A receipt names an incoming-stock id that is not expected (never announced, or settled).
+
+    Attributes:
+        kind: always ``"incoming stock"``.
+        key: the unknown incoming id.
+    """
+
+    def __init__(self, incoming_id: str) -> None:
+        super().__init__("incoming stock", incoming_id)
 
 
 # endregion inventory

@@ -60,6 +60,7 @@ from commerce_core.errors import (
     InvalidTransitionError,
     ReservationConflictError,
     ReservationNotFoundError,
+    UnknownIncomingStockError,
     UnknownLocationError,
     UnknownSkuError,
 )
@@ -394,11 +395,17 @@ class InventoryBook(EventRecorder):
 
         Idempotent per ``reference``: a receipt already recorded under the same reference for
         this (SKU, location) is not applied twice.
+
+        Raises:
+            UnknownIncomingStockError: ``incoming_id`` is not expected stock (never announced,
+                or already settled) and this is not a replay of a recorded receipt.
         """
         _check_positive(quantity)
         self._item(sku, location)
         incoming = self._incoming.get(incoming_id) if incoming_id else None
         replay = bool(reference) and ("receive", sku, location, reference) in self._applied
+        if incoming_id and incoming is None and not replay:
+            raise UnknownIncomingStockError(incoming_id)
         level = self._movement(
             sku,
             location,
