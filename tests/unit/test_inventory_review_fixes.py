@@ -89,3 +89,44 @@ def test_an_overdue_incoming_stock_is_kept_and_reported_as_the_restock_date(
     overdue = clock.now() - timedelta(days=1)
     service.expect_incoming("po-late", "tee", "berlin", 3, eta=overdue)
     assert service.availability("tee", 2).restock_date == overdue
+
+
+def test_the_first_ever_receipt_raises_no_back_in_stock_alert(
+    service: InventoryService, notifier: InMemoryNotifier
+) -> None:
+    service.receive("tee", "berlin", 5)
+    assert notifier.sent == ()
+
+
+def test_a_configured_but_never_stocked_item_is_not_back_in_stock_on_its_first_receipt(
+    service: InventoryService, notifier: InMemoryNotifier
+) -> None:
+    service.configure_item("tee", "berlin", low_stock_threshold=2, safety_stock=1)
+    service.receive("tee", "berlin", 10)
+    assert notifier.sent == ()
+
+
+def test_back_in_stock_follows_only_an_out_of_stock_crossing(
+    service: InventoryService, notifier: InMemoryNotifier
+) -> None:
+    service.receive("tee", "berlin", 2)
+    service.reserve("r1", [("tee", 2)])  # 2 -> 0 available: out of stock
+    service.release("r1")  # 0 -> 2: back in stock
+    assert [n.event_type for n in notifier.sent] == ["OutOfStock", "BackInStock"]
+
+
+def test_an_item_out_of_stock_before_a_reload_is_back_in_stock_after_it(
+    clock: InMemoryClock,
+) -> None:
+    from commerce_core.domain.inventory.book import InventoryBook
+
+    book = InventoryBook()
+    book.define_location(Location("berlin"))
+    book.define_sku("tee")
+    now = clock.now()
+    book.receive("tee", "berlin", 1, now=now)
+    book.write_off("tee", "berlin", 1, now=now)
+    reloaded = InventoryBook.from_snapshot(book.to_snapshot(), book.version)
+    reloaded.collect_events()
+    reloaded.receive("tee", "berlin", 1, now=now)
+    assert "BackInStock" in [e.event_type for e in reloaded.collect_events()]

@@ -67,7 +67,7 @@ from commerce_core.errors import (
 
 __all__ = ["InventoryBook", "ReserveOutcome"]
 
-_OUT, _LOW, _OK = 0, 1, 2
+_NEW, _OUT, _LOW, _OK = -1, 0, 1, 2  # _NEW: never stocked, so neither out of nor back in stock
 _DEFAULT_STRATEGY = SingleLocationFirst()
 
 
@@ -104,10 +104,11 @@ class ReserveOutcome:
 class _Item:
     """Mutable stock of one SKU at one location (private to the book)."""
 
-    __slots__ = ("holds", "low_stock_threshold", "on_hand", "safety_stock")
+    __slots__ = ("holds", "low_stock_threshold", "on_hand", "safety_stock", "stocked")
 
     def __init__(self) -> None:
         self.on_hand = 0
+        self.stocked = False  # True once a ledger movement touched it (derived on load)
         self.safety_stock = 0
         self.low_stock_threshold: int | None = None
         self.holds: dict[str, int] = {}
@@ -218,7 +219,7 @@ class InventoryBook(EventRecorder):
         signals: dict[tuple[str, str], int] = {}
         for sku, location in keys:
             item = self._items.get(sku, {}).get(location)
-            signals[sku, location] = _OUT if item is None else item.signal()
+            signals[sku, location] = _NEW if item is None or not item.stocked else item.signal()
         return signals
 
     def _raise_alerts(self, before: Mapping[tuple[str, str], int], now: datetime) -> None:
@@ -236,7 +237,8 @@ class InventoryBook(EventRecorder):
                 "sequence": self.version,
             }
             if after == _OUT:
-                self._record(OutOfStock(**common))
+                if was != _NEW:
+                    self._record(OutOfStock(**common))
             elif was == _OUT:
                 self._record(BackInStock(**common))
             elif after == _LOW:
@@ -334,6 +336,7 @@ class InventoryBook(EventRecorder):
         reference: str,
     ) -> StockMovement:
         item.on_hand += quantity
+        item.stocked = True
         movement = StockMovement(
             sku, location, quantity, kind, reason, reference, now, item.on_hand
         )
@@ -1072,6 +1075,7 @@ class InventoryBook(EventRecorder):
         for sku, loc, quantity, kind, reason, reference, at in data["ledger"]:
             item = book._items[sku][loc]
             item.on_hand += quantity
+            item.stocked = True
             movement = StockMovement(
                 sku,
                 loc,
