@@ -254,7 +254,11 @@ class ShippingCalculator(Protocol):
         ...
 
     def available(self, summary: ShipmentSummary) -> tuple[ShippingQuote, ...]:
-        """Every method that can ship ``summary``, cheapest first."""
+        """Every method that can ship ``summary``, cheapest first.
+
+        Methods that cannot ship it are left out (an empty tuple: nothing ships it); see
+        :class:`~commerce_core.ports.shipping.ShippingRateProvider` for the errors.
+        """
         ...
 
 
