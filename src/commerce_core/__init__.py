@@ -151,6 +151,7 @@ from commerce_core.domain.tax import (
 )
 from commerce_core.errors import (
     CartLimitError,
+    CartMergeError,
     CartNotActiveError,
     InvalidCatalogItemError,
     InvalidTaxRateError,
@@ -587,6 +588,7 @@ __all__ = [
     "TaxResolution",
     "TaxTable",
     "CartLimitError",
+    "CartMergeError",
     "CartNotActiveError",
     "InvalidCatalogItemError",
     "InvalidTaxRateError",

@@ -49,6 +49,7 @@ __all__ = [
     "ShippingUnavailableError",
     "PricingError",
     "InvalidCatalogItemError",
+    "CartMergeError",
     # endregion cart-all
     # region promotions-all
     "PromotionDefinitionError",
@@ -598,6 +599,22 @@ class PricingError(CommerceError, ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"cannot price: {reason}")
+
+
+class CartMergeError(CommerceError, ValueError):
+    """Two carts cannot be merged: the source is not a guest cart, or it is the target itself.
+
+    Attributes:
+        source_cart_id: the cart whose lines were to be taken.
+        target_cart_id: the cart that was to receive them.
+        reason: why the merge is refused.
+    """
+
+    def __init__(self, source_cart_id: str, target_cart_id: str, reason: str) -> None:
+        self.source_cart_id = source_cart_id
+        self.target_cart_id = target_cart_id
+        self.reason = reason
+        super().__init__(f"cannot merge cart {source_cart_id!r} into {target_cart_id!r}: {reason}")
 
 
 # endregion cart

@@ -10,6 +10,7 @@ from commerce_core import (
     Cart,
     CartLimitError,
     CartLimits,
+    CartMergeError,
     CartNotActiveError,
     CartOwner,
     CartStatus,
@@ -231,3 +232,18 @@ def test_every_change_records_a_past_tense_event() -> None:
         "CartLineRemoved",
         "CartCleared",
     ]
+
+
+def test_a_customers_cart_cannot_be_merged_into_another_cart() -> None:
+    target = cart("c", CartOwner.customer("u1"))
+    other = cart("o", CartOwner.customer("u2"))
+    other.add(TEA, 1, now=NOW)
+    with pytest.raises(CartMergeError):
+        target.merge_from(other, MergeStrategy.MERGE, now=NOW)
+    assert (target.is_empty, other.status) == (True, CartStatus.ACTIVE)
+
+
+def test_a_cart_cannot_be_merged_into_itself_with_a_typed_error() -> None:
+    c = cart("c", CartOwner.customer("u1"))
+    with pytest.raises(CartMergeError):
+        c.merge_from(c, MergeStrategy.MERGE, now=NOW)

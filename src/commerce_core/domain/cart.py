@@ -49,6 +49,7 @@ from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     CartLimitError,
+    CartMergeError,
     CartNotActiveError,
     CurrencyMismatchError,
     NotFoundError,
@@ -663,15 +664,21 @@ class Cart(EventRecorder):
         Quantities summed by :attr:`MergeStrategy.MERGE` are clamped to the item's rule and the
         cart's limits (reported in the result); stock is not checked here (checkout reserves).
 
+        Only a guest's cart can be merged: a customer's cart is never taken over by another
+        customer (nor by the same one) at sign-in.
+
         Raises:
             CartNotActiveError: either cart is not active/abandoned as required.
+            CartMergeError: ``guest`` is not a guest's cart, or it is this cart.
             CurrencyMismatchError: the carts have different currencies.
-            ValueError: merging a cart into itself.
         """
         self._ensure_active()
         if guest is self or guest.id == self.id:
-            msg = "cannot merge a cart into itself"
-            raise ValueError(msg)
+            raise CartMergeError(guest.id, self.id, "a cart cannot be merged into itself")
+        if guest.owner.kind is not OwnerKind.GUEST:
+            raise CartMergeError(
+                guest.id, self.id, f"only a guest cart can be merged; it belongs to {guest.owner}"
+            )
         if guest.status not in (CartStatus.ACTIVE, CartStatus.ABANDONED):
             raise CartNotActiveError(guest.id, guest.status.value)
         if guest.currency != self.currency:
