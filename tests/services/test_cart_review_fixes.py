@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from commerce_core import (
+    Cart,
     CartMergeError,
     CartOwner,
     CartStatus,
@@ -26,7 +29,7 @@ from commerce_core.services.cart import CartService
 class Shop:
     def __init__(self, carts: InMemoryCartRepository | None = None) -> None:
         self.clock = InMemoryClock()
-        self.carts = carts or InMemoryCartRepository()
+        self.carts = carts if carts is not None else InMemoryCartRepository()
         self.inventory = InventoryService(InMemoryInventoryStore(), self.clock)
         self.inventory.define_location("berlin")
         for sku in ("TEA", "MUG"):
@@ -76,3 +79,91 @@ def test_sign_in_with_the_customers_own_cart_is_a_typed_error(shop: Shop) -> Non
         shop.service.sign_in(own.id, "A")
     assert shop.carts.get(own.id).status is CartStatus.ACTIVE
     assert shop.lines(own.id) == [("TEA", 1)]
+
+
+class StorageDownError(Exception):
+    """The repository's storage failed for good (not a concurrency conflict)."""
+
+
+class FailingSaveRepository(InMemoryCartRepository):
+    """A cart repository whose save number ``fail_at`` (1-based) fails for good."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saves = 0
+        self.fail_at: int | None = None
+
+    def save(self, cart: Cart) -> None:
+        self.saves += 1
+        if self.saves == self.fail_at:
+            raise StorageDownError
+        super().save(cart)
+
+
+def test_a_sign_in_whose_second_save_fails_loses_no_guest_line_and_reruns_safely() -> None:
+    carts = FailingSaveRepository()
+    shop = Shop(carts)
+    customer = shop.service.open_cart(CartOwner.customer("A"), "EUR")
+    shop.service.add_item(customer.id, "TEA", 1)
+    guest = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(guest.id, "TEA", 2)
+    shop.service.add_item(guest.id, "MUG", 1)
+    carts.fail_at = carts.saves + 2  # the first save of sign_in works, the second fails
+    with pytest.raises(StorageDownError):
+        shop.service.sign_in(guest.id, "A")
+    # the guest's lines are reachable: in the customer's cart, and the guest cart is still open
+    assert shop.lines(customer.id) == [("TEA", 1 + 2), ("MUG", 1)]
+    assert carts.get(guest.id).status is CartStatus.ACTIVE
+    # running sign-in again closes the guest cart without merging a second time
+    merged, result = shop.service.sign_in(guest.id, "A")
+    assert result.replayed
+    assert merged.id == customer.id
+    assert shop.lines(customer.id) == [("TEA", 3), ("MUG", 1)]
+    assert carts.get(guest.id).status is CartStatus.MERGED
+
+
+def test_a_sign_in_whose_first_save_fails_changes_nothing() -> None:
+    carts = FailingSaveRepository()
+    shop = Shop(carts)
+    customer = shop.service.open_cart(CartOwner.customer("A"), "EUR")
+    guest = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(guest.id, "MUG", 1)
+    carts.fail_at = carts.saves + 1
+    with pytest.raises(StorageDownError):
+        shop.service.sign_in(guest.id, "A")
+    assert carts.get(customer.id).is_empty
+    assert carts.get(guest.id).status is CartStatus.ACTIVE
+    merged, result = shop.service.sign_in(guest.id, "A")
+    assert (merged.item_count, result.replayed) == (1, False)
+
+
+def test_signing_in_again_after_a_completed_merge_is_a_no_op(shop: Shop) -> None:
+    guest = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(guest.id, "MUG", 2)
+    first, _ = shop.service.sign_in(guest.id, "A")
+    again, result = shop.service.sign_in(guest.id, "A")
+    assert (again.id, result.replayed) == (first.id, True)
+    assert shop.lines(first.id) == [("MUG", 2)]
+
+
+def test_concurrent_sign_ins_of_one_guest_merge_its_lines_once() -> None:
+    shop = Shop()
+    customer = shop.service.open_cart(CartOwner.customer("A"), "EUR")
+    guest = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(guest.id, "MUG", 2)
+    errors: list[Exception] = []
+
+    def sign_in() -> None:
+        try:
+            shop.service.sign_in(guest.id, "A")
+        except Exception as error:  # noqa: BLE001 - collected and asserted below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sign_in) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert errors == []
+    assert shop.lines(customer.id) == [("MUG", 2)]
+    assert shop.carts.get(guest.id).status is CartStatus.MERGED

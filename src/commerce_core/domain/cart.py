@@ -287,12 +287,15 @@ class MergeResult:
         taken: line ids of the target cart that received guest units.
         clamped: SKUs whose summed quantity was reduced to fit a limit (sku, wanted, kept).
         dropped: SKUs that did not fit at all (the cart's line limit, or clamped to zero).
+        replayed: the target had already taken this guest cart's lines (a re-run of the same
+            sign-in): nothing was merged again.
     """
 
     strategy: MergeStrategy
     taken: tuple[str, ...] = ()
     clamped: tuple[tuple[str, int, int], ...] = ()
     dropped: tuple[str, ...] = ()
+    replayed: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -411,6 +414,7 @@ class Cart(EventRecorder):
     _line_seq: int = 0
     _recovery_digest: str | None = None
     _recovery_expires_at: datetime | None = None
+    _absorbed: list[str] = attrs.field(factory=list)
     _events: list[DomainEvent] = attrs.field(factory=list, init=False)
 
     # --- construction and reading ---------------------------------------------------------------
@@ -467,6 +471,10 @@ class Cart(EventRecorder):
             if line.line_id == line_id:
                 return line
         raise NotFoundError("cart line", line_id)
+
+    def has_absorbed(self, cart_id: str) -> bool:
+        """Whether this cart already took the lines of the guest cart ``cart_id`` (a merge)."""
+        return cart_id in self._absorbed
 
     def pricing_lines(self) -> tuple[PricingLine, ...]:
         """The lines for :func:`~commerce_core.domain.pricing.price_cart`."""
@@ -661,6 +669,9 @@ class Cart(EventRecorder):
     def merge_from(self, guest: Cart, strategy: MergeStrategy, *, now: datetime) -> MergeResult:
         """Take a guest cart's lines per ``strategy``; the guest cart becomes ``merged``.
 
+        This cart remembers the guest cart's id (:meth:`has_absorbed`), so a service can save
+        this cart first and close the guest cart afterwards, and a re-run never merges twice.
+
         Quantities summed by :attr:`MergeStrategy.MERGE` are clamped to the item's rule and the
         cart's limits (reported in the result); stock is not checked here (checkout reserves).
 
@@ -733,6 +744,7 @@ class Cart(EventRecorder):
         guest._transition(CartStatus.MERGED, now)
         self._lines = lines
         self._line_seq = seq
+        self._absorbed.append(guest.id)
         self._touch(now)
         self._record(
             CartsMerged(
@@ -759,6 +771,14 @@ class Cart(EventRecorder):
         else:
             event = CartRecovered(occurred_at=now, cart_id=self.id)
         self._record(event)
+
+    def mark_merged(self, *, now: datetime) -> None:
+        """Close this guest cart as merged (its lines were taken by another cart).
+
+        Raises:
+            InvalidTransitionError: the cart is not active or abandoned.
+        """
+        self._transition(CartStatus.MERGED, now)
 
     def mark_abandoned(self, *, secret: str, expires_at: datetime, now: datetime) -> str:
         """Mark the cart abandoned and arm a recovery token; return the token.
@@ -830,6 +850,7 @@ class Cart(EventRecorder):
             "recovery_expires_at": (
                 self._recovery_expires_at.isoformat() if self._recovery_expires_at else None
             ),
+            "absorbed": list(self._absorbed),
         }
 
     @classmethod
@@ -852,4 +873,5 @@ class Cart(EventRecorder):
             line_seq=int(data["line_seq"]),
             recovery_digest=data["recovery_digest"],
             recovery_expires_at=datetime.fromisoformat(expires) if expires else None,
+            absorbed=list(data.get("absorbed", ())),
         )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
-from typing import Any
 
 import attrs
 
@@ -240,39 +239,43 @@ class CartService:
     ) -> tuple[Cart, MergeResult]:
         """Merge the guest cart into the customer's active cart (created when missing).
 
-        The guest cart is claimed first (saved as ``merged``: of two concurrent sign-ins only
-        one can claim it), then the customer's cart is saved with its own bounded retry, the
-        merge being re-applied to a fresh copy on each conflict.
+        Two saves, ordered so that no failure loses the guest's lines: the customer's cart is
+        saved first with the merged lines (it remembers the guest cart's id), then the guest
+        cart is closed as ``merged``. If the second save fails, the guest cart is still active
+        with its lines and the customer's cart already holds them; running ``sign_in`` again
+        just closes the guest cart (the result is ``replayed``), never merging twice. Each save
+        retries on optimistic-concurrency conflicts, re-applying the merge to fresh copies.
+
+        Known limit: two *different* customers signing in with the same guest cart at the same
+        moment can both receive its lines (a guest cart belongs to one browser session).
 
         Raises:
             NotFoundError: no such guest cart.
-            CartNotActiveError: the guest cart was already merged, checked out or expired.
+            CartMergeError: the cart is not a guest's cart (or is the customer's own).
+            CartNotActiveError: the guest cart was checked out, expired, or merged elsewhere.
             CurrencyMismatchError: the carts have different currencies.
         """
         owner = CartOwner.customer(customer_id)
 
-        def claim() -> tuple[dict[str, Any], int, Cart, MergeResult]:
+        def absorb() -> tuple[Cart, MergeResult]:
             guest = self.carts.get(guest_cart_id)
-            data, version = guest.to_snapshot(), guest.version
             target = self._customer_cart(owner, guest)
+            if target.has_absorbed(guest.id):
+                return target, MergeResult(strategy, replayed=True)
+            # merge_from also closes this in-memory guest copy; it is not saved here
             merged = target.merge_from(guest, strategy, now=self.clock.now())
-            self._save(guest)
-            return data, version, target, merged
+            return self._save(target), merged
 
-        guest_data, guest_version, target, result = retry_on_conflict(claim)
+        target, result = retry_on_conflict(absorb)
 
-        def save_target() -> Cart:
-            nonlocal result
-            guest_copy = Cart.from_snapshot(guest_data, guest_version)
-            fresh = self._customer_cart(owner, guest_copy)
-            result = fresh.merge_from(guest_copy, strategy, now=self.clock.now())
-            return self._save(fresh)
+        def close_guest() -> None:
+            guest = self.carts.get(guest_cart_id)
+            if guest.status in (CartStatus.ACTIVE, CartStatus.ABANDONED):
+                guest.mark_merged(now=self.clock.now())
+                self._save(guest)
 
-        try:
-            saved = self._save(target)
-        except ConcurrencyConflictError:
-            saved = retry_on_conflict(save_target)
-        return saved, result
+        retry_on_conflict(close_guest)
+        return target, result
 
     def _customer_cart(self, owner: CartOwner, guest: Cart) -> Cart:
         found = self.carts.find_by_owner(owner)
