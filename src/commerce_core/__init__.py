@@ -152,6 +152,7 @@ from commerce_core.domain.tax import (
 from commerce_core.errors import (
     CartLimitError,
     CartMergeError,
+    ActiveCartConflictError,
     CartNotActiveError,
     InvalidCatalogItemError,
     InvalidTaxRateError,
@@ -589,6 +590,7 @@ __all__ = [
     "TaxTable",
     "CartLimitError",
     "CartMergeError",
+    "ActiveCartConflictError",
     "CartNotActiveError",
     "InvalidCatalogItemError",
     "InvalidTaxRateError",

@@ -50,6 +50,7 @@ __all__ = [
     "PricingError",
     "InvalidCatalogItemError",
     "CartMergeError",
+    "ActiveCartConflictError",
     # endregion cart-all
     # region promotions-all
     "PromotionDefinitionError",
@@ -615,6 +616,43 @@ class CartMergeError(CommerceError, ValueError):
         self.target_cart_id = target_cart_id
         self.reason = reason
         super().__init__(f"cannot merge cart {source_cart_id!r} into {target_cart_id!r}: {reason}")
+
+
+class ActiveCartConflictError(CommerceError, ValueError):
+    """The owner already has an active cart in another currency or channel.
+
+    An owner has one active cart at a time. Keep using the existing cart, or ask
+    ``open_cart(..., replace=True)`` to close it (expired) and open a new one.
+
+    Attributes:
+        cart_id: the owner's active cart.
+        owner: the owner (``"guest:<token>"`` / ``"customer:<id>"``).
+        currency: the active cart's currency.
+        channel: the active cart's channel.
+        requested_currency: the currency asked for.
+        requested_channel: the channel asked for.
+    """
+
+    def __init__(
+        self,
+        cart_id: str,
+        owner: str,
+        *,
+        currency: str,
+        channel: str,
+        requested_currency: str,
+        requested_channel: str,
+    ) -> None:
+        self.cart_id = cart_id
+        self.owner = owner
+        self.currency = currency
+        self.channel = channel
+        self.requested_currency = requested_currency
+        self.requested_channel = requested_channel
+        super().__init__(
+            f"{owner} already has active cart {cart_id!r} in {currency} on channel {channel!r}; "
+            f"{requested_currency} on channel {requested_channel!r} was requested"
+        )
 
 
 # endregion cart

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from commerce_core import (
+    ActiveCartConflictError,
     Cart,
     CartMergeError,
     CartOwner,
@@ -167,3 +168,41 @@ def test_concurrent_sign_ins_of_one_guest_merge_its_lines_once() -> None:
     assert errors == []
     assert shop.lines(customer.id) == [("MUG", 2)]
     assert shop.carts.get(guest.id).status is CartStatus.MERGED
+
+
+def test_an_owner_has_one_active_cart_so_another_currency_is_refused(shop: Shop) -> None:
+    eur = shop.service.open_cart(CartOwner.guest("g1"), "EUR")
+    shop.service.add_item(eur.id, "TEA", 1)
+    with pytest.raises(ActiveCartConflictError) as caught:
+        shop.service.open_cart(CartOwner.guest("g1"), "USD")
+    assert (caught.value.cart_id, caught.value.currency, caught.value.requested_currency) == (
+        eur.id,
+        "EUR",
+        "USD",
+    )
+    assert len(shop.carts) == 1
+    found = shop.carts.find_by_owner(CartOwner.guest("g1"))
+    assert found is not None
+    assert found.id == eur.id
+
+
+def test_opening_in_the_same_currency_in_any_case_returns_the_active_cart(shop: Shop) -> None:
+    eur = shop.service.open_cart(CartOwner.guest("g1"), "EUR")
+    assert shop.service.open_cart(CartOwner.guest("g1"), "eur").id == eur.id
+
+
+def test_an_owner_on_another_channel_is_refused_too(shop: Shop) -> None:
+    shop.service.open_cart(CartOwner.guest("g1"), "EUR")
+    with pytest.raises(ActiveCartConflictError):
+        shop.service.open_cart(CartOwner.guest("g1"), "EUR", channel="mobile")
+
+
+def test_replacing_the_active_cart_explicitly_closes_it_and_opens_a_new_one(shop: Shop) -> None:
+    eur = shop.service.open_cart(CartOwner.guest("g1"), "EUR")
+    shop.service.add_item(eur.id, "TEA", 1)
+    usd = shop.service.open_cart(CartOwner.guest("g1"), "USD", replace=True)
+    assert (usd.currency, usd.is_empty) == ("USD", True)
+    assert shop.carts.get(eur.id).status is CartStatus.EXPIRED
+    found = shop.carts.find_by_owner(CartOwner.guest("g1"))
+    assert found is not None
+    assert found.id == usd.id

@@ -40,11 +40,13 @@ from commerce_core.domain.shipping import ShippingCalculator
 from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.tax import TaxCalculator
 from commerce_core.errors import (
+    ActiveCartConflictError,
     ConcurrencyConflictError,
     InvalidTransitionError,
     NotFoundError,
     RecoveryTokenError,
 )
+from commerce_core.money import currency_of, zero
 from commerce_core.ports.cart import CartRepository
 from commerce_core.ports.catalog import Catalog
 from commerce_core.ports.clock import Clock
@@ -144,19 +146,46 @@ class CartService:
         *,
         channel: str = "default",
         price_list: str = "default",
+        replace: bool = False,
     ) -> Cart:
         """The owner's active cart, or a new one (saved).
 
+        An owner has one active cart. Asking for another currency or channel than the active
+        cart's is refused, unless ``replace`` is true: the active cart is then closed as
+        ``expired`` (its lines are not carried over: prices differ per currency) and a new,
+        empty cart is opened.
+
         Raises:
             UnknownCurrencyError: ``currency`` is not a currency.
+            ActiveCartConflictError: the owner's active cart has another currency or channel
+                (and ``replace`` is false); nothing is saved.
         """
+        code = currency_of(zero(currency))
         existing = self.carts.find_by_owner(owner)
-        if existing is not None and existing.currency == currency.upper():
-            return existing
+        if existing is not None:
+            if existing.currency == code and existing.channel == channel:
+                return existing
+            if not replace:
+                raise ActiveCartConflictError(
+                    existing.id,
+                    str(owner),
+                    currency=existing.currency,
+                    channel=existing.channel,
+                    requested_currency=code,
+                    requested_channel=channel,
+                )
+
+            def close_existing() -> None:
+                current = self.carts.get(existing.id)
+                if current.status in (CartStatus.ACTIVE, CartStatus.ABANDONED):
+                    current.expire(now=self.clock.now())
+                    self._save(current)
+
+            retry_on_conflict(close_existing)
         cart = Cart.create(
             self.ids.new_id("cart"),
             owner,
-            currency,
+            code,
             now=self.clock.now(),
             channel=channel,
             price_list=price_list,
