@@ -5,6 +5,7 @@ Run: python examples/cart.py
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
@@ -69,6 +70,8 @@ service = CartService(
     stock=InMemoryStockLevels({"BEANS": 4}),
     clock=clock,
     ids=SequentialIdFactory(),
+    # recovery-token secrets: seeded for a reproducible demo; secrets.SystemRandom() in production
+    random=random.Random(7),  # noqa: S311
     notifier=InMemoryNotifier(),
     policy=CartPolicy(abandon_after=timedelta(hours=1)),
 )

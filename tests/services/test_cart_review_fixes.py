@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -48,6 +49,7 @@ class Shop:
             stock=self.inventory,
             clock=self.clock,
             ids=SequentialIdFactory(),
+            random=random.Random(4),
             notifier=InMemoryNotifier(),
         )
 
@@ -206,3 +208,16 @@ def test_replacing_the_active_cart_explicitly_closes_it_and_opens_a_new_one(shop
     found = shop.carts.find_by_owner(CartOwner.guest("g1"))
     assert found is not None
     assert found.id == usd.id
+
+
+def test_recovery_secrets_come_from_the_random_source_not_the_id_factory() -> None:
+    shop = Shop()
+    cart = shop.service.open_cart(CartOwner.customer("A"), "EUR")
+    shop.service.add_item(cart.id, "MUG", 1)
+    shop.clock.advance(hours=2)
+    (notice,) = shop.service.mark_abandoned()
+    # the Shop's RandomSource is random.Random(4): its first 128-bit draw is the secret
+    expected = f"{random.Random(4).randrange(2**128):032x}"
+    assert notice.token == f"{cart.id}.{expected}"
+    assert "recovery" not in notice.token  # no sequential id ("recovery_000001")
+    assert shop.service.recover(notice.token).status is CartStatus.ACTIVE

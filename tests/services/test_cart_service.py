@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import timedelta
 
@@ -47,6 +48,7 @@ class Shop:
             stock=self.stock,
             clock=self.clock,
             ids=SequentialIdFactory(),
+            random=random.Random(4),
             notifier=self.notifier,
             policy=CartPolicy(
                 abandon_after=timedelta(hours=1),

@@ -785,7 +785,7 @@ class Cart(EventRecorder):
 
         The token is ``"<cart id>.<secret>"``; only a SHA-256 digest of ``secret`` is kept, so
         a leaked snapshot cannot be turned into a token. ``secret`` must be unguessable (the
-        service takes it from an unguessable id factory).
+        service draws it from the ``RandomSource`` port).
 
         Raises:
             InvalidTransitionError: the cart is not active.

@@ -5,11 +5,12 @@ Every mutation loads the cart, changes it and saves it (autosave) inside
 is saved. Stock is checked through the inventory :class:`AvailabilityQuery` (no reservation).
 
 Abandonment: :meth:`CartService.mark_abandoned` marks carts idle longer than
-``policy.abandon_after`` as abandoned, arms a single-use recovery token per cart (the secret
-comes from the :class:`IdFactory`, so production must use an unguessable one such as
-``RandomIdFactory``) and sends a ``cart.recovery`` notification. :meth:`CartService.recover`
-restores the cart from the token until it expires. :meth:`CartService.expire_carts` closes guest
-carts idle for ``policy.guest_expiry`` and customer carts idle for ``policy.customer_expiry``.
+``policy.abandon_after`` as abandoned, arms a single-use recovery token per cart (a 128-bit
+secret drawn from the :class:`RandomSource` port: ``secrets.SystemRandom()`` in production,
+``random.Random(seed)`` in tests) and sends a ``cart.recovery`` notification.
+:meth:`CartService.recover` restores the cart from the token until it expires.
+:meth:`CartService.expire_carts` closes guest carts idle for ``policy.guest_expiry`` and
+customer carts idle for ``policy.customer_expiry``.
 """
 
 from __future__ import annotations
@@ -53,9 +54,13 @@ from commerce_core.ports.clock import Clock
 from commerce_core.ports.ids import IdFactory
 from commerce_core.ports.inventory import AvailabilityQuery
 from commerce_core.ports.notifier import Notifier
+from commerce_core.ports.random import RandomSource
 from commerce_core.services.retry import retry_on_conflict
 
 __all__ = ["CartPolicy", "RecoveryNotice", "CartService"]
+
+_SECRET_SPACE = 2**128
+"""Recovery secrets are 128-bit numbers (32 hex digits)."""
 
 
 @attrs.frozen
@@ -95,7 +100,9 @@ class CartService:
         catalog: the host's catalog.
         stock: the inventory availability query (stock checks on add and change).
         clock: the time.
-        ids: ids for carts and recovery secrets (unguessable in production).
+        ids: ids for carts.
+        random: draws recovery-token secrets; must be cryptographic in production
+            (``secrets.SystemRandom()``), may be seeded in tests (``random.Random(seed)``).
         notifier: delivers recovery messages.
         policy: timings and limits.
         on_events: receives the domain events of every saved change (optional).
@@ -109,6 +116,7 @@ class CartService:
         stock: AvailabilityQuery,
         clock: Clock,
         ids: IdFactory,
+        random: RandomSource,
         notifier: Notifier,
         policy: CartPolicy | None = None,
         on_events: Callable[[tuple[DomainEvent, ...]], None] | None = None,
@@ -118,6 +126,7 @@ class CartService:
         self.stock = stock
         self.clock = clock
         self.ids = ids
+        self.random = random
         self.notifier = notifier
         self.policy = policy or CartPolicy()
         self._on_events = on_events
@@ -336,7 +345,7 @@ class CartService:
                 continue
             expires = now + self.policy.recovery_ttl
             token = cart.mark_abandoned(
-                secret=self.ids.new_id("recovery"), expires_at=expires, now=now
+                secret=f"{self.random.randrange(_SECRET_SPACE):032x}", expires_at=expires, now=now
             )
             try:
                 self._save(cart)
