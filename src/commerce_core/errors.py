@@ -51,6 +51,8 @@ __all__ = [
     "InvalidCatalogItemError",
     "CartMergeError",
     "ActiveCartConflictError",
+    "InvalidCartSettingError",
+    "InvalidShippingRuleError",
     # endregion cart-all
     # region promotions-all
     "PromotionDefinitionError",
@@ -653,6 +655,38 @@ class ActiveCartConflictError(CommerceError, ValueError):
             f"{owner} already has active cart {cart_id!r} in {currency} on channel {channel!r}; "
             f"{requested_currency} on channel {requested_channel!r} was requested"
         )
+
+
+class InvalidCartSettingError(CommerceError, ValueError):
+    """A cart owner, cart limit or merge strategy is malformed.
+
+    Attributes:
+        field: the offending field (``"owner.id"``, ``"max_lines"``, ``"strategy"``...).
+        value: the offending value (its ``repr``).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid cart {field} {self.value}: {reason}")
+
+
+class InvalidShippingRuleError(CommerceError, ValueError):
+    """A shipping rule is malformed (a weight band that is not a non-negative number...).
+
+    Attributes:
+        field: the offending field (``"up_to"``...).
+        value: the offending value (its ``repr``).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid shipping rule {field} {self.value}: {reason}")
 
 
 # endregion cart

@@ -14,7 +14,9 @@ from commerce_core import (
     CartOwner,
     CartStatus,
     CatalogItem,
+    InvalidCartSettingError,
     InventoryService,
+    MergeStrategy,
     money,
 )
 from commerce_core.adapters.memory import (
@@ -221,3 +223,13 @@ def test_recovery_secrets_come_from_the_random_source_not_the_id_factory() -> No
     assert notice.token == f"{cart.id}.{expected}"
     assert "recovery" not in notice.token  # no sequential id ("recovery_000001")
     assert shop.service.recover(notice.token).status is CartStatus.ACTIVE
+
+
+def test_sign_in_accepts_a_strategy_by_its_value_and_refuses_unknown_ones(shop: Shop) -> None:
+    guest = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(guest.id, "MUG", 1)
+    with pytest.raises(InvalidCartSettingError):
+        shop.service.sign_in(guest.id, "A", "merge_everything")
+    assert shop.carts.get(guest.id).status is CartStatus.ACTIVE
+    _, result = shop.service.sign_in(guest.id, "A", "keep_guest")
+    assert result.strategy is MergeStrategy.KEEP_GUEST

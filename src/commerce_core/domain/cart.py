@@ -52,6 +52,7 @@ from commerce_core.errors import (
     CartMergeError,
     CartNotActiveError,
     CurrencyMismatchError,
+    InvalidCartSettingError,
     NotFoundError,
     RecoveryTokenError,
     StockUnavailableError,
@@ -117,12 +118,36 @@ CART_LIFECYCLE = TransitionTable(
 """The cart lifecycle as data (abandoned carts can be recovered to active)."""
 
 
+def _owner_kind(value: OwnerKind | str) -> OwnerKind:
+    try:
+        return OwnerKind(value)
+    except ValueError:
+        kinds = ", ".join(kind.value for kind in OwnerKind)
+        raise InvalidCartSettingError("owner.kind", value, f"expected one of {kinds}") from None
+
+
+def _owner_id(_inst: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    given: object = value  # hosts outside mypy pass None
+    if not isinstance(given, str) or not given.strip():
+        raise InvalidCartSettingError("owner.id", value, "an owner needs a non-empty id")
+
+
+def _positive_limit(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    given: object = value  # hosts outside mypy pass floats and strings
+    if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+        raise InvalidCartSettingError(attribute.name, value, "a limit must be an int >= 1")
+
+
 @attrs.frozen
 class CartOwner:
-    """Who a cart belongs to."""
+    """Who a cart belongs to.
 
-    kind: OwnerKind = attrs.field(converter=OwnerKind)
-    id: str
+    Raises:
+        InvalidCartSettingError: an unknown kind, or an empty id (guest token or customer id).
+    """
+
+    kind: OwnerKind = attrs.field(converter=_owner_kind)
+    id: str = attrs.field(validator=_owner_id)
 
     @classmethod
     def guest(cls, token: str) -> CartOwner:
@@ -145,10 +170,13 @@ class CartLimits:
     Attributes:
         max_lines: the most distinct lines in one cart.
         max_quantity_per_line: the most units in one line (item rules may be stricter).
+
+    Raises:
+        InvalidCartSettingError: a limit that is not an int of at least 1.
     """
 
-    max_lines: int = 100
-    max_quantity_per_line: int = 999
+    max_lines: int = attrs.field(default=100, validator=_positive_limit)
+    max_quantity_per_line: int = attrs.field(default=999, validator=_positive_limit)
 
 
 def _freeze(data: Mapping[str, str]) -> Mapping[str, str]:
@@ -276,6 +304,23 @@ class MergeStrategy(enum.StrEnum):
     """Replace the customer's lines with the guest's."""
     GUEST_IF_CUSTOMER_EMPTY = "guest_if_customer_empty"
     """The guest's lines if the customer's cart is empty, else keep the customer's."""
+
+    @classmethod
+    def parse(cls, value: MergeStrategy | str) -> MergeStrategy:
+        """The strategy ``value`` names: a member, or its value (``"merge"``).
+
+        Raises:
+            InvalidCartSettingError: anything else.
+        """
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(member.value for member in cls)
+            raise InvalidCartSettingError(
+                "strategy", value, f"expected a MergeStrategy or one of {names}"
+            ) from None
 
 
 @attrs.frozen
@@ -666,6 +711,19 @@ class Cart(EventRecorder):
         self._record(CartRepriced(occurred_at=now, cart_id=self.id, changes=len(changes)))
         return tuple(changes)
 
+    def _check_mergeable(self, guest: Cart) -> None:
+        self._ensure_active()
+        if guest is self or guest.id == self.id:
+            raise CartMergeError(guest.id, self.id, "a cart cannot be merged into itself")
+        if guest.owner.kind is not OwnerKind.GUEST:
+            raise CartMergeError(
+                guest.id, self.id, f"only a guest cart can be merged; it belongs to {guest.owner}"
+            )
+        if guest.status not in (CartStatus.ACTIVE, CartStatus.ABANDONED):
+            raise CartNotActiveError(guest.id, guest.status.value)
+        if guest.currency != self.currency:
+            raise CurrencyMismatchError(self.currency, guest.currency, context="cart merge")
+
     def merge_from(self, guest: Cart, strategy: MergeStrategy, *, now: datetime) -> MergeResult:
         """Take a guest cart's lines per ``strategy``; the guest cart becomes ``merged``.
 
@@ -682,18 +740,10 @@ class Cart(EventRecorder):
             CartNotActiveError: either cart is not active/abandoned as required.
             CartMergeError: ``guest`` is not a guest's cart, or it is this cart.
             CurrencyMismatchError: the carts have different currencies.
+            InvalidCartSettingError: ``strategy`` is not a merge strategy.
         """
-        self._ensure_active()
-        if guest is self or guest.id == self.id:
-            raise CartMergeError(guest.id, self.id, "a cart cannot be merged into itself")
-        if guest.owner.kind is not OwnerKind.GUEST:
-            raise CartMergeError(
-                guest.id, self.id, f"only a guest cart can be merged; it belongs to {guest.owner}"
-            )
-        if guest.status not in (CartStatus.ACTIVE, CartStatus.ABANDONED):
-            raise CartNotActiveError(guest.id, guest.status.value)
-        if guest.currency != self.currency:
-            raise CurrencyMismatchError(self.currency, guest.currency, context="cart merge")
+        strategy = MergeStrategy.parse(strategy)
+        self._check_mergeable(guest)
         take_guest = strategy is MergeStrategy.KEEP_GUEST or (
             strategy is MergeStrategy.GUEST_IF_CUSTOMER_EMPTY and self.is_empty
         )

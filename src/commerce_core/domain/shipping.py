@@ -23,6 +23,7 @@ Money('4.90', 'EUR')
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Protocol
@@ -31,7 +32,12 @@ import attrs
 from moneyed import Money
 
 from commerce_core.domain.tax import Destination
-from commerce_core.errors import InvalidAmountError, ShippingUnavailableError
+from commerce_core.errors import (
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidShippingRuleError,
+    ShippingUnavailableError,
+)
 from commerce_core.money import currency_of, to_minor
 
 __all__ = [
@@ -56,6 +62,21 @@ def _price(value: Money) -> Money:
     if value.amount < 0:
         raise InvalidAmountError(value, "shipping prices cannot be negative")
     return value
+
+
+def _weight(value: Decimal | int | str) -> Decimal:
+    given: object = value  # hosts outside mypy pass floats
+    if isinstance(given, bool) or not isinstance(given, Decimal | int | str):
+        raise InvalidShippingRuleError(
+            "up_to", value, "a weight is a Decimal, int or decimal string (floats are refused)"
+        )
+    try:
+        weight = Decimal(given.strip() if isinstance(given, str) else given)
+    except decimal.InvalidOperation:
+        raise InvalidShippingRuleError("up_to", value, "not a decimal number") from None
+    if not weight.is_finite() or weight < 0:
+        raise InvalidShippingRuleError("up_to", value, "a weight must be finite and >= 0")
+    return weight
 
 
 def _strings(values: Iterable[str]) -> frozenset[str]:
@@ -113,9 +134,14 @@ class FlatRate:
 
 @attrs.frozen
 class WeightBand:
-    """A price for shipments up to ``up_to`` kilograms (inclusive)."""
+    """A price for shipments up to ``up_to`` kilograms (inclusive).
 
-    up_to: Decimal = attrs.field(converter=Decimal)
+    Raises:
+        InvalidShippingRuleError: ``up_to`` is a float, not a number, or negative.
+        InvalidAmountError: ``price`` is not Money on its currency grid, or negative.
+    """
+
+    up_to: Decimal = attrs.field(converter=_weight)
     price: Money = attrs.field(converter=_price)
 
 
@@ -147,12 +173,27 @@ class WeightBands:
         return f"weight bands ({parts})"
 
 
+def _optional_price(value: Money | None) -> Money | None:
+    return None if value is None else _price(value)
+
+
 @attrs.frozen
 class PerItem:
-    """``first`` for the first unit (defaults to ``each``), ``each`` for every further unit."""
+    """``first`` for the first unit (defaults to ``each``), ``each`` for every further unit.
+
+    Raises:
+        InvalidAmountError: ``each`` or ``first`` is not Money on its grid, or negative.
+        CurrencyMismatchError: ``first`` and ``each`` differ in currency.
+    """
 
     each: Money = attrs.field(converter=_price)
-    first: Money | None = None
+    first: Money | None = attrs.field(default=None, converter=_optional_price)
+
+    def __attrs_post_init__(self) -> None:
+        if self.first is not None and currency_of(self.first) != currency_of(self.each):
+            raise CurrencyMismatchError(
+                currency_of(self.each), currency_of(self.first), context="PerItem first"
+            )
 
     def price(self, summary: ShipmentSummary) -> Money | None:
         """``first + (items - 1) * each``."""

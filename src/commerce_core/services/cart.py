@@ -273,7 +273,10 @@ class CartService:
     # --- sign-in merge --------------------------------------------------------------------------
 
     def sign_in(
-        self, guest_cart_id: str, customer_id: str, strategy: MergeStrategy = MergeStrategy.MERGE
+        self,
+        guest_cart_id: str,
+        customer_id: str,
+        strategy: MergeStrategy | str = MergeStrategy.MERGE,
     ) -> tuple[Cart, MergeResult]:
         """Merge the guest cart into the customer's active cart (created when missing).
 
@@ -292,7 +295,10 @@ class CartService:
             CartMergeError: the cart is not a guest's cart (or is the customer's own).
             CartNotActiveError: the guest cart was checked out, expired, or merged elsewhere.
             CurrencyMismatchError: the carts have different currencies.
+            InvalidCartSettingError: ``strategy`` is neither a ``MergeStrategy`` nor one of
+                its values (``"merge"``, ``"keep_customer"``...).
         """
+        strategy = MergeStrategy.parse(strategy)
         owner = CartOwner.customer(customer_id)
 
         def absorb() -> tuple[Cart, MergeResult]:
