@@ -129,6 +129,7 @@ from commerce_core.domain.pricing import (
     price_cart,
 )
 from commerce_core.domain.shipping import (
+    ExplainsRefusal,
     FlatRate,
     FreeAbove,
     PerItem,
@@ -573,6 +574,7 @@ __all__ = [
     "TaxLine",
     "TaxSummaryRow",
     "price_cart",
+    "ExplainsRefusal",
     "FlatRate",
     "FreeAbove",
     "PerItem",

@@ -10,13 +10,18 @@ from commerce_core import (
     CartLimits,
     CartOwner,
     CurrencyMismatchError,
+    FreeAbove,
     InvalidAmountError,
     InvalidCartSettingError,
     InvalidShippingRuleError,
     MergeStrategy,
     PerItem,
     ShipmentSummary,
+    ShippingMethod,
+    ShippingRateTable,
+    ShippingUnavailableError,
     WeightBand,
+    WeightBands,
     money,
 )
 
@@ -81,3 +86,30 @@ def test_per_item_shipping_charges_first_then_each() -> None:
     # 3 items: 4.00 for the first, 2 * 1.50 for the others = 7.00
     summary = ShipmentSummary(money("30.00", "EUR"), Decimal(1), 3)
     assert rule.price(summary) == money("7.00", "EUR")
+
+
+def _bands_table() -> ShippingRateTable:
+    bands = WeightBands([WeightBand(1, money("3.00", "EUR")), WeightBand(5, money("8.00", "EUR"))])
+    return ShippingRateTable(
+        [
+            ShippingMethod("wb", "Bands", bands),
+            ShippingMethod("free", "Free above", FreeAbove(money("100.00", "EUR"), bands)),
+        ]
+    )
+
+
+@pytest.mark.parametrize("method", ["wb", "free"])
+def test_a_shipment_heavier_than_every_band_is_refused_for_its_weight(method: str) -> None:
+    summary = ShipmentSummary(money("10.00", "EUR"), Decimal(10), 1)
+    with pytest.raises(ShippingUnavailableError) as caught:
+        _bands_table().quote(method, summary)
+    assert "10 kg" in caught.value.reason
+    assert "heaviest weight band (5 kg)" in caught.value.reason
+    assert "price" not in caught.value.reason
+
+
+def test_a_shipment_in_a_currency_without_band_prices_is_refused_for_its_currency() -> None:
+    summary = ShipmentSummary(money("10.00", "USD"), Decimal(2), 1)
+    with pytest.raises(ShippingUnavailableError) as caught:
+        _bands_table().quote("wb", summary)
+    assert "no USD price" in caught.value.reason

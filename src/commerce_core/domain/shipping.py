@@ -26,7 +26,7 @@ from __future__ import annotations
 import decimal
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 from moneyed import Money
@@ -43,6 +43,7 @@ from commerce_core.money import currency_of, to_minor
 __all__ = [
     "ShipmentSummary",
     "ShippingRule",
+    "ExplainsRefusal",
     "FlatRate",
     "WeightBand",
     "WeightBands",
@@ -117,6 +118,22 @@ class ShippingRule(Protocol):
         ...
 
 
+@runtime_checkable
+class ExplainsRefusal(Protocol):
+    """A rule that can say why it has no price for a shipment (optional for host rules)."""
+
+    def refusal(self, summary: ShipmentSummary) -> str | None:
+        """Why :meth:`ShippingRule.price` answers None for ``summary`` (None: no reason known)."""
+        ...
+
+
+def _refusal(rule: ShippingRule, summary: ShipmentSummary) -> str:
+    reason = rule.refusal(summary) if isinstance(rule, ExplainsRefusal) else None
+    if reason:
+        return reason
+    return f"no {summary.currency} price for this shipment ({rule.describe()})"
+
+
 @attrs.frozen
 class FlatRate:
     """The same price whatever the cart holds."""
@@ -165,6 +182,16 @@ class WeightBands:
                 if currency_of(band.price) != summary.currency:
                     return None
                 return band.price
+        return None
+
+    def refusal(self, summary: ShipmentSummary) -> str | None:
+        """Why there is no price: the shipment is heavier than the heaviest band."""
+        heaviest = self.bands[-1].up_to
+        if summary.weight > heaviest:
+            return (
+                f"the shipment weighs {summary.weight} kg, more than the heaviest weight band "
+                f"({heaviest} kg)"
+            )
         return None
 
     def describe(self) -> str:
@@ -222,6 +249,13 @@ class FreeAbove:
         if summary.goods_value >= self.threshold:
             return summary.goods_value * 0
         return self.otherwise.price(summary)
+
+    def refusal(self, summary: ShipmentSummary) -> str | None:
+        """Why there is no price: the ``otherwise`` rule's reason, when it gives one."""
+        if currency_of(self.threshold) != summary.currency:
+            return None
+        otherwise = self.otherwise
+        return otherwise.refusal(summary) if isinstance(otherwise, ExplainsRefusal) else None
 
     def describe(self) -> str:
         """``"free from <threshold>, else ..."``."""
@@ -319,7 +353,7 @@ class ShippingRateTable:
             return refused
         price = method.rule.price(summary)
         if price is None:
-            return f"no {summary.currency} price for this shipment ({method.rule.describe()})"
+            return _refusal(method.rule, summary)
         return ShippingQuote(
             method.code,
             method.name,
