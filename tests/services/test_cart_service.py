@@ -14,6 +14,7 @@ from commerce_core import (
     CartService,
     CartStatus,
     CatalogItem,
+    InventoryService,
     MergeStrategy,
     RecoveryTokenError,
     StockUnavailableError,
@@ -24,8 +25,8 @@ from commerce_core.adapters.memory import (
     InMemoryCartRepository,
     InMemoryCatalog,
     InMemoryClock,
+    InMemoryInventoryStore,
     InMemoryNotifier,
-    InMemoryStockLevels,
     SequentialIdFactory,
 )
 
@@ -34,7 +35,11 @@ class Shop:
     def __init__(self) -> None:
         self.clock = InMemoryClock()
         self.carts = InMemoryCartRepository()
-        self.stock = InMemoryStockLevels({"TEA": 5})
+        self.stock = InventoryService(InMemoryInventoryStore(), self.clock)
+        self.stock.define_location("berlin")
+        for sku, units in (("TEA", 5), ("MUG", 1_000)):
+            self.stock.define_sku(sku)
+            self.stock.receive(sku, "berlin", units)
         self.notifier = InMemoryNotifier()
         self.catalog = InMemoryCatalog(
             [
