@@ -5,10 +5,12 @@ Run: python examples/cart.py
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from decimal import Decimal
 
 from commerce_core import (
+    BackorderPolicy,
     CartOwner,
     CartPolicy,
     CartService,
@@ -16,6 +18,7 @@ from commerce_core import (
     Destination,
     FlatRate,
     FreeAbove,
+    InventoryService,
     Jurisdiction,
     MergeStrategy,
     PricingContext,
@@ -30,8 +33,8 @@ from commerce_core.adapters.memory import (
     InMemoryCartRepository,
     InMemoryCatalog,
     InMemoryClock,
+    InMemoryInventoryStore,
     InMemoryNotifier,
-    InMemoryStockLevels,
     SequentialIdFactory,
 )
 
@@ -62,17 +65,28 @@ catalog = InMemoryCatalog(
         ),
     ]
 )
+# Carts check stock through the real inventory (InventoryService is an AvailabilityQuery).
+inventory = InventoryService(InMemoryInventoryStore(), clock)
+inventory.define_location("lyon")
+for sku, units in (("BEANS", 4), ("CUP", 40)):
+    inventory.define_sku(sku)
+    inventory.receive(sku, "lyon", units)
+inventory.define_sku("EBOOK", backorder=BackorderPolicy.unlimited())  # a download never runs out
+
 carts = InMemoryCartRepository()
 service = CartService(
     carts=carts,
     catalog=catalog,
-    stock=InMemoryStockLevels({"BEANS": 4}),
+    stock=inventory,
     clock=clock,
     ids=SequentialIdFactory(),
+    # recovery-token secrets: seeded for a reproducible demo; secrets.SystemRandom() in production
+    random=random.Random(7),  # noqa: S311
     notifier=InMemoryNotifier(),
     policy=CartPolicy(abandon_after=timedelta(hours=1)),
 )
 
+refused: tuple[str, int, int] | None = None
 guest = service.open_cart(CartOwner.guest("browser-session"), "EUR")
 service.add_item(guest.id, "BEANS", 2)
 service.add_item(guest.id, "CUP", 2, metadata={"engraving": "ANA"})
@@ -80,6 +94,9 @@ try:
     service.add_item(guest.id, "BEANS", 3)
 except StockUnavailableError as error:
     print(f"refused: only {error.available} {error.sku} available, {error.requested} asked")
+    refused = (error.sku, error.requested, error.available)
+# 2 BEANS in the cart + 3 more = 5 wanted, 4 in stock
+assert refused == ("BEANS", 5, 4)
 
 customer = service.open_cart(CartOwner.customer("cust-7"), "EUR")
 service.add_item(customer.id, "BEANS", 1)

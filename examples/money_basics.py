@@ -20,14 +20,19 @@ from commerce_core import (
 
 def main() -> None:
     # 1. Floats are refused.
+    refusal = ""
     try:
         money(0.1, "USD")  # type: ignore[arg-type]
     except InvalidAmountError as error:
         print("refused:", error)
+        refusal = error.reason
+    assert "float" in refusal, "a float amount must be refused"
 
     # 2. Each currency has its own grid.
-    for code in ("JPY", "EUR", "BHD"):
-        print(f"{code} has {minor_units(code)} decimals")
+    exponents = {code: minor_units(code) for code in ("JPY", "EUR", "BHD")}
+    for code, exponent in exponents.items():
+        print(f"{code} has {exponent} decimals")
+    assert exponents == {"JPY": 0, "EUR": 2, "BHD": 3}
 
     # 3. Rounding goes through a policy.
     half_up = quantize(money("2.675", "EUR"))
@@ -46,14 +51,21 @@ def main() -> None:
     parts = allocate(money("10.00", "EUR"), weights)
     print("discount split:", [str(p.amount) for p in parts])
     assert sum(parts, money("0", "EUR")) == money("10.00", "EUR")
-    print(
-        "three-way split of 100 JPY:",
-        [str(p.amount) for p in allocate_evenly(money("100", "JPY"), 3)],
-    )
+    jpy = allocate_evenly(money("100", "JPY"), 3)
+    print("three-way split of 100 JPY:", [str(p.amount) for p in jpy])
+    # 100 = 34 + 33 + 33: no fractional yen, the earlier part takes the leftover yen
+    assert jpy == (money("34", "JPY"), money("33", "JPY"), money("33", "JPY"))
 
     # 5. Net and gross travel together.
     line = TaxedMoney(net=money("100.00", "EUR"), gross=money("120.00", "EUR"))
-    print("two lines:", (line * 2).net.amount, "net,", (line * 2).tax.amount, "tax")
+    two = line * 2
+    print("two lines:", two.net.amount, "net,", two.tax.amount, "tax")
+    # 2 * 100.00 = 200.00 net; 2 * (120.00 - 100.00) = 40.00 tax
+    assert (two.net, two.tax, two.gross) == (
+        money("200.00", "EUR"),
+        money("40.00", "EUR"),
+        money("240.00", "EUR"),
+    )
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ __all__ = [
     "InvalidAmountError",
     "UnknownCurrencyError",
     "AllocationError",
+    "InvalidRoundingPolicyError",
     "InvalidQuantityError",
     "NotFoundError",
     "ConcurrencyConflictError",
@@ -33,6 +34,8 @@ __all__ = [
     "ReservationConflictError",
     "InvalidReservationError",
     "ReservationExpiredError",
+    "InvalidInventoryValueError",
+    "UnknownIncomingStockError",
     # endregion inventory-all
     # region cart-all
     "PriceNotFoundError",
@@ -46,6 +49,10 @@ __all__ = [
     "ShippingUnavailableError",
     "PricingError",
     "InvalidCatalogItemError",
+    "CartMergeError",
+    "ActiveCartConflictError",
+    "InvalidCartSettingError",
+    "InvalidShippingRuleError",
     # endregion cart-all
     # region promotions-all
     "PromotionDefinitionError",
@@ -152,6 +159,22 @@ class AllocationError(CommerceError, ValueError):
         self.weights = tuple(repr(w) for w in weights)
         self.reason = reason
         super().__init__(f"cannot allocate: {reason}")
+
+
+class InvalidRoundingPolicyError(CommerceError, ValueError):
+    """A rounding policy names a mode or level that does not exist.
+
+    Attributes:
+        field: ``"mode"`` or ``"level"``.
+        value: the offending value (its ``repr``).
+        reason: what would have been accepted.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid rounding {field} {self.value}: {reason}")
 
 
 # --- shared by every capability ------------------------------------------------------------------
@@ -379,6 +402,34 @@ class ReservationExpiredError(InvalidTransitionError):
         )
 
 
+class InvalidInventoryValueError(CommerceError, ValueError):
+    """An inventory value is malformed (an empty id, a naive time, a non-positive TTL...).
+
+    Attributes:
+        field: the offending field (``"id"``, ``"eta"``, ``"guest"``...).
+        value: the offending value (its ``repr``).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid {field} {self.value}: {reason}")
+
+
+class UnknownIncomingStockError(NotFoundError):
+    """A receipt names an incoming-stock id that is not expected (never announced, or settled).
+
+    Attributes:
+        kind: always ``"incoming stock"``.
+        key: the unknown incoming id.
+    """
+
+    def __init__(self, incoming_id: str) -> None:
+        super().__init__("incoming stock", incoming_id)
+
+
 # endregion inventory
 
 # region cart
@@ -553,6 +604,91 @@ class PricingError(CommerceError, ValueError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"cannot price: {reason}")
+
+
+class CartMergeError(CommerceError, ValueError):
+    """Two carts cannot be merged: the source is not a guest cart, or it is the target itself.
+
+    Attributes:
+        source_cart_id: the cart whose lines were to be taken.
+        target_cart_id: the cart that was to receive them.
+        reason: why the merge is refused.
+    """
+
+    def __init__(self, source_cart_id: str, target_cart_id: str, reason: str) -> None:
+        self.source_cart_id = source_cart_id
+        self.target_cart_id = target_cart_id
+        self.reason = reason
+        super().__init__(f"cannot merge cart {source_cart_id!r} into {target_cart_id!r}: {reason}")
+
+
+class ActiveCartConflictError(CommerceError, ValueError):
+    """The owner already has an active cart in another currency or channel.
+
+    An owner has one active cart at a time. Keep using the existing cart, or ask
+    ``open_cart(..., replace=True)`` to close it (expired) and open a new one.
+
+    Attributes:
+        cart_id: the owner's active cart.
+        owner: the owner (``"guest:<token>"`` / ``"customer:<id>"``).
+        currency: the active cart's currency.
+        channel: the active cart's channel.
+        requested_currency: the currency asked for.
+        requested_channel: the channel asked for.
+    """
+
+    def __init__(
+        self,
+        cart_id: str,
+        owner: str,
+        *,
+        currency: str,
+        channel: str,
+        requested_currency: str,
+        requested_channel: str,
+    ) -> None:
+        self.cart_id = cart_id
+        self.owner = owner
+        self.currency = currency
+        self.channel = channel
+        self.requested_currency = requested_currency
+        self.requested_channel = requested_channel
+        super().__init__(
+            f"{owner} already has active cart {cart_id!r} in {currency} on channel {channel!r}; "
+            f"{requested_currency} on channel {requested_channel!r} was requested"
+        )
+
+
+class InvalidCartSettingError(CommerceError, ValueError):
+    """A cart owner, cart limit or merge strategy is malformed.
+
+    Attributes:
+        field: the offending field (``"owner.id"``, ``"max_lines"``, ``"strategy"``...).
+        value: the offending value (its ``repr``).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid cart {field} {self.value}: {reason}")
+
+
+class InvalidShippingRuleError(CommerceError, ValueError):
+    """A shipping rule is malformed (a weight band that is not a non-negative number...).
+
+    Attributes:
+        field: the offending field (``"up_to"``...).
+        value: the offending value (its ``repr``).
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, value: object, reason: str) -> None:
+        self.field = field
+        self.value = repr(value)
+        self.reason = reason
+        super().__init__(f"invalid shipping rule {field} {self.value}: {reason}")
 
 
 # endregion cart

@@ -19,7 +19,7 @@ import decimal
 import enum
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import Final, TypeAlias
+from typing import Final, TypeAlias, TypeVar
 
 import attrs
 from moneyed import Currency, CurrencyDoesNotExist, Money, get_currency
@@ -28,6 +28,7 @@ from commerce_core.errors import (
     AllocationError,
     CurrencyMismatchError,
     InvalidAmountError,
+    InvalidRoundingPolicyError,
     UnknownCurrencyError,
 )
 
@@ -62,6 +63,8 @@ AmountLike: TypeAlias = str | int | Decimal
 
 Weight: TypeAlias = int | Decimal | Money
 """A non-negative allocation weight. Money weights count by their amount."""
+
+_E = TypeVar("_E", bound=enum.Enum)
 
 # A private, generous context: results never depend on the caller's ambient decimal context.
 _CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
@@ -207,6 +210,27 @@ class RoundingLevel(enum.Enum):
     ORDER = "order"
 
 
+def _enum_member(enum_type: type[_E], field: str, value: object) -> _E:
+    if isinstance(value, enum_type):
+        return value
+    if isinstance(value, str):
+        for member in enum_type:
+            if value.strip().upper() == member.name or value == member.value:
+                return member
+    names = ", ".join(member.name for member in enum_type)
+    raise InvalidRoundingPolicyError(
+        field, value, f"expected a {enum_type.__name__}, or one of its names ({names})"
+    )
+
+
+def _to_mode(value: RoundingMode | str) -> RoundingMode:
+    return _enum_member(RoundingMode, "mode", value)
+
+
+def _to_level(value: RoundingLevel | str) -> RoundingLevel:
+    return _enum_member(RoundingLevel, "level", value)
+
+
 def _to_increment(value: Decimal | str | None) -> Decimal | None:
     if value is None:
         return None
@@ -220,6 +244,9 @@ def _to_increment(value: Decimal | str | None) -> Decimal | None:
 class RoundingPolicy:
     """How and where amounts are rounded. Immutable; pass it explicitly.
 
+    ``mode`` and ``level`` take the enum member, or its name or value as a string
+    (``"half_even"``, ``"ROUND_HALF_EVEN"``, ``"order"``); anything else is refused.
+
     Attributes:
         mode: the rounding mode (half-up by default).
         level: where pricing and tax round (per line by default).
@@ -227,8 +254,8 @@ class RoundingPolicy:
             francs; :func:`quantize` then rounds to multiples of it instead of the minor unit.
     """
 
-    mode: RoundingMode = RoundingMode.HALF_UP
-    level: RoundingLevel = RoundingLevel.LINE
+    mode: RoundingMode = attrs.field(default=RoundingMode.HALF_UP, converter=_to_mode)
+    level: RoundingLevel = attrs.field(default=RoundingLevel.LINE, converter=_to_level)
     cash_increment: Decimal | None = attrs.field(default=None, converter=_to_increment)
 
     @classmethod
@@ -379,11 +406,12 @@ def allocate_evenly(total: Money, parts: int) -> tuple[Money, ...]:
     """Split ``total`` into ``parts`` equal shares (earlier parts take the leftover units).
 
     Raises:
-        AllocationError: ``parts`` is less than one.
+        AllocationError: ``parts`` is not a whole number of at least one.
     """
-    if isinstance(parts, bool) or parts < 1:
+    count: object = parts  # callers outside mypy pass floats and strings
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
         raise AllocationError((), f"cannot split into {parts!r} parts")
-    return allocate(total, [1] * parts)
+    return allocate(total, [1] * count)
 
 
 def _check_factor(factor: object) -> int | Decimal:
@@ -425,7 +453,7 @@ class TaxedMoney:
     @property
     def tax(self) -> Money:
         """The tax amount, ``gross - net``."""
-        return self.gross - self.net
+        return Money(_CONTEXT.subtract(self.gross.amount, self.net.amount), self.net.currency)
 
     @property
     def currency(self) -> str:
@@ -439,22 +467,41 @@ class TaxedMoney:
             raise CurrencyMismatchError(self.currency, other.currency, context="TaxedMoney")
         return other
 
+    # Arithmetic runs in the module's private context: the caller's ambient decimal context
+    # (a low precision, a trap) never changes a result.
+
     def __add__(self, other: object) -> TaxedMoney:
         o = self._other(other)
-        return TaxedMoney(self.net + o.net, self.gross + o.gross)
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.add(self.net.amount, o.net.amount), currency),
+            Money(_CONTEXT.add(self.gross.amount, o.gross.amount), currency),
+        )
 
     def __sub__(self, other: object) -> TaxedMoney:
         o = self._other(other)
-        return TaxedMoney(self.net - o.net, self.gross - o.gross)
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.subtract(self.net.amount, o.net.amount), currency),
+            Money(_CONTEXT.subtract(self.gross.amount, o.gross.amount), currency),
+        )
 
     def __mul__(self, factor: object) -> TaxedMoney:
-        f = _check_factor(factor)
-        return TaxedMoney(self.net * f, self.gross * f)
+        f = Decimal(_check_factor(factor))
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.multiply(self.net.amount, f), currency),
+            Money(_CONTEXT.multiply(self.gross.amount, f), currency),
+        )
 
     __rmul__ = __mul__
 
     def __neg__(self) -> TaxedMoney:
-        return TaxedMoney(-self.net, -self.gross)
+        currency = self.net.currency
+        return TaxedMoney(
+            Money(_CONTEXT.minus(self.net.amount), currency),
+            Money(_CONTEXT.minus(self.gross.amount), currency),
+        )
 
     def quantized(self, policy: RoundingPolicy = DEFAULT_ROUNDING) -> TaxedMoney:
         """Both sides rounded per ``policy``."""
@@ -467,5 +514,15 @@ def money_to_data(amount: Money) -> dict[str, str]:
 
 
 def money_from_data(data: Mapping[str, str]) -> Money:
-    """Rebuild an amount from :func:`money_to_data` output (exact, never through float)."""
-    return money(Decimal(data["amount"]), data["currency"])
+    """Rebuild an amount from :func:`money_to_data` output (exact, never through float).
+
+    Raises:
+        InvalidAmountError: the mapping has no amount or currency, or the amount is not a
+            decimal number.
+        UnknownCurrencyError: the currency is not a known currency.
+    """
+    try:
+        amount, currency = data["amount"], data["currency"]
+    except (KeyError, TypeError):
+        raise InvalidAmountError(data, "money data needs 'amount' and 'currency'") from None
+    return money(amount, currency)

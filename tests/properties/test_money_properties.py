@@ -71,12 +71,28 @@ def test_cash_rounding_lands_on_the_increment(amount: Decimal) -> None:
     assert abs(rounded.amount - amount) <= Decimal("0.025")
 
 
-@given(taxed=cst.taxed_money(), factor=st.integers(-5, 5))
-def test_gross_minus_net_is_tax(taxed: TaxedMoney, factor: int) -> None:
-    assert taxed.gross - taxed.net == taxed.tax
+@given(data=st.data(), factor=st.integers(-5, 5))
+def test_tax_is_additive_and_scales_with_the_amount(data: st.DataObject, factor: int) -> None:
+    taxed = data.draw(cst.taxed_money())
+    other = data.draw(cst.taxed_money(taxed.currency))
+    # the tax of a sum is the sum of the taxes; of a difference, the difference
+    assert (taxed + other).tax == taxed.tax + other.tax
+    assert (taxed - other).tax == taxed.tax - other.tax
     scaled = taxed * factor
     assert scaled.tax == taxed.tax * factor
-    assert (taxed + taxed).tax == taxed.tax * 2
+    assert (scaled.net, scaled.gross) == (taxed.net * factor, taxed.gross * factor)
+    assert (-taxed).tax == -taxed.tax
+
+
+@given(taxed=cst.taxed_money(), factor=cst.decimals("0", "3", places=3))
+def test_quantized_net_plus_tax_is_within_one_minor_unit_of_quantized_gross(
+    taxed: TaxedMoney, factor: Decimal
+) -> None:
+    scaled = (taxed * factor).quantized()
+    unit = Decimal(1).scaleb(-minor_units(taxed.currency))
+    # each side rounds by at most half a unit, so the derived tax is off by at most one unit
+    exact_tax = taxed.tax.amount * factor
+    assert abs(scaled.tax.amount - exact_tax) <= unit
 
 
 @given(st.from_type(Money), st.from_type(TaxedMoney))

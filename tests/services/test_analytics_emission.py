@@ -39,15 +39,16 @@ from commerce_core.adapters.memory import (
     InMemoryCartRepository,
     InMemoryCatalog,
     InMemoryClock,
+    InMemoryInventoryStore,
     InMemoryNotifier,
     InMemoryOrderNumbers,
     InMemoryOrderPayments,
     InMemoryOrderRepository,
     InMemoryOrderStock,
-    InMemoryStockLevels,
     SequentialIdFactory,
 )
 from commerce_core.domain.cart import Cart
+from commerce_core.services.inventory import InventoryService
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 ADDRESS = Address("Ann Lee", "1 Main St", "Paris", "75001", "FR")
@@ -79,6 +80,13 @@ def cart_service(
     sink: object, carts: InMemoryCartRepository | None = None
 ) -> tuple[CartService, InMemoryCartRepository]:
     repo = carts if carts is not None else InMemoryCartRepository()
+    clock = InMemoryClock(NOW)
+    stock = InventoryService(InMemoryInventoryStore(), clock)
+    stock.define_location("main")
+    stock.define_sku("TEA")
+    stock.define_sku("MUG")
+    stock.receive("TEA", "main", 5)
+    stock.receive("MUG", "main", 100)
     service = CartService(
         carts=repo,
         catalog=InMemoryCatalog(
@@ -87,8 +95,8 @@ def cart_service(
                 CatalogItem.simple("MUG", "Mug", eur("12.00")),
             ]
         ),
-        stock=InMemoryStockLevels({"TEA": 5}),
-        clock=InMemoryClock(NOW),
+        stock=stock,
+        clock=clock,
         ids=SequentialIdFactory(),
         notifier=InMemoryNotifier(),
         analytics=sink,  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import threading
 from datetime import timedelta
 
@@ -13,6 +14,7 @@ from commerce_core import (
     CartService,
     CartStatus,
     CatalogItem,
+    InventoryService,
     MergeStrategy,
     RecoveryTokenError,
     StockUnavailableError,
@@ -23,8 +25,8 @@ from commerce_core.adapters.memory import (
     InMemoryCartRepository,
     InMemoryCatalog,
     InMemoryClock,
+    InMemoryInventoryStore,
     InMemoryNotifier,
-    InMemoryStockLevels,
     SequentialIdFactory,
 )
 
@@ -33,7 +35,11 @@ class Shop:
     def __init__(self) -> None:
         self.clock = InMemoryClock()
         self.carts = InMemoryCartRepository()
-        self.stock = InMemoryStockLevels({"TEA": 5})
+        self.stock = InventoryService(InMemoryInventoryStore(), self.clock)
+        self.stock.define_location("berlin")
+        for sku, units in (("TEA", 5), ("MUG", 1_000)):
+            self.stock.define_sku(sku)
+            self.stock.receive(sku, "berlin", units)
         self.notifier = InMemoryNotifier()
         self.catalog = InMemoryCatalog(
             [
@@ -47,6 +53,7 @@ class Shop:
             stock=self.stock,
             clock=self.clock,
             ids=SequentialIdFactory(),
+            random=random.Random(4),
             notifier=self.notifier,
             policy=CartPolicy(
                 abandon_after=timedelta(hours=1),

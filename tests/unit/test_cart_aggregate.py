@@ -10,6 +10,7 @@ from commerce_core import (
     Cart,
     CartLimitError,
     CartLimits,
+    CartMergeError,
     CartNotActiveError,
     CartOwner,
     CartStatus,
@@ -17,6 +18,7 @@ from commerce_core import (
     CurrencyMismatchError,
     InvalidQuantityError,
     InvalidTransitionError,
+    InventoryService,
     MergeStrategy,
     PriceNotFoundError,
     QuantityRule,
@@ -26,7 +28,7 @@ from commerce_core import (
     UnknownSkuError,
     money,
 )
-from commerce_core.adapters.memory import InMemoryStockLevels
+from commerce_core.adapters.memory import InMemoryClock, InMemoryInventoryStore, UnlimitedStock
 from commerce_core.errors import InvalidAmountError
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -94,7 +96,10 @@ def test_a_line_refuses_more_units_than_the_per_line_limit() -> None:
 
 
 def test_stock_is_checked_for_the_resulting_quantity_and_reports_availability() -> None:
-    stock = InMemoryStockLevels({"TEA": 3})
+    stock = InventoryService(InMemoryInventoryStore(), InMemoryClock())
+    stock.define_location("berlin")
+    stock.define_sku("TEA")
+    stock.receive("TEA", "berlin", 3)
     c = cart()
     c.add(TEA, 2, now=NOW, stock=stock.availability)
     with pytest.raises(StockUnavailableError) as info:
@@ -231,3 +236,27 @@ def test_every_change_records_a_past_tense_event() -> None:
         "CartLineRemoved",
         "CartCleared",
     ]
+
+
+def test_a_customers_cart_cannot_be_merged_into_another_cart() -> None:
+    target = cart("c", CartOwner.customer("u1"))
+    other = cart("o", CartOwner.customer("u2"))
+    other.add(TEA, 1, now=NOW)
+    with pytest.raises(CartMergeError):
+        target.merge_from(other, MergeStrategy.MERGE, now=NOW)
+    assert (target.is_empty, other.status) == (True, CartStatus.ACTIVE)
+
+
+def test_a_cart_cannot_be_merged_into_itself_with_a_typed_error() -> None:
+    c = cart("c", CartOwner.customer("u1"))
+    with pytest.raises(CartMergeError):
+        c.merge_from(c, MergeStrategy.MERGE, now=NOW)
+
+
+def test_unlimited_stock_sells_any_quantity_of_digital_goods() -> None:
+    c = cart()
+    stock = UnlimitedStock()
+    c.add(TEA, 500, now=NOW, stock=stock.availability)
+    assert c.lines[0].quantity == 500
+    with pytest.raises(InvalidQuantityError):
+        stock.availability("TEA", 0)

@@ -49,8 +49,10 @@ from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
     CartLimitError,
+    CartMergeError,
     CartNotActiveError,
     CurrencyMismatchError,
+    InvalidCartSettingError,
     NotFoundError,
     RecoveryTokenError,
     StockUnavailableError,
@@ -116,12 +118,36 @@ CART_LIFECYCLE = TransitionTable(
 """The cart lifecycle as data (abandoned carts can be recovered to active)."""
 
 
+def _owner_kind(value: OwnerKind | str) -> OwnerKind:
+    try:
+        return OwnerKind(value)
+    except ValueError:
+        kinds = ", ".join(kind.value for kind in OwnerKind)
+        raise InvalidCartSettingError("owner.kind", value, f"expected one of {kinds}") from None
+
+
+def _owner_id(_inst: object, _attribute: attrs.Attribute[str], value: str) -> None:
+    given: object = value  # hosts outside mypy pass None
+    if not isinstance(given, str) or not given.strip():
+        raise InvalidCartSettingError("owner.id", value, "an owner needs a non-empty id")
+
+
+def _positive_limit(_inst: object, attribute: attrs.Attribute[int], value: int) -> None:
+    given: object = value  # hosts outside mypy pass floats and strings
+    if isinstance(given, bool) or not isinstance(given, int) or given < 1:
+        raise InvalidCartSettingError(attribute.name, value, "a limit must be an int >= 1")
+
+
 @attrs.frozen
 class CartOwner:
-    """Who a cart belongs to."""
+    """Who a cart belongs to.
 
-    kind: OwnerKind = attrs.field(converter=OwnerKind)
-    id: str
+    Raises:
+        InvalidCartSettingError: an unknown kind, or an empty id (guest token or customer id).
+    """
+
+    kind: OwnerKind = attrs.field(converter=_owner_kind)
+    id: str = attrs.field(validator=_owner_id)
 
     @classmethod
     def guest(cls, token: str) -> CartOwner:
@@ -144,10 +170,13 @@ class CartLimits:
     Attributes:
         max_lines: the most distinct lines in one cart.
         max_quantity_per_line: the most units in one line (item rules may be stricter).
+
+    Raises:
+        InvalidCartSettingError: a limit that is not an int of at least 1.
     """
 
-    max_lines: int = 100
-    max_quantity_per_line: int = 999
+    max_lines: int = attrs.field(default=100, validator=_positive_limit)
+    max_quantity_per_line: int = attrs.field(default=999, validator=_positive_limit)
 
 
 def _freeze(data: Mapping[str, str]) -> Mapping[str, str]:
@@ -276,6 +305,23 @@ class MergeStrategy(enum.StrEnum):
     GUEST_IF_CUSTOMER_EMPTY = "guest_if_customer_empty"
     """The guest's lines if the customer's cart is empty, else keep the customer's."""
 
+    @classmethod
+    def parse(cls, value: MergeStrategy | str) -> MergeStrategy:
+        """The strategy ``value`` names: a member, or its value (``"merge"``).
+
+        Raises:
+            InvalidCartSettingError: anything else.
+        """
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(value)
+        except ValueError:
+            names = ", ".join(member.value for member in cls)
+            raise InvalidCartSettingError(
+                "strategy", value, f"expected a MergeStrategy or one of {names}"
+            ) from None
+
 
 @attrs.frozen
 class MergeResult:
@@ -286,12 +332,15 @@ class MergeResult:
         taken: line ids of the target cart that received guest units.
         clamped: SKUs whose summed quantity was reduced to fit a limit (sku, wanted, kept).
         dropped: SKUs that did not fit at all (the cart's line limit, or clamped to zero).
+        replayed: the target had already taken this guest cart's lines (a re-run of the same
+            sign-in): nothing was merged again.
     """
 
     strategy: MergeStrategy
     taken: tuple[str, ...] = ()
     clamped: tuple[tuple[str, int, int], ...] = ()
     dropped: tuple[str, ...] = ()
+    replayed: bool = False
 
 
 @attrs.frozen(kw_only=True)
@@ -410,6 +459,7 @@ class Cart(EventRecorder):
     _line_seq: int = 0
     _recovery_digest: str | None = None
     _recovery_expires_at: datetime | None = None
+    _absorbed: list[str] = attrs.field(factory=list)
     _events: list[DomainEvent] = attrs.field(factory=list, init=False)
 
     # --- construction and reading ---------------------------------------------------------------
@@ -466,6 +516,10 @@ class Cart(EventRecorder):
             if line.line_id == line_id:
                 return line
         raise NotFoundError("cart line", line_id)
+
+    def has_absorbed(self, cart_id: str) -> bool:
+        """Whether this cart already took the lines of the guest cart ``cart_id`` (a merge)."""
+        return cart_id in self._absorbed
 
     def pricing_lines(self) -> tuple[PricingLine, ...]:
         """The lines for :func:`~commerce_core.domain.pricing.price_cart`."""
@@ -657,25 +711,39 @@ class Cart(EventRecorder):
         self._record(CartRepriced(occurred_at=now, cart_id=self.id, changes=len(changes)))
         return tuple(changes)
 
-    def merge_from(self, guest: Cart, strategy: MergeStrategy, *, now: datetime) -> MergeResult:
-        """Take a guest cart's lines per ``strategy``; the guest cart becomes ``merged``.
-
-        Quantities summed by :attr:`MergeStrategy.MERGE` are clamped to the item's rule and the
-        cart's limits (reported in the result); stock is not checked here (checkout reserves).
-
-        Raises:
-            CartNotActiveError: either cart is not active/abandoned as required.
-            CurrencyMismatchError: the carts have different currencies.
-            ValueError: merging a cart into itself.
-        """
+    def _check_mergeable(self, guest: Cart) -> None:
         self._ensure_active()
         if guest is self or guest.id == self.id:
-            msg = "cannot merge a cart into itself"
-            raise ValueError(msg)
+            raise CartMergeError(guest.id, self.id, "a cart cannot be merged into itself")
+        if guest.owner.kind is not OwnerKind.GUEST:
+            raise CartMergeError(
+                guest.id, self.id, f"only a guest cart can be merged; it belongs to {guest.owner}"
+            )
         if guest.status not in (CartStatus.ACTIVE, CartStatus.ABANDONED):
             raise CartNotActiveError(guest.id, guest.status.value)
         if guest.currency != self.currency:
             raise CurrencyMismatchError(self.currency, guest.currency, context="cart merge")
+
+    def merge_from(self, guest: Cart, strategy: MergeStrategy, *, now: datetime) -> MergeResult:
+        """Take a guest cart's lines per ``strategy``; the guest cart becomes ``merged``.
+
+        This cart remembers the guest cart's id (:meth:`has_absorbed`), so a service can save
+        this cart first and close the guest cart afterwards, and a re-run never merges twice.
+
+        Quantities summed by :attr:`MergeStrategy.MERGE` are clamped to the item's rule and the
+        cart's limits (reported in the result); stock is not checked here (checkout reserves).
+
+        Only a guest's cart can be merged: a customer's cart is never taken over by another
+        customer (nor by the same one) at sign-in.
+
+        Raises:
+            CartNotActiveError: either cart is not active/abandoned as required.
+            CartMergeError: ``guest`` is not a guest's cart, or it is this cart.
+            CurrencyMismatchError: the carts have different currencies.
+            InvalidCartSettingError: ``strategy`` is not a merge strategy.
+        """
+        strategy = MergeStrategy.parse(strategy)
+        self._check_mergeable(guest)
         take_guest = strategy is MergeStrategy.KEEP_GUEST or (
             strategy is MergeStrategy.GUEST_IF_CUSTOMER_EMPTY and self.is_empty
         )
@@ -726,6 +794,7 @@ class Cart(EventRecorder):
         guest._transition(CartStatus.MERGED, now)
         self._lines = lines
         self._line_seq = seq
+        self._absorbed.append(guest.id)
         self._touch(now)
         self._record(
             CartsMerged(
@@ -753,12 +822,20 @@ class Cart(EventRecorder):
             event = CartRecovered(occurred_at=now, cart_id=self.id)
         self._record(event)
 
+    def mark_merged(self, *, now: datetime) -> None:
+        """Close this guest cart as merged (its lines were taken by another cart).
+
+        Raises:
+            InvalidTransitionError: the cart is not active or abandoned.
+        """
+        self._transition(CartStatus.MERGED, now)
+
     def mark_abandoned(self, *, secret: str, expires_at: datetime, now: datetime) -> str:
         """Mark the cart abandoned and arm a recovery token; return the token.
 
         The token is ``"<cart id>.<secret>"``; only a SHA-256 digest of ``secret`` is kept, so
         a leaked snapshot cannot be turned into a token. ``secret`` must be unguessable (the
-        service takes it from an unguessable id factory).
+        service draws it from the ``RandomSource`` port).
 
         Raises:
             InvalidTransitionError: the cart is not active.
@@ -823,6 +900,7 @@ class Cart(EventRecorder):
             "recovery_expires_at": (
                 self._recovery_expires_at.isoformat() if self._recovery_expires_at else None
             ),
+            "absorbed": list(self._absorbed),
         }
 
     @classmethod
@@ -845,4 +923,5 @@ class Cart(EventRecorder):
             line_seq=int(data["line_seq"]),
             recovery_digest=data["recovery_digest"],
             recovery_expires_at=datetime.fromisoformat(expires) if expires else None,
+            absorbed=list(data.get("absorbed", ())),
         )

@@ -23,20 +23,27 @@ Money('4.90', 'EUR')
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import attrs
 from moneyed import Money
 
 from commerce_core.domain.tax import Destination
-from commerce_core.errors import InvalidAmountError, ShippingUnavailableError
+from commerce_core.errors import (
+    CurrencyMismatchError,
+    InvalidAmountError,
+    InvalidShippingRuleError,
+    ShippingUnavailableError,
+)
 from commerce_core.money import currency_of, to_minor
 
 __all__ = [
     "ShipmentSummary",
     "ShippingRule",
+    "ExplainsRefusal",
     "FlatRate",
     "WeightBand",
     "WeightBands",
@@ -56,6 +63,21 @@ def _price(value: Money) -> Money:
     if value.amount < 0:
         raise InvalidAmountError(value, "shipping prices cannot be negative")
     return value
+
+
+def _weight(value: Decimal | int | str) -> Decimal:
+    given: object = value  # hosts outside mypy pass floats
+    if isinstance(given, bool) or not isinstance(given, Decimal | int | str):
+        raise InvalidShippingRuleError(
+            "up_to", value, "a weight is a Decimal, int or decimal string (floats are refused)"
+        )
+    try:
+        weight = Decimal(given.strip() if isinstance(given, str) else given)
+    except decimal.InvalidOperation:
+        raise InvalidShippingRuleError("up_to", value, "not a decimal number") from None
+    if not weight.is_finite() or weight < 0:
+        raise InvalidShippingRuleError("up_to", value, "a weight must be finite and >= 0")
+    return weight
 
 
 def _strings(values: Iterable[str]) -> frozenset[str]:
@@ -96,6 +118,22 @@ class ShippingRule(Protocol):
         ...
 
 
+@runtime_checkable
+class ExplainsRefusal(Protocol):
+    """A rule that can say why it has no price for a shipment (optional for host rules)."""
+
+    def refusal(self, summary: ShipmentSummary) -> str | None:
+        """Why :meth:`ShippingRule.price` answers None for ``summary`` (None: no reason known)."""
+        ...
+
+
+def _refusal(rule: ShippingRule, summary: ShipmentSummary) -> str:
+    reason = rule.refusal(summary) if isinstance(rule, ExplainsRefusal) else None
+    if reason:
+        return reason
+    return f"no {summary.currency} price for this shipment ({rule.describe()})"
+
+
 @attrs.frozen
 class FlatRate:
     """The same price whatever the cart holds."""
@@ -113,9 +151,14 @@ class FlatRate:
 
 @attrs.frozen
 class WeightBand:
-    """A price for shipments up to ``up_to`` kilograms (inclusive)."""
+    """A price for shipments up to ``up_to`` kilograms (inclusive).
 
-    up_to: Decimal = attrs.field(converter=Decimal)
+    Raises:
+        InvalidShippingRuleError: ``up_to`` is a float, not a number, or negative.
+        InvalidAmountError: ``price`` is not Money on its currency grid, or negative.
+    """
+
+    up_to: Decimal = attrs.field(converter=_weight)
     price: Money = attrs.field(converter=_price)
 
 
@@ -141,18 +184,43 @@ class WeightBands:
                 return band.price
         return None
 
+    def refusal(self, summary: ShipmentSummary) -> str | None:
+        """Why there is no price: the shipment is heavier than the heaviest band."""
+        heaviest = self.bands[-1].up_to
+        if summary.weight > heaviest:
+            return (
+                f"the shipment weighs {summary.weight} kg, more than the heaviest weight band "
+                f"({heaviest} kg)"
+            )
+        return None
+
     def describe(self) -> str:
         """``"weight bands up to 1 kg: 4.90, ..."``."""
         parts = ", ".join(f"<= {b.up_to} kg: {b.price.amount}" for b in self.bands)
         return f"weight bands ({parts})"
 
 
+def _optional_price(value: Money | None) -> Money | None:
+    return None if value is None else _price(value)
+
+
 @attrs.frozen
 class PerItem:
-    """``first`` for the first unit (defaults to ``each``), ``each`` for every further unit."""
+    """``first`` for the first unit (defaults to ``each``), ``each`` for every further unit.
+
+    Raises:
+        InvalidAmountError: ``each`` or ``first`` is not Money on its grid, or negative.
+        CurrencyMismatchError: ``first`` and ``each`` differ in currency.
+    """
 
     each: Money = attrs.field(converter=_price)
-    first: Money | None = None
+    first: Money | None = attrs.field(default=None, converter=_optional_price)
+
+    def __attrs_post_init__(self) -> None:
+        if self.first is not None and currency_of(self.first) != currency_of(self.each):
+            raise CurrencyMismatchError(
+                currency_of(self.each), currency_of(self.first), context="PerItem first"
+            )
 
     def price(self, summary: ShipmentSummary) -> Money | None:
         """``first + (items - 1) * each``."""
@@ -181,6 +249,13 @@ class FreeAbove:
         if summary.goods_value >= self.threshold:
             return summary.goods_value * 0
         return self.otherwise.price(summary)
+
+    def refusal(self, summary: ShipmentSummary) -> str | None:
+        """Why there is no price: the ``otherwise`` rule's reason, when it gives one."""
+        if currency_of(self.threshold) != summary.currency:
+            return None
+        otherwise = self.otherwise
+        return otherwise.refusal(summary) if isinstance(otherwise, ExplainsRefusal) else None
 
     def describe(self) -> str:
         """``"free from <threshold>, else ..."``."""
@@ -254,7 +329,11 @@ class ShippingCalculator(Protocol):
         ...
 
     def available(self, summary: ShipmentSummary) -> tuple[ShippingQuote, ...]:
-        """Every method that can ship ``summary``, cheapest first."""
+        """Every method that can ship ``summary``, cheapest first.
+
+        Methods that cannot ship it are left out (an empty tuple: nothing ships it); see
+        :class:`~commerce_core.ports.shipping.ShippingRateProvider` for the errors.
+        """
         ...
 
 
@@ -274,7 +353,7 @@ class ShippingRateTable:
             return refused
         price = method.rule.price(summary)
         if price is None:
-            return f"no {summary.currency} price for this shipment ({method.rule.describe()})"
+            return _refusal(method.rule, summary)
         return ShippingQuote(
             method.code,
             method.name,

@@ -40,8 +40,9 @@ class AvailabilityQuery(Protocol):
 class InventoryStore(AvailabilityQuery, Protocol):
     """Stock, its ledger, reservations and incoming stock, behind atomic operations.
 
-    **Semantics** are those of :class:`commerce_core.domain.inventory.InventoryBook`, whose
-    methods have the same names and arguments; an adapter may simply run that book.
+    **Semantics** are stated on each method below; they are exactly those of
+    :class:`commerce_core.domain.inventory.InventoryBook`, whose methods have the same names and
+    arguments, so an adapter may simply run that book (the in-memory one does).
 
     **Atomicity.** Every operation either happens completely or not at all, also under
     concurrent callers in several threads or processes: a reservation holds all its lines or
@@ -63,10 +64,11 @@ class InventoryStore(AvailabilityQuery, Protocol):
     alerts) in an outbox stored atomically with the change; :meth:`take_events` drains it.
 
     **Errors** (and the store is unchanged after each): ``UnknownSkuError``,
-    ``UnknownLocationError``, ``ReservationNotFoundError`` (all ``LookupError``);
-    ``InvalidQuantityError``, ``InvalidReservationError``, ``ReservationConflictError`` (all
-    ``ValueError``); ``InvalidTransitionError`` / ``ReservationExpiredError`` for lifecycle misuse;
-    ``InsufficientStockError`` for decreases that would take reserved or missing units.
+    ``UnknownLocationError``, ``ReservationNotFoundError``, ``UnknownIncomingStockError`` (all
+    ``LookupError``); ``InvalidQuantityError``, ``InvalidReservationError``,
+    ``ReservationConflictError`` (all ``ValueError``); ``InvalidTransitionError`` /
+    ``ReservationExpiredError`` for lifecycle misuse; ``InsufficientStockError`` for decreases
+    that would take reserved or missing units.
 
     **Idempotency.** Reserving the same id with the same lines, replace with the same lines and
     expiry, extend to the same expiry, commit, release, expire_due, configuration calls, count
@@ -76,11 +78,22 @@ class InventoryStore(AvailabilityQuery, Protocol):
 
     # configuration
     def define_location(self, location: Location) -> None:
-        """Add a location or update its priority and name."""
+        """Add a location, or update its priority and name (allocation ranks by priority).
+
+        Idempotent: the same location again changes nothing. Never raises.
+        """
         ...
 
     def define_sku(self, sku: str, backorder: BackorderPolicy | None = None) -> None:
-        """Add a SKU or change its backorder policy (deny by default)."""
+        """Add a SKU, or change its backorder policy (deny by default).
+
+        Idempotent: the same policy again changes nothing.
+
+        Raises:
+            UnknownSkuError: ``sku`` is empty.
+            InvalidQuantityError: the new policy's limit is below the units already on
+                backorder for this SKU.
+        """
         ...
 
     def configure_item(
@@ -92,15 +105,31 @@ class InventoryStore(AvailabilityQuery, Protocol):
         low_stock_threshold: int | None = None,
         now: datetime,
     ) -> StockLevel:
-        """Set the safety stock and low-stock threshold of a (SKU, location)."""
+        """Set the safety stock and/or low-stock threshold of a (SKU, location); return its level.
+
+        ``None`` leaves a setting unchanged; a threshold of ``0`` switches low-stock alerts off.
+        A change that moves ``available`` across a threshold records the matching alert.
+        Idempotent: the same settings again change nothing.
+
+        Raises:
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+            InvalidQuantityError: a negative or non-integer setting.
+        """
         ...
 
     def expect_incoming(self, incoming: IncomingStock) -> None:
-        """Record or update stock on its way (feeds restock dates)."""
+        """Record or update stock on its way under ``incoming.id`` (feeds restock dates).
+
+        A past ETA is accepted (an overdue delivery, still expected). Idempotent: the same
+        incoming stock again changes nothing; another one under the same id replaces it.
+
+        Raises:
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+        """
         ...
 
     def cancel_incoming(self, incoming_id: str) -> None:
-        """Forget expected stock (no error when unknown)."""
+        """Forget expected stock. Idempotent: an unknown id is not an error. Never raises."""
         ...
 
     # the ledger
@@ -115,7 +144,20 @@ class InventoryStore(AvailabilityQuery, Protocol):
         reason: str = "",
         incoming_id: str = "",
     ) -> StockLevel:
-        """Add received units; settles ``incoming_id`` by ``quantity`` when given."""
+        """Add ``quantity`` received units (a ``RECEIVE`` movement); return the new level.
+
+        With ``incoming_id``, the incoming stock is reduced by ``quantity`` (and forgotten when
+        fully received). Records ``BackInStock`` / ``LowStock`` on a threshold crossing (never
+        on the first receipt of an item that was never stocked).
+
+        Idempotent per non-empty ``reference``: a receipt already recorded under it for this
+        (SKU, location) changes nothing (also for its incoming stock).
+
+        Raises:
+            InvalidQuantityError: ``quantity`` is not a positive integer.
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+            UnknownIncomingStockError: ``incoming_id`` is not expected (and this is no replay).
+        """
         ...
 
     def restock(
@@ -128,7 +170,14 @@ class InventoryStore(AvailabilityQuery, Protocol):
         reference: str = "",
         reason: str = "",
     ) -> StockLevel:
-        """Put returned units back on hand at ``location``."""
+        """Put returned units back on hand (a ``RETURN`` movement); return the new level.
+
+        Idempotent per non-empty ``reference``.
+
+        Raises:
+            InvalidQuantityError: ``quantity`` is not a positive integer.
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+        """
         ...
 
     def write_off(
@@ -141,7 +190,16 @@ class InventoryStore(AvailabilityQuery, Protocol):
         reason: str = "",
         reference: str = "",
     ) -> StockLevel:
-        """Remove damaged or lost units (never units that reservations hold)."""
+        """Remove damaged or lost units (a ``WRITE_OFF`` movement); return the new level.
+
+        Idempotent per non-empty ``reference``.
+
+        Raises:
+            InvalidQuantityError: ``quantity`` is not a positive integer.
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+            InsufficientStockError: it would take units live reservations hold, or more than
+                are on hand.
+        """
         ...
 
     def adjust(
@@ -154,7 +212,15 @@ class InventoryStore(AvailabilityQuery, Protocol):
         reason: str = "",
         reference: str = "",
     ) -> StockLevel:
-        """Correct ``on_hand`` by a signed, non-zero ``delta``."""
+        """Correct ``on_hand`` by a signed, non-zero ``delta`` (a ``COUNT_CORRECTION``).
+
+        Idempotent per non-empty ``reference``.
+
+        Raises:
+            InvalidQuantityError: ``delta`` is zero or not an integer.
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+            InsufficientStockError: it would take ``on_hand`` below what reservations hold.
+        """
         ...
 
     def count(
@@ -167,7 +233,15 @@ class InventoryStore(AvailabilityQuery, Protocol):
         reason: str = "stock count",
         reference: str = "",
     ) -> StockLevel:
-        """Set ``on_hand`` to a physical count."""
+        """Set ``on_hand`` to a physical count (a ``COUNT_CORRECTION`` of the difference).
+
+        Naturally idempotent: counting the same figure again records nothing.
+
+        Raises:
+            InvalidQuantityError: ``counted`` is negative or not an integer.
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+            InsufficientStockError: the count is below what reservations hold.
+        """
         ...
 
     # reservations
@@ -181,7 +255,20 @@ class InventoryStore(AvailabilityQuery, Protocol):
         owner: OwnerKind = OwnerKind.GUEST,
         strategy: AllocationStrategy | None = None,
     ) -> ReserveOutcome:
-        """Hold every line or none; a shortage is an outcome, not an error."""
+        """Hold stock for every line or for none; a shortage is an outcome, not an error.
+
+        Units are allocated by ``strategy`` (single location first by default), then put on
+        backorder as the SKU's policy allows. The reservation expires at ``expires_at``.
+
+        Idempotent: the same id with the same ``{sku: quantity}`` returns the existing
+        reservation (``replayed``), whatever its state.
+
+        Raises:
+            ReservationConflictError: the id exists with different lines (use ``replace``).
+            InvalidReservationError: an empty id, no lines, naive times, or ``expires_at`` not
+                after ``now``.
+            UnknownSkuError, InvalidQuantityError: an unknown SKU or a bad quantity.
+        """
         ...
 
     def replace(
@@ -194,60 +281,127 @@ class InventoryStore(AvailabilityQuery, Protocol):
         owner: OwnerKind = OwnerKind.GUEST,
         strategy: AllocationStrategy | None = None,
     ) -> ReserveOutcome:
-        """Swap a reservation's lines atomically (old ones kept when the new cannot be held)."""
+        """Swap a reservation's lines atomically, or make it when absent.
+
+        The new lines are planned as if the old holds were released; they replace them only if
+        all can be held, otherwise the old reservation stays untouched and the outcome carries
+        the shortages. A released or expired reservation starts afresh under the same id.
+
+        Idempotent: the same lines and expiry on an active reservation is a replay.
+
+        Raises:
+            InvalidTransitionError: the reservation is committed.
+            InvalidReservationError, UnknownSkuError, InvalidQuantityError: as for ``reserve``.
+        """
         ...
 
     def extend(self, reservation_id: str, *, expires_at: datetime, now: datetime) -> Reservation:
-        """Push an active reservation's expiry."""
+        """Move an active reservation's expiry to ``expires_at``.
+
+        Idempotent: the same expiry again changes nothing.
+
+        Raises:
+            ReservationNotFoundError: unknown id.
+            InvalidTransitionError: it is committed, released or expired.
+            ReservationExpiredError: its expiry has passed (even if not swept yet).
+        """
         ...
 
     def commit(self, reservation_id: str, *, now: datetime, reference: str = "") -> Reservation:
-        """Deduct the reservation's allocated units from ``on_hand`` (a sale)."""
+        """Turn the reservation into a sale: ``SALE`` movements deduct its allocated units.
+
+        Backordered units stay outstanding until ``settle_backorder``. Idempotent: committing a
+        committed reservation returns it unchanged.
+
+        Raises:
+            ReservationNotFoundError: unknown id.
+            InvalidTransitionError: it was released or expired.
+            ReservationExpiredError: its expiry has passed (even if not swept yet).
+        """
         ...
 
     def release(self, reservation_id: str, *, now: datetime) -> Reservation:
-        """Give the reservation's units back."""
+        """Give the reservation's units (and backorder room) back.
+
+        Idempotent: a released or expired reservation is returned unchanged.
+
+        Raises:
+            ReservationNotFoundError: unknown id.
+            InvalidTransitionError: it is committed.
+        """
         ...
 
     def expire_due(self, now: datetime) -> tuple[Reservation, ...]:
-        """Expire every active reservation due at ``now``; return them."""
+        """Expire every active reservation whose expiry is not after ``now``; return them.
+
+        Idempotent: a second sweep at the same ``now`` expires nothing more.
+
+        Raises:
+            InvalidReservationError: ``now`` is naive.
+        """
         ...
 
     def settle_backorder(
         self, reservation_id: str, sku: str, location: str, quantity: int, *, now: datetime
     ) -> Reservation:
-        """Ship backordered units of a committed reservation from ``location``."""
+        """Ship ``quantity`` backordered units of a committed reservation from ``location``.
+
+        Records a ``SALE`` movement, moves the units from the line's ``backordered`` to its
+        allocations and frees that much backorder room. Not idempotent: each call ships more.
+
+        Raises:
+            ReservationNotFoundError, UnknownSkuError, UnknownLocationError: unknown things.
+            InvalidTransitionError: the reservation is not committed.
+            InvalidQuantityError: more than the line has on backorder.
+            InsufficientStockError: ``location`` does not have the units free.
+        """
         ...
 
     # queries
     def level(self, sku: str, location: str) -> StockLevel:
-        """The stock of ``sku`` at ``location``."""
+        """The stock of ``sku`` at ``location`` (zeros when nothing was ever recorded).
+
+        Raises:
+            UnknownSkuError, UnknownLocationError: unknown SKU or location.
+        """
         ...
 
     def levels(self, sku: str) -> tuple[StockLevel, ...]:
-        """The stock of ``sku`` at every location, in ranking order."""
+        """The stock of ``sku`` at every location that has an item, in ranking order.
+
+        Raises:
+            UnknownSkuError: unknown SKU.
+        """
         ...
 
     def reservation(self, reservation_id: str) -> Reservation:
-        """The reservation stored under ``reservation_id``."""
+        """The reservation stored under ``reservation_id``, in whatever state.
+
+        Raises:
+            ReservationNotFoundError: unknown id.
+        """
         ...
 
     def active_reservations(self) -> tuple[Reservation, ...]:
-        """Every active reservation."""
+        """Every active reservation (read-only; never raises)."""
         ...
 
     def ledger(
         self, sku: str | None = None, location: str | None = None
     ) -> tuple[StockMovement, ...]:
-        """Ledger movements, oldest first."""
+        """Ledger movements, oldest first, optionally for one SKU and/or location (never raises)."""
         ...
 
     def incoming(self, sku: str | None = None) -> tuple[IncomingStock, ...]:
-        """Expected stock, by ETA."""
+        """Expected stock not yet received, by ETA (never raises)."""
         ...
 
     def outstanding_backorders(self, sku: str) -> int:
-        """Units of ``sku`` promised on backorder and not yet settled."""
+        """Units of ``sku`` promised on backorder and not yet settled.
+
+        Raises:
+            UnknownSkuError: unknown SKU.
+        """
         ...
 
     def reserved_counts(self) -> dict[tuple[str, str], int]:

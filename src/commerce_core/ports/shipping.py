@@ -29,5 +29,12 @@ class ShippingRateProvider(ShippingCalculator, Protocol):
         ...
 
     def available(self, summary: ShipmentSummary) -> tuple[ShippingQuote, ...]:
-        """Every method that can ship ``summary``, cheapest first."""
+        """Every method that can ship ``summary``, cheapest first (ties in a stable order).
+
+        Methods that cannot ship it (restricted destination, no price for this currency,
+        weight or item count) are left out, not reported: an empty tuple means nothing can
+        ship it. Never raises for such methods; an adapter whose carrier cannot be reached at
+        all raises :class:`ShippingUnavailableError` (``method`` ``"*"``) rather than pretend
+        that nothing ships. Read-only, so trivially idempotent.
+        """
         ...

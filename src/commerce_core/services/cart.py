@@ -5,11 +5,12 @@ Every mutation loads the cart, changes it and saves it (autosave) inside
 is saved. Stock is checked through the inventory :class:`AvailabilityQuery` (no reservation).
 
 Abandonment: :meth:`CartService.mark_abandoned` marks carts idle longer than
-``policy.abandon_after`` as abandoned, arms a single-use recovery token per cart (the secret
-comes from the :class:`IdFactory`, so production must use an unguessable one such as
-``RandomIdFactory``) and sends a ``cart.recovery`` notification. :meth:`CartService.recover`
-restores the cart from the token until it expires. :meth:`CartService.expire_carts` closes guest
-carts idle for ``policy.guest_expiry`` and customer carts idle for ``policy.customer_expiry``.
+``policy.abandon_after`` as abandoned, arms a single-use recovery token per cart (a 128-bit
+secret drawn from the :class:`RandomSource` port: ``secrets.SystemRandom()`` in production,
+``random.Random(seed)`` in tests) and sends a ``cart.recovery`` notification.
+:meth:`CartService.recover` restores the cart from the token until it expires.
+:meth:`CartService.expire_carts` closes guest carts idle for ``policy.guest_expiry`` and
+customer carts idle for ``policy.customer_expiry``.
 
 Analytics: with an ``analytics`` sink, the line mutations (:meth:`CartService.add_item`,
 :meth:`~CartService.change_quantity`, :meth:`~CartService.remove_line`, :meth:`~CartService.clear`)
@@ -23,9 +24,9 @@ and never fails the mutation.
 from __future__ import annotations
 
 import functools
+import secrets
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 import attrs
 
@@ -55,11 +56,13 @@ from commerce_core.domain.shipping import ShippingCalculator
 from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.tax import TaxCalculator
 from commerce_core.errors import (
+    ActiveCartConflictError,
     ConcurrencyConflictError,
     InvalidTransitionError,
     NotFoundError,
     RecoveryTokenError,
 )
+from commerce_core.money import currency_of, zero
 from commerce_core.ports.analytics import AnalyticsSink
 from commerce_core.ports.cart import CartRepository
 from commerce_core.ports.catalog import Catalog
@@ -67,10 +70,14 @@ from commerce_core.ports.clock import Clock
 from commerce_core.ports.ids import IdFactory
 from commerce_core.ports.inventory import AvailabilityQuery
 from commerce_core.ports.notifier import Notifier
+from commerce_core.ports.random import RandomSource
 from commerce_core.services.journey import AnalyticsEmitter
 from commerce_core.services.retry import retry_on_conflict
 
 __all__ = ["CartPolicy", "RecoveryNotice", "CartService"]
+
+_SECRET_SPACE = 2**128
+"""Recovery secrets are 128-bit numbers (32 hex digits)."""
 
 
 @attrs.frozen
@@ -110,7 +117,9 @@ class CartService:
         catalog: the host's catalog.
         stock: the inventory availability query (stock checks on add and change).
         clock: the time.
-        ids: ids for carts and recovery secrets (unguessable in production).
+        ids: ids for carts.
+        random: draws recovery-token secrets; cryptographic by default
+            (``secrets.SystemRandom()``); tests may pass a seeded ``random.Random(seed)``.
         notifier: delivers recovery messages.
         policy: timings and limits.
         on_events: receives the domain events of every saved change (optional).
@@ -126,6 +135,7 @@ class CartService:
         stock: AvailabilityQuery,
         clock: Clock,
         ids: IdFactory,
+        random: RandomSource | None = None,
         notifier: Notifier,
         policy: CartPolicy | None = None,
         on_events: Callable[[tuple[DomainEvent, ...]], None] | None = None,
@@ -136,6 +146,7 @@ class CartService:
         self.stock = stock
         self.clock = clock
         self.ids = ids
+        self.random: RandomSource = random if random is not None else secrets.SystemRandom()
         self.notifier = notifier
         self.policy = policy or CartPolicy()
         self._on_events = on_events
@@ -201,19 +212,46 @@ class CartService:
         *,
         channel: str = "default",
         price_list: str = "default",
+        replace: bool = False,
     ) -> Cart:
         """The owner's active cart, or a new one (saved).
 
+        An owner has one active cart. Asking for another currency or channel than the active
+        cart's is refused, unless ``replace`` is true: the active cart is then closed as
+        ``expired`` (its lines are not carried over: prices differ per currency) and a new,
+        empty cart is opened.
+
         Raises:
             UnknownCurrencyError: ``currency`` is not a currency.
+            ActiveCartConflictError: the owner's active cart has another currency or channel
+                (and ``replace`` is false); nothing is saved.
         """
+        code = currency_of(zero(currency))
         existing = self.carts.find_by_owner(owner)
-        if existing is not None and existing.currency == currency.upper():
-            return existing
+        if existing is not None:
+            if existing.currency == code and existing.channel == channel:
+                return existing
+            if not replace:
+                raise ActiveCartConflictError(
+                    existing.id,
+                    str(owner),
+                    currency=existing.currency,
+                    channel=existing.channel,
+                    requested_currency=code,
+                    requested_channel=channel,
+                )
+
+            def close_existing() -> None:
+                current = self.carts.get(existing.id)
+                if current.status in (CartStatus.ACTIVE, CartStatus.ABANDONED):
+                    current.expire(now=self.clock.now())
+                    self._save(current)
+
+            retry_on_conflict(close_existing)
         cart = Cart.create(
             self.ids.new_id("cart"),
             owner,
-            currency,
+            code,
             now=self.clock.now(),
             channel=channel,
             price_list=price_list,
@@ -311,43 +349,53 @@ class CartService:
     # --- sign-in merge --------------------------------------------------------------------------
 
     def sign_in(
-        self, guest_cart_id: str, customer_id: str, strategy: MergeStrategy = MergeStrategy.MERGE
+        self,
+        guest_cart_id: str,
+        customer_id: str,
+        strategy: MergeStrategy | str = MergeStrategy.MERGE,
     ) -> tuple[Cart, MergeResult]:
         """Merge the guest cart into the customer's active cart (created when missing).
 
-        The guest cart is claimed first (saved as ``merged``: of two concurrent sign-ins only
-        one can claim it), then the customer's cart is saved with its own bounded retry, the
-        merge being re-applied to a fresh copy on each conflict.
+        Two saves, ordered so that no failure loses the guest's lines: the customer's cart is
+        saved first with the merged lines (it remembers the guest cart's id), then the guest
+        cart is closed as ``merged``. If the second save fails, the guest cart is still active
+        with its lines and the customer's cart already holds them; running ``sign_in`` again
+        just closes the guest cart (the result is ``replayed``), never merging twice. Each save
+        retries on optimistic-concurrency conflicts, re-applying the merge to fresh copies.
+
+        Known limit: two *different* customers signing in with the same guest cart at the same
+        moment can both receive its lines (a guest cart belongs to one browser session).
 
         Raises:
             NotFoundError: no such guest cart.
-            CartNotActiveError: the guest cart was already merged, checked out or expired.
+            CartMergeError: the cart is not a guest's cart (or is the customer's own).
+            CartNotActiveError: the guest cart was checked out, expired, or merged elsewhere.
             CurrencyMismatchError: the carts have different currencies.
+            InvalidCartSettingError: ``strategy`` is neither a ``MergeStrategy`` nor one of
+                its values (``"merge"``, ``"keep_customer"``...).
         """
+        strategy = MergeStrategy.parse(strategy)
         owner = CartOwner.customer(customer_id)
 
-        def claim() -> tuple[dict[str, Any], int, Cart, MergeResult]:
+        def absorb() -> tuple[Cart, MergeResult]:
             guest = self.carts.get(guest_cart_id)
-            data, version = guest.to_snapshot(), guest.version
             target = self._customer_cart(owner, guest)
+            if target.has_absorbed(guest.id):
+                return target, MergeResult(strategy, replayed=True)
+            # merge_from also closes this in-memory guest copy; it is not saved here
             merged = target.merge_from(guest, strategy, now=self.clock.now())
-            self._save(guest)
-            return data, version, target, merged
+            return self._save(target), merged
 
-        guest_data, guest_version, target, result = retry_on_conflict(claim)
+        target, result = retry_on_conflict(absorb)
 
-        def save_target() -> Cart:
-            nonlocal result
-            guest_copy = Cart.from_snapshot(guest_data, guest_version)
-            fresh = self._customer_cart(owner, guest_copy)
-            result = fresh.merge_from(guest_copy, strategy, now=self.clock.now())
-            return self._save(fresh)
+        def close_guest() -> None:
+            guest = self.carts.get(guest_cart_id)
+            if guest.status in (CartStatus.ACTIVE, CartStatus.ABANDONED):
+                guest.mark_merged(now=self.clock.now())
+                self._save(guest)
 
-        try:
-            saved = self._save(target)
-        except ConcurrencyConflictError:
-            saved = retry_on_conflict(save_target)
-        return saved, result
+        retry_on_conflict(close_guest)
+        return target, result
 
     def _customer_cart(self, owner: CartOwner, guest: Cart) -> Cart:
         found = self.carts.find_by_owner(owner)
@@ -379,7 +427,7 @@ class CartService:
                 continue
             expires = now + self.policy.recovery_ttl
             token = cart.mark_abandoned(
-                secret=self.ids.new_id("recovery"), expires_at=expires, now=now
+                secret=f"{self.random.randrange(_SECRET_SPACE):032x}", expires_at=expires, now=now
             )
             try:
                 self._save(cart)

@@ -16,7 +16,7 @@ from commerce_core.adapters.memory.inventory import InMemoryInventoryStore
 from commerce_core.adapters.memory.cart import (
     InMemoryCartRepository,
     InMemoryCatalog,
-    InMemoryStockLevels,
+    UnlimitedStock,
 )
 
 # endregion cart-import
@@ -70,7 +70,7 @@ __all__ = [
     # endregion inventory-all
     # region cart-all
     "InMemoryCatalog",
-    "InMemoryStockLevels",
+    "UnlimitedStock",
     "InMemoryCartRepository",
     # endregion cart-all
     # region promotions-all

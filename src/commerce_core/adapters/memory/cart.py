@@ -1,4 +1,4 @@
-"""In-memory adapters for carts: catalog, stock levels, cart repository."""
+"""In-memory adapters for carts: catalog, unlimited stock (digital goods), cart repository."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from commerce_core.domain.catalog import CatalogItem, check_quantity
 from commerce_core.domain.inventory import Availability
 from commerce_core.errors import UnknownSkuError
 
-__all__ = ["InMemoryCatalog", "InMemoryStockLevels", "InMemoryCartRepository"]
+__all__ = ["InMemoryCatalog", "UnlimitedStock", "InMemoryCartRepository"]
 
 
 class InMemoryCatalog:
@@ -52,38 +52,23 @@ class InMemoryCatalog:
             return {sku: self._items[sku] for sku in skus if sku in self._items}
 
 
-class InMemoryStockLevels:
-    """A tiny ``AvailabilityQuery`` for cart tests: fixed levels per SKU, unlimited otherwise.
+class UnlimitedStock:
+    """An ``AvailabilityQuery`` for goods that never run out: every quantity can be sold.
 
-    The real Inventory capability provides the production implementation; this one answers from
-    a dict and never reserves anything.
+    Use it for carts that sell only digital goods (downloads, licences, gift cards) or in a
+    host that does not track stock at all. Wherever stock is counted, pass the real
+    :class:`~commerce_core.services.inventory.InventoryService` (it satisfies
+    ``AvailabilityQuery``) instead. Stateless, so thread-safe.
     """
 
-    def __init__(self, levels: Mapping[str, int] | None = None, *, unlimited: bool = True) -> None:
-        self._levels = dict(levels or {})
-        self._unlimited = unlimited
-        self._lock = threading.Lock()
-
-    def set(self, sku: str, available: int) -> None:
-        """Set the units sellable now for ``sku``."""
-        with self._lock:
-            self._levels[sku] = available
-
     def availability(self, sku: str, quantity: int) -> Availability:
-        """Units of ``sku`` sellable now, and whether ``quantity`` can be sold.
+        """``quantity`` units of ``sku`` are available, with unlimited backorder room.
 
         Raises:
             InvalidQuantityError: ``quantity`` is not a positive int.
-            UnknownSkuError: ``sku`` has no level and the adapter is not unlimited.
         """
         check_quantity(quantity)
-        with self._lock:
-            level = self._levels.get(sku)
-        if level is None:
-            if not self._unlimited:
-                raise UnknownSkuError(sku)
-            return Availability(sku, quantity, quantity, backorderable=None)
-        return Availability(sku, quantity, level)
+        return Availability(sku, quantity, quantity, backorderable=None)
 
 
 class InMemoryCartRepository:

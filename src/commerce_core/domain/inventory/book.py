@@ -60,13 +60,14 @@ from commerce_core.errors import (
     InvalidTransitionError,
     ReservationConflictError,
     ReservationNotFoundError,
+    UnknownIncomingStockError,
     UnknownLocationError,
     UnknownSkuError,
 )
 
 __all__ = ["InventoryBook", "ReserveOutcome"]
 
-_OUT, _LOW, _OK = 0, 1, 2
+_NEW, _OUT, _LOW, _OK = -1, 0, 1, 2  # _NEW: never stocked, so neither out of nor back in stock
 _DEFAULT_STRATEGY = SingleLocationFirst()
 
 
@@ -103,10 +104,11 @@ class ReserveOutcome:
 class _Item:
     """Mutable stock of one SKU at one location (private to the book)."""
 
-    __slots__ = ("holds", "low_stock_threshold", "on_hand", "safety_stock")
+    __slots__ = ("holds", "low_stock_threshold", "on_hand", "safety_stock", "stocked")
 
     def __init__(self) -> None:
         self.on_hand = 0
+        self.stocked = False  # True once a ledger movement touched it (derived on load)
         self.safety_stock = 0
         self.low_stock_threshold: int | None = None
         self.holds: dict[str, int] = {}
@@ -217,7 +219,7 @@ class InventoryBook(EventRecorder):
         signals: dict[tuple[str, str], int] = {}
         for sku, location in keys:
             item = self._items.get(sku, {}).get(location)
-            signals[sku, location] = _OUT if item is None else item.signal()
+            signals[sku, location] = _NEW if item is None or not item.stocked else item.signal()
         return signals
 
     def _raise_alerts(self, before: Mapping[tuple[str, str], int], now: datetime) -> None:
@@ -235,7 +237,8 @@ class InventoryBook(EventRecorder):
                 "sequence": self.version,
             }
             if after == _OUT:
-                self._record(OutOfStock(**common))
+                if was != _NEW:
+                    self._record(OutOfStock(**common))
             elif was == _OUT:
                 self._record(BackInStock(**common))
             elif after == _LOW:
@@ -333,6 +336,7 @@ class InventoryBook(EventRecorder):
         reference: str,
     ) -> StockMovement:
         item.on_hand += quantity
+        item.stocked = True
         movement = StockMovement(
             sku, location, quantity, kind, reason, reference, now, item.on_hand
         )
@@ -394,11 +398,17 @@ class InventoryBook(EventRecorder):
 
         Idempotent per ``reference``: a receipt already recorded under the same reference for
         this (SKU, location) is not applied twice.
+
+        Raises:
+            UnknownIncomingStockError: ``incoming_id`` is not expected stock (never announced,
+                or already settled) and this is not a replay of a recorded receipt.
         """
         _check_positive(quantity)
         self._item(sku, location)
         incoming = self._incoming.get(incoming_id) if incoming_id else None
         replay = bool(reference) and ("receive", sku, location, reference) in self._applied
+        if incoming_id and incoming is None and not replay:
+            raise UnknownIncomingStockError(incoming_id)
         level = self._movement(
             sku,
             location,
@@ -1065,6 +1075,7 @@ class InventoryBook(EventRecorder):
         for sku, loc, quantity, kind, reason, reference, at in data["ledger"]:
             item = book._items[sku][loc]
             item.on_hand += quantity
+            item.stocked = True
             movement = StockMovement(
                 sku,
                 loc,

@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from commerce_core.domain.shoppers import OwnerKind
-from commerce_core.errors import InvalidQuantityError
+from commerce_core.errors import InvalidInventoryValueError, InvalidQuantityError
 
 __all__ = [
     "Availability",
@@ -46,16 +46,14 @@ def _not_negative(_inst: object, attribute: attrs.Attribute[int], value: int) ->
         raise InvalidQuantityError(value, f"{attribute.name} must be a whole number >= 0")
 
 
-def _aware(_inst: object, attribute: attrs.Attribute[datetime], value: datetime) -> None:
-    if value.tzinfo is None:
-        msg = f"{attribute.name} must be a timezone-aware datetime"
-        raise ValueError(msg)
+def _aware(_inst: object, attribute: attrs.Attribute[datetime], value: object) -> None:
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise InvalidInventoryValueError(attribute.name, value, "must be a timezone-aware datetime")
 
 
-def _non_empty(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
-    if not value:
-        msg = f"{attribute.name} must not be empty"
-        raise ValueError(msg)
+def _non_empty(_inst: object, attribute: attrs.Attribute[str], value: object) -> None:
+    if not isinstance(value, str) or not value:
+        raise InvalidInventoryValueError(attribute.name, value, "must be a non-empty string")
 
 
 @attrs.frozen
@@ -108,9 +106,12 @@ class ReservationTtl:
     customer: timedelta = timedelta(hours=1)
 
     def __attrs_post_init__(self) -> None:
-        if self.guest <= timedelta(0) or self.customer <= timedelta(0):
-            msg = "reservation time-to-live must be positive"
-            raise ValueError(msg)
+        ttls: tuple[tuple[str, object], ...] = (("guest", self.guest), ("customer", self.customer))
+        for field, ttl in ttls:
+            if not isinstance(ttl, timedelta) or ttl <= timedelta(0):
+                raise InvalidInventoryValueError(
+                    field, ttl, "reservation time-to-live must be a positive timedelta"
+                )
 
     def for_owner(self, owner: OwnerKind) -> timedelta:
         """The default time-to-live for ``owner``."""
@@ -191,6 +192,9 @@ class Location:
         id: the location id.
         priority: allocation order, lower first; ties broken by id.
         name: a display name.
+
+    Raises:
+        InvalidInventoryValueError: an empty id.
     """
 
     id: str = attrs.field(validator=_non_empty)
@@ -321,12 +325,20 @@ class StockMovement:
 class IncomingStock:
     """Stock on its way (a purchase order or a transfer) with an estimated arrival.
 
+    An ETA in the past is accepted on purpose: it is an overdue delivery, still expected until
+    it is received or cancelled, and availability reports that past date as the restock date
+    (so a host can show "overdue" rather than silently losing the purchase order).
+
     Attributes:
         id: the caller's id (PO number).
         sku: the SKU.
         location: where it will arrive.
         quantity: units expected.
-        eta: estimated arrival (timezone-aware).
+        eta: estimated arrival (timezone-aware; a past ETA means overdue).
+
+    Raises:
+        InvalidInventoryValueError: an empty id, SKU or location, or a naive ETA.
+        InvalidQuantityError: a quantity that is not a positive integer.
     """
 
     id: str = attrs.field(validator=_non_empty)
