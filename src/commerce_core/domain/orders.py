@@ -55,6 +55,7 @@ from commerce_core.money import (
     currency_of,
     money_from_data,
     money_to_data,
+    to_minor,
     zero,
 )
 
@@ -507,6 +508,16 @@ class Refund:
     at: datetime
     return_id: str | None = None
     reference: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key to ask the payment side for this refund with: the refund id and its amount.
+
+        A refund re-planned under the same id for another amount (the order changed between a
+        conflicting save and the retry) gets another key, so a payment adapter never answers it
+        with the outcome of a different amount.
+        """
+        return f"{self.refund_id}:{to_minor(self.total)}"
 
 
 @attrs.frozen
@@ -1559,21 +1570,57 @@ class Order(EventRecorder):
             raise RefundExceedsRefundableError(self.order_id, total, self.refundable, "order")
         return Refund(refund_id, tuple(parts), shipping_part, total, reason, now, return_id)
 
-    def apply_refund(self, refund: Refund, *, reference: str = "") -> bool:
-        """Record a refund the payment side carried out; False if ``refund_id`` is known.
+    def _check_refund_still_fits(self, refund: Refund) -> None:
+        """Re-check a planned refund against what is refundable *now*, line by line.
 
-        A refund settling a received return moves that return to ``refunded``.
-
-        Raises:
-            RefundExceedsRefundableError: it no longer fits (the order changed since planning).
-            InvalidTransitionError: its return is not in ``received``.
+        A plan may be stale (another refund was applied since): each line's units and amount,
+        the shipping part and the order total must still fit.
         """
-        if any(r.refund_id == refund.refund_id for r in self._refunds):
-            return False
+        units: dict[str, int] = {}
+        amounts: dict[str, Money] = {}
+        for part in refund.lines:
+            units[part.line_id] = units.get(part.line_id, 0) + part.quantity
+            amounts[part.line_id] = amounts.get(part.line_id, zero(self.currency)) + (
+                part.amount.gross
+            )
+        for line_id, quantity in units.items():
+            line = self.line(line_id)
+            left = line.quantity - self.line_refunded_units(line_id)
+            if quantity > left:
+                raise InvalidQuantityError(
+                    quantity, f"only {left} units of {line_id!r} are still refundable"
+                )
+            remaining = (line.total - self.line_refunded(line_id)).gross
+            if amounts[line_id] > remaining:
+                raise RefundExceedsRefundableError(
+                    self.order_id, amounts[line_id], remaining, line_id
+                )
+        shipping_rest = (self.shipping - self.shipping_refunded).gross
+        if refund.shipping.gross > shipping_rest:
+            raise RefundExceedsRefundableError(
+                self.order_id, refund.shipping.gross, shipping_rest, "shipping"
+            )
         if refund.total > self.refundable:
             raise RefundExceedsRefundableError(
                 self.order_id, refund.total, self.refundable, "order"
             )
+
+    def apply_refund(self, refund: Refund, *, reference: str = "") -> bool:
+        """Record a refund the payment side carried out; False if ``refund_id`` is known.
+
+        The refund is re-checked against what is refundable now (a plan made before another
+        refund was applied may no longer fit a line). A refund settling a received return moves
+        that return to ``refunded``.
+
+        Raises:
+            RefundExceedsRefundableError: it no longer fits a line, shipping or the order (the
+                order changed since planning); nothing is recorded.
+            InvalidQuantityError: it refunds more units of a line than remain unrefunded.
+            InvalidTransitionError: its return is not in ``received``.
+        """
+        if any(r.refund_id == refund.refund_id for r in self._refunds):
+            return False
+        self._check_refund_still_fits(refund)
         with self._change():
             if refund.return_id is not None:
                 self._set_return(

@@ -1,0 +1,75 @@
+"""Order rules found missing by review: stale refunds, payment facts, return sources."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from commerce_core import (
+    InvalidQuantityError,
+    Money,
+    Order,
+    PaymentKind,
+    RefundExceedsRefundableError,
+    money,
+)
+from commerce_core.testing.contracts import make_sample_order
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def eur(amount: str) -> Money:
+    return money(amount, "EUR")
+
+
+def paid_order() -> Order:
+    # 3 x 12.00 gross (l1) + 1 x 24.00 gross (l2) + 6.00 shipping = 66.00
+    order = make_sample_order()
+    order.record_payment(PaymentKind.CAPTURED, eur("66.00"), reference="cap", now=NOW)
+    return order
+
+
+def test_a_stale_planned_refund_cannot_refund_a_line_twice() -> None:
+    order = paid_order()
+    first = order.plan_refund(refund_id="r1", lines={"l2": 1}, now=NOW)
+    stale = order.plan_refund(refund_id="r2", lines={"l2": 1}, now=NOW)
+    order.apply_refund(first)
+    snapshot = order.to_snapshot()
+    with pytest.raises((RefundExceedsRefundableError, InvalidQuantityError)):
+        order.apply_refund(stale)
+    # l2 is 1 unit of 24.00: refunded once, never 48.00 or 2 units.
+    assert order.line_refunded("l2").gross == eur("24.00")
+    assert order.line_refunded_units("l2") == 1
+    assert order.to_snapshot() == snapshot
+
+
+def test_a_stale_amount_refund_cannot_exceed_a_lines_remaining_value() -> None:
+    order = paid_order()
+    by_lines = order.plan_refund(refund_id="r1", lines={"l2": 1}, now=NOW)
+    # 30.00 by amount over l1 (36.00 left) and l2 (24.00 left): l2 takes 30 * 24/60 = 12.00.
+    by_amount = order.plan_refund(refund_id="r2", amount=eur("30.00"), now=NOW)
+    order.apply_refund(by_lines)
+    with pytest.raises(RefundExceedsRefundableError) as caught:
+        order.apply_refund(by_amount)
+    assert caught.value.part == "l2"
+    assert order.refunded == eur("24.00")
+
+
+def test_a_stale_shipping_refund_cannot_refund_shipping_twice() -> None:
+    order = paid_order()
+    first = order.plan_refund(refund_id="r1", shipping=eur("6.00"), now=NOW)
+    stale = order.plan_refund(refund_id="r2", shipping=eur("6.00"), now=NOW)
+    order.apply_refund(first)
+    with pytest.raises(RefundExceedsRefundableError) as caught:
+        order.apply_refund(stale)
+    assert caught.value.part == "shipping"
+
+
+def test_a_refund_replanned_for_another_amount_gets_another_payment_key() -> None:
+    order = paid_order()
+    one = order.plan_refund(refund_id="r1", amount=eur("10.00"), now=NOW)
+    again = order.plan_refund(refund_id="r1", amount=eur("10.00"), now=NOW)
+    other = order.plan_refund(refund_id="r1", amount=eur("12.00"), now=NOW)
+    assert one.idempotency_key == again.idempotency_key == "r1:1000"  # 10.00 EUR = 1000 cents
+    assert other.idempotency_key != one.idempotency_key
