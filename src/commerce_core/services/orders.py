@@ -483,7 +483,7 @@ class OrderService:
                 outcome[:] = [PaymentOutcome(True, refund.total, "already applied")]
                 return order
             result = self._payments.refund(
-                order_id, refund.total, idempotency_key=refund.refund_id, reason=refund.reason
+                order_id, refund.total, idempotency_key=refund.idempotency_key, reason=refund.reason
             )
             outcome[:] = [result]
             if result.succeeded:
@@ -506,8 +506,8 @@ class OrderService:
         """Refund by amount or by lines and quantities, plus shipping separately.
 
         The refund is planned on the order first (typed errors, nothing moved), then asked of the
-        payment side with the refund id as idempotency key, then recorded. A decline is returned
-        as a value with the order unchanged.
+        payment side keyed by :attr:`Refund.idempotency_key` (id and amount), then recorded. A
+        decline is returned as a value with the order unchanged.
 
         Raises:
             NotFoundError: unknown order or line.
