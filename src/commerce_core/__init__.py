@@ -318,6 +318,7 @@ from commerce_core.errors import (
     CancellationQuantityError,
     ReturnQuantityError,
     RefundExceedsRefundableError,
+    PaymentFactRejectedError,
 )
 from commerce_core.ports.orders import (
     OrderRepository,
@@ -716,6 +717,7 @@ __all__ = [
     "CancellationQuantityError",
     "ReturnQuantityError",
     "RefundExceedsRefundableError",
+    "PaymentFactRejectedError",
     "OrderRepository",
     "OrderOutbox",
     "OrderNumbers",

@@ -66,6 +66,7 @@ __all__ = [
     "CancellationQuantityError",
     "ReturnQuantityError",
     "RefundExceedsRefundableError",
+    "PaymentFactRejectedError",
     # endregion orders-all
     # region payments-all
     "PaymentError",
@@ -784,6 +785,28 @@ class RefundExceedsRefundableError(OrderError, ValueError):
             order_id,
             f"cannot refund {requested} for {part} of order {order_id!r}: "
             f"at most {refundable} is refundable",
+        )
+
+
+class PaymentFactRejectedError(OrderError, ValueError):
+    """A payment fact does not fit the order (too large a void or capture).
+
+    A void may release at most the open authorization; a capture at most the amount due minus
+    what was already captured.
+
+    Attributes:
+        kind: ``"captured"`` or ``"voided"``.
+        requested: the amount of the fact (a ``Money``).
+        allowed: the most that fact could be (a ``Money``).
+    """
+
+    def __init__(self, order_id: str, kind: str, requested: object, allowed: object) -> None:
+        self.kind = kind
+        self.requested = requested
+        self.allowed = allowed
+        super().__init__(
+            order_id,
+            f"cannot record {kind} {requested} on order {order_id!r}: at most {allowed} fits",
         )
 
 

@@ -7,9 +7,14 @@ from datetime import UTC, datetime
 import pytest
 
 from commerce_core import (
+    InvalidOrderError,
     InvalidQuantityError,
+    InvalidTransitionError,
     Money,
     Order,
+    OrderPaymentStatus,
+    OrderStatus,
+    PaymentFactRejectedError,
     PaymentKind,
     RefundExceedsRefundableError,
     money,
@@ -73,3 +78,70 @@ def test_a_refund_replanned_for_another_amount_gets_another_payment_key() -> Non
     other = order.plan_refund(refund_id="r1", amount=eur("12.00"), now=NOW)
     assert one.idempotency_key == again.idempotency_key == "r1:1000"  # 10.00 EUR = 1000 cents
     assert other.idempotency_key != one.idempotency_key
+
+
+def test_an_authorization_and_its_capture_may_share_the_providers_reference() -> None:
+    order = make_sample_order()
+    assert order.record_payment(PaymentKind.AUTHORIZED, eur("66.00"), reference="pi_1", now=NOW)
+    assert order.record_payment(PaymentKind.CAPTURED, eur("66.00"), reference="pi_1", now=NOW)
+    assert order.captured == eur("66.00")
+    assert order.status == OrderStatus.PAID
+    # the same capture delivered again is still one fact
+    assert not order.record_payment(PaymentKind.CAPTURED, eur("66.00"), reference="pi_1", now=NOW)
+    assert order.captured == eur("66.00")
+
+
+def test_a_payment_kind_given_as_text_is_checked_like_the_enum() -> None:
+    order = paid_order()
+    with pytest.raises(PaymentFactRejectedError):
+        order.record_payment("captured", eur("1.00"), reference="c2", now=NOW)  # type: ignore[arg-type]
+    with pytest.raises(InvalidOrderError):
+        order.record_payment("chargeback", eur("1.00"), reference="c3", now=NOW)  # type: ignore[arg-type]
+
+
+def test_a_void_cannot_release_more_than_the_open_authorization() -> None:
+    order = make_sample_order()
+    order.record_payment(PaymentKind.AUTHORIZED, eur("66.00"), reference="a", now=NOW)
+    order.record_payment(PaymentKind.CAPTURED, eur("60.00"), reference="c", now=NOW)
+    snapshot = order.to_snapshot()
+    with pytest.raises(PaymentFactRejectedError) as caught:
+        # 66.00 authorized - 60.00 captured = 6.00 still open
+        order.record_payment(PaymentKind.VOIDED, eur("999.00"), reference="v", now=NOW)
+    assert caught.value.allowed == eur("6.00")
+    assert order.to_snapshot() == snapshot
+    assert order.record_payment(PaymentKind.VOIDED, eur("6.00"), reference="v", now=NOW)
+    assert order.authorized == eur("0.00")
+
+
+def test_a_void_without_any_authorization_is_refused() -> None:
+    order = make_sample_order()
+    with pytest.raises(PaymentFactRejectedError):
+        order.record_payment(PaymentKind.VOIDED, eur("1.00"), reference="v", now=NOW)
+    assert order.payments == ()
+
+
+def test_a_capture_cannot_exceed_what_is_still_due_after_cancelled_lines() -> None:
+    order = make_sample_order()
+    order.cancel_lines({"l1": 2}, now=NOW, actor="staff")
+    # 66.00 - 2 x 12.00 cancelled = 42.00 due
+    assert order.amount_due == eur("42.00")
+    snapshot = order.to_snapshot()
+    with pytest.raises(PaymentFactRejectedError) as caught:
+        order.record_payment(PaymentKind.CAPTURED, eur("66.00"), reference="c", now=NOW)
+    assert caught.value.allowed == eur("42.00")
+    assert order.to_snapshot() == snapshot
+    order.record_payment(PaymentKind.CAPTURED, eur("40.00"), reference="c1", now=NOW)
+    with pytest.raises(PaymentFactRejectedError) as caught:
+        order.record_payment(PaymentKind.CAPTURED, eur("2.01"), reference="c2", now=NOW)
+    assert caught.value.allowed == eur("2.00")  # 42.00 due - 40.00 captured
+
+
+def test_a_capture_on_a_cancelled_order_is_refused_and_never_makes_it_paid() -> None:
+    order = make_sample_order()
+    order.cancel(now=NOW, actor="staff")
+    snapshot = order.to_snapshot()
+    with pytest.raises(InvalidTransitionError):
+        order.record_payment(PaymentKind.CAPTURED, eur("66.00"), reference="late", now=NOW)
+    assert order.to_snapshot() == snapshot
+    assert order.status == OrderStatus.CANCELLED
+    assert order.payment_status is not OrderPaymentStatus.PAID

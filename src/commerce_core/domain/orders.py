@@ -43,6 +43,7 @@ from commerce_core.errors import (
     InvalidTableError,
     InvalidTransitionError,
     NotFoundError,
+    PaymentFactRejectedError,
     RefundExceedsRefundableError,
     ReturnQuantityError,
     ShipmentQuantityError,
@@ -443,7 +444,7 @@ class HistoryEntry:
 
 @attrs.frozen
 class PaymentEntry:
-    """A payment fact recorded on the order (idempotent by ``reference``)."""
+    """A payment fact recorded on the order (idempotent by ``kind`` and ``reference``)."""
 
     kind: PaymentKind
     amount: Money
@@ -1317,22 +1318,44 @@ class Order(EventRecorder):
         now: datetime,
         actor: str = "payments",
     ) -> bool:
-        """Record a payment fact (idempotent by ``reference``); return False if already known.
+        """Record a payment fact; return False if already known.
+
+        Facts are idempotent by ``(kind, reference)``: providers often reuse one id (a payment
+        intent) for the authorization and its capture, so an authorization and a capture with the
+        same reference are two facts, while the same capture delivered twice is one.
 
         Authorizing moves a placed order to ``payment_authorized``; capturing the amount due moves
         it to ``paid`` (when the table allows it from the current status).
 
         Raises:
-            InvalidAmountError: the amount is not positive, or captures would exceed the order
-                total.
+            InvalidAmountError: the amount is not positive.
+            InvalidOrderError: ``kind`` is not a :class:`PaymentKind`.
             CurrencyMismatchError: the amount is in another currency.
+            PaymentFactRejectedError: a capture above the amount due minus what was captured, or
+                a void above the open authorization.
+            InvalidTransitionError: a capture on a cancelled order (refund it instead).
         """
-        if any(p.reference == reference for p in self._payments):
+        try:
+            kind = PaymentKind(kind)
+        except ValueError:
+            raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
+        if any(p.kind is kind and p.reference == reference for p in self._payments):
             return False
         self._check_amount(amount)
-        total = self.totals.total.gross
-        if kind is PaymentKind.CAPTURED and self.captured + amount > total:
-            raise InvalidAmountError(amount, f"captures would exceed the order total {total}")
+        if kind is PaymentKind.CAPTURED:
+            if self._status == OrderStatus.CANCELLED:
+                raise InvalidTransitionError(
+                    self.workflow.table.machine,
+                    self._status,
+                    OrderStatus.PAID,
+                    sorted(self.workflow.table.allowed(self._status)),
+                    "the order is cancelled: refund money captured for it, do not record it",
+                )
+            due = self.amount_due - self.captured
+            if amount > due:
+                raise PaymentFactRejectedError(self.order_id, str(kind), amount, due)
+        if kind is PaymentKind.VOIDED and amount > self.authorized:
+            raise PaymentFactRejectedError(self.order_id, str(kind), amount, self.authorized)
         with self._change():
             was_paid = self.payment_status is OrderPaymentStatus.PAID
             self._payments += (PaymentEntry(PaymentKind(kind), amount, reference, now),)
