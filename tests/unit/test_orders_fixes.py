@@ -17,6 +17,7 @@ from commerce_core import (
     PaymentFactRejectedError,
     PaymentKind,
     RefundExceedsRefundableError,
+    ReturnLine,
     money,
 )
 from commerce_core.testing.contracts import make_sample_order
@@ -145,3 +146,27 @@ def test_a_capture_on_a_cancelled_order_is_refused_and_never_makes_it_paid() -> 
     assert order.to_snapshot() == snapshot
     assert order.status == OrderStatus.CANCELLED
     assert order.payment_status is not OrderPaymentStatus.PAID
+
+
+def test_a_return_knows_the_location_each_returned_unit_shipped_from() -> None:
+    order = paid_order()
+    order.ship(shipment_id="s1", lines={"l2": 1, "l1": 1}, location="paris", now=NOW, actor="wh")
+    order.ship(shipment_id="s2", lines={"l1": 2}, location="lyon", now=NOW, actor="wh")
+    order.request_return(return_id="r1", lines=[ReturnLine("l1", 2)], now=NOW, actor="c")
+    order.request_return(
+        return_id="r2", lines=[ReturnLine("l1", 1), ReturnLine("l2", 1)], now=NOW, actor="c"
+    )
+    # l1: 1 unit left paris, 2 left lyon; r1 takes the first two (paris, then lyon) ...
+    assert order.return_sources("r1") == (("l1", "paris", 1), ("l1", "lyon", 1))
+    # ... so r2's unit of l1 is the last lyon one; l2 only ever left paris.
+    assert order.return_sources("r2") == (("l1", "lyon", 1), ("l2", "paris", 1))
+
+
+def test_a_rejected_return_does_not_consume_shipped_units() -> None:
+    order = paid_order()
+    order.ship(shipment_id="s1", lines={"l1": 1}, location="paris", now=NOW, actor="wh")
+    order.ship(shipment_id="s2", lines={"l1": 2}, location="lyon", now=NOW, actor="wh")
+    order.request_return(return_id="r1", lines=[ReturnLine("l1", 1)], now=NOW, actor="c")
+    order.reject_return("r1", now=NOW, actor="staff", reason="late")
+    order.request_return(return_id="r2", lines=[ReturnLine("l1", 1)], now=NOW, actor="c")
+    assert order.return_sources("r2") == (("l1", "paris", 1),)

@@ -1241,6 +1241,42 @@ class Order(EventRecorder):
                 return ret
         raise NotFoundError("return", return_id)
 
+    def return_sources(self, return_id: str) -> tuple[tuple[str, str, int], ...]:
+        """Where a return's units shipped from: ``(line_id, location, quantity)`` triples.
+
+        Returned units of a line are matched to its shipments in shipping order, after the units
+        of earlier (non-rejected) returns of that line; so two returns of a line shipped from two
+        locations are written off (or accounted) at the location each unit left from.
+
+        Raises:
+            NotFoundError: no such return (kind ``"return"``).
+        """
+        target = self.find_return(return_id)
+        consumed: dict[str, int] = {}
+        for ret in self._returns:
+            if ret.return_id == return_id:
+                break
+            if ret.status is not ReturnStatus.REJECTED:
+                for earlier in ret.lines:
+                    consumed[earlier.line_id] = consumed.get(earlier.line_id, 0) + earlier.quantity
+        sources: dict[tuple[str, str], int] = {}
+        for ret_line in target.lines:
+            line_id = ret_line.line_id
+            skip, need = consumed.get(line_id, 0), ret_line.quantity
+            for shipment in self._shipments:
+                units = shipment.quantity_of(line_id)
+                skipped = min(skip, units)
+                skip -= skipped
+                take = min(need, units - skipped)
+                if take:
+                    key = (line_id, shipment.location)
+                    sources[key] = sources.get(key, 0) + take
+                    need -= take
+                if not need:
+                    break
+            consumed[line_id] = consumed.get(line_id, 0) + ret_line.quantity
+        return tuple((line_id, location, qty) for (line_id, location), qty in sources.items())
+
     # -- the transaction and the status machine -------------------------------------------------
 
     @contextmanager
