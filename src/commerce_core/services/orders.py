@@ -587,7 +587,7 @@ class OrderService:
             ret = order.receive_return(
                 return_id, restock_location=restock_location, now=now, actor=actor
             )
-            source = order.shipments[0].location if order.shipments else ""
+            sources = order.return_sources(return_id)
             for line in ret.lines:
                 sku = order.line(line.line_id).sku
                 reference = f"{return_id}:{line.line_id}"
@@ -595,12 +595,15 @@ class OrderService:
                     self._stock.restock(
                         sku, location=restock_location, quantity=line.quantity, reference=reference
                     )
-                else:
+                    continue
+                # Write off where the units shipped from (a line may have left several places).
+                parts = [(loc, qty) for lid, loc, qty in sources if lid == line.line_id]
+                for location, quantity in parts:
                     self._stock.write_off(
                         sku,
-                        location=source,
-                        quantity=line.quantity,
-                        reference=reference,
+                        location=location,
+                        quantity=quantity,
+                        reference=reference if len(parts) == 1 else f"{reference}:{location}",
                         reason=write_off_reason,
                     )
             self._repo.save(order)
