@@ -346,7 +346,9 @@ from commerce_core.domain.cards import (
     CardSummary,
     brand_of,
     check_card,
+    looks_like_card_number,
     luhn_valid,
+    mask_card_numbers,
     mask_number,
 )
 from commerce_core.domain.payment import (
@@ -738,7 +740,9 @@ __all__ = [
     "CardSummary",
     "brand_of",
     "check_card",
+    "looks_like_card_number",
     "luhn_valid",
+    "mask_card_numbers",
     "mask_number",
     "PAYMENT_TRANSITIONS",
     "Payment",

@@ -34,6 +34,7 @@ __all__ = [
     "normalize_number",
     "mask_number",
     "looks_like_card_number",
+    "mask_card_numbers",
     "CardExpiry",
     "CardSummary",
     "CardNumber",
@@ -173,12 +174,27 @@ def looks_like_card_number(text: str) -> bool:
     >>> looks_like_card_number("card 4242-4242-4242-4242"), looks_like_card_number("tok_visa")
     (True, False)
     """
-    for match in _CARDISH.finditer(text):
-        digits = _SEPARATORS.sub("", match.group())
-        rule = rule_for(digits)
-        if rule is not None and len(digits) in rule.lengths and luhn_valid(digits):
-            return True
-    return False
+    return any(_is_card_number(match.group()) for match in _CARDISH.finditer(text))
+
+
+def _is_card_number(candidate: str) -> bool:
+    digits = _SEPARATORS.sub("", candidate)
+    rule = rule_for(digits)
+    return rule is not None and len(digits) in rule.lengths and luhn_valid(digits)
+
+
+def mask_card_numbers(text: str) -> str:
+    """``text`` with every card-number-shaped run reduced to its last four digits.
+
+    For text from outside that must be kept (a provider's reference in the audit log): it may
+    happen to look like a card number, and must then be kept masked rather than refused.
+
+    >>> mask_card_numbers("ref 4242-4242-4242-4242 ok"), mask_card_numbers("pi_123")
+    ('ref **** 4242 ok', 'pi_123')
+    """
+    return _CARDISH.sub(
+        lambda m: mask_number(m.group()) if _is_card_number(m.group()) else m.group(), text
+    )
 
 
 def _check_month(_inst: object, _attr: object, value: int) -> None:
