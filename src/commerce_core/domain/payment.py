@@ -51,7 +51,15 @@ from commerce_core.errors import (
     OverCaptureError,
     OverRefundError,
 )
-from commerce_core.money import Money, currency_of, money, money_from_data, money_to_data, zero
+from commerce_core.money import (
+    Money,
+    currency_of,
+    money,
+    money_from_data,
+    money_to_data,
+    to_minor,
+    zero,
+)
 
 __all__ = [
     "PaymentStatus",
@@ -233,6 +241,14 @@ def _amount(value: Money, currency: str, what: str) -> Money:
     if value.amount <= 0:
         raise InvalidAmountError(value, f"{what} must be positive")
     return value
+
+
+def _on_grid(value: Money) -> bool:
+    try:
+        to_minor(value)
+    except InvalidAmountError:
+        return False
+    return True
 
 
 def _text(value: Money) -> str:
@@ -542,8 +558,9 @@ class Payment(EventRecorder):
         Amounts only grow (captured and refunded events carry cumulative totals, applied as a
         maximum), and the state only moves forward: a late ``authorized`` after ``captured``, a
         ``voided`` after a capture, or an event already applied changes nothing. Unknown event
-        types change nothing. An event inconsistent with the payment (another currency, a capture
-        above the authorization) is ignored rather than trusted.
+        types change nothing. An event inconsistent with the payment (another currency, an amount
+        off the currency's minor-unit grid, a capture above the authorization) is ignored rather
+        than trusted.
         """
         kind = event.kind
         if (
@@ -553,7 +570,9 @@ class Payment(EventRecorder):
         ):
             return False
         if event.amount is not None and (
-            currency_of(event.amount) != self.currency or event.amount.amount <= 0
+            currency_of(event.amount) != self.currency
+            or event.amount.amount <= 0
+            or not _on_grid(event.amount)
         ):
             return False
         before = (self._status, self.authorized, self.captured, self.refunded)
@@ -747,10 +766,12 @@ def parse_provider_event(body: bytes) -> ProviderEvent:
             "data": {"payment_id": "pay_1", "amount": "30.00", "currency": "EUR"},
         }
 
-    ``amount`` and ``currency`` are optional.
+    ``amount`` and ``currency`` are optional; an amount must sit on the currency's minor-unit
+    grid (``"33.333"`` EUR is refused: no payment could ever capture or refund it).
 
     Raises:
-        InvalidWebhookPayloadError: the body is not JSON of that shape.
+        InvalidWebhookPayloadError: the body is not JSON of that shape, or the amount is off the
+            currency's grid.
     """
     try:
         data = json.loads(body)
@@ -764,6 +785,10 @@ def parse_provider_event(body: bytes) -> ProviderEvent:
             amount = money(str(payload["amount"]), str(payload["currency"]))
     except (ValueError, KeyError, TypeError, CommerceError) as error:
         raise InvalidWebhookPayloadError(type(error).__name__) from None
+    if amount is not None and not _on_grid(amount):
+        raise InvalidWebhookPayloadError(
+            f"amount {amount.amount} has more decimals than {currency_of(amount)} allows"
+        )
     if not all(isinstance(v, str) and v for v in (event_id, event_type, payment_id)):
         raise InvalidWebhookPayloadError("id, type and data.payment_id must be strings")
     if occurred_at.tzinfo is None:
