@@ -36,3 +36,19 @@ def test_an_approval_whose_reference_looks_like_a_card_is_recorded_with_it_maske
     assert entry.record.reference == "**** 2280"
     assert not looks_like_card_number(repr(entry.record))
     verify_chain(shop.log.entries())
+
+
+def test_after_a_partial_capture_the_rest_of_the_authorization_can_be_released() -> None:
+    shop = Shop()
+    method = shop.gateway.tokenize("4242424242424242")
+    payment_id = shop.service.pay("o1", money("100.00", "EUR"), method).payment_id
+    shop.service.capture(payment_id, money("60.00", "EUR"))
+    result = shop.service.void(payment_id)
+    # 100.00 - 60.00 = 40.00 released at the provider; the 60.00 stays captured
+    assert result.approved
+    assert (result.status, result.authorized, result.captured) == (
+        PaymentStatus.CAPTURED,
+        money("60.00", "EUR"),
+        money("60.00", "EUR"),
+    )
+    assert shop.service.refund(payment_id).status is PaymentStatus.REFUNDED

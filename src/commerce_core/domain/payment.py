@@ -5,6 +5,10 @@ A payment moves through :data:`PAYMENT_TRANSITIONS` (one :class:`TransitionTable
     created -> requires_action -> authorized -> partially_captured / captured
             -> partially_refunded / refunded;   voided;   failed
 
+A void before any capture releases the authorization (``voided``). A void after partial
+captures releases only the rest: the authorization shrinks to what was captured and the payment
+is ``captured`` (its captured money stays refundable).
+
 and keeps three running totals with two invariants: ``captured <= authorized`` and
 ``refunded <= captured``. An over-capture or over-refund raises a typed error and changes
 nothing. Gateway answers are applied with ``record_*`` methods, each at most once per idempotency
@@ -117,7 +121,9 @@ PAYMENT_TRANSITIONS: Final = TransitionTable(
     },
     terminal={S.REFUNDED, S.VOIDED, S.FAILED},
 )
-"""The payment lifecycle as data. Capturing stops once refunds begin; partial states loop."""
+"""The payment lifecycle as data. Capturing stops once refunds begin; partial states loop.
+
+``partially_captured -> captured`` is also how a void of the uncaptured rest ends."""
 
 _PROGRESS: Final = {state: rank for rank, state in enumerate(PaymentStatus)}
 
@@ -170,7 +176,13 @@ class PaymentCaptured(_PaymentEvent):
 
 @attrs.frozen(kw_only=True)
 class PaymentVoided(_PaymentEvent):
-    """The authorization was released before any capture."""
+    """The authorization was released.
+
+    All of it before any capture (``released`` is None), or what remained uncaptured after
+    partial captures (``released`` is that amount; the payment is then ``captured``).
+    """
+
+    released: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -404,12 +416,20 @@ class Payment(EventRecorder):
             raise OverCaptureError(self.id, _text(amount), _text(self.capturable))
 
     def ensure_can_void(self) -> None:
-        """Raise unless the authorization may be released (nothing captured yet).
+        """Raise unless the authorization (or what remains of it) may be released.
+
+        An uncaptured authorization voids entirely; after partial captures the uncaptured rest is
+        released and the payment becomes ``captured``.
 
         Raises:
             InvalidTransitionError: the state does not allow a void.
         """
-        PAYMENT_TRANSITIONS.check(self._status, S.VOIDED, reason="only uncaptured payments void")
+        if self._status is S.PARTIALLY_CAPTURED:
+            PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED)
+            return
+        PAYMENT_TRANSITIONS.check(
+            self._status, S.VOIDED, reason="nothing authorized and uncaptured is left to release"
+        )
 
     def ensure_can_refund(self, amount: Money) -> None:
         """Raise unless ``amount`` may be refunded now.
@@ -513,18 +533,38 @@ class Payment(EventRecorder):
     def record_void(self, result: GatewayResult, *, key: str, now: datetime) -> bool:
         """Apply the gateway's answer to a void; False when nothing changed.
 
+        Before any capture the payment becomes ``voided``; after partial captures the uncaptured
+        rest is released and it becomes ``captured`` (see :meth:`ensure_can_void`).
+
         Raises:
             InvalidTransitionError: the payment cannot be voided (state unchanged).
         """
         if key in self._applied or isinstance(result, TransientFailure):
             return False
         if isinstance(result, Approved):
-            self._move(S.VOIDED)
-            self._record(PaymentVoided(occurred_at=now, **self._ids()))
+            self.ensure_can_void()
+            self._void(now)
         else:
             self._declined(PaymentOperation.VOID, result, now)
         self._first_time(key)
         return True
+
+    def _void(self, now: datetime) -> None:
+        if self._status is S.PARTIALLY_CAPTURED:
+            released = self.authorized - self.captured
+            self._authorized = self.captured
+            self._move(S.CAPTURED)
+            self._record(
+                PaymentVoided(
+                    occurred_at=now,
+                    payment_id=self.id,
+                    order_id=self.order_id,
+                    released=released,
+                )
+            )
+        else:
+            self._move(S.VOIDED)
+            self._record(PaymentVoided(occurred_at=now, payment_id=self.id, order_id=self.order_id))
 
     def record_refund(
         self, amount: Money, result: GatewayResult, *, key: str, now: datetime
@@ -584,9 +624,8 @@ class Payment(EventRecorder):
                     PaymentFailed(occurred_at=now, decline_code=self._decline_code, **self._ids())
                 )
         elif kind is ProviderEventKind.VOIDED:
-            if self._status in (S.REQUIRES_ACTION, S.AUTHORIZED):
-                self._move(S.VOIDED)
-                self._record(PaymentVoided(occurred_at=now, **self._ids()))
+            if self._status in (S.REQUIRES_ACTION, S.AUTHORIZED, S.PARTIALLY_CAPTURED):
+                self._void(now)
         else:
             self._apply_amounts(kind, event.amount or self.amount, now)
         changed = before != (self._status, self.authorized, self.captured, self.refunded)

@@ -332,10 +332,14 @@ class PaymentService:
         )
 
     def void(self, payment_id: str) -> PaymentResult:
-        """Release an authorization that was not captured (a checkout rolling back).
+        """Release what is authorized and not captured.
+
+        Before any capture the whole authorization is voided (a checkout rolling back); after
+        partial captures the uncaptured rest is released and the payment becomes ``captured``.
 
         Raises:
-            InvalidTransitionError: something was captured, or the payment is final.
+            InvalidTransitionError: everything was captured, refunds began, or the payment is
+                final.
         """
         payment = self._payments.get(payment_id)
         key = idempotency_key(
