@@ -8,11 +8,15 @@ from commerce_core import (
     GatewayResult,
     PaymentMethod,
     PaymentStatus,
+    PaymentWebhookHandler,
+    WebhookOutcome,
     looks_like_card_number,
     money,
     verify_chain,
 )
-from tests.services.test_payments_service import Shop
+from commerce_core.adapters.memory import InMemoryProcessedEventStore
+from commerce_core.adapters.webhooks import HmacSha256WebhookVerifier
+from tests.services.test_payments_service import Shop, deliver, evt
 
 # A numeric provider reference that happens to be a Luhn-valid Visa-shaped number.
 CARDISH_REFERENCE = "4914073381342280"
@@ -52,3 +56,22 @@ def test_after_a_partial_capture_the_rest_of_the_authorization_can_be_released()
         money("60.00", "EUR"),
     )
     assert shop.service.refund(payment_id).status is PaymentStatus.REFUNDED
+
+
+def test_a_webhook_racing_checkout_is_applied_when_redelivered_after_the_payment_is_saved() -> None:
+    shop = Shop()
+    handler = PaymentWebhookHandler(
+        verifier=HmacSha256WebhookVerifier("whsec_x", shop.clock),
+        payments=shop.payments,
+        processed=InMemoryProcessedEventStore(),
+        clock=shop.clock,
+    )
+    early = evt("evt_1", "payment.captured", "pay_early", "30.00")
+    first = deliver(handler, shop.clock, early)
+    assert first.outcome is WebhookOutcome.UNKNOWN_PAYMENT  # answer 409: redeliver later
+    shop.service.open_payment(
+        "o1", money("30.00", "EUR"), PaymentMethod("tok_visa"), payment_id="pay_early"
+    )
+    again = deliver(handler, shop.clock, early)
+    assert again.outcome is WebhookOutcome.APPLIED
+    assert shop.service.get("pay_early").captured == money("30.00", "EUR")
