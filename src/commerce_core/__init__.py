@@ -414,6 +414,7 @@ from commerce_core.errors import (
     PaymentError,
     RawCardDataError,
     TransactionLogCorruptError,
+    InvalidPaymentSettingError,
 )
 
 # endregion payments-import
@@ -442,6 +443,7 @@ from commerce_core.errors import (
     InvalidTimeRangeError,
     MalformedEventLineError,
     UnknownTimeZoneError,
+    UnknownBucketError,
 )
 from commerce_core.ports.analytics import AnalyticsSink
 # endregion analytics-import
@@ -796,6 +798,7 @@ __all__ = [
     "PaymentError",
     "RawCardDataError",
     "TransactionLogCorruptError",
+    "InvalidPaymentSettingError",
     # endregion payments-all
     # region analytics-all
     "journey",
@@ -820,5 +823,6 @@ __all__ = [
     "InvalidTimeRangeError",
     "UnknownTimeZoneError",
     "InvalidSpendError",
+    "UnknownBucketError",
     # endregion analytics-all
 ]

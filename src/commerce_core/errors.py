@@ -79,6 +79,7 @@ __all__ = [
     "InvalidWebhookSignatureError",
     "TransactionLogCorruptError",
     "InvalidWebhookPayloadError",
+    "InvalidPaymentSettingError",
     # endregion payments-all
     # region analytics-all
     "InvalidAnalyticsEventError",
@@ -86,6 +87,7 @@ __all__ = [
     "InvalidTimeRangeError",
     "UnknownTimeZoneError",
     "InvalidSpendError",
+    "UnknownBucketError",
     # endregion analytics-all
 ]
 
@@ -956,6 +958,20 @@ class InvalidWebhookPayloadError(PaymentError, ValueError):
         super().__init__(f"invalid webhook payload: {reason}")
 
 
+class InvalidPaymentSettingError(PaymentError, ValueError):
+    """A payment setting is unusable (a retry policy, a webhook verifier's secret or tolerance).
+
+    Attributes:
+        setting: the setting's name (``"max_attempts"``, ``"secret"``, ``"tolerance"``...).
+        reason: what is wrong.
+    """
+
+    def __init__(self, setting: str, reason: str) -> None:
+        self.setting = setting
+        self.reason = reason
+        super().__init__(f"invalid {setting}: {reason}")
+
+
 # endregion payments
 
 # region analytics
@@ -1028,6 +1044,18 @@ class InvalidSpendError(CommerceError, ValueError):
         self.reason = reason
         where = f" for channel {channel!r}" if channel else ""
         super().__init__(f"invalid spend{where}: {reason}")
+
+
+class UnknownBucketError(CommerceError, ValueError):
+    """A time-series bucket width is not one of hour, day, week or month.
+
+    Attributes:
+        value: the offending input (its ``repr``).
+    """
+
+    def __init__(self, value: object) -> None:
+        self.value = repr(value)
+        super().__init__(f"unknown bucket {self.value}: use hour, day, week or month")
 
 
 # endregion analytics

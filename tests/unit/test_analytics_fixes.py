@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commerce_core import InvalidTimeRangeError, Money, money
+from commerce_core import InvalidTimeRangeError, Money, UnknownBucketError, money
 from commerce_core.domain.analytics import (
     AnalyticsAggregator,
     JourneyEvent,
@@ -89,3 +89,8 @@ def test_a_series_of_an_open_period_drops_buckets_before_its_start() -> None:
     aggregator = AnalyticsAggregator("UTC", "day").extend(three_orders())
     points = aggregator.series(TimeRange(start=datetime(2026, 3, 3, tzinfo=UTC)))
     assert [(p.label, p.orders) for p in points] == [("2026-03-03", 2)]
+
+
+def test_an_unknown_bucket_width_is_a_typed_error() -> None:
+    with pytest.raises(UnknownBucketError):
+        AnalyticsAggregator("UTC", "year")

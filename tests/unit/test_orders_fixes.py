@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from commerce_core import (
+    Customer,
     InvalidOrderError,
     InvalidQuantityError,
     InvalidTransitionError,
@@ -16,6 +17,7 @@ from commerce_core import (
     OrderStatus,
     PaymentFactRejectedError,
     PaymentKind,
+    PaymentTerms,
     RefundExceedsRefundableError,
     ReturnLine,
     money,
@@ -170,3 +172,14 @@ def test_a_rejected_return_does_not_consume_shipped_units() -> None:
     order.reject_return("r1", now=NOW, actor="staff", reason="late")
     order.request_return(return_id="r2", lines=[ReturnLine("l1", 1)], now=NOW, actor="c")
     assert order.return_sources("r2") == (("l1", "paris", 1),)
+
+
+@pytest.mark.parametrize("email", ["", "   "])
+def test_a_customer_needs_an_email_typed_error(email: str) -> None:
+    with pytest.raises(InvalidOrderError):
+        Customer(email)
+
+
+def test_payment_terms_need_a_code_typed_error() -> None:
+    with pytest.raises(InvalidOrderError):
+        PaymentTerms("")

@@ -219,9 +219,10 @@ RETURN_TABLE: Final = TransitionTable(
 
 
 def _non_empty(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidOrderError("", f"{attribute.name} must be a string")
     if not value.strip():
-        msg = f"{attribute.name} must be a non-empty string"
-        raise ValueError(msg)
+        raise InvalidOrderError("", f"{attribute.name} must be a non-empty string")
 
 
 def _positive_int(value: object) -> int:

@@ -387,6 +387,22 @@ class Payment(EventRecorder):
         PAYMENT_TRANSITIONS.check(self._status, target, reason=reason)
         self._status = target
 
+    def _why_no_capture(self) -> str:
+        if self._status in (S.PARTIALLY_REFUNDED, S.REFUNDED):
+            return "capturing stops once refunds begin"
+        if self._status is S.CAPTURED:
+            return "everything authorized was captured"
+        if self._status in (S.VOIDED, S.FAILED):
+            return f"the payment is {self._status}"
+        return "nothing authorized to capture"
+
+    def _why_no_refund(self) -> str:
+        if self._status is S.REFUNDED:
+            return "everything captured was refunded"
+        if self._status in (S.VOIDED, S.FAILED):
+            return f"the payment is {self._status}"
+        return "nothing captured to refund"
+
     def ensure_can_authorize(self) -> None:
         """Raise unless the payment was never sent to the gateway.
 
@@ -411,7 +427,7 @@ class Payment(EventRecorder):
             OverCaptureError: ``amount`` exceeds :attr:`capturable`.
         """
         _amount(amount, self.currency, "capture")
-        PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason="nothing authorized to capture")
+        PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason=self._why_no_capture())
         if amount > self.capturable:
             raise OverCaptureError(self.id, _text(amount), _text(self.capturable))
 
@@ -440,7 +456,7 @@ class Payment(EventRecorder):
             OverRefundError: ``amount`` exceeds :attr:`refundable`.
         """
         _amount(amount, self.currency, "refund")
-        PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason="nothing captured to refund")
+        PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason=self._why_no_refund())
         if amount > self.refundable:
             raise OverRefundError(self.id, _text(amount), _text(self.refundable))
 

@@ -57,7 +57,7 @@ from commerce_core.domain.analytics.timeframe import (
     bucket_starts,
     resolve_zone,
 )
-from commerce_core.errors import CurrencyMismatchError, InvalidTimeRangeError
+from commerce_core.errors import CurrencyMismatchError, InvalidTimeRangeError, UnknownBucketError
 from commerce_core.money import from_minor, minor_units
 
 __all__ = ["AnalyticsAggregator", "FUNNEL_STEPS"]
@@ -130,6 +130,7 @@ class AnalyticsAggregator:
 
     Raises:
         UnknownTimeZoneError: ``zone`` is unknown.
+        UnknownBucketError: ``bucket`` is not hour, day, week or month.
     """
 
     def __init__(
@@ -142,7 +143,10 @@ class AnalyticsAggregator:
         self.period = period if period is not None else TimeRange()
         self.outside = 0
         self.zone = resolve_zone(zone)
-        self.bucket = Bucket(bucket)
+        try:
+            self.bucket = Bucket(bucket)
+        except ValueError:
+            raise UnknownBucketError(bucket) from None
         self._currency = currency.upper() if currency else None
         self._exponent = minor_units(self._currency) if self._currency else 0
         self._index = BucketIndex(self.zone, self.bucket)
