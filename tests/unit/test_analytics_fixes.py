@@ -94,3 +94,26 @@ def test_a_series_of_an_open_period_drops_buckets_before_its_start() -> None:
 def test_an_unknown_bucket_width_is_a_typed_error() -> None:
     with pytest.raises(UnknownBucketError):
         AnalyticsAggregator("UTC", "year")
+
+
+def test_the_analytics_results_and_batch_entry_points_are_public() -> None:
+    import commerce_core
+
+    wanted = {
+        "Kpis",
+        "Revenue",
+        "FunnelStep",
+        "AbandonmentStats",
+        "ProductPerformance",
+        "ChannelPerformance",
+        "PromotionPerformance",
+        "CohortRow",
+        "SeriesPoint",
+        "CustomerValue",
+        "build_dashboard",
+        "aggregate_lines",
+        "parse_spend",
+        "BatchReport",
+    }
+    assert wanted <= set(commerce_core.__all__)
+    assert all(hasattr(commerce_core, name) for name in wanted)

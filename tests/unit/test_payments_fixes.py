@@ -190,3 +190,25 @@ def test_a_malformed_webhook_delivery_is_a_signature_error(header: object, body:
     verifier = HmacSha256WebhookVerifier("whsec", InMemoryClock(NOW))
     with pytest.raises(InvalidWebhookSignatureError):
         verifier.verify(header, body)  # type: ignore[arg-type]
+
+
+def test_the_payment_events_and_audit_chain_helpers_are_public() -> None:
+    import commerce_core
+
+    public = set(commerce_core.__all__)
+    wanted = {
+        "PaymentCreated",
+        "PaymentActionRequired",
+        "PaymentAuthorized",
+        "PaymentCaptured",
+        "PaymentVoided",
+        "PaymentRefunded",
+        "PaymentOperationDeclined",
+        "looks_like_card_number",
+        "mask_card_numbers",
+        "chain_entry",
+        "chain_hash",
+        "GENESIS_HASH",
+    }
+    assert wanted <= public
+    assert all(hasattr(commerce_core, name) for name in wanted)
