@@ -332,6 +332,7 @@ from commerce_core.errors import (
     CancellationQuantityError,
     ReturnQuantityError,
     RefundExceedsRefundableError,
+    PaymentFactRejectedError,
 )
 from commerce_core.ports.orders import (
     OrderRepository,
@@ -363,7 +364,9 @@ from commerce_core.domain.cards import (
     CardSummary,
     brand_of,
     check_card,
+    looks_like_card_number,
     luhn_valid,
+    mask_card_numbers,
     mask_number,
 )
 from commerce_core.domain.payment import (
@@ -374,6 +377,13 @@ from commerce_core.domain.payment import (
     ProviderEvent,
     ProviderEventKind,
     parse_provider_event,
+    PaymentCreated,
+    PaymentActionRequired,
+    PaymentAuthorized,
+    PaymentCaptured,
+    PaymentVoided,
+    PaymentRefunded,
+    PaymentOperationDeclined,
 )
 from commerce_core.domain.payment_gateway import (
     Approved,
@@ -402,6 +412,9 @@ from commerce_core.domain.transaction_log import (
     TransactionRecord,
     chain_is_intact,
     verify_chain,
+    GENESIS_HASH,
+    chain_entry,
+    chain_hash,
 )
 from commerce_core.ports.payments import (
     IdempotencyStore,
@@ -429,6 +442,7 @@ from commerce_core.errors import (
     PaymentError,
     RawCardDataError,
     TransactionLogCorruptError,
+    InvalidPaymentSettingError,
 )
 from commerce_core.domain.checkout import (
     CHECKOUT_LIFECYCLE,
@@ -474,6 +488,22 @@ from commerce_core.domain.analytics import (
     ReportOptions,
     SessionStarted,
     TimeRange,
+    Revenue,
+    AbandonmentStats,
+    Kpis,
+    FunnelStep,
+    ProductPerformance,
+    ChannelPerformance,
+    PromotionPerformance,
+    CohortRow,
+    SeriesPoint,
+    CustomerValue,
+)
+from commerce_core.services.analytics import (
+    BatchReport,
+    aggregate_lines,
+    build_dashboard,
+    parse_spend,
 )
 from commerce_core.errors import (
     InvalidAnalyticsEventError,
@@ -481,6 +511,7 @@ from commerce_core.errors import (
     InvalidTimeRangeError,
     MalformedEventLineError,
     UnknownTimeZoneError,
+    UnknownBucketError,
 )
 from commerce_core.ports.analytics import AnalyticsSink
 from commerce_core.services.journey import (
@@ -778,6 +809,7 @@ __all__ = [
     "CancellationQuantityError",
     "ReturnQuantityError",
     "RefundExceedsRefundableError",
+    "PaymentFactRejectedError",
     "OrderRepository",
     "OrderOutbox",
     "OrderNumbers",
@@ -800,7 +832,9 @@ __all__ = [
     "CardSummary",
     "brand_of",
     "check_card",
+    "looks_like_card_number",
     "luhn_valid",
+    "mask_card_numbers",
     "mask_number",
     "PAYMENT_TRANSITIONS",
     "Payment",
@@ -809,6 +843,13 @@ __all__ = [
     "ProviderEvent",
     "ProviderEventKind",
     "parse_provider_event",
+    "PaymentCreated",
+    "PaymentActionRequired",
+    "PaymentAuthorized",
+    "PaymentCaptured",
+    "PaymentVoided",
+    "PaymentRefunded",
+    "PaymentOperationDeclined",
     "Approved",
     "AuthorizeRequest",
     "CaptureRequest",
@@ -833,6 +874,9 @@ __all__ = [
     "TransactionRecord",
     "chain_is_intact",
     "verify_chain",
+    "GENESIS_HASH",
+    "chain_entry",
+    "chain_hash",
     "IdempotencyStore",
     "PaymentGateway",
     "PaymentRepository",
@@ -877,6 +921,7 @@ __all__ = [
     "CheckoutService",
     "RecoveryReport",
     "StepHook",
+    "InvalidPaymentSettingError",
     # endregion payments-all
     # region analytics-all
     "journey",
@@ -896,6 +941,20 @@ __all__ = [
     "OrderedItem",
     "AppliedDiscount",
     "LineProblem",
+    "Revenue",
+    "AbandonmentStats",
+    "Kpis",
+    "FunnelStep",
+    "ProductPerformance",
+    "ChannelPerformance",
+    "PromotionPerformance",
+    "CohortRow",
+    "SeriesPoint",
+    "CustomerValue",
+    "BatchReport",
+    "aggregate_lines",
+    "build_dashboard",
+    "parse_spend",
     "InvalidAnalyticsEventError",
     "MalformedEventLineError",
     "InvalidTimeRangeError",
@@ -905,5 +964,6 @@ __all__ = [
     "JourneyContext",
     "JourneySource",
     "default_order_journey",
+    "UnknownBucketError",
     # endregion analytics-all
 ]

@@ -73,6 +73,7 @@ __all__ = [
     "CancellationQuantityError",
     "ReturnQuantityError",
     "RefundExceedsRefundableError",
+    "PaymentFactRejectedError",
     # endregion orders-all
     # region payments-all
     "PaymentError",
@@ -87,6 +88,7 @@ __all__ = [
     "InvalidWebhookPayloadError",
     "InvalidCheckoutError",
     "CheckoutInProgressError",
+    "InvalidPaymentSettingError",
     # endregion payments-all
     # region analytics-all
     "InvalidAnalyticsEventError",
@@ -94,6 +96,7 @@ __all__ = [
     "InvalidTimeRangeError",
     "UnknownTimeZoneError",
     "InvalidSpendError",
+    "UnknownBucketError",
     # endregion analytics-all
 ]
 
@@ -925,6 +928,28 @@ class RefundExceedsRefundableError(OrderError, ValueError):
         )
 
 
+class PaymentFactRejectedError(OrderError, ValueError):
+    """A payment fact does not fit the order (too large a void or capture).
+
+    A void may release at most the open authorization; a capture at most the amount due minus
+    what was already captured.
+
+    Attributes:
+        kind: ``"captured"`` or ``"voided"``.
+        requested: the amount of the fact (a ``Money``).
+        allowed: the most that fact could be (a ``Money``).
+    """
+
+    def __init__(self, order_id: str, kind: str, requested: object, allowed: object) -> None:
+        self.kind = kind
+        self.requested = requested
+        self.allowed = allowed
+        super().__init__(
+            order_id,
+            f"cannot record {kind} {requested} on order {order_id!r}: at most {allowed} fits",
+        )
+
+
 # endregion orders
 
 # region payments
@@ -1101,6 +1126,20 @@ class CheckoutInProgressError(CommerceError):
         super().__init__(f"checkout {checkout_id!r} of cart {cart_id!r} is in progress")
 
 
+class InvalidPaymentSettingError(PaymentError, ValueError):
+    """A payment setting is unusable (a retry policy, a webhook verifier's secret or tolerance).
+
+    Attributes:
+        setting: the setting's name (``"max_attempts"``, ``"secret"``, ``"tolerance"``...).
+        reason: what is wrong.
+    """
+
+    def __init__(self, setting: str, reason: str) -> None:
+        self.setting = setting
+        self.reason = reason
+        super().__init__(f"invalid {setting}: {reason}")
+
+
 # endregion payments
 
 # region analytics
@@ -1173,6 +1212,18 @@ class InvalidSpendError(CommerceError, ValueError):
         self.reason = reason
         where = f" for channel {channel!r}" if channel else ""
         super().__init__(f"invalid spend{where}: {reason}")
+
+
+class UnknownBucketError(CommerceError, ValueError):
+    """A time-series bucket width is not one of hour, day, week or month.
+
+    Attributes:
+        value: the offending input (its ``repr``).
+    """
+
+    def __init__(self, value: object) -> None:
+        self.value = repr(value)
+        super().__init__(f"unknown bucket {self.value}: use hour, day, week or month")
 
 
 # endregion analytics

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -11,6 +12,7 @@ from commerce_core.domain.analytics import (
     AnalyticsAggregator,
     JourneyEvent,
     ReportOptions,
+    TimeRange,
     from_json,
     to_json,
 )
@@ -90,3 +92,18 @@ def test_every_event_round_trips_through_json(event: JourneyEvent) -> None:
 def test_zero_decimal_currencies_report_whole_amounts(events: list[JourneyEvent]) -> None:
     revenue = AnalyticsAggregator().extend(events).kpis().revenue
     assert revenue.total_sales.amount == revenue.total_sales.amount.to_integral_value()
+
+
+@given(cst.journey_streams(), st.integers(0, 23), st.integers(1, 72))
+def test_a_live_aggregator_of_a_period_reports_what_the_batch_report_of_that_period_does(
+    events: list[JourneyEvent], start_hour: int, hours: int
+) -> None:
+    first = min((e.occurred_at for e in events), default=datetime(2026, 1, 1, tzinfo=UTC))
+    start = first.replace(minute=0, second=0, microsecond=0) + timedelta(hours=start_hour)
+    period = TimeRange(start, start + timedelta(hours=hours))
+    options = attrs.evolve(OPTIONS, period=period)
+    lines = [to_json(e) + "\n" for e in events]
+    batch = build_dashboard(lines, options, zone="Europe/Paris", bucket="day")
+    live = AnalyticsAggregator("Europe/Paris", "day", period=period).extend(events)
+    previous = AnalyticsAggregator("Europe/Paris", "day", period=period.previous()).extend(events)
+    assert live.dashboard(options, previous=previous).to_dict() == batch.to_dict()

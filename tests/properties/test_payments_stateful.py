@@ -118,16 +118,22 @@ class PaymentMachine(RuleBasedStateMachine):
 
     @rule()
     def void(self) -> None:
-        allowed = self.status in ("authorized", "requires_action")
+        allowed = self.status in ("authorized", "requires_action", "partially_captured")
+        before = self.payment.to_snapshot()
         try:
             self.payment.record_void(
                 Approved("r", from_minor(AMOUNT, "EUR")), key=self.key(), now=NOW
             )
         except InvalidTransitionError:
             assert not allowed
+            assert self.payment.to_snapshot() == before
             return
         assert allowed
-        self.status = "voided"
+        if self.status == "partially_captured":
+            # the uncaptured rest is released; what was captured stays captured (and refundable)
+            self.authorized, self.status = self.captured, "captured"
+        else:
+            self.status = "voided"
 
     @rule()
     def declined_capture_changes_nothing(self) -> None:

@@ -21,6 +21,7 @@ from commerce_core.domain.analytics import (
     OrderedItem,
     OrderPlaced,
     ReportOptions,
+    SessionStarted,
     TimeRange,
     to_json,
 )
@@ -170,3 +171,33 @@ def test_report_command_rejects_a_bad_zone(
 ) -> None:
     assert main(["report", str(events_file), "--tz", "Nowhere/Land"]) == 2
     assert "unknown time zone" in capsys.readouterr().err
+
+
+def test_report_spend_is_read_in_the_events_currency_when_none_is_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "usd.jsonl"
+    visit = {"session_id": "s1", "channel": "ads", "customer_id": None}
+    at = datetime(2026, 3, 2, 10, tzinfo=UTC)
+    usd = [
+        SessionStarted(occurred_at=at, **visit),  # type: ignore[arg-type]
+        OrderPlaced(
+            occurred_at=at,
+            order_id="o1",
+            cart_id=None,
+            items=[OrderedItem("MUG", 1, money("10.00", "USD"))],
+            discounts=[],
+            shipping=money("0.00", "USD"),
+            tax=money("0.00", "USD"),
+            total=money("10.00", "USD"),
+            **visit,  # type: ignore[arg-type]
+        ),
+    ]
+    events.write_text("".join(to_json(e) + "\n" for e in usd), encoding="utf-8")
+    spend = tmp_path / "spend.json"
+    spend.write_text(json.dumps({"ads": "5.00"}), encoding="utf-8")
+    assert main(["report", str(events), "--spend", str(spend), "--json"]) == 0
+    out, err = capsys.readouterr()
+    (ads,) = json.loads(out)["channels"]
+    assert ads["spend"] == {"amount": "5.00", "currency": "USD"}
+    assert err == ""

@@ -241,3 +241,17 @@ def test_a_failed_dispatch_is_retried_later_and_sent_once() -> None:
     assert kinds.count("OrderPlaced") == 1
     assert "OrderPaid" in kinds
     assert shop.repo.outbox.undispatched() == ()
+
+
+def test_returned_goods_are_written_off_where_they_shipped_from() -> None:
+    shop = make_shop()
+    order = paid(shop)
+    shop.service.ship(order.order_id, {"lamp": 1, "mug": 1}, location="paris", actor="s")
+    shop.service.ship(order.order_id, {"mug": 1}, location="lyon", actor="s")
+    ret = shop.service.request_return(order.order_id, [ReturnLine("mug", 2, "broken")], actor="c")
+    return_id = ret.returns[-1].return_id
+    shop.service.approve_return(order.order_id, return_id, actor="staff")
+    shop.service.receive_return(order.order_id, return_id, restock_location=None, actor="staff")
+    # one mug left paris, the other lyon: each is written off at its own location
+    written = sorted((c.sku, c.quantity, c.location) for c in shop.stock.of("write_off"))
+    assert written == [("MUG", 1, "lyon"), ("MUG", 1, "paris")]

@@ -298,7 +298,7 @@ def test_webhooks_complete_3ds_dedupe_and_apply_out_of_order_events_monotonicall
         WebhookOutcome.NO_CHANGE,
         WebhookOutcome.DUPLICATE,
         WebhookOutcome.IGNORED,
-        WebhookOutcome.IGNORED,
+        WebhookOutcome.UNKNOWN_PAYMENT,
     ]
     assert shop.service.get(pid).status is PaymentStatus.CAPTURED
 

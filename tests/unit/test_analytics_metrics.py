@@ -356,8 +356,9 @@ def test_series_buckets_sessions_orders_and_net_sales_by_month(
 
 
 def test_an_empty_aggregate_reports_zeros_without_dividing_by_zero() -> None:
-    dashboard = AnalyticsAggregator().dashboard(
-        ReportOptions(period=TimeRange.parse("2026-03-01", "2026-04-01"), spend={"ads": eur("9")})
+    march = TimeRange.parse("2026-03-01", "2026-04-01")
+    dashboard = AnalyticsAggregator(period=march).dashboard(
+        ReportOptions(period=march, spend={"ads": eur("9")})
     )
     k = dashboard.kpis
     assert (k.orders, k.sessions, k.customers) == (0, 0, 0)
@@ -381,16 +382,15 @@ def test_dashboard_to_dict_is_json_with_money_as_exact_strings(
 
 
 def test_comparison_with_the_previous_period() -> None:
-    march = AnalyticsAggregator().extend(
-        e for e in history() if e.occurred_at < datetime(2026, 4, 1, tzinfo=UTC)
-    )
-    april = AnalyticsAggregator().extend(
-        e for e in history() if e.occurred_at >= datetime(2026, 4, 1, tzinfo=UTC)
-    )
-    options = ReportOptions(period=TimeRange.parse("2026-04-01", "2026-05-01"))
+    april_range = TimeRange.parse("2026-04-01", "2026-05-01")
+    before_april = TimeRange(end=datetime(2026, 4, 1, tzinfo=UTC))
+    march = AnalyticsAggregator(period=before_april).extend(history())
+    april = AnalyticsAggregator(period=april_range).extend(history())
+    options = ReportOptions(period=april_range)
     changes = april.dashboard(options, previous=march).changes()
     assert changes["orders"] == Fraction(1 - 2, 2)  # April 1 order vs March 2
     assert changes["net_sales"] == Fraction(1500 - 1300, 1300)  # 15.00 vs 13.00
     assert changes["sessions"] == Fraction(1 - 5, 5)
-    assert AnalyticsAggregator().dashboard(options, previous=march).changes()["orders"] == -1
-    assert march.dashboard(options, previous=AnalyticsAggregator()).changes()["orders"] is None
+    empty_april = AnalyticsAggregator(period=april_range)
+    assert empty_april.dashboard(options, previous=march).changes()["orders"] == -1
+    assert march.dashboard(previous=AnalyticsAggregator()).changes()["orders"] is None

@@ -124,18 +124,18 @@ def test_an_over_refund_is_a_typed_error_and_changes_nothing() -> None:
     assert payment.to_snapshot() == before
 
 
-def test_captures_stop_once_refunds_begin_and_voids_need_no_capture() -> None:
+def test_captures_and_voids_stop_once_refunds_begin() -> None:
     payment = authorized_payment()
     payment.record_capture(
         money("10.00", "EUR"), Approved("r", money("10.00", "EUR")), key="c", now=NOW
     )
-    with pytest.raises(InvalidTransitionError):
-        payment.ensure_can_void()
     payment.record_refund(
         money("5.00", "EUR"), Approved("r", money("5.00", "EUR")), key="r", now=NOW
     )
     with pytest.raises(InvalidTransitionError):
         payment.ensure_can_capture(money("1.00", "EUR"))
+    with pytest.raises(InvalidTransitionError):
+        payment.ensure_can_void()
 
 
 def test_each_idempotency_key_is_applied_once() -> None:

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from commerce_core.errors import InvalidWebhookSignatureError
+from commerce_core.errors import InvalidPaymentSettingError, InvalidWebhookSignatureError
 from commerce_core.ports.clock import Clock
 
 __all__ = ["HmacSha256WebhookVerifier", "sign_webhook", "DEFAULT_TOLERANCE"]
@@ -44,11 +44,22 @@ class HmacSha256WebhookVerifier:
         secret: the endpoint's signing secret.
         clock: the source of "now" for the timestamp tolerance.
         tolerance: how far the header's timestamp may be from now (300 s by default).
+
+    Raises:
+        InvalidPaymentSettingError: an empty secret, or a negative tolerance.
     """
 
     def __init__(
         self, secret: str | bytes, clock: Clock, tolerance: timedelta = DEFAULT_TOLERANCE
     ) -> None:
+        if not isinstance(secret, str | bytes):
+            raise InvalidPaymentSettingError("secret", "must be text or bytes")
+        if not secret:
+            raise InvalidPaymentSettingError("secret", "the signing secret must not be empty")
+        if not isinstance(tolerance, timedelta):
+            raise InvalidPaymentSettingError("tolerance", "must be a timedelta")
+        if tolerance < timedelta(0):
+            raise InvalidPaymentSettingError("tolerance", "must not be negative")
         self._secret = _secret_bytes(secret)
         self._clock = clock
         self._tolerance = tolerance
@@ -59,9 +70,15 @@ class HmacSha256WebhookVerifier:
     def verify(self, signature_header: str, body: bytes) -> None:
         """Return when ``body`` is authentic; raise :class:`InvalidWebhookSignatureError` if not.
 
-        Reasons: ``malformed_header`` (no single integer ``t``), ``no_signature`` (no ``v1``),
-        ``signature_mismatch`` (no ``v1`` matches), ``timestamp_out_of_tolerance``.
+        Reasons: ``malformed_header`` (not text, or no single ASCII-integer ``t``),
+        ``no_signature`` (no ``v1``), ``signature_mismatch`` (no ``v1`` matches, or a body that
+        is not bytes), ``timestamp_out_of_tolerance``.
         """
+        if not isinstance(signature_header, str):
+            raise InvalidWebhookSignatureError("malformed_header")
+        if not isinstance(body, bytes | bytearray):
+            raise InvalidWebhookSignatureError("signature_mismatch")
+        body = bytes(body)
         timestamps: list[str] = []
         signatures: list[str] = []
         for item in signature_header.split(","):
@@ -72,7 +89,7 @@ class HmacSha256WebhookVerifier:
                 timestamps.append(value)
             elif name == "v1":
                 signatures.append(value)
-        if len(timestamps) != 1 or not timestamps[0].isdigit():
+        if len(timestamps) != 1 or not (timestamps[0].isascii() and timestamps[0].isdigit()):
             raise InvalidWebhookSignatureError("malformed_header")
         if not signatures:
             raise InvalidWebhookSignatureError("no_signature")

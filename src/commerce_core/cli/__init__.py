@@ -25,20 +25,21 @@ def _report(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
+    import attrs
+
     from commerce_core.domain.analytics import ReportOptions, TimeRange, resolve_zone
-    from commerce_core.errors import CommerceError
-    from commerce_core.services.analytics import build_dashboard, parse_spend
+    from commerce_core.errors import CommerceError, InvalidSpendError
+    from commerce_core.services.analytics import aggregate_lines, parse_spend
 
     try:
         zone = resolve_zone(args.tz)
         period = TimeRange.parse(args.start, args.end, zone)
-        spend = {}
+        raw_spend = None
         if args.spend:
-            raw = json.loads(Path(args.spend).read_text(encoding="utf-8"))
-            spend = parse_spend(raw, args.currency or "EUR")
-        options = ReportOptions(period=period, spend=spend, top=args.top)
+            raw_spend = json.loads(Path(args.spend).read_text(encoding="utf-8"))
+        options = ReportOptions(period=period, top=args.top)
         with Path(args.events).open(encoding="utf-8") as lines:
-            dashboard = build_dashboard(
+            report = aggregate_lines(
                 lines,
                 options,
                 zone=zone,
@@ -46,6 +47,16 @@ def _report(args: argparse.Namespace) -> int:
                 currency=args.currency,
                 strict=args.strict,
             )
+        if raw_spend is not None:
+            # Spend is in the report currency: --currency, else the events' own currency.
+            currency = args.currency or report.current.currency
+            if currency is None:
+                raise InvalidSpendError("", "the events carry no money: pass --currency")
+            options = attrs.evolve(options, spend=parse_spend(raw_spend, currency))
+        dashboard = attrs.evolve(
+            report.current.dashboard(options, previous=report.previous, problems=report.problems),
+            skipped_lines=report.skipped,
+        )
     except (CommerceError, OSError, json.JSONDecodeError) as error:
         print(f"report: {error}", file=sys.stderr)
         return 2
@@ -83,7 +94,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--html", help="also write a self-contained HTML dashboard here")
     report.add_argument("--json", action="store_true", help="print JSON instead of text")
     report.add_argument("--strict", action="store_true", help="fail on the first bad line")
-    report.add_argument("--spend", help='JSON file of spend per channel: {"ads": "1200.00"}')
+    report.add_argument(
+        "--spend",
+        help='JSON file of spend per channel: {"ads": "1200.00"} (in the report currency)',
+    )
     report.add_argument("--currency", help="report currency (default: the events')")
     report.add_argument("--top", type=int, default=10, help="products/customers listed")
     report.set_defaults(handler=_report)

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import attrs
 
-from commerce_core.errors import InvalidCardError
+from commerce_core.errors import InvalidCardError, RawCardDataError
 
 __all__ = [
     "CardBrand",
@@ -34,6 +34,7 @@ __all__ = [
     "normalize_number",
     "mask_number",
     "looks_like_card_number",
+    "mask_card_numbers",
     "CardExpiry",
     "CardSummary",
     "CardNumber",
@@ -173,12 +174,27 @@ def looks_like_card_number(text: str) -> bool:
     >>> looks_like_card_number("card 4242-4242-4242-4242"), looks_like_card_number("tok_visa")
     (True, False)
     """
-    for match in _CARDISH.finditer(text):
-        digits = _SEPARATORS.sub("", match.group())
-        rule = rule_for(digits)
-        if rule is not None and len(digits) in rule.lengths and luhn_valid(digits):
-            return True
-    return False
+    return any(_is_card_number(match.group()) for match in _CARDISH.finditer(text))
+
+
+def _is_card_number(candidate: str) -> bool:
+    digits = _SEPARATORS.sub("", candidate)
+    rule = rule_for(digits)
+    return rule is not None and len(digits) in rule.lengths and luhn_valid(digits)
+
+
+def mask_card_numbers(text: str) -> str:
+    """``text`` with every card-number-shaped run reduced to its last four digits.
+
+    For text from outside that must be kept (a provider's reference in the audit log): it may
+    happen to look like a card number, and must then be kept masked rather than refused.
+
+    >>> mask_card_numbers("ref 4242-4242-4242-4242 ok"), mask_card_numbers("pi_123")
+    ('ref **** 4242 ok', 'pi_123')
+    """
+    return _CARDISH.sub(
+        lambda m: mask_number(m.group()) if _is_card_number(m.group()) else m.group(), text
+    )
 
 
 def _check_month(_inst: object, _attr: object, value: int) -> None:
@@ -253,31 +269,60 @@ class CardSummary:
         return cls(None if brand is None else CardBrand(brand), str(data["last4"]), expiry)
 
 
-@attrs.frozen(repr=False)
 class CardNumber:
     """A syntactically valid card number (digits, known brand, brand length, Luhn).
 
     Its ``repr`` and ``str`` show only the last four digits; :meth:`reveal` is the one explicit
-    way to get the digits back (to hand them to a tokenizer, and nowhere else).
+    way to get the digits back (to hand them to a tokenizer, and nowhere else). It is a plain,
+    immutable class rather than an attrs one so that nothing generic can read the digits:
+    ``attrs.asdict`` refuses it, it has no ``__dict__``, and pickling raises
+    :class:`RawCardDataError` (a pickle is storage).
 
     Raises:
         InvalidCardError: the number is not a valid card number (the error carries the masked
             form only).
     """
 
+    __slots__ = ("_digits",)
     _digits: str
 
-    def __attrs_post_init__(self) -> None:
-        masked = mask_number(self._digits)
-        if not self._digits.isdigit() or not self._digits.isascii():
+    def __init__(self, digits: str) -> None:
+        if not isinstance(digits, str):
+            raise InvalidCardError("characters")
+        masked = mask_number(digits)
+        if not digits.isdigit() or not digits.isascii():
             raise InvalidCardError("characters", masked)
-        rule = rule_for(self._digits)
+        rule = rule_for(digits)
         if rule is None:
             raise InvalidCardError("brand", masked)
-        if len(self._digits) not in rule.lengths:
+        if len(digits) not in rule.lengths:
             raise InvalidCardError("length", masked)
-        if not luhn_valid(self._digits):
+        if not luhn_valid(digits):
             raise InvalidCardError("luhn", masked)
+        object.__setattr__(self, "_digits", digits)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"CardNumber is immutable (cannot set {name!r})")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"CardNumber is immutable (cannot delete {name!r})")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, CardNumber):
+            return NotImplemented
+        return self._digits == other._digits
+
+    def __hash__(self) -> int:
+        return hash(("CardNumber", self._digits))
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        raise RawCardDataError("pickle")
+
+    def __copy__(self) -> CardNumber:
+        return self
+
+    def __deepcopy__(self, _memo: dict[int, object]) -> CardNumber:
+        return self
 
     @classmethod
     def parse(cls, raw: str) -> CardNumber:
@@ -341,12 +386,19 @@ def check_card(
 ) -> CardCheck:
     """Check a card as typed: number, CVC length for the brand, expiry not in the past.
 
+    Problems with the typed values are returned as values; ``number`` or ``cvc`` that are not
+    text at all are a programming error and raise :class:`InvalidCardError`.
+
     >>> from datetime import datetime, UTC
     >>> check_card("4242 4242 4242 4242", "123", 12, 2030, now=datetime(2026, 1, 1, tzinfo=UTC)).ok
     True
     >>> check_card("378282246310005", "123", 1, 2020, now=datetime(2026, 1, 1, tzinfo=UTC)).problems
     ('cvc', 'expired')
     """
+    if not isinstance(number, str):
+        raise InvalidCardError("characters")
+    if not isinstance(cvc, str):
+        raise InvalidCardError("cvc")
     problems: list[str] = []
     card: CardNumber | None = None
     try:

@@ -43,6 +43,7 @@ from commerce_core.errors import (
     InvalidTableError,
     InvalidTransitionError,
     NotFoundError,
+    PaymentFactRejectedError,
     RefundExceedsRefundableError,
     ReturnQuantityError,
     ShipmentQuantityError,
@@ -55,6 +56,7 @@ from commerce_core.money import (
     currency_of,
     money_from_data,
     money_to_data,
+    to_minor,
     zero,
 )
 
@@ -217,9 +219,10 @@ RETURN_TABLE: Final = TransitionTable(
 
 
 def _non_empty(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidOrderError("", f"{attribute.name} must be a string")
     if not value.strip():
-        msg = f"{attribute.name} must be a non-empty string"
-        raise ValueError(msg)
+        raise InvalidOrderError("", f"{attribute.name} must be a non-empty string")
 
 
 def _positive_int(value: object) -> int:
@@ -442,7 +445,7 @@ class HistoryEntry:
 
 @attrs.frozen
 class PaymentEntry:
-    """A payment fact recorded on the order (idempotent by ``reference``)."""
+    """A payment fact recorded on the order (idempotent by ``kind`` and ``reference``)."""
 
     kind: PaymentKind
     amount: Money
@@ -507,6 +510,16 @@ class Refund:
     at: datetime
     return_id: str | None = None
     reference: str = ""
+
+    @property
+    def idempotency_key(self) -> str:
+        """The key to ask the payment side for this refund with: the refund id and its amount.
+
+        A refund re-planned under the same id for another amount (the order changed between a
+        conflicting save and the retry) gets another key, so a payment adapter never answers it
+        with the outcome of a different amount.
+        """
+        return f"{self.refund_id}:{to_minor(self.total)}"
 
 
 @attrs.frozen
@@ -1229,6 +1242,42 @@ class Order(EventRecorder):
                 return ret
         raise NotFoundError("return", return_id)
 
+    def return_sources(self, return_id: str) -> tuple[tuple[str, str, int], ...]:
+        """Where a return's units shipped from: ``(line_id, location, quantity)`` triples.
+
+        Returned units of a line are matched to its shipments in shipping order, after the units
+        of earlier (non-rejected) returns of that line; so two returns of a line shipped from two
+        locations are written off (or accounted) at the location each unit left from.
+
+        Raises:
+            NotFoundError: no such return (kind ``"return"``).
+        """
+        target = self.find_return(return_id)
+        consumed: dict[str, int] = {}
+        for ret in self._returns:
+            if ret.return_id == return_id:
+                break
+            if ret.status is not ReturnStatus.REJECTED:
+                for earlier in ret.lines:
+                    consumed[earlier.line_id] = consumed.get(earlier.line_id, 0) + earlier.quantity
+        sources: dict[tuple[str, str], int] = {}
+        for ret_line in target.lines:
+            line_id = ret_line.line_id
+            skip, need = consumed.get(line_id, 0), ret_line.quantity
+            for shipment in self._shipments:
+                units = shipment.quantity_of(line_id)
+                skipped = min(skip, units)
+                skip -= skipped
+                take = min(need, units - skipped)
+                if take:
+                    key = (line_id, shipment.location)
+                    sources[key] = sources.get(key, 0) + take
+                    need -= take
+                if not need:
+                    break
+            consumed[line_id] = consumed.get(line_id, 0) + ret_line.quantity
+        return tuple((line_id, location, qty) for (line_id, location), qty in sources.items())
+
     # -- the transaction and the status machine -------------------------------------------------
 
     @contextmanager
@@ -1306,22 +1355,44 @@ class Order(EventRecorder):
         now: datetime,
         actor: str = "payments",
     ) -> bool:
-        """Record a payment fact (idempotent by ``reference``); return False if already known.
+        """Record a payment fact; return False if already known.
+
+        Facts are idempotent by ``(kind, reference)``: providers often reuse one id (a payment
+        intent) for the authorization and its capture, so an authorization and a capture with the
+        same reference are two facts, while the same capture delivered twice is one.
 
         Authorizing moves a placed order to ``payment_authorized``; capturing the amount due moves
         it to ``paid`` (when the table allows it from the current status).
 
         Raises:
-            InvalidAmountError: the amount is not positive, or captures would exceed the order
-                total.
+            InvalidAmountError: the amount is not positive.
+            InvalidOrderError: ``kind`` is not a :class:`PaymentKind`.
             CurrencyMismatchError: the amount is in another currency.
+            PaymentFactRejectedError: a capture above the amount due minus what was captured, or
+                a void above the open authorization.
+            InvalidTransitionError: a capture on a cancelled order (refund it instead).
         """
-        if any(p.reference == reference for p in self._payments):
+        try:
+            kind = PaymentKind(kind)
+        except ValueError:
+            raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
+        if any(p.kind is kind and p.reference == reference for p in self._payments):
             return False
         self._check_amount(amount)
-        total = self.totals.total.gross
-        if kind is PaymentKind.CAPTURED and self.captured + amount > total:
-            raise InvalidAmountError(amount, f"captures would exceed the order total {total}")
+        if kind is PaymentKind.CAPTURED:
+            if self._status == OrderStatus.CANCELLED:
+                raise InvalidTransitionError(
+                    self.workflow.table.machine,
+                    self._status,
+                    OrderStatus.PAID,
+                    sorted(self.workflow.table.allowed(self._status)),
+                    "the order is cancelled: refund money captured for it, do not record it",
+                )
+            due = self.amount_due - self.captured
+            if amount > due:
+                raise PaymentFactRejectedError(self.order_id, str(kind), amount, due)
+        if kind is PaymentKind.VOIDED and amount > self.authorized:
+            raise PaymentFactRejectedError(self.order_id, str(kind), amount, self.authorized)
         with self._change():
             was_paid = self.payment_status is OrderPaymentStatus.PAID
             self._payments += (PaymentEntry(PaymentKind(kind), amount, reference, now),)
@@ -1559,21 +1630,57 @@ class Order(EventRecorder):
             raise RefundExceedsRefundableError(self.order_id, total, self.refundable, "order")
         return Refund(refund_id, tuple(parts), shipping_part, total, reason, now, return_id)
 
-    def apply_refund(self, refund: Refund, *, reference: str = "") -> bool:
-        """Record a refund the payment side carried out; False if ``refund_id`` is known.
+    def _check_refund_still_fits(self, refund: Refund) -> None:
+        """Re-check a planned refund against what is refundable *now*, line by line.
 
-        A refund settling a received return moves that return to ``refunded``.
-
-        Raises:
-            RefundExceedsRefundableError: it no longer fits (the order changed since planning).
-            InvalidTransitionError: its return is not in ``received``.
+        A plan may be stale (another refund was applied since): each line's units and amount,
+        the shipping part and the order total must still fit.
         """
-        if any(r.refund_id == refund.refund_id for r in self._refunds):
-            return False
+        units: dict[str, int] = {}
+        amounts: dict[str, Money] = {}
+        for part in refund.lines:
+            units[part.line_id] = units.get(part.line_id, 0) + part.quantity
+            amounts[part.line_id] = amounts.get(part.line_id, zero(self.currency)) + (
+                part.amount.gross
+            )
+        for line_id, quantity in units.items():
+            line = self.line(line_id)
+            left = line.quantity - self.line_refunded_units(line_id)
+            if quantity > left:
+                raise InvalidQuantityError(
+                    quantity, f"only {left} units of {line_id!r} are still refundable"
+                )
+            remaining = (line.total - self.line_refunded(line_id)).gross
+            if amounts[line_id] > remaining:
+                raise RefundExceedsRefundableError(
+                    self.order_id, amounts[line_id], remaining, line_id
+                )
+        shipping_rest = (self.shipping - self.shipping_refunded).gross
+        if refund.shipping.gross > shipping_rest:
+            raise RefundExceedsRefundableError(
+                self.order_id, refund.shipping.gross, shipping_rest, "shipping"
+            )
         if refund.total > self.refundable:
             raise RefundExceedsRefundableError(
                 self.order_id, refund.total, self.refundable, "order"
             )
+
+    def apply_refund(self, refund: Refund, *, reference: str = "") -> bool:
+        """Record a refund the payment side carried out; False if ``refund_id`` is known.
+
+        The refund is re-checked against what is refundable now (a plan made before another
+        refund was applied may no longer fit a line). A refund settling a received return moves
+        that return to ``refunded``.
+
+        Raises:
+            RefundExceedsRefundableError: it no longer fits a line, shipping or the order (the
+                order changed since planning); nothing is recorded.
+            InvalidQuantityError: it refunds more units of a line than remain unrefunded.
+            InvalidTransitionError: its return is not in ``received``.
+        """
+        if any(r.refund_id == refund.refund_id for r in self._refunds):
+            return False
+        self._check_refund_still_fits(refund)
         with self._change():
             if refund.return_id is not None:
                 self._set_return(

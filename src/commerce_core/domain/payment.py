@@ -5,6 +5,10 @@ A payment moves through :data:`PAYMENT_TRANSITIONS` (one :class:`TransitionTable
     created -> requires_action -> authorized -> partially_captured / captured
             -> partially_refunded / refunded;   voided;   failed
 
+A void before any capture releases the authorization (``voided``). A void after partial
+captures releases only the rest: the authorization shrinks to what was captured and the payment
+is ``captured`` (its captured money stays refundable).
+
 and keeps three running totals with two invariants: ``captured <= authorized`` and
 ``refunded <= captured``. An over-capture or over-refund raises a typed error and changes
 nothing. Gateway answers are applied with ``record_*`` methods, each at most once per idempotency
@@ -51,7 +55,15 @@ from commerce_core.errors import (
     OverCaptureError,
     OverRefundError,
 )
-from commerce_core.money import Money, currency_of, money, money_from_data, money_to_data, zero
+from commerce_core.money import (
+    Money,
+    currency_of,
+    money,
+    money_from_data,
+    money_to_data,
+    to_minor,
+    zero,
+)
 
 __all__ = [
     "PaymentStatus",
@@ -109,7 +121,9 @@ PAYMENT_TRANSITIONS: Final = TransitionTable(
     },
     terminal={S.REFUNDED, S.VOIDED, S.FAILED},
 )
-"""The payment lifecycle as data. Capturing stops once refunds begin; partial states loop."""
+"""The payment lifecycle as data. Capturing stops once refunds begin; partial states loop.
+
+``partially_captured -> captured`` is also how a void of the uncaptured rest ends."""
 
 _PROGRESS: Final = {state: rank for rank, state in enumerate(PaymentStatus)}
 
@@ -162,7 +176,13 @@ class PaymentCaptured(_PaymentEvent):
 
 @attrs.frozen(kw_only=True)
 class PaymentVoided(_PaymentEvent):
-    """The authorization was released before any capture."""
+    """The authorization was released.
+
+    All of it before any capture (``released`` is None), or what remained uncaptured after
+    partial captures (``released`` is that amount; the payment is then ``captured``).
+    """
+
+    released: Money | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -233,6 +253,14 @@ def _amount(value: Money, currency: str, what: str) -> Money:
     if value.amount <= 0:
         raise InvalidAmountError(value, f"{what} must be positive")
     return value
+
+
+def _on_grid(value: Money) -> bool:
+    try:
+        to_minor(value)
+    except InvalidAmountError:
+        return False
+    return True
 
 
 def _text(value: Money) -> str:
@@ -359,6 +387,22 @@ class Payment(EventRecorder):
         PAYMENT_TRANSITIONS.check(self._status, target, reason=reason)
         self._status = target
 
+    def _why_no_capture(self) -> str:
+        if self._status in (S.PARTIALLY_REFUNDED, S.REFUNDED):
+            return "capturing stops once refunds begin"
+        if self._status is S.CAPTURED:
+            return "everything authorized was captured"
+        if self._status in (S.VOIDED, S.FAILED):
+            return f"the payment is {self._status}"
+        return "nothing authorized to capture"
+
+    def _why_no_refund(self) -> str:
+        if self._status is S.REFUNDED:
+            return "everything captured was refunded"
+        if self._status in (S.VOIDED, S.FAILED):
+            return f"the payment is {self._status}"
+        return "nothing captured to refund"
+
     def ensure_can_authorize(self) -> None:
         """Raise unless the payment was never sent to the gateway.
 
@@ -383,17 +427,25 @@ class Payment(EventRecorder):
             OverCaptureError: ``amount`` exceeds :attr:`capturable`.
         """
         _amount(amount, self.currency, "capture")
-        PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason="nothing authorized to capture")
+        PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason=self._why_no_capture())
         if amount > self.capturable:
             raise OverCaptureError(self.id, _text(amount), _text(self.capturable))
 
     def ensure_can_void(self) -> None:
-        """Raise unless the authorization may be released (nothing captured yet).
+        """Raise unless the authorization (or what remains of it) may be released.
+
+        An uncaptured authorization voids entirely; after partial captures the uncaptured rest is
+        released and the payment becomes ``captured``.
 
         Raises:
             InvalidTransitionError: the state does not allow a void.
         """
-        PAYMENT_TRANSITIONS.check(self._status, S.VOIDED, reason="only uncaptured payments void")
+        if self._status is S.PARTIALLY_CAPTURED:
+            PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED)
+            return
+        PAYMENT_TRANSITIONS.check(
+            self._status, S.VOIDED, reason="nothing authorized and uncaptured is left to release"
+        )
 
     def ensure_can_refund(self, amount: Money) -> None:
         """Raise unless ``amount`` may be refunded now.
@@ -404,7 +456,7 @@ class Payment(EventRecorder):
             OverRefundError: ``amount`` exceeds :attr:`refundable`.
         """
         _amount(amount, self.currency, "refund")
-        PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason="nothing captured to refund")
+        PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason=self._why_no_refund())
         if amount > self.refundable:
             raise OverRefundError(self.id, _text(amount), _text(self.refundable))
 
@@ -497,18 +549,38 @@ class Payment(EventRecorder):
     def record_void(self, result: GatewayResult, *, key: str, now: datetime) -> bool:
         """Apply the gateway's answer to a void; False when nothing changed.
 
+        Before any capture the payment becomes ``voided``; after partial captures the uncaptured
+        rest is released and it becomes ``captured`` (see :meth:`ensure_can_void`).
+
         Raises:
             InvalidTransitionError: the payment cannot be voided (state unchanged).
         """
         if key in self._applied or isinstance(result, TransientFailure):
             return False
         if isinstance(result, Approved):
-            self._move(S.VOIDED)
-            self._record(PaymentVoided(occurred_at=now, **self._ids()))
+            self.ensure_can_void()
+            self._void(now)
         else:
             self._declined(PaymentOperation.VOID, result, now)
         self._first_time(key)
         return True
+
+    def _void(self, now: datetime) -> None:
+        if self._status is S.PARTIALLY_CAPTURED:
+            released = self.authorized - self.captured
+            self._authorized = self.captured
+            self._move(S.CAPTURED)
+            self._record(
+                PaymentVoided(
+                    occurred_at=now,
+                    payment_id=self.id,
+                    order_id=self.order_id,
+                    released=released,
+                )
+            )
+        else:
+            self._move(S.VOIDED)
+            self._record(PaymentVoided(occurred_at=now, payment_id=self.id, order_id=self.order_id))
 
     def record_refund(
         self, amount: Money, result: GatewayResult, *, key: str, now: datetime
@@ -542,8 +614,9 @@ class Payment(EventRecorder):
         Amounts only grow (captured and refunded events carry cumulative totals, applied as a
         maximum), and the state only moves forward: a late ``authorized`` after ``captured``, a
         ``voided`` after a capture, or an event already applied changes nothing. Unknown event
-        types change nothing. An event inconsistent with the payment (another currency, a capture
-        above the authorization) is ignored rather than trusted.
+        types change nothing. An event inconsistent with the payment (another currency, an amount
+        off the currency's minor-unit grid, a capture above the authorization) is ignored rather
+        than trusted.
         """
         kind = event.kind
         if (
@@ -553,7 +626,9 @@ class Payment(EventRecorder):
         ):
             return False
         if event.amount is not None and (
-            currency_of(event.amount) != self.currency or event.amount.amount <= 0
+            currency_of(event.amount) != self.currency
+            or event.amount.amount <= 0
+            or not _on_grid(event.amount)
         ):
             return False
         before = (self._status, self.authorized, self.captured, self.refunded)
@@ -565,9 +640,8 @@ class Payment(EventRecorder):
                     PaymentFailed(occurred_at=now, decline_code=self._decline_code, **self._ids())
                 )
         elif kind is ProviderEventKind.VOIDED:
-            if self._status in (S.REQUIRES_ACTION, S.AUTHORIZED):
-                self._move(S.VOIDED)
-                self._record(PaymentVoided(occurred_at=now, **self._ids()))
+            if self._status in (S.REQUIRES_ACTION, S.AUTHORIZED, S.PARTIALLY_CAPTURED):
+                self._void(now)
         else:
             self._apply_amounts(kind, event.amount or self.amount, now)
         changed = before != (self._status, self.authorized, self.captured, self.refunded)
@@ -747,10 +821,12 @@ def parse_provider_event(body: bytes) -> ProviderEvent:
             "data": {"payment_id": "pay_1", "amount": "30.00", "currency": "EUR"},
         }
 
-    ``amount`` and ``currency`` are optional.
+    ``amount`` and ``currency`` are optional; an amount must sit on the currency's minor-unit
+    grid (``"33.333"`` EUR is refused: no payment could ever capture or refund it).
 
     Raises:
-        InvalidWebhookPayloadError: the body is not JSON of that shape.
+        InvalidWebhookPayloadError: the body is not JSON of that shape, or the amount is off the
+            currency's grid.
     """
     try:
         data = json.loads(body)
@@ -764,6 +840,10 @@ def parse_provider_event(body: bytes) -> ProviderEvent:
             amount = money(str(payload["amount"]), str(payload["currency"]))
     except (ValueError, KeyError, TypeError, CommerceError) as error:
         raise InvalidWebhookPayloadError(type(error).__name__) from None
+    if amount is not None and not _on_grid(amount):
+        raise InvalidWebhookPayloadError(
+            f"amount {amount.amount} has more decimals than {currency_of(amount)} allows"
+        )
     if not all(isinstance(v, str) and v for v in (event_id, event_type, payment_id)):
         raise InvalidWebhookPayloadError("id, type and data.payment_id must be strings")
     if occurred_at.tzinfo is None:

@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeAlias
 import attrs
 
 from commerce_core.domain.cards import CardSummary, looks_like_card_number
-from commerce_core.errors import InvalidAmountError, RawCardDataError
+from commerce_core.errors import InvalidAmountError, InvalidPaymentSettingError, RawCardDataError
 from commerce_core.money import Money, currency_of, money_from_data, money_to_data, to_minor
 
 __all__ = [
@@ -414,14 +414,12 @@ def idempotency_key(
 
 def _at_least_one(_inst: object, _attr: object, value: object) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        msg = "max_attempts must be an integer >= 1"
-        raise ValueError(msg)
+        raise InvalidPaymentSettingError("max_attempts", "must be an integer >= 1")
 
 
 def _non_negative(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not isinstance(value, int | float) or not value >= 0:
-        msg = f"{attribute.name} must be >= 0"
-        raise ValueError(msg)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        raise InvalidPaymentSettingError(attribute.name, "must be a number >= 0")
 
 
 @attrs.frozen

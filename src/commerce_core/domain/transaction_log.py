@@ -7,7 +7,9 @@ first broken entry. Deleting the *newest* entries is only detectable against a h
 elsewhere (pass ``expected_head``).
 
 Records hold amounts, outcomes, idempotency keys and a masked card summary, never a card number
-or CVC: a :class:`TransactionRecord` refuses any text that looks like a card number.
+or CVC: a :class:`TransactionRecord` refuses any of our own text that looks like a card number,
+and masks card-number-shaped runs in what the provider sent (its reference, a decline detail),
+so recording an answer the gateway already gave never fails.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any, Final
 
 import attrs
 
-from commerce_core.domain.cards import CardSummary, looks_like_card_number
+from commerce_core.domain.cards import CardSummary, looks_like_card_number, mask_card_numbers
 from commerce_core.errors import RawCardDataError, TransactionLogCorruptError
 from commerce_core.money import Money, money_from_data, money_to_data
 
@@ -43,6 +45,14 @@ def _no_card_number(_inst: object, attribute: attrs.Attribute[Any], value: objec
         raise RawCardDataError(attribute.name)
 
 
+def _masked(value: str) -> str:
+    return mask_card_numbers(value)
+
+
+def _masked_optional(value: str | None) -> str | None:
+    return None if value is None else mask_card_numbers(value)
+
+
 @attrs.frozen
 class TransactionRecord:
     """One gateway call and its answer, as the audit log keeps it.
@@ -56,14 +66,17 @@ class TransactionRecord:
         attempt: 1 for the first try, 2+ for retries.
         amount: the amount requested (None for a void).
         outcome: ``"approved"``, ``"declined"``, ``"requires_action"``, ``"transient_failure"``.
-        detail: the decline code, action kind or transient reason ("" when approved).
-        reference: the provider's reference, when it gave one.
+        detail: the decline code, action kind or transient reason ("" when approved); a
+            card-number-shaped run in it is masked.
+        reference: the provider's reference, when it gave one; a card-number-shaped run in it
+            (a numeric reference may pass the Luhn check) is masked, never refused.
         method_kind: ``"card"``, ``"gift_card"``...
         card: brand, last four and expiry of the card, when it is one.
 
     Raises:
-        RawCardDataError: a text field from outside (ids, outcome, detail, reference) looks like
-            a card number. The idempotency key is a digest made by the library and not scanned.
+        RawCardDataError: one of our text fields (ids, operation, outcome, method kind) looks
+            like a card number. The idempotency key is a digest made by the library and not
+            scanned; provider text (detail, reference) is masked instead.
     """
 
     recorded_at: datetime
@@ -74,8 +87,8 @@ class TransactionRecord:
     attempt: int
     amount: Money | None
     outcome: str = attrs.field(validator=_no_card_number)
-    detail: str = attrs.field(validator=_no_card_number)
-    reference: str | None = attrs.field(validator=_no_card_number)
+    detail: str = attrs.field(converter=_masked)
+    reference: str | None = attrs.field(converter=_masked_optional)
     method_kind: str = attrs.field(validator=_no_card_number)
     card: CardSummary | None = None
 

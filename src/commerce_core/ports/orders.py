@@ -68,7 +68,12 @@ class OrderOutbox(Protocol):
     ) -> tuple[OutboxMessage, ...]:
         """Atomically lease up to ``limit`` undispatched, unleased messages, oldest first.
 
-        Each claimed message's ``attempts`` is incremented.
+        Each claimed message's ``attempts`` is incremented. Nothing to claim is an empty tuple,
+        not an error.
+
+        Raises:
+            Nothing of its own: a storage failure propagates as the backend's error, with no
+            message leased (the claim is all or nothing).
         """
         ...
 
@@ -103,7 +108,12 @@ class OrderNumbers(Protocol):
     """
 
     def next_number(self) -> str:
-        """A fresh order number."""
+        """A fresh, never reused order number (a gap, never a duplicate, on failure).
+
+        Raises:
+            Nothing of its own: a storage failure propagates as the backend's error, and no
+            number is handed out by that call.
+        """
         ...
 
 
@@ -179,11 +189,31 @@ class OrderPayments(Protocol):
     """
 
     def void(self, order_id: str, amount: Money, *, idempotency_key: str) -> PaymentOutcome:
-        """Release ``amount`` of the order's open authorization (the whole hold when equal)."""
+        """Release ``amount`` of the order's open authorization (the whole hold when equal).
+
+        A provider refusal is ``PaymentOutcome(succeeded=False, ...)``, never an exception;
+        repeating the call with the same key returns the first outcome.
+
+        Raises:
+            Nothing of its own: declines are values; an unreachable provider propagates as the
+            adapter's error with no money moved, and the call may be repeated with the same
+            key. A key names one request: derive it from the amount too (as
+            :attr:`~commerce_core.domain.orders.Refund.idempotency_key` does).
+        """
         ...
 
     def refund(
         self, order_id: str, amount: Money, *, idempotency_key: str, reason: str = ""
     ) -> PaymentOutcome:
-        """Give ``amount`` of the order's captured money back to the customer."""
+        """Give ``amount`` of the order's captured money back to the customer.
+
+        A provider refusal is ``PaymentOutcome(succeeded=False, ...)``, never an exception;
+        repeating the call with the same key returns the first outcome.
+
+        Raises:
+            Nothing of its own: declines are values; an unreachable provider propagates as the
+            adapter's error with no money moved, and the call may be repeated with the same
+            key. A key names one request: derive it from the amount too (as
+            :attr:`~commerce_core.domain.orders.Refund.idempotency_key` does).
+        """
         ...

@@ -74,8 +74,10 @@ def aggregate_lines(
     options = options or ReportOptions()
     period = options.period
     previous_period = period.previous() if period.bounded else None
-    current = AnalyticsAggregator(zone, bucket, currency)
-    previous = AnalyticsAggregator(zone, bucket, currency) if previous_period else None
+    current = AnalyticsAggregator(zone, bucket, currency, period)
+    previous = (
+        AnalyticsAggregator(zone, bucket, currency, previous_period) if previous_period else None
+    )
     problems: list[LineProblem] = []
     skipped = outside = 0
     line_number = 0
@@ -110,7 +112,9 @@ def aggregate_lines(
         except CurrencyMismatchError as error:
             skip(LineProblem(line_number, str(error)))
     if previous is not None and current.currency and previous.currency is None:
-        previous = AnalyticsAggregator(zone, bucket, current.currency).merge(previous)
+        previous = AnalyticsAggregator(zone, bucket, current.currency, previous_period).merge(
+            previous
+        )
     return BatchReport(current, previous, tuple(problems), skipped, outside)
 
 

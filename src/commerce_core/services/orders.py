@@ -549,7 +549,7 @@ class OrderService:
                 outcome[:] = [PaymentOutcome(True, refund.total, "already applied")]
                 return order
             result = self._payments.refund(
-                order_id, refund.total, idempotency_key=refund.refund_id, reason=refund.reason
+                order_id, refund.total, idempotency_key=refund.idempotency_key, reason=refund.reason
             )
             outcome[:] = [result]
             if result.succeeded:
@@ -575,8 +575,8 @@ class OrderService:
         """Refund by amount or by lines and quantities, plus shipping separately.
 
         The refund is planned on the order first (typed errors, nothing moved), then asked of the
-        payment side with the refund id as idempotency key, then recorded. A decline is returned
-        as a value with the order unchanged.
+        payment side keyed by :attr:`Refund.idempotency_key` (id and amount), then recorded. A
+        decline is returned as a value with the order unchanged.
 
         Raises:
             NotFoundError: unknown order or line.
@@ -656,7 +656,7 @@ class OrderService:
             ret = order.receive_return(
                 return_id, restock_location=restock_location, now=now, actor=actor
             )
-            source = order.shipments[0].location if order.shipments else ""
+            sources = order.return_sources(return_id)
             for line in ret.lines:
                 sku = order.line(line.line_id).sku
                 reference = f"{return_id}:{line.line_id}"
@@ -664,12 +664,15 @@ class OrderService:
                     self._stock.restock(
                         sku, location=restock_location, quantity=line.quantity, reference=reference
                     )
-                else:
+                    continue
+                # Write off where the units shipped from (a line may have left several places).
+                parts = [(loc, qty) for lid, loc, qty in sources if lid == line.line_id]
+                for location, quantity in parts:
                     self._stock.write_off(
                         sku,
-                        location=source,
-                        quantity=line.quantity,
-                        reference=reference,
+                        location=location,
+                        quantity=quantity,
+                        reference=reference if len(parts) == 1 else f"{reference}:{location}",
                         reason=write_off_reason,
                     )
             self._repo.save(order)

@@ -332,10 +332,14 @@ class PaymentService:
         )
 
     def void(self, payment_id: str) -> PaymentResult:
-        """Release an authorization that was not captured (a checkout rolling back).
+        """Release what is authorized and not captured.
+
+        Before any capture the whole authorization is voided (a checkout rolling back); after
+        partial captures the uncaptured rest is released and the payment becomes ``captured``.
 
         Raises:
-            InvalidTransitionError: something was captured, or the payment is final.
+            InvalidTransitionError: everything was captured, refunds began, or the payment is
+                final.
         """
         payment = self._payments.get(payment_id)
         key = idempotency_key(
@@ -517,12 +521,19 @@ class WebhookOutcome(enum.StrEnum):
     DUPLICATE = "duplicate"
     """The event id was processed before."""
     IGNORED = "ignored"
-    """An unknown event type, or a payment this shop does not know."""
+    """An event type the library does not handle (marked processed)."""
+    UNKNOWN_PAYMENT = "unknown_payment"
+    """No payment with that id is saved yet (a webhook racing checkout). Not marked processed:
+    answer the provider with a retryable status (e.g. 409 or 503) so that it redelivers."""
 
 
 @attrs.frozen
 class WebhookResult:
-    """The handler's answer for one delivery (acknowledge it to the provider in every case).
+    """The handler's answer for one delivery.
+
+    Acknowledge it to the provider (2xx) unless the outcome is
+    :attr:`WebhookOutcome.UNKNOWN_PAYMENT`: then answer with a retryable status so the provider
+    delivers it again once the payment is saved.
 
     Attributes:
         event_id: the provider's event id.
@@ -568,6 +579,9 @@ class PaymentWebhookHandler:
     def handle(self, signature_header: str, body: bytes) -> WebhookResult:
         """Verify and apply one delivery.
 
+        An event for a payment that is not saved yet returns ``UNKNOWN_PAYMENT`` and is not
+        marked processed, so the provider's redelivery is applied later rather than lost.
+
         Raises:
             InvalidWebhookSignatureError: the signature does not authenticate the body (answer
                 the provider with a 400; nothing was changed).
@@ -594,8 +608,8 @@ class PaymentWebhookHandler:
         try:
             changed, payment = retry_on_conflict(use_case)
         except NotFoundError:
-            self._processed.mark_processed(event.event_id)
-            return WebhookResult(event.event_id, WebhookOutcome.IGNORED)
+            # Not marked processed: the redelivery must be applied once the payment exists.
+            return WebhookResult(event.event_id, WebhookOutcome.UNKNOWN_PAYMENT)
         self._processed.mark_processed(event.event_id)
         outcome = WebhookOutcome.APPLIED if changed else WebhookOutcome.NO_CHANGE
         return WebhookResult(event.event_id, outcome, payment.status)

@@ -60,13 +60,16 @@ class AggregatingAnalyticsSink:
             self._aggregator.add(event)
 
     def dashboard(self, options: ReportOptions | None = None) -> Dashboard:
-        """A snapshot of every KPI right now."""
+        """A snapshot of every KPI right now.
+
+        Raises:
+            InvalidTimeRangeError: ``options.period`` is not the live aggregator's period.
+        """
         with self._lock:
             return self._aggregator.dashboard(options)
 
     def aggregate(self) -> AnalyticsAggregator:
         """A copy of the live aggregate (merge it with others, or snapshot it later)."""
         with self._lock:
-            return self._aggregator.merge(
-                AnalyticsAggregator(self._aggregator.zone, self._aggregator.bucket)
-            )
+            live = self._aggregator
+            return live.merge(AnalyticsAggregator(live.zone, live.bucket, period=live.period))

@@ -192,7 +192,7 @@ class SimulatedPaymentGateway:
         return self._idempotent(request, lambda: self._capture(request))
 
     def void(self, request: VoidRequest) -> GatewayResult:
-        """Release an uncaptured authorization."""
+        """Release an uncaptured authorization, or the uncaptured rest of a partial capture."""
         return self._idempotent(request, lambda: self._void(request))
 
     def refund(self, request: RefundRequest) -> GatewayResult:
@@ -267,8 +267,13 @@ class SimulatedPaymentGateway:
 
     def _void(self, request: VoidRequest) -> GatewayResult:
         auth = self._auths.get(request.reference)
-        if auth is None or auth.voided or auth.captured.amount > 0:
+        if auth is None or auth.voided or auth.captured >= auth.amount or auth.refunded.amount:
             return Declined(DeclineCode.NOT_PERMITTED, "nothing to void")
+        if auth.captured.amount > 0:
+            # partially captured: release the uncaptured rest, keep what was captured
+            released = auth.amount - auth.captured
+            auth.amount = auth.captured
+            return Approved(request.reference, released)
         auth.voided = True
         auth.pending_action = False
         return Approved(request.reference, auth.amount)

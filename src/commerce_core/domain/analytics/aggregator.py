@@ -53,10 +53,11 @@ from commerce_core.domain.analytics.timeframe import (
     BucketIndex,
     TimeRange,
     bucket_label,
+    bucket_overlaps,
     bucket_starts,
     resolve_zone,
 )
-from commerce_core.errors import CurrencyMismatchError
+from commerce_core.errors import CurrencyMismatchError, InvalidTimeRangeError, UnknownBucketError
 from commerce_core.money import from_minor, minor_units
 
 __all__ = ["AnalyticsAggregator", "FUNNEL_STEPS"]
@@ -123,9 +124,13 @@ class AnalyticsAggregator:
         zone: the IANA time zone of buckets and cohort months (name or tzinfo).
         bucket: the width of the time series buckets.
         currency: the report currency; by default the first money event's currency.
+        period: the range accumulated; events outside it are counted in :attr:`outside` and
+            otherwise ignored, exactly as the batch report filters them. A report of a period
+            needs an aggregator of that period (the default accumulates all time).
 
     Raises:
         UnknownTimeZoneError: ``zone`` is unknown.
+        UnknownBucketError: ``bucket`` is not hour, day, week or month.
     """
 
     def __init__(
@@ -133,9 +138,15 @@ class AnalyticsAggregator:
         zone: str | tzinfo = "UTC",
         bucket: Bucket | str = Bucket.DAY,
         currency: str | None = None,
+        period: TimeRange | None = None,
     ) -> None:
+        self.period = period if period is not None else TimeRange()
+        self.outside = 0
         self.zone = resolve_zone(zone)
-        self.bucket = Bucket(bucket)
+        try:
+            self.bucket = Bucket(bucket)
+        except ValueError:
+            raise UnknownBucketError(bucket) from None
         self._currency = currency.upper() if currency else None
         self._exponent = minor_units(self._currency) if self._currency else 0
         self._index = BucketIndex(self.zone, self.bucket)
@@ -187,6 +198,9 @@ class AnalyticsAggregator:
             else:
                 msg = f"not a journey event: {type(event).__name__}"
                 raise TypeError(msg)
+        if not self.period.contains(event.occurred_at):
+            self.outside += 1
+            return
         ts = event.occurred_at.timestamp()
         handler(event, ts)
         self.events += 1
@@ -365,20 +379,26 @@ class AnalyticsAggregator:
 
         Raises:
             ValueError: the two use different zones or buckets.
+            InvalidTimeRangeError: they accumulate different periods.
             CurrencyMismatchError: they hold different currencies.
         """
         if str(self.zone) != str(other.zone) or self.bucket is not other.bucket:
             msg = "cannot merge aggregators with different zones or buckets"
             raise ValueError(msg)
+        if self.period != other.period:
+            raise InvalidTimeRangeError(other.period, f"cannot merge into {self.period}")
         if self._currency and other._currency and self._currency != other._currency:
             raise CurrencyMismatchError(self._currency, other._currency, context="merge")
-        merged = AnalyticsAggregator(self.zone, self.bucket, self._currency or other._currency)
+        merged = AnalyticsAggregator(
+            self.zone, self.bucket, self._currency or other._currency, self.period
+        )
         merged._absorb(self)
         merged._absorb(other)
         return merged
 
     def _absorb(self, other: AnalyticsAggregator) -> None:
         self.events += other.events
+        self.outside += other.outside
         self._max_ts = max(self._max_ts, other._max_ts)
         self._n = [a + b for a, b in zip(self._n, other._n, strict=True)]
         sessions = self._sessions
@@ -424,11 +444,26 @@ class AnalyticsAggregator:
     def _m(self, units: int) -> Money:
         return from_minor(units, self._report_currency())
 
+    def _period(self, options: ReportOptions) -> TimeRange:
+        """The period a report covers: the aggregator's own.
+
+        ``options.period`` may be left open (all time) or equal the aggregator's period; any
+        other period is refused rather than silently reported over events outside it.
+        """
+        if options.period == TimeRange() or options.period == self.period:
+            return self.period
+        raise InvalidTimeRangeError(
+            options.period,
+            f"this aggregator accumulates {self.period}; build an AnalyticsAggregator("
+            "period=...) of the reported period (as the batch report does)",
+        )
+
     def _as_of(self, options: ReportOptions) -> float | None:
         if options.as_of is not None:
             return options.as_of.timestamp()
-        if options.period.end is not None:
-            return options.period.end.timestamp()
+        period = self._period(options)
+        if period.end is not None:
+            return period.end.timestamp()
         return None if self._max_ts == -_INF else self._max_ts
 
     def _abandonment(self, step: int, window: float, as_of: float | None) -> AbandonmentStats:
@@ -445,8 +480,13 @@ class AnalyticsAggregator:
         return AbandonmentStats(started, converted, pending, started - converted - pending)
 
     def kpis(self, options: ReportOptions | None = None) -> Kpis:
-        """The headline KPIs (see the Analytics docs page for each formula)."""
+        """The headline KPIs (see the Analytics docs page for each formula).
+
+        Raises:
+            InvalidTimeRangeError: ``options.period`` is not this aggregator's period.
+        """
         options = options or ReportOptions()
+        self._period(options)
         currency = self._report_currency()
         m = self._m
         n = self._n
@@ -638,9 +678,14 @@ class AnalyticsAggregator:
         return tuple(rows)
 
     def series(self, period: TimeRange | None = None) -> tuple[SeriesPoint, ...]:
-        """Sessions, orders and net sales per bucket (a bounded period's gaps filled with 0)."""
+        """Sessions, orders and net sales per bucket overlapping ``period``.
+
+        Only buckets overlapping the period are listed (all of them without a period), and a
+        bounded period's gaps are filled with 0.
+        """
         starts = set(self._series)
         if period is not None:
+            starts = {s for s in starts if bucket_overlaps(s, period, self.zone, self.bucket)}
             starts.update(bucket_starts(period, self.zone, self.bucket))
         points = []
         for start in sorted(starts):
@@ -681,17 +726,26 @@ class AnalyticsAggregator:
 
         Args:
             options: the period, windows, spend and rounding of the report.
-            previous: an aggregator of the previous period, for the comparison.
+            previous: an aggregator of the previous period, for the comparison (its KPIs are
+                those of its own period).
             problems: input lines that were skipped, to show in the report.
+
+        Raises:
+            InvalidTimeRangeError: ``options.period`` is not this aggregator's period.
         """
         options = options or ReportOptions()
+        period = self._period(options)
         channels, unknown = self.channels(dict(options.spend), options.margin)
         previous_kpis = None
         if previous is not None:
+            if previous.currency is None and self._currency:
+                previous = AnalyticsAggregator(
+                    previous.zone, previous.bucket, self._currency, previous.period
+                ).merge(previous)
             previous_options = options
-            if options.period.bounded:
+            if options.period.bounded or previous.period != period:
                 previous_options = ReportOptions(
-                    period=options.period.previous(),
+                    period=previous.period,
                     cart_window=options.cart_window,
                     checkout_window=options.checkout_window,
                     churn_window=options.churn_window,
@@ -705,7 +759,7 @@ class AnalyticsAggregator:
             currency=self._report_currency(),
             zone=str(self.zone),
             bucket=self.bucket,
-            period=options.period,
+            period=period,
             as_of=None if as_of is None else datetime.fromtimestamp(as_of, UTC),
             events=self.events,
             kpis=self.kpis(options),
@@ -716,7 +770,7 @@ class AnalyticsAggregator:
             promotions=self.promotions(),
             coupons=self.coupons(),
             retention=self.retention(),
-            series=self.series(options.period),
+            series=self.series(period),
             top_customers=self.customer_values(options.top),
             unknown_spend_channels=unknown,
             problems=tuple(problems),

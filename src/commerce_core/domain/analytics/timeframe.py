@@ -24,6 +24,7 @@ __all__ = [
     "parse_instant",
     "BucketIndex",
     "bucket_label",
+    "bucket_overlaps",
     "bucket_starts",
 ]
 
@@ -207,6 +208,13 @@ def _next_start(start: int, zone: tzinfo, bucket: Bucket) -> int:
         return int(_midnight(local.date() + timedelta(days=7), zone).timestamp())
     year, month = (local.year + 1, 1) if local.month == 12 else (local.year, local.month + 1)
     return int(datetime(year, month, 1, tzinfo=zone).timestamp())
+
+
+def bucket_overlaps(start: int, period: TimeRange, zone: tzinfo, bucket: Bucket) -> bool:
+    """Whether the bucket beginning at ``start`` (POSIX seconds) overlaps ``period``."""
+    if period.end is not None and start >= period.end.timestamp():
+        return False
+    return period.start is None or _next_start(start, zone, bucket) > period.start.timestamp()
 
 
 def bucket_starts(period: TimeRange, zone: tzinfo, bucket: Bucket) -> Iterator[int]:
