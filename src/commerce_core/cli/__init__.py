@@ -13,9 +13,12 @@ __all__ = ["main"]
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from commerce_core.cli.demo import run_demo
 
-    return run_demo(seed=args.seed)
+    html = None if args.no_html else Path(args.html)
+    return run_demo(seed=args.seed, sessions=args.sessions, html=html)
 
 
 # region cli-handlers
@@ -79,6 +82,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser("demo", help="run the end-to-end demo")
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated shop")
+    demo.add_argument("--sessions", type=int, default=400, help="shopper visits to simulate")
+    demo.add_argument(
+        "--html", default="demo-dashboard.html", help="where to write the HTML dashboard"
+    )
+    demo.add_argument("--no-html", action="store_true", help="print the dashboard only")
     demo.set_defaults(handler=_demo)
     # region cli-commands
     report = commands.add_parser(
