@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from moneyed import Money
 
 from commerce_core import (
     Adjustment,
@@ -27,7 +28,7 @@ from commerce_core import (
     money,
     price_cart,
 )
-from commerce_core.errors import CurrencyMismatchError
+from commerce_core.errors import CurrencyMismatchError, InvalidAmountError
 
 NOW = datetime(2026, 3, 1, tzinfo=UTC)
 FR = Destination("FR")
@@ -147,3 +148,22 @@ def test_shipping_taxed_like_the_goods_is_split_by_their_nets() -> None:
     assert b.shipping is not None
     assert b.shipping.tax == money("1.64", "EUR")
     assert b.grand_total == b.subtotal.gross + b.shipping.gross
+
+
+@pytest.mark.parametrize(
+    "unit_price",
+    [
+        money("0.333", "EUR"),  # a third of a cent: 3 x 0.333 would total 0.999
+        Money(0.1 + 0.2, "EUR"),  # a float-made price: 0.3000000000000000444...
+        money("1.5", "JPY"),  # JPY has no minor unit
+    ],
+)
+def test_unit_prices_off_the_currency_grid_are_refused(unit_price: Money) -> None:
+    with pytest.raises(InvalidAmountError):
+        PricingLine("l", "X", "x", 3, unit_price)
+
+
+def test_a_unit_price_written_with_trailing_zeros_is_on_the_grid() -> None:
+    # 1.500 EUR is 150 cents: accepted, and priced as 1.50.
+    b = price_cart([PricingLine("l", "X", "x", 2, money("1.500", "EUR"))], ctx())
+    assert b.grand_total == money("3.00", "EUR")

@@ -89,6 +89,7 @@ from commerce_core.money import (
     allocate,
     currency_of,
     minor_units,
+    to_minor,
     zero,
 )
 
@@ -191,7 +192,8 @@ class PricingLine:
 
     Raises:
         InvalidQuantityError: a quantity that is not a positive int.
-        InvalidAmountError: a unit price that is not non-negative Money.
+        InvalidAmountError: a unit price that is not non-negative Money on the currency grid
+            (more decimals than the currency has, such as a float-made amount).
     """
 
     line_id: str
@@ -212,6 +214,9 @@ class PricingLine:
         price: object = self.unit_price
         if not isinstance(price, Money) or price.amount < 0:
             raise InvalidAmountError(self.unit_price, "a unit price is non-negative Money")
+        # Off-grid prices (a third of a cent, a float-made 0.30000000000000004) would reach the
+        # totals unrounded: refuse them, as the catalog does.
+        to_minor(price)
 
     @property
     def currency(self) -> str:
