@@ -167,3 +167,24 @@ def test_a_unit_price_written_with_trailing_zeros_is_on_the_grid() -> None:
     # 1.500 EUR is 150 cents: accepted, and priced as 1.50.
     b = price_cart([PricingLine("l", "X", "x", 2, money("1.500", "EUR"))], ctx())
     assert b.grand_total == money("3.00", "EUR")
+
+
+def test_a_sub_cent_adjustment_is_refused_rather_than_rounded_away() -> None:
+    # -0.005 EUR on a 5.00 line would round half-up back to 5.00: a discount that vanishes.
+    with pytest.raises(InvalidAmountError):
+        Adjustment("promo", "half a cent off", money("-0.005", "EUR"))
+
+
+def test_an_adjustment_on_the_grid_is_kept_to_the_cent() -> None:
+    class OneCentOff:
+        name = "cent"
+
+        def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
+            return AdjustmentResult(
+                line_adjustments={"a": (Adjustment("promo", "1 cent off", money("-0.01", "EUR")),)}
+            )
+
+    # 5.00 - 0.01 = 4.99, and the reduction is reported as 0.01.
+    b = price_cart([line("a", "5.00")], ctx(), stages=[OneCentOff()])
+    assert b.lines[0].total == money("4.99", "EUR")
+    assert b.discounts == money("0.01", "EUR")

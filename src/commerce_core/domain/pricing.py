@@ -253,6 +253,9 @@ class Adjustment:
         amount: negative for a discount, positive for a surcharge; in the price basis of what it
             adjusts; on the currency grid.
         code: the coupon code that unlocked it, if any.
+
+    Raises:
+        InvalidAmountError: the amount is not Money on the currency grid (quantize first).
     """
 
     source_id: str
@@ -263,6 +266,8 @@ class Adjustment:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.amount, Money):
             raise InvalidAmountError(self.amount, "an adjustment amount is Money")
+        # A sub-cent adjustment would be rounded away silently (-0.005 on 5.00 gives 5.00).
+        to_minor(self.amount)
 
 
 class NoteStatus(enum.StrEnum):
