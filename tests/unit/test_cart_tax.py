@@ -196,3 +196,47 @@ def test_float_negative_or_absurd_rates_are_refused(bad: object) -> None:
 def test_validity_dates_must_be_timezone_aware() -> None:
     with pytest.raises(InvalidTaxRateError):
         TaxRate("VAT", Decimal("0.2"), valid_from=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_two_identical_rows_are_refused_instead_of_charging_the_tax_twice() -> None:
+    # Both rows would apply: 100.00 would carry 40.00 of "VAT 20%".
+    with pytest.raises(InvalidTaxRateError) as info:
+        TaxTable(
+            [
+                TaxRate.percent("VAT", "20", Jurisdiction("FR")),
+                TaxRate.percent("VAT", "20", Jurisdiction("FR")),
+            ]
+        )
+    assert "overlap" in info.value.reason
+
+
+def test_rows_of_one_tax_whose_validity_windows_overlap_are_refused() -> None:
+    # 19.6% valid until June 2025 and 20% valid from January 2025 both apply in between:
+    # 100.00 would carry 39.60 of VAT.
+    with pytest.raises(InvalidTaxRateError):
+        TaxTable(
+            [
+                TaxRate.percent(
+                    "VAT", "19.6", Jurisdiction("FR"), valid_until=datetime(2025, 6, 1, tzinfo=UTC)
+                ),
+                TaxRate.percent(
+                    "VAT", "20", Jurisdiction("FR"), valid_from=datetime(2025, 1, 1, tzinfo=UTC)
+                ),
+            ]
+        )
+
+
+def test_one_tax_may_change_rate_when_the_windows_touch_without_overlapping() -> None:
+    change = datetime(2025, 1, 1, tzinfo=UTC)
+    table = TaxTable(
+        [
+            TaxRate.percent("VAT", "19.6", Jurisdiction("FR"), valid_until=change),
+            TaxRate.percent("VAT", "20", Jurisdiction("FR"), valid_from=change),
+            # Same name elsewhere or for another class is another row, not a duplicate.
+            TaxRate.percent("VAT", "20", Jurisdiction("FR", "COR")),
+            TaxRate.percent("VAT", "5.5", Jurisdiction("FR"), tax_class="reduced"),
+        ]
+    )
+    assert [c.rate for c in table.rates_for("standard", Destination("FR"), change).components] == [
+        Decimal("0.20")
+    ]

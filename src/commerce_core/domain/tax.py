@@ -269,6 +269,20 @@ class TaxRate:
             raise InvalidTaxRateError(percent, "not a decimal number") from None
         return cls(name, fraction, jurisdiction or Jurisdiction(), **kwargs)  # type: ignore[arg-type]
 
+    def overlaps(self, other: TaxRate) -> bool:
+        """Whether the validity windows of ``self`` and ``other`` share an instant."""
+        starts_before_other_ends = (
+            self.valid_from is None
+            or other.valid_until is None
+            or self.valid_from < other.valid_until
+        )
+        other_starts_before_end = (
+            other.valid_from is None
+            or self.valid_until is None
+            or other.valid_from < self.valid_until
+        )
+        return starts_before_other_ends and other_starts_before_end
+
     def valid_at(self, instant: datetime | None) -> bool:
         """Whether the rate applies at ``instant`` (None: ignore validity dates)."""
         if instant is None:
@@ -315,7 +329,20 @@ def _index(
 
 
 def _tuple_of_rates(rates: Iterable[TaxRate]) -> tuple[TaxRate, ...]:
-    return tuple(rates)
+    rows = tuple(rates)
+    seen: dict[tuple[str, Jurisdiction, str], list[TaxRate]] = {}
+    for row in rows:
+        same = seen.setdefault((row.name, row.jurisdiction, row.tax_class), [])
+        for earlier in same:
+            if row.overlaps(earlier):
+                raise InvalidTaxRateError(
+                    row,
+                    f"{row.name!r} for class {row.tax_class!r} at {row.jurisdiction} has rows "
+                    "whose validity windows overlap: both would be charged; end one row's "
+                    "window (valid_until) where the next one starts (valid_from)",
+                )
+        same.append(row)
+    return rows
 
 
 @attrs.frozen
@@ -325,6 +352,10 @@ class TaxTable:
     Attributes:
         rates: every row; several rows for one jurisdiction and class make a combined rate,
             applied in the order given here.
+
+    Raises:
+        InvalidTaxRateError: two rows with the same name, jurisdiction and tax class whose
+            validity windows overlap (both would be charged: 20% twice is 40%).
         zero_rated_classes: classes taxed at 0% everywhere (shown on invoices as zero-rated).
     """
 
