@@ -188,3 +188,44 @@ def test_an_adjustment_on_the_grid_is_kept_to_the_cent() -> None:
     b = price_cart([line("a", "5.00")], ctx(), stages=[OneCentOff()])
     assert b.lines[0].total == money("4.99", "EUR")
     assert b.discounts == money("0.01", "EUR")
+
+
+SPLIT_SHIPPING = ShippingRateTable(
+    [ShippingMethod("std", "Standard", FlatRate(money("6.00", "EUR")), tax_class=None)]
+)
+
+
+def test_shipping_tax_is_weighted_only_by_the_goods_that_are_shipped() -> None:
+    # A 10.00 book at 5.5% ships; a 90.00 e-book at 20% does not. All 6.00 of shipping follows
+    # the book: 6.00 * 5.5% = 0.33 (weighting by every line taxed 5.40 of it at 20%: 1.11).
+    b = price_cart(
+        [
+            line("book", "10.00", tax_class="reduced"),
+            line("ebook", "90.00", shippable=False),
+        ],
+        ctx(shipping_method="std"),
+        tax=VAT,
+        shipping=SPLIT_SHIPPING,
+    )
+    assert b.shipping is not None
+    assert [(t.name, t.rate, t.amount) for t in b.shipping.tax_lines] == [
+        ("VAT", Decimal("0.055"), money("0.33", "EUR"))
+    ]
+
+
+def test_shipping_of_free_goods_only_is_weighted_by_the_shipped_quantities() -> None:
+    # Only free gifts ship (nets 0.00): 1 unit at 5.5% and 3 units at 20% split 6.00 as
+    # 1.50 / 4.50 -> tax 0.0825 -> 0.08 and 0.90: 0.98 (it used to be left untaxed).
+    b = price_cart(
+        [
+            line("gift-tea", "0.00", 1, tax_class="reduced"),
+            line("gift-mug", "0.00", 3),
+            line("ebook", "90.00", shippable=False),
+        ],
+        ctx(shipping_method="std"),
+        tax=VAT,
+        shipping=SPLIT_SHIPPING,
+    )
+    assert b.shipping is not None
+    assert b.shipping.tax == money("0.98", "EUR")
+    assert any("quantities" in entry for entry in b.trace)

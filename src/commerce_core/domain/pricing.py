@@ -22,8 +22,9 @@ Stages, in order
 4. **Tax**: the :class:`~commerce_core.domain.tax.TaxCalculator` resolves each tax class once;
    discounts have already reduced the taxable amount. Net prices get tax added; gross prices have
    their net derived per line with that line's own (possibly combined or compound) rate. Shipping
-   is taxed with its own class, or (``tax_class=None``) split over the goods' rate groups in
-   proportion to their nets through :func:`~commerce_core.money.allocate`. Exempt customers pay no
+   is taxed with its own class, or (``tax_class=None``) split over the shippable goods' rate
+   groups in proportion to their nets (their quantities when those nets are all zero) through
+   :func:`~commerce_core.money.allocate`. Exempt customers pay no
    tax (gross prices are reduced to their net). Rounding follows ``context.rounding``: per unit,
    per line, or once per rate group for the whole order (invoice level), the group tax then being
    allocated back to the lines so that every line still satisfies ``gross - net == tax``.
@@ -969,8 +970,13 @@ class _Run:
                 )
             )
         else:
+            shipped = [
+                row
+                for row, line in zip(self.line_rows(), self.lines, strict=True)
+                if line.shippable
+            ]
             self.ship_rows.extend(
-                _proportional_shipping(self.line_rows(), amount, quote, self.taxer, self.trace)
+                _proportional_shipping(shipped, amount, quote, self.taxer, self.trace)
             )
 
     def finish(self) -> PriceBreakdown:
@@ -1215,7 +1221,12 @@ class _Run:
 def _proportional_shipping(
     rows: list[_Row], amount: Decimal, quote: ShippingQuote, taxer: _Taxer, trace: list[str]
 ) -> list[_Row]:
-    """Split the shipping charge over the goods' rate groups in proportion to their nets."""
+    """Split the shipping charge over the shipped goods' rate groups in proportion to their nets.
+
+    ``rows`` are the shippable lines only (goods that are not shipped do not make shipping
+    dearer or cheaper to tax). When their nets are all zero (only free gifts ship), the split
+    follows the shipped quantities instead, so shipping is still taxed like the goods it carries.
+    """
     groups: dict[tuple[object, ...], list[_Row]] = {}
     for row in rows:
         groups.setdefault(row.resolution.key, []).append(row)
@@ -1229,11 +1240,13 @@ def _proportional_shipping(
             else:
                 net += row.amount
         weights.append(net)
+    basis = "shipped goods net"
     if not any(weights):
-        trace.append("shipping: goods have no net value to weight by; shipping untaxed")
-        return [
-            _Row(amount, 1, TaxResolution(()), (), "~shipping", inclusive=quote.price_includes_tax)
-        ]
+        basis = "shipped units"
+        weights = [Decimal(sum(row.quantity for row in groups[key])) for key in keys]
+        trace.append(
+            "shipping: the shipped goods have no net value; split by the shipped quantities"
+        )
     parts = taxer.split(amount, weights) if len(keys) > 1 else [amount]
     out = []
     for index, (key, part) in enumerate(zip(keys, parts, strict=True)):
@@ -1252,6 +1265,6 @@ def _proportional_shipping(
         labels = " + ".join(c.label for c in sample.resolution.components) or "untaxed"
         trace.append(
             f"shipping share {part} of {amount} taxed at {labels} "
-            f"(goods net {weights[index]} of {sum(weights, _ZERO)})"
+            f"({basis} {weights[index]} of {sum(weights, _ZERO)})"
         )
     return out
