@@ -20,6 +20,8 @@ from commerce_core import (
     PricingContext,
     PricingError,
     PricingLine,
+    RoundingLevel,
+    RoundingPolicy,
     ShippingMethod,
     ShippingRateTable,
     TaxExemption,
@@ -229,3 +231,34 @@ def test_shipping_of_free_goods_only_is_weighted_by_the_shipped_quantities() -> 
     assert b.shipping is not None
     assert b.shipping.tax == money("0.98", "EUR")
     assert any("quantities" in entry for entry in b.trace)
+
+
+@pytest.mark.parametrize("level", [RoundingLevel.LINE, RoundingLevel.ORDER, RoundingLevel.UNIT])
+def test_an_exempt_customers_tax_summary_shows_the_exemption_not_zero_rows_at_normal_rates(
+    level: RoundingLevel,
+) -> None:
+    # 12.00 gross mug (20%) -> 10.00 net; 10.55 gross tea (5.5%) -> 10.00 net; shipping 6.00 net.
+    # Exempt: nothing taxed, one summary row naming the exemption on 26.00 of net.
+    exemption = TaxExemption("EU-VAT-DE123", "intra-EU supply")
+    b = price_cart(
+        [
+            line("mug", "12.00", prices_include_tax=True),
+            line("tea", "10.55", prices_include_tax=True, tax_class="reduced"),
+        ],
+        ctx(
+            tax_exemption=exemption,
+            shipping_method="std",
+            rounding=RoundingPolicy(level=level),
+        ),
+        tax=VAT,
+        shipping=SPLIT_SHIPPING,
+    )
+    assert [(row.exemption, row.rate, row.taxable, row.tax) for row in b.tax_summary] == [
+        (exemption, Decimal(0), money("26.00", "EUR"), money("0.00", "EUR"))
+    ]
+    assert "EU-VAT-DE123" in b.tax_summary[0].label
+    assert "tax VAT 20%: on" not in b.explain()
+    assert all(lb.tax_lines == () for lb in b.lines)
+    assert b.shipping is not None
+    assert b.shipping.tax_lines == ()
+    assert b.grand_total == money("26.00", "EUR")

@@ -452,12 +452,16 @@ class ShippingBreakdown:
 class TaxSummaryRow:
     """One row of the invoice's tax summary: a rate, the net it applied to, the tax.
 
+    An exempt customer's invoice has one row instead: the exemption (its reference), a zero
+    rate and zero tax on the whole net, never zero rows at the normal rates.
+
     Attributes:
-        name: the tax name.
+        name: the tax name (``"Tax exempt"`` for the exemption row).
         rate: the rate as a fraction.
         compound: whether it is a compound tax.
         taxable: the net amount (lines and shipping) it applied to.
         tax: the tax charged at this rate.
+        exemption: the customer's exemption, on the exemption row only.
     """
 
     name: str
@@ -465,10 +469,13 @@ class TaxSummaryRow:
     compound: bool
     taxable: Money
     tax: Money
+    exemption: TaxExemption | None = None
 
     @property
     def label(self) -> str:
-        """``"VAT 20%"``."""
+        """``"VAT 20%"``, or ``"Tax exempt (reference EU-VAT-DE123)"`` for an exemption."""
+        if self.exemption is not None:
+            return f"{self.name} (reference {self.exemption.reference})"
         return f"{self.name} {(self.rate * 100).normalize():f}%"
 
 
@@ -1019,7 +1026,9 @@ class _Run:
         return self.assemble(*lines)
 
     def tax_lines(self, row: _Row) -> tuple[TaxLine, ...]:
-        """A row's tax lines, added to the tax summary."""
+        """A row's tax lines, added to the tax summary (none for an exempt customer)."""
+        if self.context.tax_exemption is not None:
+            return ()
         return self.taxed(row.resolution, row.net, row.taxes)
 
     def taxed(
@@ -1116,7 +1125,8 @@ class _Run:
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
-        taxed = self.taxed
+        # An exempt customer's lines carry no tax lines (the summary shows the exemption).
+        taxed = self.taxed if self.context.tax_exemption is None else _no_tax_lines
         compute = self.taxer.compute
         append = breakdowns.append
         quantum = self.taxer.quantum
@@ -1199,7 +1209,22 @@ class _Run:
         if shipping is not None:
             net_total += shipping.net.amount
             gross_total += shipping.gross.amount
-        tax_summary = self.summary()
+        exemption = self.context.tax_exemption
+        if exemption is None:
+            tax_summary = self.summary()
+        elif breakdowns or shipping is not None:
+            tax_summary = (
+                TaxSummaryRow(
+                    "Tax exempt",
+                    _ZERO,
+                    False,
+                    Money(net_total, currency),
+                    Money(_ZERO, currency),
+                    exemption,
+                ),
+            )
+        else:
+            tax_summary = ()
         return PriceBreakdown(
             currency=self.code,
             lines=tuple(breakdowns),
@@ -1216,6 +1241,15 @@ class _Run:
             rounding=self.context.rounding,
             tax_exemption=self.context.tax_exemption,
         )
+
+
+def _no_tax_lines(
+    resolution: TaxResolution,  # noqa: ARG001 - the signature of _Run.taxed
+    net: Decimal,  # noqa: ARG001
+    taxes: tuple[Decimal, ...],  # noqa: ARG001
+) -> tuple[TaxLine, ...]:
+    """An exempt customer's tax lines: none."""
+    return ()
 
 
 def _proportional_shipping(
