@@ -27,6 +27,7 @@ from commerce_core import (
     QuantityRuleError,
     RoundingLevel,
     RoundingPolicy,
+    ShippingDiscount,
     ShippingMethod,
     ShippingRateTable,
     TaxExemption,
@@ -75,6 +76,9 @@ class PercentOff:
                 for line in lines
             },
             shipping_adjustments=(Adjustment("p", "ship", -one),),
+            shipping_discounts=(
+                ShippingDiscount(source_id="p", label="ship %", percent=min(self.percent, 100)),
+            ),
         )
 
 
@@ -120,6 +124,10 @@ def test_totals_add_up_and_tax_is_gross_minus_net_everywhere(
         assert b.shipping.gross - b.shipping.net == sum(
             (t.amount for t in b.shipping.tax_lines), nothing
         )
+        # Adjustments and discounts never take off more than the quoted charge: the recorded
+        # adjustments explain the total exactly, unless an explicit one was clamped at zero.
+        adjusted = b.shipping.price + sum((a.amount for a in b.shipping.adjustments), nothing)
+        assert b.shipping.total == max(adjusted, nothing)
     assert b.tax_total == b.total.gross - b.total.net
     assert b.tax_total == sum((row.tax for row in b.tax_summary), nothing)
     assert b.grand_total.amount >= 0

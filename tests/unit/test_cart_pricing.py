@@ -22,6 +22,7 @@ from commerce_core import (
     PricingLine,
     RoundingLevel,
     RoundingPolicy,
+    ShippingDiscount,
     ShippingMethod,
     ShippingRateTable,
     TaxExemption,
@@ -262,3 +263,98 @@ def test_an_exempt_customers_tax_summary_shows_the_exemption_not_zero_rows_at_no
     assert b.shipping is not None
     assert b.shipping.tax_lines == ()
     assert b.grand_total == money("26.00", "EUR")
+
+
+class ShippingDeal:
+    """A stage granting shipping discounts (as the Promotions stage does)."""
+
+    name = "shipping-deal"
+
+    def __init__(self, *discounts: ShippingDiscount) -> None:
+        self.discounts = discounts
+
+    def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
+        return AdjustmentResult(
+            shipping_discounts=self.discounts,
+            notes=[
+                AdjustmentNote(d.source_id, NoteStatus.APPLIED, d.label) for d in self.discounts
+            ],
+        )
+
+
+def test_twenty_percent_off_shipping_is_computed_on_the_quoted_charge() -> None:
+    # Shipping quoted 6.00 after the stage ran: 20% off is 1.20, the charge 4.80 (+20% VAT).
+    deal = ShippingDeal(ShippingDiscount(source_id="ship20", label="20% off", percent=20))
+    b = price_cart(
+        [line("mug", "30.00")],
+        ctx(shipping_method="std"),
+        stages=[deal],
+        tax=VAT,
+        shipping=SPLIT_SHIPPING,
+    )
+    assert b.shipping is not None
+    assert b.shipping.adjustments == (Adjustment("ship20", "20% off", money("-1.20", "EUR")),)
+    assert b.shipping.total == money("4.80", "EUR")
+    assert b.shipping.gross == money("5.76", "EUR")  # 4.80 + 0.96 VAT
+    assert b.discounts == money("1.20", "EUR")
+    [note] = b.notes
+    assert note.data["shipping_discount"] == "1.20"
+    assert "-1.20 EUR on shipping" in note.message
+
+
+def test_shipping_discounts_never_take_off_more_than_the_quoted_charge() -> None:
+    # Free shipping takes the whole 6.00; 10.00 off after it finds nothing left.
+    deal = ShippingDeal(
+        ShippingDiscount.free("free", "Free shipping"),
+        ShippingDiscount(source_id="ten", label="10 off shipping", amount=money("10.00", "EUR")),
+    )
+    b = price_cart(
+        [line("mug", "30.00")], ctx(shipping_method="std"), stages=[deal], shipping=SPLIT_SHIPPING
+    )
+    assert b.shipping is not None
+    assert [a.amount for a in b.shipping.adjustments] == [money("-6.00", "EUR")]
+    assert b.shipping.total == money("0.00", "EUR")
+    assert b.discounts == money("6.00", "EUR")
+    assert [n.data["shipping_discount"] for n in b.notes] == ["6.00", "0.00"]
+
+
+def test_a_shipping_discount_respects_its_limit() -> None:
+    # Free shipping capped at 2.50: 6.00 - 2.50 = 3.50 left to pay.
+    deal = ShippingDeal(
+        ShippingDiscount.free("free", "Free shipping", limit=money("2.50", "EUR")),
+    )
+    b = price_cart(
+        [line("mug", "30.00")], ctx(shipping_method="std"), stages=[deal], shipping=SPLIT_SHIPPING
+    )
+    assert b.shipping is not None
+    assert b.shipping.total == money("3.50", "EUR")
+
+
+def test_a_shipping_discount_takes_nothing_while_shipping_is_not_priced() -> None:
+    deal = ShippingDeal(ShippingDiscount.free("free", "Free shipping"))
+    b = price_cart([line("mug", "30.00")], ctx(), stages=[deal], shipping=SPLIT_SHIPPING)
+    assert b.shipping is None
+    assert b.discounts == money("0.00", "EUR")
+    assert any("not applied: shipping is not priced" in entry for entry in b.trace)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},  # neither percent nor amount
+        {"percent": 10, "amount": money("1.00", "EUR")},  # both
+        {"percent": -1},
+        {"percent": 101},
+        {"percent": 0.5},  # a float
+    ],
+)
+def test_a_shipping_discount_needs_exactly_one_valid_percent_or_amount(
+    kwargs: dict[str, object],
+) -> None:
+    with pytest.raises(PricingError):
+        ShippingDiscount(source_id="s", label="s", **kwargs)  # type: ignore[arg-type]
+
+
+def test_a_shipping_discount_amount_must_be_on_the_grid() -> None:
+    with pytest.raises(InvalidAmountError):
+        ShippingDiscount(source_id="s", label="s", amount=money("0.005", "EUR"))

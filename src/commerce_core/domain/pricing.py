@@ -11,14 +11,18 @@ Stages, in order
    ``prices_include_tax``, otherwise net).
 2. **Adjustments**: every :class:`AdjustmentStage` (the Promotions capability provides one) sees
    the lines and the context and returns an :class:`AdjustmentResult`: per-line
-   :class:`Adjustment` values, shipping adjustments (free shipping), extra lines (a free gift) and
-   :class:`AdjustmentNote` values (applied / not applicable with a reason / upsell hints), plus an
-   optional opaque ``report`` stored under the stage's name in :attr:`PriceBreakdown.extensions`.
-   A line's total after adjustments never goes below zero (the clamp is traced).
+   :class:`Adjustment` values, :class:`ShippingDiscount` rules (free shipping, 20% off shipping),
+   extra lines (a free gift) and :class:`AdjustmentNote` values (applied / not applicable with a
+   reason / upsell hints), plus an optional opaque ``report`` stored under the stage's name in
+   :attr:`PriceBreakdown.extensions`. A line's total after adjustments never goes below zero
+   (the clamp is traced).
 3. **Shipping**: when some line is shippable and ``context.shipping_method`` is set, the
    :class:`~commerce_core.domain.shipping.ShippingCalculator` quotes it for a
    :class:`~commerce_core.domain.shipping.ShipmentSummary` of the adjusted shippable goods;
-   shipping adjustments then apply.
+   explicit shipping adjustments then apply, then each :class:`ShippingDiscount` in stage order
+   on what is left of the charge. Each discount is recorded as a shipping :class:`Adjustment`
+   with its real amount (never more than the charge), traced, and added to the stage's
+   ``applied`` notes for its source (``data["shipping_discount"]``).
 4. **Tax**: the :class:`~commerce_core.domain.tax.TaxCalculator` resolves each tax class once;
    discounts have already reduced the taxable amount. Net prices get tax added; gross prices have
    their net derived per line with that line's own (possibly combined or compound) rate. Shipping
@@ -59,7 +63,7 @@ from __future__ import annotations
 
 import decimal
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -99,6 +103,7 @@ __all__ = [
     "PricingLine",
     "PriceableCart",
     "Adjustment",
+    "ShippingDiscount",
     "NoteStatus",
     "AdjustmentNote",
     "AdjustmentResult",
@@ -271,6 +276,107 @@ class Adjustment:
         to_minor(self.amount)
 
 
+def _percent(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
+        raise PricingError(f"a shipping discount percentage is a Decimal, int or str: {value!r}")
+    try:
+        percent = Decimal(value)
+    except ArithmeticError:
+        raise PricingError(f"not a decimal percentage: {value!r}") from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise PricingError(f"a shipping discount percentage is in 0..100: {value!r}")
+    return percent
+
+
+def _grid_money(value: object) -> Money | None:
+    if value is None:
+        return None
+    if not isinstance(value, Money) or value.amount < 0:
+        raise InvalidAmountError(value, "a shipping discount amount is non-negative Money")
+    to_minor(value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class ShippingDiscount:
+    """A rule to discount shipping, applied by the pipeline once shipping is quoted.
+
+    Stages run before shipping is priced (free-above thresholds depend on the discounted goods),
+    so a stage that wants "free shipping" or "20% off shipping" returns this rule; the shipping
+    stage computes the real amount from the quote (never more than what is left of the charge,
+    nor more than ``limit``) and records it as a shipping :class:`Adjustment`.
+
+    Exactly one of ``percent`` and ``amount`` is given; :meth:`free` is ``percent=100``.
+
+    Attributes:
+        source_id: what produced it (a promotion id).
+        label: what the shopper sees (``"Free shipping"``).
+        percent: the share of the remaining charge taken off, in 0..100.
+        amount: a fixed amount off the charge (in the cart currency, on its grid).
+        limit: the most it may take off (a promotion's cap), or None.
+        code: the coupon code that unlocked it, if any.
+
+    Raises:
+        PricingError: neither or both of percent and amount, a percentage outside 0..100.
+        InvalidAmountError: an amount or limit that is not non-negative Money on the grid.
+
+    >>> from commerce_core.money import money
+    >>> ShippingDiscount.free("promo-1", "Free shipping").describe()
+    'free shipping'
+    >>> ShippingDiscount(source_id="p", label="l", amount=money("2.00", "EUR")).describe()
+    '2.00 EUR off shipping'
+    """
+
+    source_id: str
+    label: str
+    percent: Decimal | None = attrs.field(default=None, converter=_percent)
+    amount: Money | None = attrs.field(default=None, converter=_grid_money)
+    limit: Money | None = attrs.field(default=None, converter=_grid_money)
+    code: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent is None) == (self.amount is None):
+            raise PricingError("a shipping discount has exactly one of percent and amount")
+
+    @classmethod
+    def free(
+        cls, source_id: str, label: str, *, code: str = "", limit: Money | None = None
+    ) -> ShippingDiscount:
+        """Free shipping: 100% of the charge (up to ``limit``)."""
+        return cls(source_id=source_id, label=label, percent=Decimal(100), code=code, limit=limit)
+
+    @property
+    def is_free(self) -> bool:
+        """Whether it takes the whole charge off (before any ``limit``)."""
+        return self.percent == 100
+
+    def describe(self) -> str:
+        """``"free shipping"``, ``"20% off shipping"`` or ``"2.00 EUR off shipping"``."""
+        if self.amount is not None:
+            text = f"{self.amount.amount} {currency_of(self.amount)} off shipping"
+        elif self.is_free:
+            text = "free shipping"
+        else:
+            assert self.percent is not None  # noqa: S101 - one of the two is set
+            text = f"{self.percent.normalize():f}% off shipping"
+        if self.limit is not None:
+            text += f" (at most {self.limit.amount} {currency_of(self.limit)})"
+        return text
+
+    def off(self, remaining: Decimal, quantize: Callable[[Decimal], Decimal]) -> Decimal:
+        """The discount on ``remaining`` (the charge left), within ``limit`` and ``remaining``."""
+        if self.amount is not None:
+            off = self.amount.amount
+        else:
+            assert self.percent is not None  # noqa: S101 - one of the two is set
+            off = quantize(remaining * self.percent / 100)
+        if self.limit is not None:
+            off = min(off, self.limit.amount)
+        return max(_ZERO, min(off, remaining))
+
+
 class NoteStatus(enum.StrEnum):
     """What an :class:`AdjustmentNote` says about a source (a promotion)."""
 
@@ -314,8 +420,11 @@ class AdjustmentResult:
     Attributes:
         line_adjustments: adjustments by ``line_id`` (ids of the lines the stage saw, or of its
             own ``extra_lines``).
-        shipping_adjustments: adjustments of the shipping charge (``-price`` for free shipping
-            is clamped at zero, so a stage may use a large negative amount).
+        shipping_adjustments: signed adjustments of the shipping charge by a known amount (a
+            surcharge, a fixed reduction); the charge is clamped at zero.
+        shipping_discounts: shipping discounts whose amount depends on the quote (free
+            shipping, a percentage off); the shipping stage computes and records the real
+            amount after quoting.
         extra_lines: lines to add (a free gift: a line plus an adjustment cancelling its price).
         notes: explanations for the shopper and the trace.
         report: an opaque value stored in ``PriceBreakdown.extensions[stage.name]``.
@@ -325,6 +434,7 @@ class AdjustmentResult:
         factory=dict, converter=_adjustment_map
     )
     shipping_adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=_tuple)
+    shipping_discounts: tuple[ShippingDiscount, ...] = attrs.field(default=(), converter=_tuple)
     extra_lines: tuple[PricingLine, ...] = attrs.field(default=(), converter=_tuple)
     notes: tuple[AdjustmentNote, ...] = attrs.field(default=(), converter=_tuple)
     report: object = None
@@ -419,7 +529,8 @@ class ShippingBreakdown:
         method: the method code.
         name: the method name.
         price: the quoted charge (in its price basis).
-        adjustments: shipping adjustments (free shipping...).
+        adjustments: shipping adjustments: explicit ones, then each shipping discount with its
+            real amount.
         total: the charge after adjustments (never negative).
         net: without tax.
         tax_lines: each tax charged on shipping.
@@ -807,6 +918,9 @@ class _Run:
             self.ids.add(line.line_id)
         self.adjustments: dict[str, list[Adjustment]] = {}
         self.shipping_adjustments: list[Adjustment] = []
+        # Each shipping discount, with the indices in ``notes`` of its stage's applied notes
+        # about the same source (completed with the real amount once shipping is quoted).
+        self.shipping_discounts: list[tuple[ShippingDiscount, list[int]]] = []
         self.notes: list[AdjustmentNote] = []
         self.extensions: dict[str, object] = {}
         self.resolutions: dict[str, _Resolved] = {}
@@ -864,7 +978,20 @@ class _Run:
             for adj in result.shipping_adjustments:
                 _check_adjustment(adj, code)
             self.shipping_adjustments.extend(result.shipping_adjustments)
+            first_note = len(self.notes)
             self.notes.extend(result.notes)
+            for discount in result.shipping_discounts:
+                for money_ in (discount.amount, discount.limit):
+                    if money_ is not None and money_.currency.code != code:
+                        raise CurrencyMismatchError(
+                            code, money_.currency.code, context="shipping discount"
+                        )
+                notes = [
+                    first_note + i
+                    for i, note in enumerate(result.notes)
+                    if note.source_id == discount.source_id and note.status is NoteStatus.APPLIED
+                ]
+                self.shipping_discounts.append((discount, notes))
             if result.report is not None:
                 self.extensions[stage.name] = result.report
 
@@ -936,12 +1063,15 @@ class _Run:
         if self.summary_args is None:
             if shipping is not None and self.lines:
                 self.trace.append("nothing shippable: no shipping needed")
+            self.skip_shipping_discounts()
             return
         if shipping is None:
             self.trace.append("no shipping calculator: shipping not priced")
+            self.skip_shipping_discounts()
             return
         if method is None:
             self.trace.append("no shipping method chosen yet: shipping not priced")
+            self.skip_shipping_discounts()
             return
         value, weight, items = self.summary_args
         summary = ShipmentSummary(
@@ -962,6 +1092,8 @@ class _Run:
                 self.trace.append("shipping adjustments exceed the charge; clamped to 0")
                 amount = _ZERO
             self.reduction += quote.price.amount - amount
+        if self.shipping_discounts:
+            amount = self.discount_shipping(amount)
         self.ship_amount = amount
         if quote.tax_class is not None:
             resolution, coefs, factor = self.resolve(quote.tax_class)
@@ -984,6 +1116,40 @@ class _Run:
             ]
             self.ship_rows.extend(
                 _proportional_shipping(shipped, amount, quote, self.taxer, self.trace)
+            )
+
+    def discount_shipping(self, amount: Decimal) -> Decimal:
+        """Apply each shipping discount on what is left of the charge; complete its notes."""
+        currency = self.currency
+        for discount, note_indices in self.shipping_discounts:
+            off = self.taxer.q(discount.off(amount, self.taxer.q))
+            self.trace.append(
+                f"shipping discount {discount.source_id} '{discount.label}' "
+                f"({discount.describe()}) on {amount}: -{off}"
+            )
+            amount -= off
+            self.reduction += off
+            if off:
+                self.shipping_adjustments.append(
+                    Adjustment(
+                        discount.source_id, discount.label, Money(-off, currency), discount.code
+                    )
+                )
+            for index in note_indices:
+                note = self.notes[index]
+                self.notes[index] = attrs.evolve(
+                    note,
+                    message=f"{note.message} (-{off} {self.code} on shipping)",
+                    data={**note.data, "shipping_discount": str(off)},
+                )
+        return amount
+
+    def skip_shipping_discounts(self) -> None:
+        """Shipping is not priced: its discounts take nothing off (traced)."""
+        for discount, _ in self.shipping_discounts:
+            self.trace.append(
+                f"shipping discount {discount.source_id} '{discount.label}' "
+                f"({discount.describe()}) not applied: shipping is not priced"
             )
 
     def finish(self) -> PriceBreakdown:
