@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -19,6 +19,7 @@ from commerce_core import (
     CatalogItem,
     Destination,
     FlatRate,
+    Jurisdiction,
     MergeStrategy,
     PricingContext,
     PricingLine,
@@ -26,29 +27,38 @@ from commerce_core import (
     QuantityRuleError,
     RoundingLevel,
     RoundingPolicy,
+    ShippingDiscount,
     ShippingMethod,
     ShippingRateTable,
     TaxExemption,
+    TaxRate,
     TaxTable,
+    from_minor,
+    minor_units,
     money,
     price_cart,
     quantize,
+    to_minor,
+    zero,
 )
 from commerce_core.testing import strategies as cst
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-SHIPPING = ShippingRateTable(
-    [
-        ShippingMethod("own", "Own class", FlatRate(money("4.90", "EUR"))),
-        ShippingMethod(
-            "split",
-            "Split",
-            FlatRate(money("6.00", "EUR")),
-            tax_class=None,
-            price_includes_tax=True,
-        ),
-    ]
-)
+
+
+def shipping_table(currency: str) -> ShippingRateTable:
+    return ShippingRateTable(
+        [
+            ShippingMethod("own", "Own class", FlatRate(from_minor(490, currency))),
+            ShippingMethod(
+                "split",
+                "Split",
+                FlatRate(from_minor(600, currency)),
+                tax_class=None,
+                price_includes_tax=True,
+            ),
+        ]
+    )
 
 
 class PercentOff:
@@ -59,56 +69,78 @@ class PercentOff:
 
     def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
         rate = Decimal(self.percent) / 100
+        one = from_minor(10 ** minor_units(context.currency), context.currency)
         return AdjustmentResult(
             line_adjustments={
                 line.line_id: (Adjustment("p", "off", -quantize(line.base_total * rate)),)
                 for line in lines
             },
-            shipping_adjustments=(Adjustment("p", "ship", money("-1.00", "EUR")),),
+            shipping_adjustments=(Adjustment("p", "ship", -one),),
+            shipping_discounts=(
+                ShippingDiscount(source_id="p", label="ship %", percent=min(self.percent, 100)),
+            ),
         )
 
 
-contexts = st.builds(
-    PricingContext,
-    currency=st.just("EUR"),
-    now=st.just(NOW),
-    destination=st.just(Destination("FR")),
-    shipping_method=st.sampled_from([None, "own", "split"]),
-    rounding=st.builds(RoundingPolicy, level=st.sampled_from(list(RoundingLevel))),
-    tax_exemption=st.sampled_from([None, TaxExemption("EX-1")]),
-)
+def contexts(currency: str) -> st.SearchStrategy[PricingContext]:
+    return st.builds(
+        PricingContext,
+        currency=st.just(currency),
+        now=st.just(NOW),
+        destination=st.just(Destination("FR")),
+        shipping_method=st.sampled_from([None, "own", "split"]),
+        rounding=st.builds(RoundingPolicy, level=st.sampled_from(list(RoundingLevel))),
+        tax_exemption=st.sampled_from([None, TaxExemption("EX-1")]),
+    )
+
+
+@st.composite
+def priced_carts(draw: st.DrawFn) -> tuple[list[PricingLine], TaxTable, PricingContext]:
+    """Lines, a table and a context in EUR (2 decimals), JPY (0) or BHD (3)."""
+    currency = draw(cst.pricing_currencies())
+    return draw(cst.pricing_lines(currency)), draw(cst.tax_tables()), draw(contexts(currency))
 
 
 def price(lines: list[PricingLine], table: TaxTable, ctx: PricingContext, percent: int):  # type: ignore[no-untyped-def]
     stages = [PercentOff(percent)] if percent else []
-    return price_cart(lines, ctx, stages=stages, tax=table, shipping=SHIPPING)
+    return price_cart(lines, ctx, stages=stages, tax=table, shipping=shipping_table(ctx.currency))
 
 
-@given(cst.pricing_lines(), cst.tax_tables(), contexts, st.sampled_from([0, 10, 150]))
+@given(priced_carts(), st.sampled_from([0, 10, 150]))
 def test_totals_add_up_and_tax_is_gross_minus_net_everywhere(
-    lines: list[PricingLine], table: TaxTable, ctx: PricingContext, percent: int
+    priced: tuple[list[PricingLine], TaxTable, PricingContext], percent: int
 ) -> None:
+    lines, table, ctx = priced
     b = price(lines, table, ctx, percent)
-    shipping_gross = b.shipping.gross if b.shipping else money("0", "EUR")
-    assert b.grand_total == sum((lb.gross for lb in b.lines), money("0", "EUR")) + shipping_gross
+    nothing = zero(ctx.currency)
+    shipping_gross = b.shipping.gross if b.shipping else nothing
+    assert b.grand_total == sum((lb.gross for lb in b.lines), nothing) + shipping_gross
     for lb in b.lines:
-        assert lb.gross - lb.net == sum((t.amount for t in lb.tax_lines), money("0", "EUR"))
+        assert lb.gross - lb.net == sum((t.amount for t in lb.tax_lines), nothing)
         assert lb.net.amount >= 0
         assert lb.gross.amount >= 0
         assert lb.total.amount >= 0
     if b.shipping is not None:
         assert b.shipping.gross - b.shipping.net == sum(
-            (t.amount for t in b.shipping.tax_lines), money("0", "EUR")
+            (t.amount for t in b.shipping.tax_lines), nothing
         )
+        # Adjustments and discounts never take off more than the quoted charge: the recorded
+        # adjustments explain the total exactly, unless an explicit one was clamped at zero.
+        adjusted = b.shipping.price + sum((a.amount for a in b.shipping.adjustments), nothing)
+        assert b.shipping.total == max(adjusted, nothing)
     assert b.tax_total == b.total.gross - b.total.net
-    assert b.tax_total == sum((row.tax for row in b.tax_summary), money("0", "EUR"))
+    assert b.tax_total == sum((row.tax for row in b.tax_summary), nothing)
     assert b.grand_total.amount >= 0
+    # Every amount is on the currency's grid (0, 2 or 3 decimals).
+    for amount in (b.grand_total, b.tax_total, *(lb.tax for lb in b.lines)):
+        to_minor(amount)
 
 
-@given(cst.pricing_lines(), cst.tax_tables(), contexts, st.randoms(use_true_random=False))
+@given(priced_carts(), st.randoms(use_true_random=False))
 def test_the_breakdown_does_not_depend_on_line_order(
-    lines: list[PricingLine], table: TaxTable, ctx: PricingContext, rnd: object
+    priced: tuple[list[PricingLine], TaxTable, PricingContext], rnd: object
 ) -> None:
+    lines, table, ctx = priced
     shuffled = list(lines)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     a = price(lines, table, ctx, 10)
@@ -116,6 +148,33 @@ def test_the_breakdown_does_not_depend_on_line_order(
     assert a.total == b.total
     assert a.tax_summary == b.tax_summary
     assert {lb.line_id: lb for lb in a.lines} == {lb.line_id: lb for lb in b.lines}
+
+
+@given(
+    currency=cst.pricing_currencies(),
+    minor=st.integers(0, 10**6),
+    quantity=st.integers(1, 20),
+    percent=st.sampled_from(["5.5", "7.7", "8.875", "19.6", "20"]),
+    gross=st.booleans(),
+)
+def test_line_tax_rounds_half_up_to_the_currencys_own_decimals(
+    *, currency: str, minor: int, quantity: int, percent: str, gross: bool
+) -> None:
+    # Per line, one rate: net prices get tax = round_half_up(net * rate); gross prices get
+    # net = round_half_up(gross / (1 + rate)); both to 0 (JPY), 2 (EUR) or 3 (BHD) decimals.
+    rate = Decimal(percent) / 100
+    table = TaxTable([TaxRate.percent("T", percent, Jurisdiction())])
+    line = PricingLine("l", "X", "x", quantity, from_minor(minor, currency), gross)
+    b = price_cart([line], PricingContext(currency=currency, now=NOW), tax=table)
+    quantum = Decimal(1).scaleb(-minor_units(currency))
+    base = from_minor(minor, currency).amount * quantity
+    lb = b.lines[0]
+    if gross:
+        assert lb.net.amount == (base / (1 + rate)).quantize(quantum, rounding=ROUND_HALF_UP)
+        assert lb.gross.amount == base
+    else:
+        assert lb.tax.amount == (base * rate).quantize(quantum, rounding=ROUND_HALF_UP)
+        assert lb.net.amount == base
 
 
 @given(cst.carts())

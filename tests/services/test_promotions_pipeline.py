@@ -8,12 +8,14 @@ from random import Random
 import pytest
 
 from commerce_core import (
+    Adjustment,
     AmountOffOrder,
     Coupon,
     Destination,
     FlatRate,
     FreeGift,
     Jurisdiction,
+    Limits,
     MinSubtotal,
     NotAppliedReason,
     NoteStatus,
@@ -128,19 +130,67 @@ def test_the_breakdown_explains_applied_missed_and_upsell() -> None:
     assert b.extensions["promotions"].applied_ids() == ("tea5",)  # type: ignore[attr-defined]
 
 
-def test_free_shipping_is_clamped_to_the_quoted_price_by_the_pipeline() -> None:
-    book = PromotionBook([Promotion(id="ship", name="Free shipping", benefit=ShippingOff())])
-    shipping = ShippingRateTable([ShippingMethod("std", "Standard", FlatRate(eur("4.90")))])
-    b = price_cart(
+STANDARD_SHIPPING = ShippingRateTable([ShippingMethod("std", "Standard", FlatRate(eur("4.90")))])
+
+
+def shipping_promotion(benefit: ShippingOff, **kwargs: object) -> PromotionEngine:
+    return PromotionEngine(
+        PromotionBook([Promotion(id="ship", name="Shipping deal", benefit=benefit, **kwargs)])  # type: ignore[arg-type]
+    )
+
+
+def priced_with_shipping(engine: PromotionEngine):  # type: ignore[no-untyped-def]
+    return price_cart(
         [gross("t", "TEA", "20.00")],
         context(shipping_method="std"),
-        stages=[PromotionEngine(book)],
+        stages=[engine],
         tax=VAT,
-        shipping=shipping,
+        shipping=STANDARD_SHIPPING,
     )
+
+
+def test_free_shipping_records_the_quoted_price_as_its_real_discount() -> None:
+    # Shipping is quoted 4.90 after the promotions ran: the raw shipping adjustment is -4.90
+    # (not a huge placeholder clamped by the pipeline) and the promotion's note says 4.90.
+    b = priced_with_shipping(shipping_promotion(ShippingOff()))
     assert b.shipping is not None
+    assert b.shipping.adjustments == (Adjustment("ship", "Shipping deal", eur("-4.90")),)
     assert b.shipping.total == eur("0.00")
     assert b.discounts == eur("4.90")
+    [note] = [n for n in b.notes if n.source_id == "ship"]
+    assert note.status is NoteStatus.APPLIED
+    assert note.data["shipping_discount"] == "4.90"
+    assert "-4.90 EUR on shipping" in note.message
+
+
+def test_a_percentage_off_shipping_works_through_the_pipeline() -> None:
+    # 20% of the 4.90 quote = 0.98 off; 3.92 left to pay (+20% VAT = 0.784 -> 0.78).
+    b = priced_with_shipping(shipping_promotion(ShippingOff(20)))
+    assert b.shipping is not None
+    assert b.shipping.adjustments == (Adjustment("ship", "Shipping deal", eur("-0.98")),)
+    assert b.shipping.total == eur("3.92")
+    assert b.shipping.gross == eur("4.70")
+    assert b.discounts == eur("0.98")
+    [note] = [n for n in b.notes if n.source_id == "ship"]
+    assert note.data["shipping_discount"] == "0.98"
+
+
+def test_an_amount_off_shipping_never_exceeds_the_quoted_charge() -> None:
+    # 10.00 off a 4.90 charge takes 4.90 off, no more.
+    b = priced_with_shipping(shipping_promotion(ShippingOff(amount=eur("10.00"))))
+    assert b.shipping is not None
+    assert [a.amount for a in b.shipping.adjustments] == [eur("-4.90")]
+    assert b.discounts == eur("4.90")
+
+
+def test_a_promotions_discount_cap_limits_its_shipping_discount() -> None:
+    # Free shipping with at most 3.00 off per application: 4.90 - 3.00 = 1.90 still to pay.
+    b = priced_with_shipping(
+        shipping_promotion(ShippingOff(), limits=Limits(max_discount_per_application=eur("3.00")))
+    )
+    assert b.shipping is not None
+    assert b.shipping.total == eur("1.90")
+    assert b.discounts == eur("3.00")
 
 
 def test_a_free_gift_becomes_a_line_whose_price_is_cancelled() -> None:

@@ -196,3 +196,137 @@ def test_float_negative_or_absurd_rates_are_refused(bad: object) -> None:
 def test_validity_dates_must_be_timezone_aware() -> None:
     with pytest.raises(InvalidTaxRateError):
         TaxRate("VAT", Decimal("0.2"), valid_from=datetime(2026, 1, 1))  # noqa: DTZ001
+
+
+def test_two_identical_rows_are_refused_instead_of_charging_the_tax_twice() -> None:
+    # Both rows would apply: 100.00 would carry 40.00 of "VAT 20%".
+    with pytest.raises(InvalidTaxRateError) as info:
+        TaxTable(
+            [
+                TaxRate.percent("VAT", "20", Jurisdiction("FR")),
+                TaxRate.percent("VAT", "20", Jurisdiction("FR")),
+            ]
+        )
+    assert "overlap" in info.value.reason
+
+
+def test_rows_of_one_tax_whose_validity_windows_overlap_are_refused() -> None:
+    # 19.6% valid until June 2025 and 20% valid from January 2025 both apply in between:
+    # 100.00 would carry 39.60 of VAT.
+    with pytest.raises(InvalidTaxRateError):
+        TaxTable(
+            [
+                TaxRate.percent(
+                    "VAT", "19.6", Jurisdiction("FR"), valid_until=datetime(2025, 6, 1, tzinfo=UTC)
+                ),
+                TaxRate.percent(
+                    "VAT", "20", Jurisdiction("FR"), valid_from=datetime(2025, 1, 1, tzinfo=UTC)
+                ),
+            ]
+        )
+
+
+def test_one_tax_may_change_rate_when_the_windows_touch_without_overlapping() -> None:
+    change = datetime(2025, 1, 1, tzinfo=UTC)
+    table = TaxTable(
+        [
+            TaxRate.percent("VAT", "19.6", Jurisdiction("FR"), valid_until=change),
+            TaxRate.percent("VAT", "20", Jurisdiction("FR"), valid_from=change),
+            # Same name elsewhere or for another class is another row, not a duplicate.
+            TaxRate.percent("VAT", "20", Jurisdiction("FR", "COR")),
+            TaxRate.percent("VAT", "5.5", Jurisdiction("FR"), tax_class="reduced"),
+        ]
+    )
+    assert [c.rate for c in table.rates_for("standard", Destination("FR"), change).components] == [
+        Decimal("0.20")
+    ]
+
+
+# The US model: a state rate once, local rates that stack on it, a destination in several
+# sub-jurisdictions at once. New York City: NY State 4% + NYC 4.5% + MCTD 0.375% = 8.875%.
+STATE_AND_LOCAL = TaxTable(
+    [
+        TaxRate.percent("NY State", "4", Jurisdiction("US", "NY")),
+        TaxRate.percent("NYC", "4.5", Jurisdiction("US", "NY", "New York City"), stacks=True),
+        TaxRate.percent("MCTD", "0.375", Jurisdiction("US", "NY", "MCTD"), stacks=True),
+        TaxRate.percent("Albany County", "4", Jurisdiction("US", "NY", "Albany"), stacks=True),
+    ]
+)
+NYC_LOCALITIES = Destination("US", "NY", ("New York City", "MCTD"))
+
+
+def test_state_county_and_city_rates_apply_together_without_copying_the_state_rate() -> None:
+    resolution = STATE_AND_LOCAL.rates_for("standard", NYC_LOCALITIES, NOW)
+    assert [(c.name, c.percent) for c in resolution.components] == [
+        ("NY State", Decimal(4)),
+        ("NYC", Decimal("4.5")),
+        ("MCTD", Decimal("0.375")),
+    ]
+    albany = STATE_AND_LOCAL.rates_for("standard", Destination("US", "NY", "Albany"), NOW)
+    assert [c.name for c in albany.components] == ["NY State", "Albany County"]
+    # A place with no local rows pays the state rate alone.
+    buffalo = STATE_AND_LOCAL.rates_for("standard", Destination("US", "NY", "Buffalo"), NOW)
+    assert [c.name for c in buffalo.components] == ["NY State"]
+
+
+def test_stacked_state_and_local_rates_rounded_per_line() -> None:
+    # Each 1.11 line: 4% = 0.0444 -> 0.04, 4.5% = 0.04995 -> 0.05, 0.375% = 0.0041625 -> 0.00;
+    # three lines: tax 0.27, grand total 3.33 + 0.27 = 3.60.
+    b = price_cart(
+        lines("1.11", 3, gross=False, currency="USD"),
+        context("USD", NYC_LOCALITIES, LINE),
+        tax=STATE_AND_LOCAL,
+    )
+    assert [t.amount.amount for t in b.lines[0].tax_lines] == [
+        Decimal("0.04"),
+        Decimal("0.05"),
+        Decimal("0.00"),
+    ]
+    assert b.grand_total == money("3.60", "USD")
+
+
+def test_stacked_state_and_local_rates_rounded_at_invoice_level() -> None:
+    # On the 3.33 invoice: 0.1332 -> 0.13, 0.14985 -> 0.15, 0.0124875 -> 0.01 = 0.29.
+    b = price_cart(
+        lines("1.11", 3, gross=False, currency="USD"),
+        context("USD", NYC_LOCALITIES, ORDER),
+        tax=STATE_AND_LOCAL,
+    )
+    assert [(row.name, row.tax.amount) for row in b.tax_summary] == [
+        ("MCTD", Decimal("0.01")),
+        ("NY State", Decimal("0.13")),
+        ("NYC", Decimal("0.15")),
+    ]
+    assert b.grand_total == money("3.62", "USD")
+
+
+def test_a_regional_rate_that_does_not_stack_replaces_the_country_rate() -> None:
+    # Canada: GST 5% federally; British Columbia adds PST 7% (stacks); Ontario's HST 13%
+    # replaces the GST (does not stack).
+    table = TaxTable(
+        [
+            TaxRate.percent("GST", "5", Jurisdiction("CA")),
+            TaxRate.percent("PST", "7", Jurisdiction("CA", "BC"), stacks=True),
+            TaxRate.percent("HST", "13", Jurisdiction("CA", "ON")),
+        ]
+    )
+    bc = table.rates_for("standard", Destination("CA", "BC"), NOW)
+    on = table.rates_for("standard", Destination("CA", "ON"), NOW)
+    assert [c.name for c in bc.components] == ["GST", "PST"]
+    assert [c.name for c in on.components] == ["HST"]
+
+
+def test_the_default_rate_applies_only_when_no_level_of_the_destination_has_rows() -> None:
+    table = TaxTable(
+        [
+            TaxRate.percent("Local", "1", Jurisdiction("US", "NY", "Albany"), stacks=True),
+            TaxRate.percent("Default", "10", Jurisdiction()),
+        ]
+    )
+    assert [
+        c.name
+        for c in table.rates_for("standard", Destination("US", "NY", "Albany"), NOW).components
+    ] == ["Local"]
+    assert [
+        c.name for c in table.rates_for("standard", Destination("US", "TX"), NOW).components
+    ] == ["Default"]

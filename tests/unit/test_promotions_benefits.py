@@ -19,6 +19,7 @@ from commerce_core import (
     Promotion,
     RewardOrder,
     Selector,
+    ShippingDiscount,
     ShippingOff,
     Tiered,
 )
@@ -195,6 +196,23 @@ def test_half_price_shipping_and_free_shipping_when_the_price_is_not_known_yet()
     free = Promotion(id="free", name="free shipping", benefit=ShippingOff())
     unknown = price([free], cart(line("a", "A", 1, "20.00")))
     assert unknown.applied[0].free_shipping is True
+
+
+def test_a_percentage_off_shipping_not_priced_yet_becomes_a_rule_for_the_pipeline() -> None:
+    # Without a known shipping price, 20% off shipping is handed over as a rule (it used to be
+    # dropped as "nothing in the cart qualifies"); a 3.00 cap becomes its limit.
+    promo = Promotion(
+        id="ship20",
+        name="20% off shipping",
+        benefit=ShippingOff(20),
+        limits=Limits(max_discount_total=eur("3.00")),
+    )
+    [applied] = price([promo], cart(line("a", "A", 1, "20.00"))).applied
+    assert applied.shipping_discount == ShippingDiscount(
+        source_id="ship20", label="20% off shipping", percent=Decimal(20), limit=eur("3.00")
+    )
+    assert applied.free_shipping is False
+    assert applied.amount == eur("0.00")  # not known until shipping is quoted
 
 
 def test_a_free_gift_is_added_when_it_is_not_in_the_cart_and_freed_when_it_is() -> None:

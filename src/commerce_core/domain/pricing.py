@@ -11,19 +11,24 @@ Stages, in order
    ``prices_include_tax``, otherwise net).
 2. **Adjustments**: every :class:`AdjustmentStage` (the Promotions capability provides one) sees
    the lines and the context and returns an :class:`AdjustmentResult`: per-line
-   :class:`Adjustment` values, shipping adjustments (free shipping), extra lines (a free gift) and
-   :class:`AdjustmentNote` values (applied / not applicable with a reason / upsell hints), plus an
-   optional opaque ``report`` stored under the stage's name in :attr:`PriceBreakdown.extensions`.
-   A line's total after adjustments never goes below zero (the clamp is traced).
+   :class:`Adjustment` values, :class:`ShippingDiscount` rules (free shipping, 20% off shipping),
+   extra lines (a free gift) and :class:`AdjustmentNote` values (applied / not applicable with a
+   reason / upsell hints), plus an optional opaque ``report`` stored under the stage's name in
+   :attr:`PriceBreakdown.extensions`. A line's total after adjustments never goes below zero
+   (the clamp is traced).
 3. **Shipping**: when some line is shippable and ``context.shipping_method`` is set, the
    :class:`~commerce_core.domain.shipping.ShippingCalculator` quotes it for a
    :class:`~commerce_core.domain.shipping.ShipmentSummary` of the adjusted shippable goods;
-   shipping adjustments then apply.
+   explicit shipping adjustments then apply, then each :class:`ShippingDiscount` in stage order
+   on what is left of the charge. Each discount is recorded as a shipping :class:`Adjustment`
+   with its real amount (never more than the charge), traced, and added to the stage's
+   ``applied`` notes for its source (``data["shipping_discount"]``).
 4. **Tax**: the :class:`~commerce_core.domain.tax.TaxCalculator` resolves each tax class once;
    discounts have already reduced the taxable amount. Net prices get tax added; gross prices have
    their net derived per line with that line's own (possibly combined or compound) rate. Shipping
-   is taxed with its own class, or (``tax_class=None``) split over the goods' rate groups in
-   proportion to their nets through :func:`~commerce_core.money.allocate`. Exempt customers pay no
+   is taxed with its own class, or (``tax_class=None``) split over the shippable goods' rate
+   groups in proportion to their nets (their quantities when those nets are all zero) through
+   :func:`~commerce_core.money.allocate`. Exempt customers pay no
    tax (gross prices are reduced to their net). Rounding follows ``context.rounding``: per unit,
    per line, or once per rate group for the whole order (invoice level), the group tax then being
    allocated back to the lines so that every line still satisfies ``gross - net == tax``.
@@ -58,7 +63,7 @@ from __future__ import annotations
 
 import decimal
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -89,6 +94,7 @@ from commerce_core.money import (
     allocate,
     currency_of,
     minor_units,
+    to_minor,
     zero,
 )
 
@@ -97,6 +103,7 @@ __all__ = [
     "PricingLine",
     "PriceableCart",
     "Adjustment",
+    "ShippingDiscount",
     "NoteStatus",
     "AdjustmentNote",
     "AdjustmentResult",
@@ -191,7 +198,8 @@ class PricingLine:
 
     Raises:
         InvalidQuantityError: a quantity that is not a positive int.
-        InvalidAmountError: a unit price that is not non-negative Money.
+        InvalidAmountError: a unit price that is not non-negative Money on the currency grid
+            (more decimals than the currency has, such as a float-made amount).
     """
 
     line_id: str
@@ -212,6 +220,9 @@ class PricingLine:
         price: object = self.unit_price
         if not isinstance(price, Money) or price.amount < 0:
             raise InvalidAmountError(self.unit_price, "a unit price is non-negative Money")
+        # Off-grid prices (a third of a cent, a float-made 0.30000000000000004) would reach the
+        # totals unrounded: refuse them, as the catalog does.
+        to_minor(price)
 
     @property
     def currency(self) -> str:
@@ -248,6 +259,9 @@ class Adjustment:
         amount: negative for a discount, positive for a surcharge; in the price basis of what it
             adjusts; on the currency grid.
         code: the coupon code that unlocked it, if any.
+
+    Raises:
+        InvalidAmountError: the amount is not Money on the currency grid (quantize first).
     """
 
     source_id: str
@@ -258,6 +272,109 @@ class Adjustment:
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.amount, Money):
             raise InvalidAmountError(self.amount, "an adjustment amount is Money")
+        # A sub-cent adjustment would be rounded away silently (-0.005 on 5.00 gives 5.00).
+        to_minor(self.amount)
+
+
+def _percent(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
+        raise PricingError(f"a shipping discount percentage is a Decimal, int or str: {value!r}")
+    try:
+        percent = Decimal(value)
+    except ArithmeticError:
+        raise PricingError(f"not a decimal percentage: {value!r}") from None
+    if not percent.is_finite() or not 0 <= percent <= 100:
+        raise PricingError(f"a shipping discount percentage is in 0..100: {value!r}")
+    return percent
+
+
+def _grid_money(value: object) -> Money | None:
+    if value is None:
+        return None
+    if not isinstance(value, Money) or value.amount < 0:
+        raise InvalidAmountError(value, "a shipping discount amount is non-negative Money")
+    to_minor(value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class ShippingDiscount:
+    """A rule to discount shipping, applied by the pipeline once shipping is quoted.
+
+    Stages run before shipping is priced (free-above thresholds depend on the discounted goods),
+    so a stage that wants "free shipping" or "20% off shipping" returns this rule; the shipping
+    stage computes the real amount from the quote (never more than what is left of the charge,
+    nor more than ``limit``) and records it as a shipping :class:`Adjustment`.
+
+    Exactly one of ``percent`` and ``amount`` is given; :meth:`free` is ``percent=100``.
+
+    Attributes:
+        source_id: what produced it (a promotion id).
+        label: what the shopper sees (``"Free shipping"``).
+        percent: the share of the remaining charge taken off, in 0..100.
+        amount: a fixed amount off the charge (in the cart currency, on its grid).
+        limit: the most it may take off (a promotion's cap), or None.
+        code: the coupon code that unlocked it, if any.
+
+    Raises:
+        PricingError: neither or both of percent and amount, a percentage outside 0..100.
+        InvalidAmountError: an amount or limit that is not non-negative Money on the grid.
+
+    >>> from commerce_core.money import money
+    >>> ShippingDiscount.free("promo-1", "Free shipping").describe()
+    'free shipping'
+    >>> ShippingDiscount(source_id="p", label="l", amount=money("2.00", "EUR")).describe()
+    '2.00 EUR off shipping'
+    """
+
+    source_id: str
+    label: str
+    percent: Decimal | None = attrs.field(default=None, converter=_percent)
+    amount: Money | None = attrs.field(default=None, converter=_grid_money)
+    limit: Money | None = attrs.field(default=None, converter=_grid_money)
+    code: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if (self.percent is None) == (self.amount is None):
+            raise PricingError("a shipping discount has exactly one of percent and amount")
+
+    @classmethod
+    def free(
+        cls, source_id: str, label: str, *, code: str = "", limit: Money | None = None
+    ) -> ShippingDiscount:
+        """Free shipping: 100% of the charge (up to ``limit``)."""
+        return cls(source_id=source_id, label=label, percent=Decimal(100), code=code, limit=limit)
+
+    @property
+    def is_free(self) -> bool:
+        """Whether it takes the whole charge off (before any ``limit``)."""
+        return self.percent == 100
+
+    def describe(self) -> str:
+        """``"free shipping"``, ``"20% off shipping"`` or ``"2.00 EUR off shipping"``."""
+        if self.amount is not None:
+            text = f"{self.amount.amount} {currency_of(self.amount)} off shipping"
+        elif self.is_free:
+            text = "free shipping"
+        else:
+            assert self.percent is not None  # noqa: S101 - one of the two is set
+            text = f"{self.percent.normalize():f}% off shipping"
+        if self.limit is not None:
+            text += f" (at most {self.limit.amount} {currency_of(self.limit)})"
+        return text
+
+    def off(self, remaining: Decimal, quantize: Callable[[Decimal], Decimal]) -> Decimal:
+        """The discount on ``remaining`` (the charge left), within ``limit`` and ``remaining``."""
+        if self.amount is not None:
+            off = self.amount.amount
+        else:
+            assert self.percent is not None  # noqa: S101 - one of the two is set
+            off = quantize(remaining * self.percent / 100)
+        if self.limit is not None:
+            off = min(off, self.limit.amount)
+        return max(_ZERO, min(off, remaining))
 
 
 class NoteStatus(enum.StrEnum):
@@ -303,8 +420,11 @@ class AdjustmentResult:
     Attributes:
         line_adjustments: adjustments by ``line_id`` (ids of the lines the stage saw, or of its
             own ``extra_lines``).
-        shipping_adjustments: adjustments of the shipping charge (``-price`` for free shipping
-            is clamped at zero, so a stage may use a large negative amount).
+        shipping_adjustments: signed adjustments of the shipping charge by a known amount (a
+            surcharge, a fixed reduction); the charge is clamped at zero.
+        shipping_discounts: shipping discounts whose amount depends on the quote (free
+            shipping, a percentage off); the shipping stage computes and records the real
+            amount after quoting.
         extra_lines: lines to add (a free gift: a line plus an adjustment cancelling its price).
         notes: explanations for the shopper and the trace.
         report: an opaque value stored in ``PriceBreakdown.extensions[stage.name]``.
@@ -314,6 +434,7 @@ class AdjustmentResult:
         factory=dict, converter=_adjustment_map
     )
     shipping_adjustments: tuple[Adjustment, ...] = attrs.field(default=(), converter=_tuple)
+    shipping_discounts: tuple[ShippingDiscount, ...] = attrs.field(default=(), converter=_tuple)
     extra_lines: tuple[PricingLine, ...] = attrs.field(default=(), converter=_tuple)
     notes: tuple[AdjustmentNote, ...] = attrs.field(default=(), converter=_tuple)
     report: object = None
@@ -408,7 +529,8 @@ class ShippingBreakdown:
         method: the method code.
         name: the method name.
         price: the quoted charge (in its price basis).
-        adjustments: shipping adjustments (free shipping...).
+        adjustments: shipping adjustments: explicit ones, then each shipping discount with its
+            real amount.
         total: the charge after adjustments (never negative).
         net: without tax.
         tax_lines: each tax charged on shipping.
@@ -441,12 +563,16 @@ class ShippingBreakdown:
 class TaxSummaryRow:
     """One row of the invoice's tax summary: a rate, the net it applied to, the tax.
 
+    An exempt customer's invoice has one row instead: the exemption (its reference), a zero
+    rate and zero tax on the whole net, never zero rows at the normal rates.
+
     Attributes:
-        name: the tax name.
+        name: the tax name (``"Tax exempt"`` for the exemption row).
         rate: the rate as a fraction.
         compound: whether it is a compound tax.
         taxable: the net amount (lines and shipping) it applied to.
         tax: the tax charged at this rate.
+        exemption: the customer's exemption, on the exemption row only.
     """
 
     name: str
@@ -454,10 +580,13 @@ class TaxSummaryRow:
     compound: bool
     taxable: Money
     tax: Money
+    exemption: TaxExemption | None = None
 
     @property
     def label(self) -> str:
-        """``"VAT 20%"``."""
+        """``"VAT 20%"``, or ``"Tax exempt (reference EU-VAT-DE123)"`` for an exemption."""
+        if self.exemption is not None:
+            return f"{self.name} (reference {self.exemption.reference})"
         return f"{self.name} {(self.rate * 100).normalize():f}%"
 
 
@@ -789,6 +918,9 @@ class _Run:
             self.ids.add(line.line_id)
         self.adjustments: dict[str, list[Adjustment]] = {}
         self.shipping_adjustments: list[Adjustment] = []
+        # Each shipping discount, with the indices in ``notes`` of its stage's applied notes
+        # about the same source (completed with the real amount once shipping is quoted).
+        self.shipping_discounts: list[tuple[ShippingDiscount, list[int]]] = []
         self.notes: list[AdjustmentNote] = []
         self.extensions: dict[str, object] = {}
         self.resolutions: dict[str, _Resolved] = {}
@@ -846,7 +978,20 @@ class _Run:
             for adj in result.shipping_adjustments:
                 _check_adjustment(adj, code)
             self.shipping_adjustments.extend(result.shipping_adjustments)
+            first_note = len(self.notes)
             self.notes.extend(result.notes)
+            for discount in result.shipping_discounts:
+                for money_ in (discount.amount, discount.limit):
+                    if money_ is not None and money_.currency.code != code:
+                        raise CurrencyMismatchError(
+                            code, money_.currency.code, context="shipping discount"
+                        )
+                notes = [
+                    first_note + i
+                    for i, note in enumerate(result.notes)
+                    if note.source_id == discount.source_id and note.status is NoteStatus.APPLIED
+                ]
+                self.shipping_discounts.append((discount, notes))
             if result.report is not None:
                 self.extensions[stage.name] = result.report
 
@@ -918,12 +1063,15 @@ class _Run:
         if self.summary_args is None:
             if shipping is not None and self.lines:
                 self.trace.append("nothing shippable: no shipping needed")
+            self.skip_shipping_discounts()
             return
         if shipping is None:
             self.trace.append("no shipping calculator: shipping not priced")
+            self.skip_shipping_discounts()
             return
         if method is None:
             self.trace.append("no shipping method chosen yet: shipping not priced")
+            self.skip_shipping_discounts()
             return
         value, weight, items = self.summary_args
         summary = ShipmentSummary(
@@ -944,6 +1092,8 @@ class _Run:
                 self.trace.append("shipping adjustments exceed the charge; clamped to 0")
                 amount = _ZERO
             self.reduction += quote.price.amount - amount
+        if self.shipping_discounts:
+            amount = self.discount_shipping(amount)
         self.ship_amount = amount
         if quote.tax_class is not None:
             resolution, coefs, factor = self.resolve(quote.tax_class)
@@ -959,8 +1109,47 @@ class _Run:
                 )
             )
         else:
+            shipped = [
+                row
+                for row, line in zip(self.line_rows(), self.lines, strict=True)
+                if line.shippable
+            ]
             self.ship_rows.extend(
-                _proportional_shipping(self.line_rows(), amount, quote, self.taxer, self.trace)
+                _proportional_shipping(shipped, amount, quote, self.taxer, self.trace)
+            )
+
+    def discount_shipping(self, amount: Decimal) -> Decimal:
+        """Apply each shipping discount on what is left of the charge; complete its notes."""
+        currency = self.currency
+        for discount, note_indices in self.shipping_discounts:
+            off = self.taxer.q(discount.off(amount, self.taxer.q))
+            self.trace.append(
+                f"shipping discount {discount.source_id} '{discount.label}' "
+                f"({discount.describe()}) on {amount}: -{off}"
+            )
+            amount -= off
+            self.reduction += off
+            if off:
+                self.shipping_adjustments.append(
+                    Adjustment(
+                        discount.source_id, discount.label, Money(-off, currency), discount.code
+                    )
+                )
+            for index in note_indices:
+                note = self.notes[index]
+                self.notes[index] = attrs.evolve(
+                    note,
+                    message=f"{note.message} (-{off} {self.code} on shipping)",
+                    data={**note.data, "shipping_discount": str(off)},
+                )
+        return amount
+
+    def skip_shipping_discounts(self) -> None:
+        """Shipping is not priced: its discounts take nothing off (traced)."""
+        for discount, _ in self.shipping_discounts:
+            self.trace.append(
+                f"shipping discount {discount.source_id} '{discount.label}' "
+                f"({discount.describe()}) not applied: shipping is not priced"
             )
 
     def finish(self) -> PriceBreakdown:
@@ -1003,7 +1192,9 @@ class _Run:
         return self.assemble(*lines)
 
     def tax_lines(self, row: _Row) -> tuple[TaxLine, ...]:
-        """A row's tax lines, added to the tax summary."""
+        """A row's tax lines, added to the tax summary (none for an exempt customer)."""
+        if self.context.tax_exemption is not None:
+            return ()
         return self.taxed(row.resolution, row.net, row.taxes)
 
     def taxed(
@@ -1100,7 +1291,8 @@ class _Run:
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
-        taxed = self.taxed
+        # An exempt customer's lines carry no tax lines (the summary shows the exemption).
+        taxed = self.taxed if self.context.tax_exemption is None else _no_tax_lines
         compute = self.taxer.compute
         append = breakdowns.append
         quantum = self.taxer.quantum
@@ -1183,7 +1375,22 @@ class _Run:
         if shipping is not None:
             net_total += shipping.net.amount
             gross_total += shipping.gross.amount
-        tax_summary = self.summary()
+        exemption = self.context.tax_exemption
+        if exemption is None:
+            tax_summary = self.summary()
+        elif breakdowns or shipping is not None:
+            tax_summary = (
+                TaxSummaryRow(
+                    "Tax exempt",
+                    _ZERO,
+                    False,
+                    Money(net_total, currency),
+                    Money(_ZERO, currency),
+                    exemption,
+                ),
+            )
+        else:
+            tax_summary = ()
         return PriceBreakdown(
             currency=self.code,
             lines=tuple(breakdowns),
@@ -1202,10 +1409,24 @@ class _Run:
         )
 
 
+def _no_tax_lines(
+    resolution: TaxResolution,  # noqa: ARG001 - the signature of _Run.taxed
+    net: Decimal,  # noqa: ARG001
+    taxes: tuple[Decimal, ...],  # noqa: ARG001
+) -> tuple[TaxLine, ...]:
+    """An exempt customer's tax lines: none."""
+    return ()
+
+
 def _proportional_shipping(
     rows: list[_Row], amount: Decimal, quote: ShippingQuote, taxer: _Taxer, trace: list[str]
 ) -> list[_Row]:
-    """Split the shipping charge over the goods' rate groups in proportion to their nets."""
+    """Split the shipping charge over the shipped goods' rate groups in proportion to their nets.
+
+    ``rows`` are the shippable lines only (goods that are not shipped do not make shipping
+    dearer or cheaper to tax). When their nets are all zero (only free gifts ship), the split
+    follows the shipped quantities instead, so shipping is still taxed like the goods it carries.
+    """
     groups: dict[tuple[object, ...], list[_Row]] = {}
     for row in rows:
         groups.setdefault(row.resolution.key, []).append(row)
@@ -1219,11 +1440,13 @@ def _proportional_shipping(
             else:
                 net += row.amount
         weights.append(net)
+    basis = "shipped goods net"
     if not any(weights):
-        trace.append("shipping: goods have no net value to weight by; shipping untaxed")
-        return [
-            _Row(amount, 1, TaxResolution(()), (), "~shipping", inclusive=quote.price_includes_tax)
-        ]
+        basis = "shipped units"
+        weights = [Decimal(sum(row.quantity for row in groups[key])) for key in keys]
+        trace.append(
+            "shipping: the shipped goods have no net value; split by the shipped quantities"
+        )
     parts = taxer.split(amount, weights) if len(keys) > 1 else [amount]
     out = []
     for index, (key, part) in enumerate(zip(keys, parts, strict=True)):
@@ -1242,6 +1465,6 @@ def _proportional_shipping(
         labels = " + ".join(c.label for c in sample.resolution.components) or "untaxed"
         trace.append(
             f"shipping share {part} of {amount} taxed at {labels} "
-            f"(goods net {weights[index]} of {sum(weights, _ZERO)})"
+            f"({basis} {weights[index]} of {sum(weights, _ZERO)})"
         )
     return out

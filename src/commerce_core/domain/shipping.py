@@ -273,7 +273,8 @@ class ShippingMethod:
         countries: countries it ships to (empty: everywhere not excluded).
         excluded_countries: countries it never ships to.
         tax_class: the tax class of the shipping charge; ``None`` taxes shipping like the goods,
-            weighted by the lines' nets (the EU rule for mixed-rate carts).
+            weighted by the shippable lines' nets, or by their quantities when those nets are
+            all zero (the EU rule for mixed-rate carts).
         price_includes_tax: whether the rule's prices are gross.
     """
 

@@ -2,19 +2,28 @@
 
 The model
 ---------
-* A :class:`Destination` is where goods go (country, region, locality, postal code).
+* A :class:`Destination` is where goods go: a country, a region (a US state, a Canadian
+  province) and any number of *localities* inside the region (a county, a city, a transit
+  district: New York City is in the ``"New York City"`` and ``"MCTD"`` localities).
 * A :class:`Jurisdiction` is where a rate applies: a country, optionally narrowed to a region
-  (a US state, a Canadian province) and a locality (a county or city). The empty jurisdiction
-  ``Jurisdiction()`` is the *default*, used when nothing more specific matches.
+  and to one locality. The empty jurisdiction ``Jurisdiction()`` is the *default*, used when
+  nothing more specific matches.
 * A :class:`TaxRate` is one tax component of a jurisdiction and tax class: ``VAT 20%`` for
-  ``FR/standard``. A jurisdiction may hold several components for one class: that is a
-  *combined* rate (New York City: state 4% + city 4.5% + MCTD 0.375%). A component marked
-  ``compound`` applies on the net **plus** the components listed before it (tax on tax).
-* :class:`TaxTable` resolves ``(tax class, destination, instant)`` to the components that apply,
-  falling back from the most specific jurisdiction to the least:
-  ``country/region/locality -> country/region -> country -> default``. The first level holding at
-  least one rate for the class, valid at the instant, wins (all its components apply together).
-  Tax classes listed in ``zero_rated_classes`` resolve to one 0% component everywhere.
+  ``FR/standard``. Several rows for one jurisdiction and class form a *combined* rate. A row
+  marked ``compound`` applies on the net **plus** the components before it (tax on tax). A row
+  marked ``stacks`` applies **on top of** the rates of the less specific levels (a US county or
+  city rate adds to the state rate; a Canadian PST adds to the federal GST); a row that does not
+  stack **replaces** them (an EU regional rate replaces the national one; Ontario's HST replaces
+  the GST).
+* :class:`TaxTable` resolves ``(tax class, destination, instant)`` by walking the destination's
+  levels from the most specific to the least: ``localities -> region -> country``. Levels with no
+  rows valid at the instant are skipped (the EU-style fallback). The first level with rows
+  contributes them all (every matching locality together); if every one of them stacks, the walk
+  goes on and the next level with rows contributes too, and so on, until a level has a row that
+  does not stack. Components apply from the least specific to the most (country, region, then
+  the localities in the destination's order). The *default* jurisdiction applies only when no
+  level of the destination has rows. Tax classes listed in ``zero_rated_classes`` resolve to one
+  0% component everywhere.
 
 :class:`TaxTable` is the built-in implementation of the :class:`TaxCalculator` protocol that the
 pricing pipeline calls; a host plugs an external tax service through the
@@ -25,10 +34,15 @@ pricing pipeline calls; a host plugs an external tax service through the
 ...     (
 ...         TaxRate.percent("VAT", "20", Jurisdiction("FR")),
 ...         TaxRate.percent("VAT", "5.5", Jurisdiction("FR"), tax_class="reduced"),
+...         TaxRate.percent("NY State", "4", Jurisdiction("US", "NY")),
+...         TaxRate.percent("NYC", "4.5", Jurisdiction("US", "NY", "New York City"), stacks=True),
 ...     )
 ... )
 >>> [(c.name, c.rate) for c in table.rates_for("reduced", Destination("FR"), None).components]
 [('VAT', Decimal('0.055'))]
+>>> nyc = Destination("US", "NY", ("New York City",))
+>>> [c.label for c in table.rates_for("standard", nyc, None).components]
+['NY State 4%', 'NYC 4.5%']
 """
 
 from __future__ import annotations
@@ -70,6 +84,16 @@ def _strip(value: str) -> str:
     return str(value).strip()
 
 
+def _localities(value: str | Iterable[str]) -> tuple[str, ...]:
+    names = (value,) if isinstance(value, str) else tuple(value)
+    out: list[str] = []
+    for name in names:
+        stripped = str(name).strip()
+        if stripped and stripped not in out:
+            out.append(stripped)
+    return tuple(out)
+
+
 @attrs.frozen
 class Destination:
     """Where an order ships (or, for digital goods, where the customer is).
@@ -77,13 +101,16 @@ class Destination:
     Attributes:
         country: ISO 3166-1 alpha-2 code (``"FR"``, ``"US"``), upper-cased.
         region: a state, province or region code (``"NY"``), upper-cased; empty when unknown.
-        locality: a county or city name, as the tax table spells it; empty when unknown.
+        localities: the sub-jurisdictions of the region the address lies in (county, city,
+            district...), as the tax table spells them, most general first. One name may be
+            given as a plain string: ``Destination("US", "NY", "New York City")``. Used only
+            with a region.
         postal_code: the postal code (informational; shipping rules may use it).
     """
 
     country: str = attrs.field(converter=_upper)
     region: str = attrs.field(default="", converter=_upper)
-    locality: str = attrs.field(default="", converter=_strip)
+    localities: tuple[str, ...] = attrs.field(default=(), converter=_localities)
     postal_code: str = attrs.field(default="", converter=_strip)
 
     def __attrs_post_init__(self) -> None:
@@ -231,6 +258,9 @@ class TaxRate:
         compound: whether it applies on the net plus the components listed before it.
         valid_from: first instant it applies (inclusive), or None for "always".
         valid_until: first instant it no longer applies (exclusive), or None for "forever".
+        stacks: whether it applies on top of the rates of less specific jurisdictions (a US
+            county or city rate on the state rate) instead of replacing them (False, the
+            default: an EU regional rate replaces the national one).
 
     Raises:
         InvalidTaxRateError: a float or out-of-range rate, naive or inverted validity dates.
@@ -243,6 +273,7 @@ class TaxRate:
     compound: bool = False
     valid_from: datetime | None = attrs.field(default=None, converter=_aware)
     valid_until: datetime | None = attrs.field(default=None, converter=_aware)
+    stacks: bool = False
 
     def __attrs_post_init__(self) -> None:
         if (
@@ -268,6 +299,20 @@ class TaxRate:
         except ArithmeticError:
             raise InvalidTaxRateError(percent, "not a decimal number") from None
         return cls(name, fraction, jurisdiction or Jurisdiction(), **kwargs)  # type: ignore[arg-type]
+
+    def overlaps(self, other: TaxRate) -> bool:
+        """Whether the validity windows of ``self`` and ``other`` share an instant."""
+        starts_before_other_ends = (
+            self.valid_from is None
+            or other.valid_until is None
+            or self.valid_from < other.valid_until
+        )
+        other_starts_before_end = (
+            other.valid_from is None
+            or self.valid_until is None
+            or other.valid_from < self.valid_until
+        )
+        return starts_before_other_ends and other_starts_before_end
 
     def valid_at(self, instant: datetime | None) -> bool:
         """Whether the rate applies at ``instant`` (None: ignore validity dates)."""
@@ -314,8 +359,30 @@ def _index(
     return {key: tuple(value) for key, value in index.items()}
 
 
+def _where(key: tuple[str, str, str]) -> str:
+    return "/".join(p for p in key if p) or "default"
+
+
+def _asked(destination: Destination) -> str:
+    localities = ", ".join(destination.localities) if destination.region else ""
+    return _where((destination.country, destination.region, localities))
+
+
 def _tuple_of_rates(rates: Iterable[TaxRate]) -> tuple[TaxRate, ...]:
-    return tuple(rates)
+    rows = tuple(rates)
+    seen: dict[tuple[str, Jurisdiction, str], list[TaxRate]] = {}
+    for row in rows:
+        same = seen.setdefault((row.name, row.jurisdiction, row.tax_class), [])
+        for earlier in same:
+            if row.overlaps(earlier):
+                raise InvalidTaxRateError(
+                    row,
+                    f"{row.name!r} for class {row.tax_class!r} at {row.jurisdiction} has rows "
+                    "whose validity windows overlap: both would be charged; end one row's "
+                    "window (valid_until) where the next one starts (valid_from)",
+                )
+        same.append(row)
+    return rows
 
 
 @attrs.frozen
@@ -325,6 +392,10 @@ class TaxTable:
     Attributes:
         rates: every row; several rows for one jurisdiction and class make a combined rate,
             applied in the order given here.
+
+    Raises:
+        InvalidTaxRateError: two rows with the same name, jurisdiction and tax class whose
+            validity windows overlap (both would be charged: 20% twice is 40%).
         zero_rated_classes: classes taxed at 0% everywhere (shown on invoices as zero-rated).
     """
 
@@ -336,6 +407,12 @@ class TaxTable:
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_key", _index(self.rates))
+
+    def _valid(
+        self, key: tuple[str, str, str], tax_class: str, at: datetime | None
+    ) -> list[TaxRate]:
+        rows = self._by_key.get((*key, tax_class), ())
+        return [row for row in rows if row.valid_at(at)]
 
     def rates_for(
         self, tax_class: str, destination: Destination | None, at: datetime | None
@@ -350,29 +427,42 @@ class TaxTable:
                 (TaxComponent("Zero-rated", Decimal(0)),),
                 f"tax class {tax_class!r} is zero-rated",
             )
-        keys: list[tuple[str, str, str]] = []
+        levels: list[tuple[tuple[str, str, str], ...]] = []
         if destination is not None:
-            c, r, loc = destination.country, destination.region, destination.locality
-            if r and loc:
-                keys.append((c, r, loc))
+            c, r = destination.country, destination.region
+            if r and destination.localities:
+                levels.append(tuple((c, r, loc) for loc in destination.localities))
             if r:
-                keys.append((c, r, ""))
-            keys.append((c, "", ""))
-        keys.append(("", "", ""))
-        for country, region, locality in keys:
-            rows = self._by_key.get((country, region, locality, tax_class), ())
-            valid = [row for row in rows if row.valid_at(at)]
-            if valid:
-                where = "/".join(p for p in (country, region, locality) if p) or "default"
-                asked = str(Jurisdiction(*keys[0])) if destination is not None else "no destination"
+                levels.append(((c, r, ""),))
+            levels.append(((c, "", ""),))
+        found: list[tuple[tuple[str, str, str], list[TaxRate]]] = []
+        for level in levels:
+            matched = [(key, self._valid(key, tax_class, at)) for key in level]
+            matched = [(key, rows) for key, rows in matched if rows]
+            if not matched:
+                continue
+            found[:0] = matched
+            if not all(row.stacks for _, rows in matched for row in rows):
+                break
+        fallback = ""
+        if not found:
+            rows = self._valid(("", "", ""), tax_class, at)
+            if rows:
+                found = [(("", "", ""), rows)]
                 fallback = (
-                    "" if (country, region, locality) == keys[0] else f" (fallback from {asked})"
+                    " (no destination)"
+                    if destination is None
+                    else f" (fallback from {_asked(destination)})"
                 )
-                components = tuple(row.component() for row in valid)
-                labels = " + ".join(c.label for c in components)
-                return TaxResolution(
-                    components, f"tax class {tax_class!r} at {where}{fallback}: {labels}"
-                )
+        elif destination is not None and found[-1][0] not in levels[0]:
+            fallback = f" (fallback from {_asked(destination)})"
+        if found:
+            components = tuple(row.component() for _, rows in found for row in rows)
+            where = " + ".join(_where(key) for key, _ in found)
+            labels = " + ".join(c.label for c in components)
+            return TaxResolution(
+                components, f"tax class {tax_class!r} at {where}{fallback}: {labels}"
+            )
         raise UnknownJurisdictionError(
             destination.country if destination else "",
             destination.region if destination else "",

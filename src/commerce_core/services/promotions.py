@@ -13,7 +13,6 @@ Checkout calls :meth:`PromotionEngine.evaluate_codes` (which codes apply),
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Final
 
 import attrs
 
@@ -25,6 +24,7 @@ from commerce_core.domain.pricing import (
     NoteStatus,
     PricingContext,
     PricingLine,
+    ShippingDiscount,
 )
 from commerce_core.domain.promotions import (
     BacktestReport,
@@ -38,20 +38,15 @@ from commerce_core.domain.promotions import (
     backtest,
 )
 from commerce_core.errors import UnknownCouponError
-from commerce_core.money import from_minor, zero
+from commerce_core.money import zero
 from commerce_core.ports.promotions import CouponUsage, CustomerHistory
 from commerce_core.ports.random import RandomSource
 
 __all__ = [
     "PromotionEngine",
     "CouponRedemption",
-    "FREE_SHIPPING_ADJUSTMENT_UNITS",
     "generate_coupons",
 ]
-
-FREE_SHIPPING_ADJUSTMENT_UNITS: Final = 10**12
-"""Free shipping whose price is not known yet is an adjustment of minus this many minor units;
-the pipeline clamps it to the quoted price, so the breakdown shows the real reduction."""
 
 
 @attrs.frozen
@@ -164,11 +159,19 @@ class PromotionEngine:
         return self.evaluate(lines, context)
 
     def adjust(self, lines: Sequence[PricingLine], context: PricingContext) -> AdjustmentResult:
-        """The pipeline stage: adjustments per line and shipping, gift lines, notes, report."""
+        """The pipeline stage: adjustments per line and shipping, gift lines, notes, report.
+
+        Shipping benefits whose amount depends on the quote (free shipping, a percentage or an
+        amount off) are returned as :class:`~commerce_core.domain.pricing.ShippingDiscount`
+        rules: the pipeline computes the real amount once shipping is quoted, records it as
+        the shipping adjustment and adds it to the promotion's applied note
+        (``data["shipping_discount"]``, and the message).
+        """
         result = self.evaluate(lines, context)
         currency = context.currency
         line_adjs: dict[str, list[Adjustment]] = {}
         shipping: list[Adjustment] = []
+        shipping_discounts: list[ShippingDiscount] = []
         extra: list[PricingLine] = []
         notes: list[AdjustmentNote] = []
         inclusive = any(line.prices_include_tax for line in lines)
@@ -184,9 +187,8 @@ class PromotionEngine:
                 shipping.append(
                     Adjustment(applied.promotion_id, label, -applied.shipping_amount, code)
                 )
-            elif applied.free_shipping:
-                big = from_minor(-FREE_SHIPPING_ADJUSTMENT_UNITS, currency)
-                shipping.append(Adjustment(applied.promotion_id, label, big, code))
+            if applied.shipping_discount is not None:
+                shipping_discounts.append(applied.shipping_discount)
             for gift in applied.gifts:
                 line_id = f"gift:{applied.promotion_id}:{gift.sku}"
                 value = gift.value if gift.value is not None else zero(currency)
@@ -205,7 +207,11 @@ class PromotionEngine:
                     line_adjs.setdefault(line_id, []).append(
                         Adjustment(applied.promotion_id, label, -(value * gift.quantity), code)
                     )
-            shown = "free shipping" if applied.free_shipping else f"-{applied.amount.amount}"
+            shown = (
+                applied.shipping_discount.describe()
+                if applied.shipping_discount is not None and not applied.amount
+                else f"-{applied.amount.amount}"
+            )
             notes.append(
                 AdjustmentNote(
                     applied.promotion_id,
@@ -249,6 +255,7 @@ class PromotionEngine:
         return AdjustmentResult(
             line_adjustments=line_adjs,
             shipping_adjustments=shipping,
+            shipping_discounts=shipping_discounts,
             extra_lines=extra,
             notes=notes,
             report=result,

@@ -136,6 +136,19 @@ class Unit:
     index: int
 
 
+@attrs.frozen
+class ShippingLater:
+    """A shipping discount to compute once shipping is quoted (the price is not known yet).
+
+    Attributes:
+        percent: the share of the shipping charge taken off (100: free shipping).
+        amount: a fixed amount off the charge, in minor units.
+    """
+
+    percent: Decimal | None = None
+    amount: int | None = None
+
+
 @attrs.define
 class Award:
     """What a benefit grants on one cart.
@@ -147,7 +160,8 @@ class Award:
         shipping: the shipping discount in minor units.
         gifts: gift lines to add.
         hint: an upsell hint, if the shopper is close to (more of) the benefit.
-        shipping_free: shipping is free although its price is not known yet.
+        shipping_later: a shipping discount to compute once shipping is quoted (the price is
+            not known yet); the pricing pipeline applies it after quoting.
     """
 
     discounts: dict[int, int] = attrs.field(factory=dict)
@@ -156,7 +170,7 @@ class Award:
     shipping: int = 0
     gifts: tuple[Gift, ...] = ()
     hint: Hint | None = None
-    shipping_free: bool = False
+    shipping_later: ShippingLater | None = None
 
     @property
     def line_total(self) -> int:
@@ -752,12 +766,21 @@ class ShippingOff:
     amount: Money | None = attrs.field(default=None, converter=_optional_money)
 
     def award(self, view: BenefitView) -> Award:
-        """One application on the remaining shipping price (free even when it is not known)."""
+        """One application on the remaining shipping price.
+
+        When the price is not known yet (inside the pricing pipeline, which quotes shipping after
+        the promotions), the award carries the rule (:class:`ShippingLater`) and the pipeline
+        computes the real amount from the quote.
+        """
         remaining = view.cart.shipping_remaining
         if not view.cart.shipping_known:
+            if not (self.percent if self.amount is None else self.amount.amount):
+                return Award()  # nothing off: not applicable, as with a known price
             if self.amount is not None:
-                return Award(applications=1, shipping=to_minor(self.amount))
-            return Award(applications=1, shipping_free=self.percent == _HUNDRED)
+                return Award(
+                    applications=1, shipping_later=ShippingLater(amount=to_minor(self.amount))
+                )
+            return Award(applications=1, shipping_later=ShippingLater(percent=self.percent))
         if self.amount is not None:
             off = min(to_minor(self.amount), remaining)
         else:

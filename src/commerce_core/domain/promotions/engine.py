@@ -27,6 +27,7 @@ from types import MappingProxyType
 import attrs
 
 from commerce_core.domain.coupons import Coupon, normalize_code
+from commerce_core.domain.pricing import ShippingDiscount
 from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
 from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
 from commerce_core.domain.promotions.core import CartState, Key, PromotionInput, round_minor
@@ -66,7 +67,9 @@ class AppliedPromotion:
         description: its shopper-facing description.
         line_amounts: discount per line id (positive amounts; they sum to ``lines_amount``).
         shipping_amount: the shipping discount when the shipping price is known.
-        free_shipping: shipping made free although its price was not known yet.
+        shipping_discount: the shipping discount to compute once shipping is quoted (the price
+            was not known yet); the pricing pipeline applies it and records its real amount in
+            the breakdown's shipping adjustments and in this promotion's applied note.
         applications: how many times it applied.
         code: the coupon code that unlocked it, if any.
         gifts: gift lines to add.
@@ -77,10 +80,15 @@ class AppliedPromotion:
     description: str
     line_amounts: Mapping[str, Money] = attrs.field(converter=_freeze)
     shipping_amount: Money
-    free_shipping: bool = False
+    shipping_discount: ShippingDiscount | None = None
     applications: int = 1
     code: str | None = None
     gifts: tuple[Gift, ...] = ()
+
+    @property
+    def free_shipping(self) -> bool:
+        """Whether it makes shipping free once quoted (within its cap, if any)."""
+        return self.shipping_discount is not None and self.shipping_discount.is_free
 
     @property
     def lines_amount(self) -> Money:
@@ -319,7 +327,9 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
         shipping = min(shipping, cap - line_total)
     award.discounts = discounts
     award.shipping = shipping
-    if not discounts and not shipping and not award.shipping_free and not award.gifts:
+    if award.shipping_later is not None and cap is not None and line_total + shipping >= cap:
+        award.shipping_later = None  # the cap is used up: nothing left for shipping
+    if not discounts and not shipping and award.shipping_later is None and not award.gifts:
         return _Outcome(
             promotion,
             award=award,
@@ -397,6 +407,26 @@ def _hint(promotion_id: str, hint: Hint, currency: str) -> UpsellHint:
     )
 
 
+def _shipping_discount(
+    promotion: Promotion, award: Award, cart: CartState, code: str | None
+) -> ShippingDiscount | None:
+    """The award's pending shipping discount as the pipeline's rule, within the promotion's cap."""
+    later = award.shipping_later
+    if later is None:
+        return None
+    currency = cart.currency
+    cap = promotion.limits.cap(max(award.applications, 1))
+    limit = None if cap is None else from_minor(cap - award.line_total - award.shipping, currency)
+    return ShippingDiscount(
+        source_id=promotion.id,
+        label=promotion.name,
+        percent=later.percent,
+        amount=None if later.amount is None else from_minor(later.amount, currency),
+        limit=limit,
+        code=code or "",
+    )
+
+
 def _applied(outcome: _Outcome, cart: CartState, code: str | None) -> AppliedPromotion:
     award = outcome.award
     assert award is not None  # noqa: S101 - only applied outcomes get here
@@ -408,7 +438,7 @@ def _applied(outcome: _Outcome, cart: CartState, code: str | None) -> AppliedPro
         promotion.description,
         {cart.lines[p].line.line_id: from_minor(d, currency) for p, d in award.discounts.items()},
         from_minor(award.shipping, currency),
-        award.shipping_free,
+        _shipping_discount(promotion, award, cart, code),
         max(award.applications, 1),
         code,
         award.gifts,

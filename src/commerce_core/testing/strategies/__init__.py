@@ -36,9 +36,11 @@ from commerce_core.testing.strategies.inventory import (
 # endregion inventory-import
 # region cart-import
 from commerce_core.testing.strategies.cart import (
+    PRICING_CURRENCIES,
     TAX_CLASSES,
     carts,
     catalog_items,
+    pricing_currencies,
     pricing_lines,
     tax_tables,
 )
@@ -97,6 +99,8 @@ __all__ = [
     # endregion inventory-all
     # region cart-all
     "TAX_CLASSES",
+    "PRICING_CURRENCIES",
+    "pricing_currencies",
     "catalog_items",
     "pricing_lines",
     "tax_tables",

@@ -13,10 +13,27 @@ from commerce_core.domain.pricing import PricingLine
 from commerce_core.domain.tax import Jurisdiction, TaxRate, TaxTable
 from commerce_core.money import from_minor
 
-__all__ = ["TAX_CLASSES", "catalog_items", "pricing_lines", "tax_tables", "carts"]
+__all__ = [
+    "TAX_CLASSES",
+    "PRICING_CURRENCIES",
+    "pricing_currencies",
+    "catalog_items",
+    "pricing_lines",
+    "tax_tables",
+    "carts",
+]
 
 TAX_CLASSES = ("standard", "reduced", "zero")
 """The tax classes the generated items use; :func:`tax_tables` has rates for all of them."""
+
+PRICING_CURRENCIES = ("EUR", "JPY", "BHD")
+"""One currency per minor-unit exponent pricing must handle: 2, 0 and 3 decimals."""
+
+
+def pricing_currencies() -> st.SearchStrategy[str]:
+    """ISO codes with 2 (EUR), 0 (JPY) and 3 (BHD) decimals, so rounding is tested on each."""
+    return st.sampled_from(PRICING_CURRENCIES)
+
 
 _T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
