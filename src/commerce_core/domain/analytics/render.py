@@ -102,9 +102,15 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _period(dashboard: Dashboard) -> str:
     p = dashboard.period
-    start = p.start.isoformat() if p.start else "beginning"
-    end = p.end.isoformat() if p.end else "end"
-    return f"{start} .. {end} ({dashboard.zone}, by {dashboard.bucket.value})"
+    if p.start and p.end:
+        span = f"{p.start.isoformat()} .. {p.end.isoformat()}"
+    elif p.start:
+        span = f"since {p.start.isoformat()}"
+    elif p.end:
+        span = f"until {p.end.isoformat()}"
+    else:
+        span = "all events"
+    return f"{span} ({dashboard.zone}, by {dashboard.bucket.value})"
 
 
 def text(dashboard: Dashboard) -> str:
