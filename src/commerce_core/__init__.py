@@ -325,6 +325,12 @@ from commerce_core.domain.orders import (
     PaymentOutcome,
     OutboxMessage,
 )
+from commerce_core.domain.order_settlements import (
+    SettlementStep,
+    CancellationSettlement,
+    CancellationSettlementFailed,
+    CancellationSettled,
+)
 from commerce_core.errors import (
     OrderError,
     InvalidOrderError,
@@ -346,6 +352,7 @@ from commerce_core.services.orders import (
     OutboxDispatcher,
     DispatchReport,
     CancellationResult,
+    SettlementReport,
     RefundResult,
     template_key_for,
 )
@@ -803,6 +810,10 @@ __all__ = [
     "StockLine",
     "PaymentOutcome",
     "OutboxMessage",
+    "SettlementStep",
+    "CancellationSettlement",
+    "CancellationSettlementFailed",
+    "CancellationSettled",
     "OrderError",
     "InvalidOrderError",
     "ShipmentQuantityError",
@@ -819,6 +830,7 @@ __all__ = [
     "OutboxDispatcher",
     "DispatchReport",
     "CancellationResult",
+    "SettlementReport",
     "RefundResult",
     "template_key_for",
     "InventoryOrderStock",
