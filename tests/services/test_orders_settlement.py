@@ -184,3 +184,28 @@ def test_cancelling_lines_with_the_stock_side_down_keeps_their_release_pending()
     (release,) = stock.of("release")
     assert (release.sku, release.quantity) == ("MUG", 1)
     assert done.order.authorized == eur("48.00")  # the void was not repeated
+
+
+def test_a_declined_void_is_reported_even_when_the_refund_beside_it_succeeds() -> None:
+    shop = make_shop()
+    order = place(shop)
+    oid = order.order_id
+    shop.service.record_payment(oid, PaymentKind.AUTHORIZED, eur("60.00"), reference="auth")
+    shop.service.record_payment(oid, PaymentKind.CAPTURED, eur("10.00"), reference="cap")
+    shop.payments.decline_next("hold already expired at the bank")
+    result = shop.service.cancel(oid, actor="staff")
+    # 60.00 authorized - 10.00 captured = 50.00 still held: its void declines; 10.00 is refunded
+    void, refund = result.payments
+    assert (void.succeeded, void.amount) == (False, eur("50.00"))
+    assert (refund.succeeded, refund.amount) == (True, eur("10.00"))
+    assert result.payment == void  # the headline outcome is the failure, not the refund
+    assert [(f.step, f.error) for f in result.failures] == [
+        (SettlementStep.VOID, "hold already expired at the bank")
+    ]
+    assert result.order.authorized == eur("50.00")
+    assert not result.settled
+    retried = shop.service.settle_cancellation(oid)
+    assert retried.settled
+    assert [(o.succeeded, o.amount) for o in retried.payments] == [(True, eur("50.00"))]
+    assert retried.order.authorized == eur("0")
+    assert retried.order.refunded == eur("10.00")  # the refund was not asked again

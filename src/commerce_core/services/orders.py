@@ -208,8 +208,15 @@ class CancellationResult:
 
     @property
     def payment(self) -> PaymentOutcome | None:
-        """The last payment outcome (None when no money had to move)."""
+        """The headline payment outcome: the first that failed, else the last.
+
+        None when no money had to move. A successful refund never hides a declined void; read
+        :attr:`payments` for every outcome.
+        """
         outcomes = self.payments
+        failed = [o for o in outcomes if not o.succeeded]
+        if failed:
+            return failed[0]
         return outcomes[-1] if outcomes else None
 
     @property
