@@ -12,6 +12,7 @@ from commerce_core import (
     OrderStatus,
     OutboxDispatcher,
     PaymentKind,
+    ReturnLine,
     SettlementStep,
     StockLine,
 )
@@ -209,3 +210,23 @@ def test_a_declined_void_is_reported_even_when_the_refund_beside_it_succeeds() -
     assert [(o.succeeded, o.amount) for o in retried.payments] == [(True, eur("50.00"))]
     assert retried.order.authorized == eur("0")
     assert retried.order.refunded == eur("10.00")  # the refund was not asked again
+
+
+def test_refunding_a_refunded_return_again_returns_the_first_refund_and_moves_no_money() -> None:
+    shop = make_shop()
+    order = paid(shop)
+    oid = order.order_id
+    shipped = shop.service.ship(oid, {"mug": 2, "lamp": 1}, location="paris", actor="staff")
+    shop.service.mark_delivered(oid, shipped.shipments[0].shipment_id, actor="carrier")
+    asked = shop.service.request_return(oid, [ReturnLine("lamp", 1, "broken")], actor="ann")
+    return_id = asked.returns[-1].return_id
+    shop.service.approve_return(oid, return_id, actor="staff")
+    shop.service.receive_return(oid, return_id, restock_location="paris", actor="staff")
+    first = shop.service.refund_return(oid, return_id)
+    again = shop.service.refund_return(oid, return_id)
+    assert first.refund is not None
+    assert again.refund == first.refund
+    assert again.payment.succeeded
+    assert again.payment.reference == first.payment.reference
+    assert again.order.refunded == eur("36.00")  # the lamp: 30.00 net + 6.00 VAT, once
+    assert [op for op, _, _ in shop.payments.log] == ["refund"]

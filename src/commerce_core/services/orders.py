@@ -41,6 +41,7 @@ from commerce_core.domain.orders import (
     PaymentTerms,
     Refund,
     ReturnLine,
+    ReturnStatus,
     StockLine,
 )
 from commerce_core.domain.pricing import PriceBreakdown
@@ -735,8 +736,9 @@ class OrderService:
         def use_case() -> Order:
             order = self._repo.get(order_id)
             refund = plan(order)
-            if any(r.refund_id == refund.refund_id for r in order.refunds):
-                outcome[:] = [PaymentOutcome(True, refund.total, "already applied")]
+            known = [r for r in order.refunds if r.refund_id == refund.refund_id]
+            if known:
+                outcome[:] = [PaymentOutcome(True, refund.total, known[0].reference)]
                 return order
             result = self._payments.refund(
                 order_id, refund.total, idempotency_key=refund.idempotency_key, reason=refund.reason
@@ -875,8 +877,13 @@ class OrderService:
     ) -> RefundResult:
         """Refund a received return's units (and, optionally, the remaining shipping).
 
+        Idempotent per return: refunding a return that is already refunded returns its first
+        refund (``result.refund``, with the provider's reference in ``result.payment``) and moves
+        no money. A declined refund leaves the return ``received``; calling again retries it.
+
         Raises:
-            InvalidTransitionError: the return is not received.
+            NotFoundError: unknown order or return.
+            InvalidTransitionError: the return is not received (requested, approved, rejected).
             RefundExceedsRefundableError: more than remains refundable.
         """
         refund_id = self._ids.new_id("refund")
@@ -884,6 +891,11 @@ class OrderService:
         planned: list[Refund] = []
 
         def plan(order: Order) -> Refund:
+            ret = order.find_return(return_id)
+            if ret.status is ReturnStatus.REFUNDED and ret.refund_id is not None:
+                (first,) = (r for r in order.refunds if r.refund_id == ret.refund_id)
+                planned[:] = [first]
+                return first
             refund = order.plan_return_refund(
                 return_id, refund_id=refund_id, now=now, include_shipping=include_shipping
             )
@@ -891,6 +903,6 @@ class OrderService:
             return refund
 
         outcome = self._refund_plan(order_id, plan)
-        return RefundResult(
-            self._repo.get(order_id), planned[0] if outcome.succeeded else None, outcome
-        )
+        order = self._repo.get(order_id)
+        recorded = [r for r in order.refunds if r.refund_id == planned[0].refund_id]
+        return RefundResult(order, recorded[0] if outcome.succeeded else None, outcome)
