@@ -244,7 +244,7 @@ def _svg_bars_horizontal(
 
 def _svg_series(dashboard: Dashboard, *, width: int = 760, height: int = 240) -> str:
     points = dashboard.series
-    left, right, top_pad, bottom = 70, 16, 16, 40
+    left, right, top_pad, bottom = 100, 16, 16, 40  # room for a "12345.67 EUR" axis label
     values = [to_minor(p.net_sales) for p in points]
     high = max([0, *values]) or 1
     low = min([0, *values])
