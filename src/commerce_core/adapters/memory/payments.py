@@ -159,11 +159,17 @@ class SimulatedPaymentGateway:
             self._fail_next = times
 
     def complete_action(self, reference: str, *, approve: bool = True) -> None:
-        """Simulate the customer finishing (or failing) 3-D Secure for ``reference``."""
+        """Simulate the customer finishing (or failing) 3-D Secure for ``reference``.
+
+        A voided authorization stays voided: completing the challenge after the merchant voided
+        the hold (a checkout rolled back while the customer was away) cannot revive it, like a
+        provider answering the late challenge with a failure.
+        """
         with self._lock:
             auth = self._auths[reference]
             auth.pending_action = False
-            auth.voided = not approve
+            if not approve:
+                auth.voided = True
 
     def authorization(self, reference: str) -> Mapping[str, Any]:
         """The provider-side view of an authorization (amounts as Money)."""
