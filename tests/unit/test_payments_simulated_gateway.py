@@ -7,7 +7,9 @@ from commerce_core.adapters.memory import SimulatedPaymentGateway
 from commerce_core.domain.payment_gateway import (
     Approved,
     AuthorizeRequest,
+    Declined,
     RequiresAction,
+    TransientFailure,
     VoidRequest,
 )
 
@@ -43,3 +45,19 @@ def test_a_failed_3ds_challenge_voids_the_hold_and_a_passed_one_opens_it() -> No
     gateway.complete_action(failed.reference, approve=False)
     gateway.complete_action(passed.reference)
     assert gateway.open_authorizations == (passed.reference,)
+
+
+def test_transient_tokens_fail_the_first_n_tries_of_every_request_not_only_the_first() -> None:
+    gateway = SimulatedPaymentGateway()
+    # tok_transient_2: each request (idempotency key) fails twice, its third try approves
+    for key in ("pay-1", "pay-2", "pay-3"):
+        answers = [authorize(gateway, key, "tok_transient_2") for _ in range(3)]
+        assert [type(a) for a in answers] == [TransientFailure, TransientFailure, Approved]
+
+
+def test_a_request_past_its_transient_failures_replays_its_approval() -> None:
+    gateway = SimulatedPaymentGateway()
+    answers = [authorize(gateway, "pay-1", "tok_transient_1") for _ in range(3)]
+    assert isinstance(answers[0], TransientFailure)
+    assert answers[1] == answers[2]  # the approval is remembered under the key
+    assert not isinstance(answers[1], Declined)

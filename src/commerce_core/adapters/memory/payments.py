@@ -76,7 +76,9 @@ TEST_TOKENS: Final[Mapping[str, GatewayResult | None]] = {
 }
 """Test tokens and how :meth:`SimulatedPaymentGateway.authorize` answers them (None: approve).
 
-``tok_transient_<n>`` (e.g. ``tok_transient_2``) fails transiently ``n`` times, then approves.
+``tok_transient_<n>`` (e.g. ``tok_transient_2``) fails transiently the first ``n`` times *each
+authorization request* (each idempotency key) is tried, then approves: a payment service retrying
+within its budget succeeds, and every payment using the token is retried, not only the first.
 Unknown tokens approve.
 """
 
@@ -237,9 +239,11 @@ class SimulatedPaymentGateway:
         else:
             match = _TRANSIENT.match(token)
             if match:
-                left = self._transient_left.setdefault(request.method.token, int(match.group(1)))
+                # counted per request (idempotency key): each payment's first n tries fail
+                key = request.idempotency_key
+                left = self._transient_left.setdefault(key, int(match.group(1)))
                 if left:
-                    self._transient_left[request.method.token] = left - 1
+                    self._transient_left[key] = left - 1
                     return TransientFailure("simulated timeout")
             planned = TEST_TOKENS.get(token)
         if isinstance(planned, Declined | TransientFailure):
