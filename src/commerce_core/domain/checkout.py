@@ -139,6 +139,11 @@ def checkout_id_for(idempotency_key: str) -> str:
     return f"chk_{digest}"
 
 
+def _code_key(code: str) -> str:
+    """A coupon code as compared (never raises: an invalid code is refused by pricing)."""
+    return code.strip().upper()
+
+
 def _codes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
@@ -233,8 +238,43 @@ class CheckoutRequest:
         )
 
     def fingerprint(self) -> str:
-        """A SHA-256 of the request (every field but nothing else): equal requests, equal prints."""
-        blob = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        """A SHA-256 of what changes the purchase: the same purchase, the same print.
+
+        It covers the cart, the customer, both addresses, the shipping method, the payment
+        token, the coupon codes (normalized: case, surrounding spaces, order and repeats do
+        not matter), the capture mode and ``accept_price_changes``. The analytics session and
+        channel are left out: re-sending a key from a new session is the same purchase.
+
+        >>> home = Address("Ana", "1 rue du Thé", "Lyon", "69001", "FR")
+        >>> a = CheckoutRequest(
+        ...     cart_id="c",
+        ...     customer=Customer("a@example.test"),
+        ...     billing_address=home,
+        ...     shipping_address=home,
+        ...     shipping_method="standard",
+        ...     payment_method=PaymentMethod("tok_visa"),
+        ...     idempotency_key="k",
+        ...     coupon_codes=("save5",),
+        ...     session_id="s-1",
+        ... )
+        >>> b = attrs.evolve(a, coupon_codes=(" SAVE5",), session_id="s-2", channel="app")
+        >>> a.fingerprint() == b.fingerprint()
+        True
+        >>> a.fingerprint() == attrs.evolve(a, shipping_method="express").fingerprint()
+        False
+        """
+        data = {
+            "cart_id": self.cart_id,
+            "customer": attrs.asdict(self.customer),
+            "billing_address": self.billing_address.to_data(),
+            "shipping_address": self.shipping_address.to_data(),
+            "shipping_method": self.shipping_method,
+            "payment_token": self.payment_method.token,
+            "coupon_codes": sorted({_code_key(code) for code in self.coupon_codes}),
+            "capture_mode": None if self.capture_mode is None else str(self.capture_mode),
+            "accept_price_changes": self.accept_price_changes,
+        }
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
