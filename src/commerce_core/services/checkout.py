@@ -119,6 +119,9 @@ _LOG: Final = logging.getLogger("commerce_core.checkout")
 StepHook = Callable[[CheckoutAttempt, CheckoutStep], None]
 """Called after each step is recorded in the log (tests raise from it to simulate a crash)."""
 
+_INTERNAL_MESSAGE: Final = (
+    "the checkout stopped on an internal error and was undone; support can trace it by its id"
+)
 _HELD: Final = (PaymentStatus.AUTHORIZED, PaymentStatus.REQUIRES_ACTION)
 _PAYMENT_REASONS: Final = (FailureReason.PAYMENT_DECLINED, FailureReason.GATEWAY_UNAVAILABLE)
 
@@ -173,6 +176,8 @@ class _Run:
     cart: Cart | None = None
     breakdown: PriceBreakdown | None = None
     order: Order | None = None
+    prepriced: bool = False
+    """``cart`` and ``breakdown`` come from the up-front check (reused if nothing changed)."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -281,6 +286,12 @@ class CheckoutService:
             IdempotencyKeyReuseError: the key was used for a different request.
             CheckoutInProgressError: an attempt with this key, or for this cart, is running.
             InvalidCheckoutError: an empty cart id, key or channel.
+            NotFoundError: no such cart.
+            ShippingUnavailableError: the shipping method cannot ship this cart there.
+            UnknownJurisdictionError: no tax rate for the shipping destination.
+            CurrencyMismatchError: the cart's currency differs from the shipping rates'.
+
+            Bad input is refused before anything is stored or emitted.
         """
         return self.submit(
             CheckoutRequest(
@@ -300,16 +311,24 @@ class CheckoutService:
         )
 
     def submit(self, request: CheckoutRequest) -> CheckoutResult:
-        """:meth:`checkout` with a prepared :class:`CheckoutRequest`."""
+        """:meth:`checkout` with a prepared :class:`CheckoutRequest`.
+
+        A new request is checked before anything is stored or emitted: its cart is priced for
+        the destination and shipping method, so a method that cannot ship there, a destination
+        without a tax rate or a currency mismatch raises its typed error and leaves every store
+        unchanged (a replayed key answers from the log without this check).
+        """
+        try:
+            stored: CheckoutAttempt | None = self._log.get(request.checkout_id)
+        except NotFoundError:
+            stored = None
+        if stored is not None:
+            return self._replay_request(stored, request)
+        cart, breakdown = self._precheck(request)
         now = self._clock.now()
         attempt, created = self._log.begin(CheckoutAttempt.start(request, now=now))
         if not created:
-            fingerprint = request.fingerprint()
-            if attempt.fingerprint != fingerprint:
-                raise IdempotencyKeyReuseError(
-                    request.idempotency_key, attempt.fingerprint, fingerprint
-                )
-            return self._replay(attempt)
+            return self._replay_request(attempt, request)
         self._emit(
             lambda: CheckoutStarted(
                 occurred_at=now,
@@ -319,7 +338,29 @@ class CheckoutService:
                 cart_id=request.cart_id,
             )
         )
-        return self._advance(_Run(attempt))
+        return self._advance(_Run(attempt, cart=cart, breakdown=breakdown, prepriced=True))
+
+    def _replay_request(self, attempt: CheckoutAttempt, request: CheckoutRequest) -> CheckoutResult:
+        fingerprint = request.fingerprint()
+        if attempt.fingerprint != fingerprint:
+            raise IdempotencyKeyReuseError(
+                request.idempotency_key, attempt.fingerprint, fingerprint
+            )
+        return self._replay(attempt)
+
+    def _precheck(self, request: CheckoutRequest) -> tuple[Cart, PriceBreakdown | None]:
+        """Price an active, non-empty cart for the request; raise its typed bad-input errors.
+
+        Raises:
+            NotFoundError: no such cart.
+            ShippingUnavailableError: the shipping method cannot ship this cart there.
+            UnknownJurisdictionError: no tax rate for the destination.
+            CurrencyMismatchError: the cart's currency does not match the rates.
+        """
+        cart = self._carts.get(request.cart_id)
+        if cart.status is not CartStatus.ACTIVE or cart.is_empty:
+            return cart, None  # answered as a failure value by validation
+        return cart, self._price_cart(cart, request)
 
     def resume(self, idempotency_key: str) -> CheckoutResult:
         """The outcome of the checkout with ``idempotency_key``, continuing it when it can.
@@ -466,11 +507,11 @@ class CheckoutService:
                     "checkout %s: the sale stands, completion deferred", attempt.checkout_id
                 )
                 return self._success(attempt, order=run.order, completed=False)
-            _LOG.exception("checkout %s failed", attempt.checkout_id)
+            _LOG.exception("checkout %s failed: %r", attempt.checkout_id, error)
             failure = CheckoutFailure(
                 checkout_id=attempt.checkout_id,
                 reason=FailureReason.INTERNAL_ERROR,
-                message=f"{type(error).__name__}: {error}"[:300],
+                message=_INTERNAL_MESSAGE,
             )
         if failure is None:
             return self._success(attempt, order=run.order)
@@ -587,6 +628,15 @@ class CheckoutService:
             coupon_codes=request.coupon_codes,
         )
 
+    def _price_cart(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
+        return price_cart(
+            cart,
+            self._context(cart, request),
+            stages=self._stages,
+            tax=self._tax,
+            shipping=self._shipping,
+        )
+
     def _price(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
         return self._carts.price(
             cart.id,
@@ -599,7 +649,10 @@ class CheckoutService:
     def _validate(self, run: _Run) -> CheckoutFailure | None:
         request = run.attempt.request
         cid = run.attempt.checkout_id
-        cart = self._carts.get(request.cart_id)
+        prepriced = run.breakdown if run.prepriced else None
+        cart = run.cart if run.prepriced and run.cart is not None else None
+        if cart is None:
+            cart = self._carts.get(request.cart_id)
         if cart.status is not CartStatus.ACTIVE:
             return CheckoutFailure(
                 checkout_id=cid,
@@ -620,6 +673,7 @@ class CheckoutService:
             )
         if changes:
             cart = self._carts.get(cart.id)
+            prepriced = None
         quantities: dict[str, int] = {}
         for line in cart.lines:
             quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
@@ -637,13 +691,7 @@ class CheckoutService:
                 message="not enough stock",
                 shortages=shortages,
             )
-        breakdown = price_cart(
-            cart,
-            self._context(cart, request),
-            stages=self._stages,
-            tax=self._tax,
-            shipping=self._shipping,
-        )
+        breakdown = prepriced if prepriced is not None else self._price_cart(cart, request)
         accepted = {_norm(code) for code in _codes_of(breakdown)}
         for code in request.coupon_codes:
             if _norm(code) in accepted:
