@@ -460,7 +460,9 @@ from commerce_core.domain.checkout import (
     CheckoutSucceeded,
     CheckoutSuccess,
     FailureReason,
+    breakdown_from_draft,
     checkout_id_for,
+    draft_from_breakdown,
 )
 from commerce_core.errors import CheckoutInProgressError, InvalidCheckoutError
 from commerce_core.ports.checkout import CheckoutLog, CouponRedeemer, CouponRedemptionOutcome
@@ -916,6 +918,8 @@ __all__ = [
     "CheckoutSuccess",
     "FailureReason",
     "checkout_id_for",
+    "draft_from_breakdown",
+    "breakdown_from_draft",
     "CheckoutInProgressError",
     "InvalidCheckoutError",
     "CheckoutLog",

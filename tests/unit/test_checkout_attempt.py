@@ -157,3 +157,41 @@ def test_an_attempt_survives_a_snapshot_round_trip(
     assert rebuilt.failure == failure
     expected = later if steps or failure is not None else NOW
     assert rebuilt.updated_at == expected
+
+
+def test_the_order_draft_round_trips_to_an_order_with_the_same_totals() -> None:
+    from commerce_core import Destination, Order, PaymentTerms, PricingContext
+    from commerce_core.domain.checkout import breakdown_from_draft, draft_from_breakdown
+    from commerce_core.testing.checkout import CheckoutWorld
+
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    context = PricingContext(
+        currency="EUR",
+        now=world.clock.now(),
+        destination=Destination("FR"),
+        shipping_method="standard",
+        coupon_codes=("SAVE5",),
+    )
+    breakdown = world.carts.price(
+        cart_id, context, stages=[world.promotions], tax=world.tax, shipping=world.shipping
+    )
+    assert breakdown.discounts.amount > 0  # promotions on lines, shipping taxed
+    rebuilt = breakdown_from_draft(draft_from_breakdown(breakdown))
+    assert rebuilt.grand_total == breakdown.grand_total
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    orders = [
+        Order.from_breakdown(
+            b,
+            order_id="o-1",
+            number="1",
+            customer=Customer("a@example.test"),
+            billing_address=world.address,
+            shipping_address=world.address,
+            payment_terms=PaymentTerms.card(),
+            reservation_id=None,
+            now=now,
+        ).to_snapshot()
+        for b in (breakdown, rebuilt)
+    ]
+    assert orders[0] == orders[1]

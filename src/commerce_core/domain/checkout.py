@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -30,11 +31,19 @@ import attrs
 from commerce_core.domain.cart import PriceChange
 from commerce_core.domain.events import DomainEvent, EventRecorder
 from commerce_core.domain.inventory import Shortage
-from commerce_core.domain.orders import Address, Customer, Order
+from commerce_core.domain.orders import Address, Customer, Order, OrderLine
 from commerce_core.domain.payment_gateway import PaymentMethod, RequiredAction
+from commerce_core.domain.pricing import (
+    Adjustment,
+    LineBreakdown,
+    PriceBreakdown,
+    PricingLine,
+    ShippingBreakdown,
+    TaxLine,
+)
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import InvalidCheckoutError
-from commerce_core.money import money_from_data, money_to_data
+from commerce_core.money import TaxedMoney, money_from_data, money_to_data
 
 __all__ = [
     "CaptureMode",
@@ -51,6 +60,8 @@ __all__ = [
     "CheckoutSucceeded",
     "CheckoutFailed",
     "checkout_id_for",
+    "draft_from_breakdown",
+    "breakdown_from_draft",
 ]
 
 
@@ -154,6 +165,141 @@ def _changes(values: Iterable[PriceChange]) -> tuple[PriceChange, ...]:
 
 def _shortages(values: Iterable[Shortage]) -> tuple[Shortage, ...]:
     return tuple(values)
+
+
+def _adjustments_to_data(adjustments: Iterable[Adjustment]) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_id": a.source_id,
+            "label": a.label,
+            "amount": money_to_data(a.amount),
+            "code": a.code,
+        }
+        for a in adjustments
+    ]
+
+
+def _adjustments_from_data(data: Iterable[Mapping[str, Any]]) -> tuple[Adjustment, ...]:
+    return tuple(
+        Adjustment(a["source_id"], a["label"], money_from_data(a["amount"]), a["code"])
+        for a in data
+    )
+
+
+def _taxes_to_data(lines: Iterable[TaxLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": t.name,
+            "rate": str(t.rate),
+            "amount": money_to_data(t.amount),
+            "compound": t.compound,
+        }
+        for t in lines
+    ]
+
+
+def _taxes_from_data(data: Iterable[Mapping[str, Any]]) -> tuple[TaxLine, ...]:
+    return tuple(
+        TaxLine(t["name"], Decimal(t["rate"]), money_from_data(t["amount"]), t["compound"])
+        for t in data
+    )
+
+
+def _taxed(data: Mapping[str, Any]) -> TaxedMoney:
+    return TaxedMoney(money_from_data(data["net"]), money_from_data(data["gross"]))
+
+
+def _taxed_data(value: TaxedMoney) -> dict[str, Any]:
+    return {"net": money_to_data(value.net), "gross": money_to_data(value.gross)}
+
+
+def draft_from_breakdown(breakdown: PriceBreakdown) -> dict[str, Any]:
+    """The order draft of a priced cart, as JSON primitives (kept in the checkout attempt).
+
+    It holds what an order is made of (each line as an order line with its price-basis totals,
+    the shipping charge, the totals), so an order can be placed later exactly as it was priced
+    and authorized, without pricing the cart again (:func:`breakdown_from_draft`).
+    """
+    shipping = breakdown.shipping
+    return {
+        "currency": breakdown.currency,
+        "lines": [
+            {
+                **OrderLine.from_breakdown(line).to_data(),
+                "base_total": money_to_data(line.base_total),
+                "basis_total": money_to_data(line.total),
+            }
+            for line in breakdown.lines
+        ],
+        "shipping": None
+        if shipping is None
+        else {
+            "method": shipping.method,
+            "name": shipping.name,
+            "price": money_to_data(shipping.price),
+            "adjustments": _adjustments_to_data(shipping.adjustments),
+            "total": money_to_data(shipping.total),
+            "tax_lines": _taxes_to_data(shipping.tax_lines),
+            "taxed": _taxed_data(shipping.taxed),
+        },
+        "subtotal": _taxed_data(breakdown.subtotal),
+        "discounts": money_to_data(breakdown.discounts),
+        "total": _taxed_data(breakdown.total),
+    }
+
+
+def breakdown_from_draft(data: Mapping[str, Any]) -> PriceBreakdown:
+    """Rebuild the priced cart of :func:`draft_from_breakdown` (lines, shipping and totals).
+
+    Only what an order needs comes back: no notes, stage reports, trace or tax summary.
+    """
+    lines = []
+    for raw in data["lines"]:
+        order_line = OrderLine.from_data(raw)
+        lines.append(
+            LineBreakdown(
+                line=PricingLine(
+                    line_id=order_line.line_id,
+                    sku=order_line.sku,
+                    name=order_line.name,
+                    quantity=order_line.quantity,
+                    unit_price=order_line.unit_price,
+                    prices_include_tax=order_line.prices_include_tax,
+                ),
+                base_total=money_from_data(raw["base_total"]),
+                adjustments=order_line.adjustments,
+                total=money_from_data(raw["basis_total"]),
+                net=order_line.total.net,
+                tax_lines=order_line.tax_lines,
+                gross=order_line.total.gross,
+            )
+        )
+    ship = data["shipping"]
+    shipping = None
+    if ship is not None:
+        taxed = _taxed(ship["taxed"])
+        shipping = ShippingBreakdown(
+            method=ship["method"],
+            name=ship["name"],
+            price=money_from_data(ship["price"]),
+            adjustments=_adjustments_from_data(ship["adjustments"]),
+            total=money_from_data(ship["total"]),
+            net=taxed.net,
+            tax_lines=_taxes_from_data(ship["tax_lines"]),
+            gross=taxed.gross,
+        )
+    total = _taxed(data["total"])
+    return PriceBreakdown(
+        currency=data["currency"],
+        lines=tuple(lines),
+        shipping=shipping,
+        subtotal=_taxed(data["subtotal"]),
+        discounts=money_from_data(data["discounts"]),
+        total=total,
+        tax_total=total.gross - total.net,
+        grand_total=total.gross,
+        tax_summary=(),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -442,6 +588,7 @@ class CheckoutAttempt(EventRecorder):
     _updated_at: datetime | None = attrs.field(default=None, alias="_updated_at")
     _codes: tuple[str, ...] = attrs.field(default=(), alias="_codes")
     _amount: dict[str, str] | None = attrs.field(default=None, alias="_amount")
+    _draft: dict[str, Any] | None = attrs.field(default=None, alias="_draft")
     _order_id: str | None = attrs.field(default=None, alias="_order_id")
     _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
@@ -500,6 +647,15 @@ class CheckoutAttempt(EventRecorder):
         return self._amount
 
     @property
+    def draft(self) -> dict[str, Any] | None:
+        """The order draft priced at validation (:func:`draft_from_breakdown`), None before.
+
+        The order is created from it, so a checkout resumed after 3-D Secure places exactly
+        what was authorized, without pricing the cart again.
+        """
+        return self._draft
+
+    @property
     def order_id(self) -> str | None:
         """The order's id once created."""
         return self._order_id
@@ -533,6 +689,7 @@ class CheckoutAttempt(EventRecorder):
         codes: Iterable[str] | None = None,
         amount: dict[str, str] | None = None,
         order_id: str | None = None,
+        draft: Mapping[str, Any] | None = None,
     ) -> None:
         """Record ``step`` as done, with the facts it produced (idempotent for a recorded step).
 
@@ -555,6 +712,8 @@ class CheckoutAttempt(EventRecorder):
             self._amount = dict(amount)
         if order_id is not None:
             self._order_id = order_id
+        if draft is not None:
+            self._draft = dict(draft)
         self._record(
             CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
         )
@@ -609,6 +768,7 @@ class CheckoutAttempt(EventRecorder):
             "updated_at": self.updated_at.isoformat(),
             "codes": list(self._codes),
             "amount": self._amount,
+            "draft": self._draft,
             "order_id": self._order_id,
             "failure": None if self._failure is None else self._failure.to_data(),
         }
@@ -628,6 +788,7 @@ class CheckoutAttempt(EventRecorder):
             _updated_at=_dt(data["updated_at"]),
             _codes=tuple(data["codes"]),
             _amount=None if data["amount"] is None else dict(data["amount"]),
+            _draft=None if data.get("draft") is None else dict(data["draft"]),
             _order_id=data["order_id"],
             _failure=None if failure is None else CheckoutFailure.from_data(failure),
         )

@@ -5,7 +5,8 @@ effect is done:
 
 1. **validate** - the cart is active and not empty; reprice it (price changes stop the checkout
    unless accepted); check stock; price it (promotions, shipping, tax); every entered coupon
-   code must apply;
+   code must apply; the priced order draft is recorded, and the order is later created from
+   it (never from a second pricing, which could disagree with the authorized amount);
 2. **reserve** stock under the checkout's reservation id, with an expiry;
 3. **redeem** the accepted coupon codes (all or nothing) for the checkout's order id;
 4. **authorize** the grand total (the payment service retries transient gateway failures);
@@ -38,8 +39,7 @@ came back within ``policy.reservation_ttl``.
 ``policy.stale_after`` (a crashed process) and:
 
 - rolls back those interrupted *before* the order was created: the customer got no answer, and
-  the holds (stock, coupons, authorization) are cheap to give back; the priced breakdown was
-  never stored, and re-pricing later could disagree with the authorized amount;
+  the holds (stock, coupons, authorization) are cheap to give back;
 - resumes forward those interrupted *after* the order was created: the order exists and its
   confirmation may be out, the money is authorized; finishing only captures, commits and closes
   (a capture decline then rolls back and cancels the order);
@@ -74,7 +74,9 @@ from commerce_core.domain.checkout import (
     CheckoutStep,
     CheckoutSuccess,
     FailureReason,
+    breakdown_from_draft,
     checkout_id_for,
+    draft_from_breakdown,
 )
 from commerce_core.domain.inventory import ReservationState, Shortage
 from commerce_core.domain.orders import (
@@ -547,6 +549,7 @@ class CheckoutService:
                 CheckoutStep.VALIDATED,
                 codes=_codes_of(run.breakdown),
                 amount=money_to_data(run.breakdown.grand_total),
+                draft=draft_from_breakdown(run.breakdown),
             )
         amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
@@ -631,15 +634,6 @@ class CheckoutService:
     def _price_cart(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
         return price_cart(
             cart,
-            self._context(cart, request),
-            stages=self._stages,
-            tax=self._tax,
-            shipping=self._shipping,
-        )
-
-    def _price(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
-        return self._carts.price(
-            cart.id,
             self._context(cart, request),
             stages=self._stages,
             tax=self._tax,
@@ -761,14 +755,14 @@ class CheckoutService:
         order = self._find_order(order_id)
         if order is None:
             breakdown = run.breakdown
-            if breakdown is None:  # resumed after a customer action: price again
-                breakdown = self._price(self._carts.get(request.cart_id), request)
-                if breakdown.grand_total != amount:
-                    return CheckoutFailure(
-                        checkout_id=run.attempt.checkout_id,
-                        reason=FailureReason.PRICE_CHANGED,
-                        message=f"total now {breakdown.grand_total}, {amount} was authorized",
-                    )
+            if breakdown is None:
+                # resumed (after a customer action): place what was priced and authorized; pricing
+                # again could disagree (the coupon's own held use now counts against its limit)
+                draft = run.attempt.draft
+                if draft is None:
+                    msg = "a validated checkout always records its order draft"
+                    raise AssertionError(msg)
+                breakdown = breakdown_from_draft(draft)
             order = self._orders.place_order(
                 breakdown,
                 customer=request.customer,
