@@ -153,10 +153,11 @@ class RecoveryReport:
     """What one recovery run did, by checkout id.
 
     Attributes:
-        completed: attempts resumed forward to a placed order.
+        completed: attempts resumed forward to a placed order with every step done.
         rolled_back: attempts undone (now failed).
         waiting: attempts still awaiting a customer action, or still running elsewhere.
-        errors: attempts whose recovery raised (tried again by the next run).
+        errors: attempts whose recovery raised, or whose sale stands but whose completion
+            (commit stock, close the cart, notify) failed again: tried again by the next run.
     """
 
     completed: tuple[str, ...] = ()
@@ -180,6 +181,8 @@ class _Run:
     order: Order | None = None
     prepriced: bool = False
     """``cart`` and ``breakdown`` come from the up-front check (reused if nothing changed)."""
+    after_action: bool = False
+    """Resumed after a customer action: the reservation may have lapsed meanwhile."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -410,7 +413,8 @@ class CheckoutService:
                 errors.append(cid)
                 continue
             if isinstance(result, CheckoutSuccess):
-                completed.append(cid)
+                # a sale whose bookkeeping could not finish is not completed: the next run retries
+                (completed if result.completed else errors).append(cid)
             elif result.final:
                 rolled_back.append(cid)
             else:
@@ -461,7 +465,7 @@ class CheckoutService:
         if status is PaymentStatus.AUTHORIZED:
             attempt.resume(now=now)
             self._save(attempt)
-            return self._advance(_Run(attempt))
+            return self._advance(_Run(attempt, after_action=True))
         if status is PaymentStatus.REQUIRES_ACTION and not expired:
             failure = attempt.failure
             assert failure is not None  # noqa: S101 - awaiting action always has its failure
@@ -595,6 +599,10 @@ class CheckoutService:
             if failure is not None:
                 return failure
             self._record(run, CheckoutStep.AUTHORIZED)
+        if run.after_action and not attempt.done(CheckoutStep.ORDER_CREATED):
+            failure = self._hold_stock_again(run, reservation_id)
+            if failure is not None:
+                return failure
         if not attempt.done(CheckoutStep.ORDER_CREATED):
             failure = self._create_order(run, order_id, payment_id, amount)
             if failure is not None:
@@ -746,6 +754,32 @@ class CheckoutService:
             reason=FailureReason.PAYMENT_DECLINED,
             message="the payment was declined" if code else "only part of the amount was approved",
             decline_code=str(code) if code is not None else "partial_authorization",
+        )
+
+    def _hold_stock_again(self, run: _Run, reservation_id: str) -> CheckoutFailure | None:
+        """After a customer action: re-hold the same lines if the reservation lapsed meanwhile.
+
+        All or nothing (``InventoryService.replace`` starts a lapsed reservation afresh under
+        its id); when the stock is gone the checkout fails ``OUT_OF_STOCK`` and the rollback
+        voids the authorization.
+        """
+        reservation = self._inventory.reservation(reservation_id)
+        now = self._clock.now()
+        if reservation.state is ReservationState.ACTIVE and reservation.expires_at > now:
+            return None
+        outcome = self._inventory.replace(
+            reservation_id,
+            [(line.sku, line.quantity) for line in reservation.lines],
+            owner=reservation.owner,
+            ttl=self.policy.reservation_ttl,
+        )
+        if outcome.ok:
+            return None
+        return CheckoutFailure(
+            checkout_id=run.attempt.checkout_id,
+            reason=FailureReason.OUT_OF_STOCK,
+            message="the stock held during the customer action lapsed and was sold meanwhile",
+            shortages=outcome.shortages,
         )
 
     def _create_order(
