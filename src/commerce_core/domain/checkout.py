@@ -591,6 +591,7 @@ class CheckoutAttempt(EventRecorder):
     _draft: dict[str, Any] | None = attrs.field(default=None, alias="_draft")
     _order_id: str | None = attrs.field(default=None, alias="_order_id")
     _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
+    _announced: bool = attrs.field(default=False, alias="_announced")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
 
     @classmethod
@@ -666,6 +667,16 @@ class CheckoutAttempt(EventRecorder):
         return self._failure
 
     @property
+    def announced(self) -> bool:
+        """Whether the outcome's analytics event was emitted.
+
+        ``OrderPlaced`` for a success, ``PaymentFailed`` for a payment failure; other failures
+        have none and are marked too. The service emits, then marks, then saves: a crash in
+        between emits again on recovery (at least once across a crash, exactly once otherwise).
+        """
+        return self._announced
+
+    @property
     def is_terminal(self) -> bool:
         """Whether the attempt ended (succeeded or failed)."""
         return CHECKOUT_LIFECYCLE.is_terminal(self._status)
@@ -728,6 +739,10 @@ class CheckoutAttempt(EventRecorder):
         self._move(CheckoutStatus.IN_PROGRESS, now)
         self._failure = None
 
+    def mark_announced(self) -> None:
+        """Record that the outcome's analytics event was emitted (idempotent)."""
+        self._announced = True
+
     def touch(self, *, now: datetime) -> None:
         """Mark the attempt as worked on now (a recoverer claims it by saving this)."""
         self._updated_at = now
@@ -771,6 +786,7 @@ class CheckoutAttempt(EventRecorder):
             "draft": self._draft,
             "order_id": self._order_id,
             "failure": None if self._failure is None else self._failure.to_data(),
+            "announced": self._announced,
         }
 
     @classmethod
@@ -791,4 +807,5 @@ class CheckoutAttempt(EventRecorder):
             _draft=None if data.get("draft") is None else dict(data["draft"]),
             _order_id=data["order_id"],
             _failure=None if failure is None else CheckoutFailure.from_data(failure),
+            _announced=bool(data.get("announced", False)),
         )

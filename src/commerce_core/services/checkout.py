@@ -158,12 +158,15 @@ class RecoveryReport:
         waiting: attempts still awaiting a customer action, or still running elsewhere.
         errors: attempts whose recovery raised, or whose sale stands but whose completion
             (commit stock, close the cart, notify) failed again: tried again by the next run.
+        announced: finished attempts whose outcome event (``OrderPlaced`` / ``PaymentFailed``)
+            was missing (a crash before the mark, or a failing sink) and was emitted now.
     """
 
     completed: tuple[str, ...] = ()
     rolled_back: tuple[str, ...] = ()
     waiting: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    announced: tuple[str, ...] = ()
 
 
 class _ClaimLostError(Exception):
@@ -419,7 +422,27 @@ class CheckoutService:
                 rolled_back.append(cid)
             else:
                 waiting.append(cid)
-        return RecoveryReport(tuple(completed), tuple(rolled_back), tuple(waiting), tuple(errors))
+        announced = self._announce_missed()
+        return RecoveryReport(
+            tuple(completed), tuple(rolled_back), tuple(waiting), tuple(errors), announced
+        )
+
+    def _announce_missed(self) -> tuple[str, ...]:
+        """Emit the outcome events that a crash or a failing sink left unsent; mark them."""
+        done: list[str] = []
+        for attempt in self._log.unannounced():
+            self._announce(attempt)
+            if not attempt.announced:
+                continue  # the sink is still failing: the next run tries again
+            try:
+                self._save(attempt)
+            except _ClaimLostError:
+                continue  # another process saved it (and announces it)
+            except Exception:  # noqa: BLE001 - emitted again by the next run (at least once)
+                _LOG.exception("checkout %s: could not mark the event sent", attempt.checkout_id)
+                continue
+            done.append(attempt.checkout_id)
+        return tuple(done)
 
     def attempt(self, idempotency_key: str) -> CheckoutAttempt:
         """The logged attempt of ``idempotency_key`` (``NotFoundError`` when none)."""
@@ -862,11 +885,33 @@ class CheckoutService:
         now = self._clock.now()
         attempt.complete_step(CheckoutStep.COMPLETED, now=now)
         attempt.succeed(now=now)
+        # emit, then mark, then save: a crash before the save emits again on recovery
+        self._announce(attempt, order)
         self._save(attempt)
         run.order = order
         if self._on_step is not None:
             self._on_step(attempt, CheckoutStep.COMPLETED)
-        self._emit(lambda: self._order_placed(attempt, order))
+
+    def _announce(self, attempt: CheckoutAttempt, order: Order | None = None) -> None:
+        """Emit the terminal attempt's outcome event and mark it announced (unless it failed).
+
+        ``OrderPlaced`` for a success, ``PaymentFailed`` for a payment failure; other failures
+        have no event and are simply marked. When the sink fails the mark is not set and
+        :meth:`recover` emits it later.
+        """
+        if attempt.announced:
+            return
+        if attempt.status is CheckoutStatus.SUCCEEDED:
+            placed = order if order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
+            emitted = self._emit(lambda: self._order_placed(attempt, placed))
+        else:
+            failure = attempt.failure
+            if failure is not None and failure.reason in _PAYMENT_REASONS:
+                emitted = self._emit(lambda: self._payment_failed(attempt, failure))
+            else:
+                emitted = True  # nothing to announce
+        if emitted:
+            attempt.mark_announced()
 
     def _success(
         self,
@@ -903,8 +948,6 @@ class CheckoutService:
             except Exception:  # noqa: BLE001 - the failure stands; recovery redoes the undo
                 _LOG.exception("checkout %s: could not save the failure", attempt.checkout_id)
                 return failure
-            if failure.reason in _PAYMENT_REASONS:
-                self._emit(lambda: self._payment_failed(attempt, failure))
         try:
             self._undo(attempt)
         except Exception:
@@ -913,6 +956,7 @@ class CheckoutService:
             _LOG.exception("checkout %s: undo incomplete, left to recovery", attempt.checkout_id)
             return failure
         attempt.finish_rollback(now=self._clock.now())
+        self._announce(attempt)  # emit, then mark, then save (again after a crash: recovery)
         try:
             self._save(attempt)
         except _ClaimLostError:
@@ -1012,9 +1056,12 @@ class CheckoutService:
         except NotFoundError:
             return None
 
-    def _emit(self, make: Callable[[], JourneyEvent]) -> None:
-        """Record an analytics event; analytics never fails a sale (see AnalyticsEmitter)."""
-        self._analytics.emit(make)
+    def _emit(self, make: Callable[[], JourneyEvent]) -> bool:
+        """Record an analytics event; analytics never fails a sale (see AnalyticsEmitter).
+
+        True when recorded; False when there is no sink or it failed.
+        """
+        return self._analytics.emit(make)
 
     @property
     def analytics_failures(self) -> int:
