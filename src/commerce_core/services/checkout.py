@@ -124,6 +124,8 @@ StepHook = Callable[[CheckoutAttempt, CheckoutStep], None]
 _INTERNAL_MESSAGE: Final = (
     "the checkout stopped on an internal error and was undone; support can trace it by its id"
 )
+_SAVE_TRIES: Final = 3
+"""How many times one checkout-log save is tried when the log fails (not on a conflict)."""
 _HELD: Final = (PaymentStatus.AUTHORIZED, PaymentStatus.REQUIRES_ACTION)
 _PAYMENT_REASONS: Final = (FailureReason.PAYMENT_DECLINED, FailureReason.GATEWAY_UNAVAILABLE)
 
@@ -472,7 +474,7 @@ class CheckoutService:
         try:
             self._save(attempt)
         except _ClaimLostError:
-            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            return self._lost_claim(attempt)
         if attempt.status is CheckoutStatus.ROLLING_BACK:
             failure = attempt.failure
             assert failure is not None  # noqa: S101 - rolling back always has its failure
@@ -487,7 +489,10 @@ class CheckoutService:
         now = self._clock.now()
         if status is PaymentStatus.AUTHORIZED:
             attempt.resume(now=now)
-            self._save(attempt)
+            try:
+                self._save(attempt)
+            except _ClaimLostError:
+                return self._lost_claim(attempt)
             return self._advance(_Run(attempt, after_action=True))
         if status is PaymentStatus.REQUIRES_ACTION and not expired:
             failure = attempt.failure
@@ -529,7 +534,7 @@ class CheckoutService:
         try:
             failure = self._steps(run)
         except _ClaimLostError:
-            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            return self._lost_claim(attempt)
         except Exception as error:  # noqa: BLE001 - any error becomes an internal-error failure
             if self._past_no_return(attempt):
                 _LOG.exception(
@@ -555,11 +560,53 @@ class CheckoutService:
             self._on_step(run.attempt, step)
 
     def _save(self, attempt: CheckoutAttempt) -> None:
-        try:
-            self._log.save(attempt)
-        except ConcurrencyConflictError:
-            raise _ClaimLostError from None
+        """Save the attempt, retrying a failed write a bounded number of times.
+
+        A version conflict means another process claimed the attempt (``_ClaimLostError``),
+        unless an earlier try of this very save went through without its answer (the stored
+        attempt equals ours: we adopt its version). Other errors are retried up to
+        ``_SAVE_TRIES`` times, then raised.
+        """
+        for tried in range(1, _SAVE_TRIES + 1):
+            try:
+                self._log.save(attempt)
+                break
+            except ConcurrencyConflictError:
+                if tried > 1 and self._already_saved(attempt):
+                    break
+                raise _ClaimLostError from None
+            except (NotFoundError, _ClaimLostError):
+                raise
+            except Exception:
+                if tried == _SAVE_TRIES:
+                    raise
+                _LOG.warning("checkout %s: log save failed, retrying", attempt.checkout_id)
         attempt.collect_events()
+
+    def _already_saved(self, attempt: CheckoutAttempt) -> bool:
+        stored = self._log.get(attempt.checkout_id)
+        if stored.to_snapshot() != attempt.to_snapshot():
+            return False
+        attempt.version = stored.version
+        return True
+
+    def _lost_claim(self, attempt: CheckoutAttempt) -> CheckoutResult:
+        """Another process (a recovery run) took the attempt over while we worked on it.
+
+        The caller gets the attempt's outcome when it has one. When that outcome is a failure,
+        the undo runs again (idempotent, by derived ids): an effect we made after the other
+        process's undo (an order, an authorization) is given back too. While the other process
+        is still working, :class:`CheckoutInProgressError` tells the caller to retry later.
+        """
+        stored = self._log.get(attempt.checkout_id)
+        if stored.status is CheckoutStatus.FAILED:
+            try:
+                self._undo(stored)
+            except Exception:  # noqa: BLE001 - the other process and recovery redo the undo
+                _LOG.exception("checkout %s: undo after a lost claim failed", stored.checkout_id)
+        if stored.is_terminal:
+            return self._replay(stored)
+        raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id)
 
     def _steps(self, run: _Run) -> CheckoutFailure | None:
         attempt = run.attempt
@@ -937,14 +984,14 @@ class CheckoutService:
 
     def _rollback(
         self, attempt: CheckoutAttempt, failure: CheckoutFailure, *, decided: bool
-    ) -> CheckoutFailure:
+    ) -> CheckoutResult:
         """Save the failure, undo everything in reverse, save the attempt failed."""
         if not decided:
             attempt.begin_rollback(failure, now=self._clock.now())
             try:
                 self._save(attempt)
             except _ClaimLostError:
-                raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+                return self._lost_claim(attempt)
             except Exception:  # noqa: BLE001 - the failure stands; recovery redoes the undo
                 _LOG.exception("checkout %s: could not save the failure", attempt.checkout_id)
                 return failure
@@ -960,7 +1007,7 @@ class CheckoutService:
         try:
             self._save(attempt)
         except _ClaimLostError:
-            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            return self._lost_claim(attempt)
         except Exception:  # noqa: BLE001 - the undo is done; recovery marks it failed later
             _LOG.exception("checkout %s: could not save the rollback", attempt.checkout_id)
         return failure
