@@ -43,7 +43,7 @@ from commerce_core.domain.pricing import (
 )
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import InvalidCheckoutError
-from commerce_core.money import TaxedMoney, money_from_data, money_to_data
+from commerce_core.money import Money, TaxedMoney, money_from_data, money_to_data
 
 __all__ = [
     "CaptureMode",
@@ -55,6 +55,7 @@ __all__ = [
     "CheckoutFailure",
     "CheckoutSuccess",
     "CheckoutResult",
+    "CheckoutCapture",
     "CheckoutAttempt",
     "CheckoutStepCompleted",
     "CheckoutSucceeded",
@@ -529,6 +530,32 @@ class CheckoutSuccess:
     captured: bool
     completed: bool = True
     replayed: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class CheckoutCapture:
+    """What capturing an authorize-only checkout did (``CheckoutService.capture``).
+
+    Attributes:
+        checkout_id: the checkout.
+        order: the order afterwards (``payment_status`` ``"paid"`` once captured).
+        payment_id: the payment.
+        captured: the amount captured on the payment so far.
+        decline_code: the gateway's decline code when the capture was refused.
+        transient: the gateway stayed unavailable after the retries (try again later).
+    """
+
+    checkout_id: str
+    order: Order
+    payment_id: str
+    captured: Money
+    decline_code: str | None = None
+    transient: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the money is captured and recorded on the order."""
+        return self.decline_code is None and not self.transient
 
 
 CheckoutResult = CheckoutSuccess | CheckoutFailure

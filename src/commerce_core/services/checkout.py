@@ -67,6 +67,7 @@ from commerce_core.domain.cart import Cart, CartStatus
 from commerce_core.domain.checkout import (
     CaptureMode,
     CheckoutAttempt,
+    CheckoutCapture,
     CheckoutFailure,
     CheckoutRequest,
     CheckoutResult,
@@ -101,6 +102,7 @@ from commerce_core.errors import (
     CheckoutInProgressError,
     ConcurrencyConflictError,
     IdempotencyKeyReuseError,
+    InvalidCheckoutError,
     InvalidTransitionError,
     NotFoundError,
 )
@@ -445,6 +447,53 @@ class CheckoutService:
                 continue
             done.append(attempt.checkout_id)
         return tuple(done)
+
+    def capture(self, idempotency_key: str) -> CheckoutCapture:
+        """Capture the held money of an authorize-only checkout and record it on its order.
+
+        The authorize-only use case's second half, called by the host when it ships (neither
+        ``OrderService.ship`` nor ``PaymentService.capture`` alone records the capture on the
+        order). It captures the authorized checkout amount through ``PaymentService.capture``
+        under the same idempotency key an immediate capture uses, then records it with
+        ``OrderService.record_payment`` (idempotent by reference): calling it again, or for a
+        checkout already captured, captures nothing more and returns the same order. A refused
+        capture is a value (``ok`` False, with the decline code or ``transient``).
+
+        Raises:
+            NotFoundError: no checkout with this key.
+            InvalidCheckoutError: the checkout placed no order (failed or not that far).
+            InvalidTransitionError: the payment can no longer be captured (voided, refunded).
+        """
+        attempt = self._log.get(checkout_id_for(idempotency_key))
+        cid = attempt.checkout_id
+        if attempt.status is CheckoutStatus.FAILED or not attempt.done(CheckoutStep.ORDER_CREATED):
+            raise InvalidCheckoutError("idempotency_key", f"checkout {cid} placed no order")
+        _, payment_id, order_id = _ids(cid)
+        payment = self._payments.get(payment_id)
+        captured = payment.captured
+        if captured.amount == 0:
+            result = self._payments.capture(payment_id, self._amount(attempt), scope=cid)
+            if result.status is not PaymentStatus.CAPTURED:
+                code = result.decline_code
+                return CheckoutCapture(
+                    checkout_id=cid,
+                    order=self._orders.get(order_id),
+                    payment_id=payment_id,
+                    captured=result.captured,
+                    decline_code=None if code is None else str(code),
+                    transient=result.is_transient,
+                )
+            captured = result.captured
+        order = self._orders.record_payment(
+            order_id,
+            PaymentKind.CAPTURED,
+            captured,
+            reference=f"{payment_id}:capture",
+            actor=self.policy.actor,
+        )
+        return CheckoutCapture(
+            checkout_id=cid, order=order, payment_id=payment_id, captured=captured
+        )
 
     def attempt(self, idempotency_key: str) -> CheckoutAttempt:
         """The logged attempt of ``idempotency_key`` (``NotFoundError`` when none)."""
