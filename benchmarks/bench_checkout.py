@@ -10,12 +10,21 @@ commit, close the cart) with none of the durability, idempotency or undo.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
+if __package__ in (None, ""):  # run as a script: make the ``benchmarks`` package importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from benchmarks.harness import Row
-from commerce_core.domain.checkout import CheckoutAttempt, CheckoutStep, CheckoutSuccess
+from commerce_core.domain.checkout import (
+    CheckoutAttempt,
+    CheckoutStep,
+    CheckoutSuccess,
+)
 from commerce_core.testing.checkout import CheckoutWorld
 
 TITLE = "Checkout (issue 7)"

@@ -1,4 +1,5 @@
-"""Checkout end to end: a paid order, a declined card undone, a replay, a crash recovered.
+"""Checkout end to end: a paid order, a declined card undone, a replay, crashes recovered, and an
+authorize-only order captured at shipment.
 
 Run: python examples/checkout.py
 """
@@ -11,6 +12,7 @@ from decimal import Decimal
 
 from commerce_core import (
     Address,
+    CaptureMode,
     CartOwner,
     CartService,
     CatalogItem,
@@ -243,5 +245,24 @@ assert isinstance(rolled, CheckoutFailure)
 assert report.rolled_back == (rolled.checkout_id,)
 assert inventory.reservation(rolled.checkout_id).state is ReservationState.RELEASED
 print(f"recovered backward: {rolled.reason} - {rolled.message}")
+
+# 6. Authorize only: hold the money at checkout, capture when the parcel ships.
+held = checkout.checkout(
+    new_cart("cust-5"),
+    customer=customer,
+    billing_address=home,
+    shipping_address=home,
+    shipping_method="standard",
+    payment_method=PaymentMethod("tok_visa"),
+    idempotency_key="order-form-5",
+    capture_mode=CaptureMode.AUTHORIZE_ONLY,
+)
+assert isinstance(held, CheckoutSuccess)
+assert held.order.payment_status == "authorized"
+shipped = checkout.capture("order-form-5")  # at shipment; idempotent
+assert shipped.ok
+assert shipped.order.payment_status == "paid"
+assert shipped.captured == held.order.totals.total.gross
+print(f"authorize-only: {held.order.number} captured {shipped.captured} at shipment")
 
 print("analytics:", [event.event_type for event in analytics.events])

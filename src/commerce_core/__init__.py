@@ -457,6 +457,7 @@ from commerce_core.domain.checkout import (
     CHECKOUT_LIFECYCLE,
     CaptureMode,
     CheckoutAttempt,
+    CheckoutCapture,
     CheckoutFailed,
     CheckoutFailure,
     CheckoutRequest,
@@ -467,7 +468,9 @@ from commerce_core.domain.checkout import (
     CheckoutSucceeded,
     CheckoutSuccess,
     FailureReason,
+    breakdown_from_draft,
     checkout_id_for,
+    draft_from_breakdown,
 )
 from commerce_core.errors import CheckoutInProgressError, InvalidCheckoutError
 from commerce_core.ports.checkout import CheckoutLog, CouponRedeemer, CouponRedemptionOutcome
@@ -917,6 +920,7 @@ __all__ = [
     "CHECKOUT_LIFECYCLE",
     "CaptureMode",
     "CheckoutAttempt",
+    "CheckoutCapture",
     "CheckoutFailed",
     "CheckoutFailure",
     "CheckoutRequest",
@@ -928,6 +932,8 @@ __all__ = [
     "CheckoutSuccess",
     "FailureReason",
     "checkout_id_for",
+    "draft_from_breakdown",
+    "breakdown_from_draft",
     "CheckoutInProgressError",
     "InvalidCheckoutError",
     "CheckoutLog",

@@ -25,9 +25,10 @@ from commerce_core import (
 from commerce_core.testing.checkout import CheckoutWorld, InjectedFaultError, leaks
 
 # (step, port, method, skip): the port operation that runs during that step; ``skip`` good
-# calls pass first (the cart is saved once by repricing before step 7 closes it).
+# calls pass first (the cart is read once by the up-front check before the attempt begins, and
+# saved once by repricing before step 7 closes it).
 OPERATIONS = [
-    ("validate", "carts", "get", 0),
+    ("validate", "carts", "get", 1),
     ("validate", "carts", "save", 0),
     ("reserve", "inventory", "reserve", 0),
     ("coupons", "coupons", "redeem", 0),
@@ -123,6 +124,21 @@ def test_the_checkout_log_refusing_to_begin_changes_nothing() -> None:
         world.check_out(world.fill_cart(), "k-1")
     assert leaks(world) == []
     assert world.gateway.calls == []
+
+
+@pytest.mark.parametrize("kind", OTHER_KINDS)
+def test_a_cart_read_failing_before_the_checkout_begins_raises_and_changes_nothing(
+    kind: str,
+) -> None:
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    world.plan.arm("carts", "get", kind)
+    with pytest.raises(InjectedFaultError):
+        world.check_out(cart_id, "k-1")
+    assert world.checkout_log.all() == ()
+    assert world.gateway.calls == []
+    assert leaks(world) == []
+    assert world.check_out(cart_id, "k-1").ok  # nothing was stored under the key
 
 
 class Crash(BaseException):

@@ -24,6 +24,7 @@ from commerce_core import (
 from commerce_core.adapters.memory import InMemoryProcessedEventStore
 from commerce_core.adapters.webhooks import HmacSha256WebhookVerifier, sign_webhook
 from commerce_core.domain.analytics.events import OrderPlaced, PaymentFailed
+from commerce_core.money import money_from_data
 from commerce_core.testing.checkout import CheckoutWorld, leaks
 
 
@@ -267,3 +268,44 @@ def test_a_cart_already_checked_out_cannot_be_checked_out_again_with_another_key
     result = failure(world.check_out(cart_id, "k-2"))
     assert result.reason is FailureReason.CART_NOT_ACTIVE
     assert len(world.order_repository.outbox.undispatched()) == 0
+
+
+def test_3ds_with_a_coupon_at_its_usage_limit_places_the_order_that_was_authorized() -> None:
+    world = CheckoutWorld(coupon_uses=1)  # the checkout's own held use reaches the limit
+    cart_id = world.fill_cart()
+    three_ds = PaymentMethod("tok_3ds_required")
+    first = failure(world.check_out(cart_id, "k-1", coupon_codes=("SAVE5",), method=three_ds))
+    assert first.reason is FailureReason.REQUIRES_ACTION
+    payment_id = f"pay_{first.checkout_id.removeprefix('chk_')}"
+    amount = world.service.attempt("k-1").amount  # what the customer was asked to authorize
+    assert amount is not None
+    authorized = money_from_data(amount)
+    reference = world.payments.get(payment_id).reference
+    assert reference is not None
+    world.gateway.complete_action(reference)
+    _authorize_by_webhook(world, payment_id)
+    done = success(world.service.resume("k-1"))
+    assert done.order.totals.total.gross == authorized
+    assert {adj.code for line in done.order.lines for adj in line.adjustments} >= {"SAVE5"}
+    assert world.coupon_usage.uses("SAVE5") == 1
+    assert leaks(world) == []
+
+
+def test_a_price_change_during_3ds_does_not_change_the_order_the_customer_authorized() -> None:
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    three_ds = PaymentMethod("tok_3ds_required")
+    first = failure(world.check_out(cart_id, "k-1", method=three_ds))
+    payment_id = f"pay_{first.checkout_id.removeprefix('chk_')}"
+    amount = world.service.attempt("k-1").amount  # what the customer was asked to authorize
+    assert amount is not None
+    authorized = money_from_data(amount)
+    world.catalog.put(CatalogItem.simple("MUG", "Mug", eur("9.00"), weight=Decimal("0.4")))
+    reference = world.payments.get(payment_id).reference
+    assert reference is not None
+    world.gateway.complete_action(reference)
+    _authorize_by_webhook(world, payment_id)
+    done = success(world.service.resume("k-1"))
+    assert [line.unit_price for line in done.order.lines if line.sku == "MUG"] == [eur("8.50")]
+    assert done.order.captured == authorized
+    assert leaks(world) == []

@@ -68,3 +68,43 @@ def test_an_empty_idempotency_key_is_refused() -> None:
     with pytest.raises(InvalidCheckoutError) as raised:
         world.check_out(world.fill_cart(), " ")
     assert raised.value.field == "idempotency_key"
+
+
+def test_resending_a_key_from_a_new_session_or_channel_is_the_same_purchase() -> None:
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    first = world.check_out(cart_id, "k-1")
+    again = world.service.checkout(
+        cart_id,
+        customer=world.customer,
+        billing_address=world.address,
+        shipping_address=world.address,
+        shipping_method="standard",
+        payment_method=world.card,
+        idempotency_key="k-1",
+        session_id="a-new-visit",
+        channel="mobile-app",
+    )
+    assert isinstance(first, CheckoutSuccess)
+    assert isinstance(again, CheckoutSuccess)
+    assert again.replayed
+    assert again.order.order_id == first.order.order_id
+
+
+def test_coupon_codes_in_another_case_order_or_spacing_are_the_same_purchase() -> None:
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    first = world.check_out(cart_id, "k-1", coupon_codes=("SAVE5",))
+    again = world.check_out(cart_id, "k-1", coupon_codes=(" save5 ",))
+    assert isinstance(again, CheckoutSuccess)
+    assert again.replayed
+    assert isinstance(first, CheckoutSuccess)
+    assert again.order.order_id == first.order.order_id
+
+
+def test_the_same_key_with_another_payment_token_is_a_typed_error() -> None:
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    world.check_out(cart_id, "k-1")
+    with pytest.raises(IdempotencyKeyReuseError):
+        world.check_out(cart_id, "k-1", method=PaymentMethod("tok_mastercard"))

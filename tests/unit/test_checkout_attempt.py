@@ -11,13 +11,17 @@ from hypothesis import strategies as st
 
 from commerce_core import (
     CHECKOUT_LIFECYCLE,
+    Address,
+    CaptureMode,
     CheckoutAttempt,
     CheckoutFailure,
     CheckoutStatus,
     CheckoutStep,
+    Customer,
     FailureReason,
     InvalidCheckoutError,
     InvalidTransitionError,
+    PaymentMethod,
     PriceChange,
     RequiredAction,
     Shortage,
@@ -70,18 +74,34 @@ def test_the_checkout_id_derives_from_the_key_only() -> None:
     assert make_checkout_request("key-9", "cart-b").checkout_id == request.checkout_id
 
 
-def test_every_field_of_a_request_changes_its_fingerprint() -> None:
+def test_every_field_that_changes_the_purchase_changes_its_fingerprint() -> None:
     base = make_checkout_request()
+    elsewhere = Address("Bob", "2 Main St", "Paris", "75001", "FR")
     variants = [
         attrs.evolve(base, cart_id="other"),
+        attrs.evolve(base, customer=Customer("bob@example.test", customer_id="c-2")),
+        attrs.evolve(base, billing_address=elsewhere),
+        attrs.evolve(base, shipping_address=elsewhere),
         attrs.evolve(base, shipping_method="express"),
+        attrs.evolve(base, payment_method=PaymentMethod("tok_mastercard")),
         attrs.evolve(base, accept_price_changes=True),
         attrs.evolve(base, coupon_codes=()),
-        attrs.evolve(base, channel="email"),
+        attrs.evolve(base, capture_mode=CaptureMode.AUTHORIZE_ONLY),
     ]
     prints = {v.fingerprint() for v in variants}
     assert base.fingerprint() not in prints
     assert len(prints) == len(variants)
+
+
+def test_the_analytics_session_channel_and_coupon_spelling_do_not_change_the_purchase() -> None:
+    base = make_checkout_request()  # coupon SAVE5
+    same = [
+        attrs.evolve(base, session_id="visit-2"),
+        attrs.evolve(base, channel="email"),
+        attrs.evolve(base, coupon_codes=(" save5",)),
+        attrs.evolve(base, coupon_codes=("SAVE5", "save5")),
+    ]
+    assert {v.fingerprint() for v in same} == {base.fingerprint()}
 
 
 failures = st.builds(
@@ -137,3 +157,41 @@ def test_an_attempt_survives_a_snapshot_round_trip(
     assert rebuilt.failure == failure
     expected = later if steps or failure is not None else NOW
     assert rebuilt.updated_at == expected
+
+
+def test_the_order_draft_round_trips_to_an_order_with_the_same_totals() -> None:
+    from commerce_core import Destination, Order, PaymentTerms, PricingContext
+    from commerce_core.domain.checkout import breakdown_from_draft, draft_from_breakdown
+    from commerce_core.testing.checkout import CheckoutWorld
+
+    world = CheckoutWorld()
+    cart_id = world.fill_cart()
+    context = PricingContext(
+        currency="EUR",
+        now=world.clock.now(),
+        destination=Destination("FR"),
+        shipping_method="standard",
+        coupon_codes=("SAVE5",),
+    )
+    breakdown = world.carts.price(
+        cart_id, context, stages=[world.promotions], tax=world.tax, shipping=world.shipping
+    )
+    assert breakdown.discounts.amount > 0  # promotions on lines, shipping taxed
+    rebuilt = breakdown_from_draft(draft_from_breakdown(breakdown))
+    assert rebuilt.grand_total == breakdown.grand_total
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    orders = [
+        Order.from_breakdown(
+            b,
+            order_id="o-1",
+            number="1",
+            customer=Customer("a@example.test"),
+            billing_address=world.address,
+            shipping_address=world.address,
+            payment_terms=PaymentTerms.card(),
+            reservation_id=None,
+            now=now,
+        ).to_snapshot()
+        for b in (breakdown, rebuilt)
+    ]
+    assert orders[0] == orders[1]

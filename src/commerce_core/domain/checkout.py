@@ -23,6 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -30,11 +31,19 @@ import attrs
 from commerce_core.domain.cart import PriceChange
 from commerce_core.domain.events import DomainEvent, EventRecorder
 from commerce_core.domain.inventory import Shortage
-from commerce_core.domain.orders import Address, Customer, Order
+from commerce_core.domain.orders import Address, Customer, Order, OrderLine
 from commerce_core.domain.payment_gateway import PaymentMethod, RequiredAction
+from commerce_core.domain.pricing import (
+    Adjustment,
+    LineBreakdown,
+    PriceBreakdown,
+    PricingLine,
+    ShippingBreakdown,
+    TaxLine,
+)
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import InvalidCheckoutError
-from commerce_core.money import money_from_data, money_to_data
+from commerce_core.money import Money, TaxedMoney, money_from_data, money_to_data
 
 __all__ = [
     "CaptureMode",
@@ -46,11 +55,14 @@ __all__ = [
     "CheckoutFailure",
     "CheckoutSuccess",
     "CheckoutResult",
+    "CheckoutCapture",
     "CheckoutAttempt",
     "CheckoutStepCompleted",
     "CheckoutSucceeded",
     "CheckoutFailed",
     "checkout_id_for",
+    "draft_from_breakdown",
+    "breakdown_from_draft",
 ]
 
 
@@ -139,6 +151,11 @@ def checkout_id_for(idempotency_key: str) -> str:
     return f"chk_{digest}"
 
 
+def _code_key(code: str) -> str:
+    """A coupon code as compared (never raises: an invalid code is refused by pricing)."""
+    return code.strip().upper()
+
+
 def _codes(values: Iterable[str]) -> tuple[str, ...]:
     return tuple(values)
 
@@ -149,6 +166,141 @@ def _changes(values: Iterable[PriceChange]) -> tuple[PriceChange, ...]:
 
 def _shortages(values: Iterable[Shortage]) -> tuple[Shortage, ...]:
     return tuple(values)
+
+
+def _adjustments_to_data(adjustments: Iterable[Adjustment]) -> list[dict[str, Any]]:
+    return [
+        {
+            "source_id": a.source_id,
+            "label": a.label,
+            "amount": money_to_data(a.amount),
+            "code": a.code,
+        }
+        for a in adjustments
+    ]
+
+
+def _adjustments_from_data(data: Iterable[Mapping[str, Any]]) -> tuple[Adjustment, ...]:
+    return tuple(
+        Adjustment(a["source_id"], a["label"], money_from_data(a["amount"]), a["code"])
+        for a in data
+    )
+
+
+def _taxes_to_data(lines: Iterable[TaxLine]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": t.name,
+            "rate": str(t.rate),
+            "amount": money_to_data(t.amount),
+            "compound": t.compound,
+        }
+        for t in lines
+    ]
+
+
+def _taxes_from_data(data: Iterable[Mapping[str, Any]]) -> tuple[TaxLine, ...]:
+    return tuple(
+        TaxLine(t["name"], Decimal(t["rate"]), money_from_data(t["amount"]), t["compound"])
+        for t in data
+    )
+
+
+def _taxed(data: Mapping[str, Any]) -> TaxedMoney:
+    return TaxedMoney(money_from_data(data["net"]), money_from_data(data["gross"]))
+
+
+def _taxed_data(value: TaxedMoney) -> dict[str, Any]:
+    return {"net": money_to_data(value.net), "gross": money_to_data(value.gross)}
+
+
+def draft_from_breakdown(breakdown: PriceBreakdown) -> dict[str, Any]:
+    """The order draft of a priced cart, as JSON primitives (kept in the checkout attempt).
+
+    It holds what an order is made of (each line as an order line with its price-basis totals,
+    the shipping charge, the totals), so an order can be placed later exactly as it was priced
+    and authorized, without pricing the cart again (:func:`breakdown_from_draft`).
+    """
+    shipping = breakdown.shipping
+    return {
+        "currency": breakdown.currency,
+        "lines": [
+            {
+                **OrderLine.from_breakdown(line).to_data(),
+                "base_total": money_to_data(line.base_total),
+                "basis_total": money_to_data(line.total),
+            }
+            for line in breakdown.lines
+        ],
+        "shipping": None
+        if shipping is None
+        else {
+            "method": shipping.method,
+            "name": shipping.name,
+            "price": money_to_data(shipping.price),
+            "adjustments": _adjustments_to_data(shipping.adjustments),
+            "total": money_to_data(shipping.total),
+            "tax_lines": _taxes_to_data(shipping.tax_lines),
+            "taxed": _taxed_data(shipping.taxed),
+        },
+        "subtotal": _taxed_data(breakdown.subtotal),
+        "discounts": money_to_data(breakdown.discounts),
+        "total": _taxed_data(breakdown.total),
+    }
+
+
+def breakdown_from_draft(data: Mapping[str, Any]) -> PriceBreakdown:
+    """Rebuild the priced cart of :func:`draft_from_breakdown` (lines, shipping and totals).
+
+    Only what an order needs comes back: no notes, stage reports, trace or tax summary.
+    """
+    lines = []
+    for raw in data["lines"]:
+        order_line = OrderLine.from_data(raw)
+        lines.append(
+            LineBreakdown(
+                line=PricingLine(
+                    line_id=order_line.line_id,
+                    sku=order_line.sku,
+                    name=order_line.name,
+                    quantity=order_line.quantity,
+                    unit_price=order_line.unit_price,
+                    prices_include_tax=order_line.prices_include_tax,
+                ),
+                base_total=money_from_data(raw["base_total"]),
+                adjustments=order_line.adjustments,
+                total=money_from_data(raw["basis_total"]),
+                net=order_line.total.net,
+                tax_lines=order_line.tax_lines,
+                gross=order_line.total.gross,
+            )
+        )
+    ship = data["shipping"]
+    shipping = None
+    if ship is not None:
+        taxed = _taxed(ship["taxed"])
+        shipping = ShippingBreakdown(
+            method=ship["method"],
+            name=ship["name"],
+            price=money_from_data(ship["price"]),
+            adjustments=_adjustments_from_data(ship["adjustments"]),
+            total=money_from_data(ship["total"]),
+            net=taxed.net,
+            tax_lines=_taxes_from_data(ship["tax_lines"]),
+            gross=taxed.gross,
+        )
+    total = _taxed(data["total"])
+    return PriceBreakdown(
+        currency=data["currency"],
+        lines=tuple(lines),
+        shipping=shipping,
+        subtotal=_taxed(data["subtotal"]),
+        discounts=money_from_data(data["discounts"]),
+        total=total,
+        tax_total=total.gross - total.net,
+        grand_total=total.gross,
+        tax_summary=(),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -233,8 +385,43 @@ class CheckoutRequest:
         )
 
     def fingerprint(self) -> str:
-        """A SHA-256 of the request (every field but nothing else): equal requests, equal prints."""
-        blob = json.dumps(self.to_data(), sort_keys=True, separators=(",", ":"))
+        """A SHA-256 of what changes the purchase: the same purchase, the same print.
+
+        It covers the cart, the customer, both addresses, the shipping method, the payment
+        token, the coupon codes (normalized: case, surrounding spaces, order and repeats do
+        not matter), the capture mode and ``accept_price_changes``. The analytics session and
+        channel are left out: re-sending a key from a new session is the same purchase.
+
+        >>> home = Address("Ana", "1 rue du Thé", "Lyon", "69001", "FR")
+        >>> a = CheckoutRequest(
+        ...     cart_id="c",
+        ...     customer=Customer("a@example.test"),
+        ...     billing_address=home,
+        ...     shipping_address=home,
+        ...     shipping_method="standard",
+        ...     payment_method=PaymentMethod("tok_visa"),
+        ...     idempotency_key="k",
+        ...     coupon_codes=("save5",),
+        ...     session_id="s-1",
+        ... )
+        >>> b = attrs.evolve(a, coupon_codes=(" SAVE5",), session_id="s-2", channel="app")
+        >>> a.fingerprint() == b.fingerprint()
+        True
+        >>> a.fingerprint() == attrs.evolve(a, shipping_method="express").fingerprint()
+        False
+        """
+        data = {
+            "cart_id": self.cart_id,
+            "customer": attrs.asdict(self.customer),
+            "billing_address": self.billing_address.to_data(),
+            "shipping_address": self.shipping_address.to_data(),
+            "shipping_method": self.shipping_method,
+            "payment_token": self.payment_method.token,
+            "coupon_codes": sorted({_code_key(code) for code in self.coupon_codes}),
+            "capture_mode": None if self.capture_mode is None else str(self.capture_mode),
+            "accept_price_changes": self.accept_price_changes,
+        }
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -345,6 +532,32 @@ class CheckoutSuccess:
     replayed: bool = False
 
 
+@attrs.frozen(kw_only=True)
+class CheckoutCapture:
+    """What capturing an authorize-only checkout did (``CheckoutService.capture``).
+
+    Attributes:
+        checkout_id: the checkout.
+        order: the order afterwards (``payment_status`` ``"paid"`` once captured).
+        payment_id: the payment.
+        captured: the amount captured on the payment so far.
+        decline_code: the gateway's decline code when the capture was refused.
+        transient: the gateway stayed unavailable after the retries (try again later).
+    """
+
+    checkout_id: str
+    order: Order
+    payment_id: str
+    captured: Money
+    decline_code: str | None = None
+    transient: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the money is captured and recorded on the order."""
+        return self.decline_code is None and not self.transient
+
+
 CheckoutResult = CheckoutSuccess | CheckoutFailure
 """What :meth:`CheckoutService.checkout` returns: test ``result.ok`` or ``isinstance``."""
 
@@ -402,8 +615,10 @@ class CheckoutAttempt(EventRecorder):
     _updated_at: datetime | None = attrs.field(default=None, alias="_updated_at")
     _codes: tuple[str, ...] = attrs.field(default=(), alias="_codes")
     _amount: dict[str, str] | None = attrs.field(default=None, alias="_amount")
+    _draft: dict[str, Any] | None = attrs.field(default=None, alias="_draft")
     _order_id: str | None = attrs.field(default=None, alias="_order_id")
     _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
+    _announced: bool = attrs.field(default=False, alias="_announced")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
 
     @classmethod
@@ -460,6 +675,15 @@ class CheckoutAttempt(EventRecorder):
         return self._amount
 
     @property
+    def draft(self) -> dict[str, Any] | None:
+        """The order draft priced at validation (:func:`draft_from_breakdown`), None before.
+
+        The order is created from it, so a checkout resumed after 3-D Secure places exactly
+        what was authorized, without pricing the cart again.
+        """
+        return self._draft
+
+    @property
     def order_id(self) -> str | None:
         """The order's id once created."""
         return self._order_id
@@ -468,6 +692,16 @@ class CheckoutAttempt(EventRecorder):
     def failure(self) -> CheckoutFailure | None:
         """The failure decided (rolling back, failed or awaiting action)."""
         return self._failure
+
+    @property
+    def announced(self) -> bool:
+        """Whether the outcome's analytics event was emitted.
+
+        ``OrderPlaced`` for a success, ``PaymentFailed`` for a payment failure; other failures
+        have none and are marked too. The service emits, then marks, then saves: a crash in
+        between emits again on recovery (at least once across a crash, exactly once otherwise).
+        """
+        return self._announced
 
     @property
     def is_terminal(self) -> bool:
@@ -493,6 +727,7 @@ class CheckoutAttempt(EventRecorder):
         codes: Iterable[str] | None = None,
         amount: dict[str, str] | None = None,
         order_id: str | None = None,
+        draft: Mapping[str, Any] | None = None,
     ) -> None:
         """Record ``step`` as done, with the facts it produced (idempotent for a recorded step).
 
@@ -515,6 +750,8 @@ class CheckoutAttempt(EventRecorder):
             self._amount = dict(amount)
         if order_id is not None:
             self._order_id = order_id
+        if draft is not None:
+            self._draft = dict(draft)
         self._record(
             CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
         )
@@ -528,6 +765,10 @@ class CheckoutAttempt(EventRecorder):
         """Continue after the customer action was completed."""
         self._move(CheckoutStatus.IN_PROGRESS, now)
         self._failure = None
+
+    def mark_announced(self) -> None:
+        """Record that the outcome's analytics event was emitted (idempotent)."""
+        self._announced = True
 
     def touch(self, *, now: datetime) -> None:
         """Mark the attempt as worked on now (a recoverer claims it by saving this)."""
@@ -569,8 +810,10 @@ class CheckoutAttempt(EventRecorder):
             "updated_at": self.updated_at.isoformat(),
             "codes": list(self._codes),
             "amount": self._amount,
+            "draft": self._draft,
             "order_id": self._order_id,
             "failure": None if self._failure is None else self._failure.to_data(),
+            "announced": self._announced,
         }
 
     @classmethod
@@ -588,6 +831,8 @@ class CheckoutAttempt(EventRecorder):
             _updated_at=_dt(data["updated_at"]),
             _codes=tuple(data["codes"]),
             _amount=None if data["amount"] is None else dict(data["amount"]),
+            _draft=None if data.get("draft") is None else dict(data["draft"]),
             _order_id=data["order_id"],
             _failure=None if failure is None else CheckoutFailure.from_data(failure),
+            _announced=bool(data.get("announced", False)),
         )

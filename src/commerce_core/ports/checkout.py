@@ -62,6 +62,14 @@ class CheckoutLog(Protocol):
         """Every attempt neither succeeded nor failed, least recently updated first."""
         ...
 
+    def unannounced(self) -> tuple[CheckoutAttempt, ...]:
+        """Every succeeded or failed attempt not marked ``announced``, least recently updated first.
+
+        Recovery emits their outcome event (``OrderPlaced`` / ``PaymentFailed``) and saves them
+        marked. In SQL: a partial index on terminal attempts where ``announced`` is false.
+        """
+        ...
+
 
 @runtime_checkable
 class CouponRedemptionOutcome(Protocol):

@@ -5,7 +5,8 @@ effect is done:
 
 1. **validate** - the cart is active and not empty; reprice it (price changes stop the checkout
    unless accepted); check stock; price it (promotions, shipping, tax); every entered coupon
-   code must apply;
+   code must apply; the priced order draft is recorded, and the order is later created from
+   it (never from a second pricing, which could disagree with the authorized amount);
 2. **reserve** stock under the checkout's reservation id, with an expiry;
 3. **redeem** the accepted coupon codes (all or nothing) for the checkout's order id;
 4. **authorize** the grand total (the payment service retries transient gateway failures);
@@ -38,8 +39,7 @@ came back within ``policy.reservation_ttl``.
 ``policy.stale_after`` (a crashed process) and:
 
 - rolls back those interrupted *before* the order was created: the customer got no answer, and
-  the holds (stock, coupons, authorization) are cheap to give back; the priced breakdown was
-  never stored, and re-pricing later could disagree with the authorized amount;
+  the holds (stock, coupons, authorization) are cheap to give back;
 - resumes forward those interrupted *after* the order was created: the order exists and its
   confirmation may be out, the money is authorized; finishing only captures, commits and closes
   (a capture decline then rolls back and cancels the order);
@@ -68,6 +68,7 @@ from commerce_core.domain.cart import Cart, CartStatus
 from commerce_core.domain.checkout import (
     CaptureMode,
     CheckoutAttempt,
+    CheckoutCapture,
     CheckoutFailure,
     CheckoutRequest,
     CheckoutResult,
@@ -75,7 +76,9 @@ from commerce_core.domain.checkout import (
     CheckoutStep,
     CheckoutSuccess,
     FailureReason,
+    breakdown_from_draft,
     checkout_id_for,
+    draft_from_breakdown,
 )
 from commerce_core.domain.inventory import ReservationState, Shortage
 from commerce_core.domain.orders import (
@@ -101,6 +104,7 @@ from commerce_core.errors import (
     CheckoutInProgressError,
     ConcurrencyConflictError,
     IdempotencyKeyReuseError,
+    InvalidCheckoutError,
     InvalidTransitionError,
     NotFoundError,
 )
@@ -129,6 +133,11 @@ _LOG: Final = logging.getLogger("commerce_core.checkout")
 StepHook = Callable[[CheckoutAttempt, CheckoutStep], None]
 """Called after each step is recorded in the log (tests raise from it to simulate a crash)."""
 
+_INTERNAL_MESSAGE: Final = (
+    "the checkout stopped on an internal error and was undone; support can trace it by its id"
+)
+_SAVE_TRIES: Final = 3
+"""How many times one checkout-log save is tried when the log fails (not on a conflict)."""
 _HELD: Final = (PaymentStatus.AUTHORIZED, PaymentStatus.REQUIRES_ACTION)
 _PAYMENT_REASONS: Final = (FailureReason.PAYMENT_DECLINED, FailureReason.GATEWAY_UNAVAILABLE)
 
@@ -158,16 +167,20 @@ class RecoveryReport:
     """What one recovery run did, by checkout id.
 
     Attributes:
-        completed: attempts resumed forward to a placed order.
+        completed: attempts resumed forward to a placed order with every step done.
         rolled_back: attempts undone (now failed).
         waiting: attempts still awaiting a customer action, or still running elsewhere.
-        errors: attempts whose recovery raised (tried again by the next run).
+        errors: attempts whose recovery raised, or whose sale stands but whose completion
+            (commit stock, close the cart, notify) failed again: tried again by the next run.
+        announced: finished attempts whose outcome event (``OrderPlaced`` / ``PaymentFailed``)
+            was missing (a crash before the mark, or a failing sink) and was emitted now.
     """
 
     completed: tuple[str, ...] = ()
     rolled_back: tuple[str, ...] = ()
     waiting: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
+    announced: tuple[str, ...] = ()
 
 
 class _ClaimLostError(Exception):
@@ -183,6 +196,10 @@ class _Run:
     cart: Cart | None = None
     breakdown: PriceBreakdown | None = None
     order: Order | None = None
+    prepriced: bool = False
+    """``cart`` and ``breakdown`` come from the up-front check (reused if nothing changed)."""
+    after_action: bool = False
+    """Resumed after a customer action: the reservation may have lapsed meanwhile."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -291,6 +308,12 @@ class CheckoutService:
             IdempotencyKeyReuseError: the key was used for a different request.
             CheckoutInProgressError: an attempt with this key, or for this cart, is running.
             InvalidCheckoutError: an empty cart id, key or channel.
+            NotFoundError: no such cart.
+            ShippingUnavailableError: the shipping method cannot ship this cart there.
+            UnknownJurisdictionError: no tax rate for the shipping destination.
+            CurrencyMismatchError: the cart's currency differs from the shipping rates'.
+
+            Bad input is refused before anything is stored or emitted.
         """
         return self.submit(
             CheckoutRequest(
@@ -310,16 +333,24 @@ class CheckoutService:
         )
 
     def submit(self, request: CheckoutRequest) -> CheckoutResult:
-        """:meth:`checkout` with a prepared :class:`CheckoutRequest`."""
+        """:meth:`checkout` with a prepared :class:`CheckoutRequest`.
+
+        A new request is checked before anything is stored or emitted: its cart is priced for
+        the destination and shipping method, so a method that cannot ship there, a destination
+        without a tax rate or a currency mismatch raises its typed error and leaves every store
+        unchanged (a replayed key answers from the log without this check).
+        """
+        try:
+            stored: CheckoutAttempt | None = self._log.get(request.checkout_id)
+        except NotFoundError:
+            stored = None
+        if stored is not None:
+            return self._replay_request(stored, request)
+        cart, breakdown = self._precheck(request)
         now = self._clock.now()
         attempt, created = self._log.begin(CheckoutAttempt.start(request, now=now))
         if not created:
-            fingerprint = request.fingerprint()
-            if attempt.fingerprint != fingerprint:
-                raise IdempotencyKeyReuseError(
-                    request.idempotency_key, attempt.fingerprint, fingerprint
-                )
-            return self._replay(attempt)
+            return self._replay_request(attempt, request)
         self._emit(
             lambda: CheckoutStarted(
                 occurred_at=now,
@@ -329,7 +360,29 @@ class CheckoutService:
                 cart_id=request.cart_id,
             )
         )
-        return self._advance(_Run(attempt))
+        return self._advance(_Run(attempt, cart=cart, breakdown=breakdown, prepriced=True))
+
+    def _replay_request(self, attempt: CheckoutAttempt, request: CheckoutRequest) -> CheckoutResult:
+        fingerprint = request.fingerprint()
+        if attempt.fingerprint != fingerprint:
+            raise IdempotencyKeyReuseError(
+                request.idempotency_key, attempt.fingerprint, fingerprint
+            )
+        return self._replay(attempt)
+
+    def _precheck(self, request: CheckoutRequest) -> tuple[Cart, PriceBreakdown | None]:
+        """Price an active, non-empty cart for the request; raise its typed bad-input errors.
+
+        Raises:
+            NotFoundError: no such cart.
+            ShippingUnavailableError: the shipping method cannot ship this cart there.
+            UnknownJurisdictionError: no tax rate for the destination.
+            CurrencyMismatchError: the cart's currency does not match the rates.
+        """
+        cart = self._carts.get(request.cart_id)
+        if cart.status is not CartStatus.ACTIVE or cart.is_empty:
+            return cart, None  # answered as a failure value by validation
+        return cart, self._price_cart(cart, request)
 
     def resume(self, idempotency_key: str) -> CheckoutResult:
         """The outcome of the checkout with ``idempotency_key``, continuing it when it can.
@@ -377,12 +430,80 @@ class CheckoutService:
                 errors.append(cid)
                 continue
             if isinstance(result, CheckoutSuccess):
-                completed.append(cid)
+                # a sale whose bookkeeping could not finish is not completed: the next run retries
+                (completed if result.completed else errors).append(cid)
             elif result.final:
                 rolled_back.append(cid)
             else:
                 waiting.append(cid)
-        return RecoveryReport(tuple(completed), tuple(rolled_back), tuple(waiting), tuple(errors))
+        announced = self._announce_missed()
+        return RecoveryReport(
+            tuple(completed), tuple(rolled_back), tuple(waiting), tuple(errors), announced
+        )
+
+    def _announce_missed(self) -> tuple[str, ...]:
+        """Emit the outcome events that a crash or a failing sink left unsent; mark them."""
+        done: list[str] = []
+        for attempt in self._log.unannounced():
+            self._announce(attempt)
+            if not attempt.announced:
+                continue  # the sink is still failing: the next run tries again
+            try:
+                self._save(attempt)
+            except _ClaimLostError:
+                continue  # another process saved it (and announces it)
+            except Exception:  # noqa: BLE001 - emitted again by the next run (at least once)
+                _LOG.exception("checkout %s: could not mark the event sent", attempt.checkout_id)
+                continue
+            done.append(attempt.checkout_id)
+        return tuple(done)
+
+    def capture(self, idempotency_key: str) -> CheckoutCapture:
+        """Capture the held money of an authorize-only checkout and record it on its order.
+
+        The authorize-only use case's second half, called by the host when it ships (neither
+        ``OrderService.ship`` nor ``PaymentService.capture`` alone records the capture on the
+        order). It captures the authorized checkout amount through ``PaymentService.capture``
+        under the same idempotency key an immediate capture uses, then records it with
+        ``OrderService.record_payment`` (idempotent by reference): calling it again, or for a
+        checkout already captured, captures nothing more and returns the same order. A refused
+        capture is a value (``ok`` False, with the decline code or ``transient``).
+
+        Raises:
+            NotFoundError: no checkout with this key.
+            InvalidCheckoutError: the checkout placed no order (failed or not that far).
+            InvalidTransitionError: the payment can no longer be captured (voided, refunded).
+        """
+        attempt = self._log.get(checkout_id_for(idempotency_key))
+        cid = attempt.checkout_id
+        if attempt.status is CheckoutStatus.FAILED or not attempt.done(CheckoutStep.ORDER_CREATED):
+            raise InvalidCheckoutError("idempotency_key", f"checkout {cid} placed no order")
+        _, payment_id, order_id = _ids(cid)
+        payment = self._payments.get(payment_id)
+        captured = payment.captured
+        if captured.amount == 0:
+            result = self._payments.capture(payment_id, self._amount(attempt), scope=cid)
+            if result.status is not PaymentStatus.CAPTURED:
+                code = result.decline_code
+                return CheckoutCapture(
+                    checkout_id=cid,
+                    order=self._orders.get(order_id),
+                    payment_id=payment_id,
+                    captured=result.captured,
+                    decline_code=None if code is None else str(code),
+                    transient=result.is_transient,
+                )
+            captured = result.captured
+        order = self._orders.record_payment(
+            order_id,
+            PaymentKind.CAPTURED,
+            captured,
+            reference=f"{payment_id}:capture",
+            actor=self.policy.actor,
+        )
+        return CheckoutCapture(
+            checkout_id=cid, order=order, payment_id=payment_id, captured=captured
+        )
 
     def attempt(self, idempotency_key: str) -> CheckoutAttempt:
         """The logged attempt of ``idempotency_key`` (``NotFoundError`` when none)."""
@@ -412,7 +533,7 @@ class CheckoutService:
         try:
             self._save(attempt)
         except _ClaimLostError:
-            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            return self._lost_claim(attempt)
         if attempt.status is CheckoutStatus.ROLLING_BACK:
             failure = attempt.failure
             assert failure is not None  # noqa: S101 - rolling back always has its failure
@@ -427,8 +548,11 @@ class CheckoutService:
         now = self._clock.now()
         if status is PaymentStatus.AUTHORIZED:
             attempt.resume(now=now)
-            self._save(attempt)
-            return self._advance(_Run(attempt))
+            try:
+                self._save(attempt)
+            except _ClaimLostError:
+                return self._lost_claim(attempt)
+            return self._advance(_Run(attempt, after_action=True))
         if status is PaymentStatus.REQUIRES_ACTION and not expired:
             failure = attempt.failure
             assert failure is not None  # noqa: S101 - awaiting action always has its failure
@@ -469,18 +593,18 @@ class CheckoutService:
         try:
             failure = self._steps(run)
         except _ClaimLostError:
-            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            return self._lost_claim(attempt)
         except Exception as error:  # noqa: BLE001 - any error becomes an internal-error failure
             if self._past_no_return(attempt):
                 _LOG.exception(
                     "checkout %s: the sale stands, completion deferred", attempt.checkout_id
                 )
                 return self._success(attempt, order=run.order, completed=False)
-            _LOG.exception("checkout %s failed", attempt.checkout_id)
+            _LOG.exception("checkout %s failed: %r", attempt.checkout_id, error)
             failure = CheckoutFailure(
                 checkout_id=attempt.checkout_id,
                 reason=FailureReason.INTERNAL_ERROR,
-                message=f"{type(error).__name__}: {error}"[:300],
+                message=_INTERNAL_MESSAGE,
             )
         if failure is None:
             return self._success(attempt, order=run.order)
@@ -495,11 +619,53 @@ class CheckoutService:
             self._on_step(run.attempt, step)
 
     def _save(self, attempt: CheckoutAttempt) -> None:
-        try:
-            self._log.save(attempt)
-        except ConcurrencyConflictError:
-            raise _ClaimLostError from None
+        """Save the attempt, retrying a failed write a bounded number of times.
+
+        A version conflict means another process claimed the attempt (``_ClaimLostError``),
+        unless an earlier try of this very save went through without its answer (the stored
+        attempt equals ours: we adopt its version). Other errors are retried up to
+        ``_SAVE_TRIES`` times, then raised.
+        """
+        for tried in range(1, _SAVE_TRIES + 1):
+            try:
+                self._log.save(attempt)
+                break
+            except ConcurrencyConflictError:
+                if tried > 1 and self._already_saved(attempt):
+                    break
+                raise _ClaimLostError from None
+            except (NotFoundError, _ClaimLostError):
+                raise
+            except Exception:
+                if tried == _SAVE_TRIES:
+                    raise
+                _LOG.warning("checkout %s: log save failed, retrying", attempt.checkout_id)
         attempt.collect_events()
+
+    def _already_saved(self, attempt: CheckoutAttempt) -> bool:
+        stored = self._log.get(attempt.checkout_id)
+        if stored.to_snapshot() != attempt.to_snapshot():
+            return False
+        attempt.version = stored.version
+        return True
+
+    def _lost_claim(self, attempt: CheckoutAttempt) -> CheckoutResult:
+        """Another process (a recovery run) took the attempt over while we worked on it.
+
+        The caller gets the attempt's outcome when it has one. When that outcome is a failure,
+        the undo runs again (idempotent, by derived ids): an effect we made after the other
+        process's undo (an order, an authorization) is given back too. While the other process
+        is still working, :class:`CheckoutInProgressError` tells the caller to retry later.
+        """
+        stored = self._log.get(attempt.checkout_id)
+        if stored.status is CheckoutStatus.FAILED:
+            try:
+                self._undo(stored)
+            except Exception:  # noqa: BLE001 - the other process and recovery redo the undo
+                _LOG.exception("checkout %s: undo after a lost claim failed", stored.checkout_id)
+        if stored.is_terminal:
+            return self._replay(stored)
+        raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id)
 
     def _steps(self, run: _Run) -> CheckoutFailure | None:
         attempt = run.attempt
@@ -516,6 +682,7 @@ class CheckoutService:
                 CheckoutStep.VALIDATED,
                 codes=_codes_of(run.breakdown),
                 amount=money_to_data(run.breakdown.grand_total),
+                draft=draft_from_breakdown(run.breakdown),
             )
         amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
@@ -561,6 +728,10 @@ class CheckoutService:
             if failure is not None:
                 return failure
             self._record(run, CheckoutStep.AUTHORIZED)
+        if run.after_action and not attempt.done(CheckoutStep.ORDER_CREATED):
+            failure = self._hold_stock_again(run, reservation_id)
+            if failure is not None:
+                return failure
         if not attempt.done(CheckoutStep.ORDER_CREATED):
             failure = self._create_order(run, order_id, payment_id, amount)
             if failure is not None:
@@ -597,9 +768,9 @@ class CheckoutService:
             coupon_codes=request.coupon_codes,
         )
 
-    def _price(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
-        return self._carts.price(
-            cart.id,
+    def _price_cart(self, cart: Cart, request: CheckoutRequest) -> PriceBreakdown:
+        return price_cart(
+            cart,
             self._context(cart, request),
             stages=self._stages,
             tax=self._tax,
@@ -609,7 +780,10 @@ class CheckoutService:
     def _validate(self, run: _Run) -> CheckoutFailure | None:
         request = run.attempt.request
         cid = run.attempt.checkout_id
-        cart = self._carts.get(request.cart_id)
+        prepriced = run.breakdown if run.prepriced else None
+        cart = run.cart if run.prepriced and run.cart is not None else None
+        if cart is None:
+            cart = self._carts.get(request.cart_id)
         if cart.status is not CartStatus.ACTIVE:
             return CheckoutFailure(
                 checkout_id=cid,
@@ -630,6 +804,7 @@ class CheckoutService:
             )
         if changes:
             cart = self._carts.get(cart.id)
+            prepriced = None
         quantities: dict[str, int] = {}
         for line in cart.lines:
             quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
@@ -647,13 +822,7 @@ class CheckoutService:
                 message="not enough stock",
                 shortages=shortages,
             )
-        breakdown = price_cart(
-            cart,
-            self._context(cart, request),
-            stages=self._stages,
-            tax=self._tax,
-            shipping=self._shipping,
-        )
+        breakdown = prepriced if prepriced is not None else self._price_cart(cart, request)
         accepted = {_norm(code) for code in _codes_of(breakdown)}
         for code in request.coupon_codes:
             if _norm(code) in accepted:
@@ -716,6 +885,32 @@ class CheckoutService:
             decline_code=str(code) if code is not None else "partial_authorization",
         )
 
+    def _hold_stock_again(self, run: _Run, reservation_id: str) -> CheckoutFailure | None:
+        """After a customer action: re-hold the same lines if the reservation lapsed meanwhile.
+
+        All or nothing (``InventoryService.replace`` starts a lapsed reservation afresh under
+        its id); when the stock is gone the checkout fails ``OUT_OF_STOCK`` and the rollback
+        voids the authorization.
+        """
+        reservation = self._inventory.reservation(reservation_id)
+        now = self._clock.now()
+        if reservation.state is ReservationState.ACTIVE and reservation.expires_at > now:
+            return None
+        outcome = self._inventory.replace(
+            reservation_id,
+            [(line.sku, line.quantity) for line in reservation.lines],
+            owner=reservation.owner,
+            ttl=self.policy.reservation_ttl,
+        )
+        if outcome.ok:
+            return None
+        return CheckoutFailure(
+            checkout_id=run.attempt.checkout_id,
+            reason=FailureReason.OUT_OF_STOCK,
+            message="the stock held during the customer action lapsed and was sold meanwhile",
+            shortages=outcome.shortages,
+        )
+
     def _create_order(
         self, run: _Run, order_id: str, payment_id: str, amount: Money
     ) -> CheckoutFailure | None:
@@ -723,14 +918,14 @@ class CheckoutService:
         order = self._find_order(order_id)
         if order is None:
             breakdown = run.breakdown
-            if breakdown is None:  # resumed after a customer action: price again
-                breakdown = self._price(self._carts.get(request.cart_id), request)
-                if breakdown.grand_total != amount:
-                    return CheckoutFailure(
-                        checkout_id=run.attempt.checkout_id,
-                        reason=FailureReason.PRICE_CHANGED,
-                        message=f"total now {breakdown.grand_total}, {amount} was authorized",
-                    )
+            if breakdown is None:
+                # resumed (after a customer action): place what was priced and authorized; pricing
+                # again could disagree (the coupon's own held use now counts against its limit)
+                draft = run.attempt.draft
+                if draft is None:
+                    msg = "a validated checkout always records its order draft"
+                    raise AssertionError(msg)
+                breakdown = breakdown_from_draft(draft)
             order = self._orders.place_order(
                 breakdown,
                 customer=request.customer,
@@ -796,11 +991,33 @@ class CheckoutService:
         now = self._clock.now()
         attempt.complete_step(CheckoutStep.COMPLETED, now=now)
         attempt.succeed(now=now)
+        # emit, then mark, then save: a crash before the save emits again on recovery
+        self._announce(attempt, order)
         self._save(attempt)
         run.order = order
         if self._on_step is not None:
             self._on_step(attempt, CheckoutStep.COMPLETED)
-        self._emit(lambda: self._order_placed(attempt, order))
+
+    def _announce(self, attempt: CheckoutAttempt, order: Order | None = None) -> None:
+        """Emit the terminal attempt's outcome event and mark it announced (unless it failed).
+
+        ``OrderPlaced`` for a success, ``PaymentFailed`` for a payment failure; other failures
+        have no event and are simply marked. When the sink fails the mark is not set and
+        :meth:`recover` emits it later.
+        """
+        if attempt.announced:
+            return
+        if attempt.status is CheckoutStatus.SUCCEEDED:
+            placed = order if order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
+            emitted = self._emit(lambda: self._order_placed(attempt, placed))
+        else:
+            failure = attempt.failure
+            if failure is not None and failure.reason in _PAYMENT_REASONS:
+                emitted = self._emit(lambda: self._payment_failed(attempt, failure))
+            else:
+                emitted = True  # nothing to announce
+        if emitted:
+            attempt.mark_announced()
 
     def _success(
         self,
@@ -826,19 +1043,17 @@ class CheckoutService:
 
     def _rollback(
         self, attempt: CheckoutAttempt, failure: CheckoutFailure, *, decided: bool
-    ) -> CheckoutFailure:
+    ) -> CheckoutResult:
         """Save the failure, undo everything in reverse, save the attempt failed."""
         if not decided:
             attempt.begin_rollback(failure, now=self._clock.now())
             try:
                 self._save(attempt)
             except _ClaimLostError:
-                raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+                return self._lost_claim(attempt)
             except Exception:  # noqa: BLE001 - the failure stands; recovery redoes the undo
                 _LOG.exception("checkout %s: could not save the failure", attempt.checkout_id)
                 return failure
-            if failure.reason in _PAYMENT_REASONS:
-                self._emit(lambda: self._payment_failed(attempt, failure))
         try:
             self._undo(attempt)
         except Exception:
@@ -847,10 +1062,11 @@ class CheckoutService:
             _LOG.exception("checkout %s: undo incomplete, left to recovery", attempt.checkout_id)
             return failure
         attempt.finish_rollback(now=self._clock.now())
+        self._announce(attempt)  # emit, then mark, then save (again after a crash: recovery)
         try:
             self._save(attempt)
         except _ClaimLostError:
-            raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id) from None
+            return self._lost_claim(attempt)
         except Exception:  # noqa: BLE001 - the undo is done; recovery marks it failed later
             _LOG.exception("checkout %s: could not save the rollback", attempt.checkout_id)
         return failure
@@ -946,9 +1162,12 @@ class CheckoutService:
         except NotFoundError:
             return None
 
-    def _emit(self, make: Callable[[], JourneyEvent]) -> None:
-        """Record an analytics event; analytics never fails a sale (see AnalyticsEmitter)."""
-        self._analytics.emit(make)
+    def _emit(self, make: Callable[[], JourneyEvent]) -> bool:
+        """Record an analytics event; analytics never fails a sale (see AnalyticsEmitter).
+
+        True when recorded; False when there is no sink or it failed.
+        """
+        return self._analytics.emit(make)
 
     @property
     def analytics_failures(self) -> int:

@@ -53,6 +53,11 @@ class InMemoryCheckoutLog:
         attempts = [a for a in self._store.all() if not a.is_terminal]
         return tuple(sorted(attempts, key=lambda a: (a.updated_at, a.checkout_id)))
 
+    def unannounced(self) -> tuple[CheckoutAttempt, ...]:
+        """Succeeded or failed attempts not marked announced, least recently updated first."""
+        attempts = [a for a in self._store.all() if a.is_terminal and not a.announced]
+        return tuple(sorted(attempts, key=lambda a: (a.updated_at, a.checkout_id)))
+
     def all(self) -> tuple[CheckoutAttempt, ...]:
         """Every attempt (tests and demos)."""
         return tuple(self._store.all())

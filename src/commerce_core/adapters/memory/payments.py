@@ -76,7 +76,9 @@ TEST_TOKENS: Final[Mapping[str, GatewayResult | None]] = {
 }
 """Test tokens and how :meth:`SimulatedPaymentGateway.authorize` answers them (None: approve).
 
-``tok_transient_<n>`` (e.g. ``tok_transient_2``) fails transiently ``n`` times, then approves.
+``tok_transient_<n>`` (e.g. ``tok_transient_2``) fails transiently the first ``n`` times *each
+authorization request* (each idempotency key) is tried, then approves: a payment service retrying
+within its budget succeeds, and every payment using the token is retried, not only the first.
 Unknown tokens approve.
 """
 
@@ -159,11 +161,17 @@ class SimulatedPaymentGateway:
             self._fail_next = times
 
     def complete_action(self, reference: str, *, approve: bool = True) -> None:
-        """Simulate the customer finishing (or failing) 3-D Secure for ``reference``."""
+        """Simulate the customer finishing (or failing) 3-D Secure for ``reference``.
+
+        A voided authorization stays voided: completing the challenge after the merchant voided
+        the hold (a checkout rolled back while the customer was away) cannot revive it, like a
+        provider answering the late challenge with a failure.
+        """
         with self._lock:
             auth = self._auths[reference]
             auth.pending_action = False
-            auth.voided = not approve
+            if not approve:
+                auth.voided = True
 
     def authorization(self, reference: str) -> Mapping[str, Any]:
         """The provider-side view of an authorization (amounts as Money)."""
@@ -231,9 +239,11 @@ class SimulatedPaymentGateway:
         else:
             match = _TRANSIENT.match(token)
             if match:
-                left = self._transient_left.setdefault(request.method.token, int(match.group(1)))
+                # counted per request (idempotency key): each payment's first n tries fail
+                key = request.idempotency_key
+                left = self._transient_left.setdefault(key, int(match.group(1)))
                 if left:
-                    self._transient_left[request.method.token] = left - 1
+                    self._transient_left[key] = left - 1
                     return TransientFailure("simulated timeout")
             planned = TEST_TOKENS.get(token)
         if isinstance(planned, Declined | TransientFailure):

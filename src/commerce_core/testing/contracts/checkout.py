@@ -137,6 +137,23 @@ class CheckoutLogContract:
         assert ids == [older.checkout_id, newer.checkout_id]
         assert all(a.status is CheckoutStatus.IN_PROGRESS for a in log.unfinished())
 
+    def test_unannounced_lists_finished_attempts_until_they_are_marked(self) -> None:
+        log = self.make_log()
+        running = self._begin(log, "key-1", "cart-1")
+        done = self._begin(log, "key-2", "cart-2")
+        done.begin_rollback(
+            CheckoutFailure(checkout_id=done.checkout_id, reason=FailureReason.PAYMENT_DECLINED),
+            now=_NOW,
+        )
+        done.finish_rollback(now=_NOW)
+        log.save(done)
+        assert [a.checkout_id for a in log.unannounced()] == [done.checkout_id]
+        assert running.checkout_id not in {a.checkout_id for a in log.unannounced()}
+        done.mark_announced()
+        log.save(done)
+        assert log.unannounced() == ()
+        assert log.get(done.checkout_id).announced
+
     def test_concurrent_begins_of_one_checkout_create_it_exactly_once(self) -> None:
         log = self.make_log()
         barrier = threading.Barrier(8)
