@@ -21,8 +21,12 @@ BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)
 @pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
 def test_code_blocks_in_page_run(page: Path, capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {"__name__": "__docs__"}
-    for block in BLOCK.findall(page.read_text(encoding="utf-8")):
-        exec(compile(block, str(page), "exec"), namespace)  # noqa: S102 - our own docs
+    text = page.read_text(encoding="utf-8")
+    for match in BLOCK.finditer(text):
+        # Pad with newlines so tracebacks point at the block's real lines in the page.
+        first_line = text.count("\n", 0, match.start(1))
+        source = "\n" * first_line + match.group(1)
+        exec(compile(source, str(page), "exec"), namespace)  # noqa: S102 - our own docs
 
 
 MODULES = sorted(
