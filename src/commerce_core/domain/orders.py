@@ -17,6 +17,7 @@ records a past-tense :class:`~commerce_core.domain.events.DomainEvent`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -1090,9 +1091,13 @@ class Order(EventRecorder):
         """The statuses the table allows from the current one (guards not evaluated)."""
         return self.workflow.table.allowed(self._status)
 
-    @property
+    @functools.cached_property
     def totals(self) -> OrderTotals:
-        """Subtotal, shipping, discount and total as placed."""
+        """Subtotal, shipping, discount and total as placed.
+
+        Computed once per order object: lines and shipping are frozen, so the totals never
+        change after construction.
+        """
         code = self.currency
         subtotal = sum((line.total for line in self.lines), TaxedMoney.zero(code))
         discount = sum((a.amount for line in self.lines for a in line.adjustments), zero(code))

@@ -1,7 +1,8 @@
 """In-memory adapters for the cross-cutting ports, and the versioned snapshot store.
 
 They are thread-safe and behave like a real database adapter would: what goes in is a copy of
-plain data (a JSON round trip), so mutating an aggregate after saving it never changes the store.
+plain data (exactly what a JSON round trip would give), so mutating an aggregate after saving it
+never changes the store.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 from commerce_core.domain.notifications import Notification
 from commerce_core.errors import ConcurrencyConflictError, NotFoundError
@@ -25,6 +26,38 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
+
+
+def _plain(value: Any) -> Any:
+    """A deep copy of JSON-shaped data, equal to ``json.loads(json.dumps(value))``.
+
+    The fast path copies exact ``dict`` (with ``str`` keys), ``list`` and ``tuple`` containers and
+    keeps exact ``str``/``int``/``float``/``bool``/``None`` leaves; any other value (a StrEnum, a
+    non-string key, a dict subclass) goes through the JSON round trip itself, so the result and
+    the errors (``TypeError`` for what JSON cannot hold) are those of JSON.
+    """
+    kind = type(value)
+    if kind is dict:
+        for key in value:
+            if type(key) is not str:
+                return json.loads(json.dumps(value))
+        return {k: v if type(v) in _LEAVES else _plain(v) for k, v in value.items()}
+    if kind is list or kind is tuple:
+        return [v if type(v) in _LEAVES else _plain(v) for v in value]
+    if kind in _LEAVES:
+        return value
+    return json.loads(json.dumps(value))
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of data :func:`_plain` produced (only dicts, lists and immutable leaves)."""
+    if type(value) is dict:
+        return {k: v if type(v) in _LEAVES else _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [v if type(v) in _LEAVES else _copy(v) for v in value]
+    return value
 
 
 class InMemoryClock:
@@ -132,10 +165,11 @@ class VersionedSnapshotStore(Generic[T]):
     """Thread-safe storage of aggregate snapshots guarded by an optimistic version check.
 
     The building block of the in-memory repositories: aggregates are stored as plain-data
-    snapshots (copied through JSON, as a database would) with a version number. ``save`` succeeds
-    only when the caller's ``expected_version`` is the stored one (0 for a new aggregate) and
-    returns the new version; otherwise it raises :class:`ConcurrencyConflictError` and changes
-    nothing.
+    snapshots (deep copies equal to a JSON round trip, as a database would hold) with a version
+    number; every ``get`` rebuilds the aggregate from its own copy of the snapshot. ``save``
+    succeeds only when the caller's ``expected_version`` is the stored one (0 for a new
+    aggregate) and returns the new version; otherwise it raises
+    :class:`ConcurrencyConflictError` and changes nothing.
 
     Args:
         kind: the aggregate name used in errors (``"cart"``).
@@ -152,7 +186,7 @@ class VersionedSnapshotStore(Generic[T]):
         self.kind = kind
         self._to_snapshot = to_snapshot
         self._from_snapshot = from_snapshot
-        self._rows: dict[str, tuple[int, str]] = {}
+        self._rows: dict[str, tuple[int, Any]] = {}
         self.lock = threading.RLock()
 
     def get(self, key: str) -> T:
@@ -165,8 +199,8 @@ class VersionedSnapshotStore(Generic[T]):
             row = self._rows.get(key)
         if row is None:
             raise NotFoundError(self.kind, key)
-        version, blob = row
-        return self._from_snapshot(json.loads(blob), version)
+        version, data = row
+        return self._from_snapshot(_copy(data), version)
 
     def version_of(self, key: str) -> int:
         """The stored version of ``key`` (0 when absent)."""
@@ -180,12 +214,12 @@ class VersionedSnapshotStore(Generic[T]):
         Raises:
             ConcurrencyConflictError: the stored version differs from ``expected_version``.
         """
-        blob = json.dumps(self._to_snapshot(aggregate), sort_keys=True)
+        data = _plain(self._to_snapshot(aggregate))
         with self.lock:
-            current = self._rows.get(key, (0, ""))[0]
+            current = self._rows.get(key, (0, None))[0]
             if current != expected_version:
                 raise ConcurrencyConflictError(self.kind, key, expected_version, current)
-            self._rows[key] = (current + 1, blob)
+            self._rows[key] = (current + 1, data)
             return current + 1
 
     def delete(self, key: str) -> None:
@@ -197,7 +231,7 @@ class VersionedSnapshotStore(Generic[T]):
         """Every stored aggregate, rebuilt (a consistent copy taken under the lock)."""
         with self.lock:
             rows = list(self._rows.values())
-        return [self._from_snapshot(json.loads(blob), version) for version, blob in rows]
+        return [self._from_snapshot(_copy(data), version) for version, data in rows]
 
     def __len__(self) -> int:
         with self.lock:

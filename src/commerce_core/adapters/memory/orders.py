@@ -51,11 +51,16 @@ class InMemoryOrderOutbox:
     def __init__(self, lock: threading.RLock) -> None:
         self._lock = lock
         self._rows: dict[str, _OutboxRow] = {}
+        # The undispatched rows, in the order of ``_rows``: a claim scans only these, not every
+        # message ever stored.
+        self._pending: dict[str, _OutboxRow] = {}
 
     def _append(self, messages: Sequence[OutboxMessage]) -> None:
         # Called by the repository while it holds the shared lock.
         for message in messages:
-            self._rows[message.message_id] = _OutboxRow(message)
+            row = _OutboxRow(message)
+            self._rows[message.message_id] = row
+            self._pending[message.message_id] = row
 
     def claim(
         self, *, now: datetime, limit: int = 100, lease: timedelta = timedelta(seconds=60)
@@ -63,11 +68,9 @@ class InMemoryOrderOutbox:
         """Lease up to ``limit`` undispatched, unleased messages, oldest first."""
         claimed: list[OutboxMessage] = []
         with self._lock:
-            for row in self._rows.values():
+            for row in self._pending.values():
                 if len(claimed) >= limit:
                     break
-                if row.dispatched_at is not None:
-                    continue
                 if row.leased_until is not None and row.leased_until > now:
                     continue
                 row.message = attrs.evolve(row.message, attempts=row.message.attempts + 1)
@@ -87,6 +90,7 @@ class InMemoryOrderOutbox:
             row = self._row(message_id)
             if row.dispatched_at is None:
                 row.dispatched_at = now
+                self._pending.pop(message_id, None)
             row.leased_until = None
 
     def release(self, message_id: str, *, error: str) -> None:
@@ -99,7 +103,7 @@ class InMemoryOrderOutbox:
     def undispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages not yet dispatched, oldest first."""
         with self._lock:
-            return tuple(r.message for r in self._rows.values() if r.dispatched_at is None)
+            return tuple(r.message for r in self._pending.values())
 
     def dispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages already dispatched, oldest first (for tests)."""

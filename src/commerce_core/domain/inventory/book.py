@@ -538,14 +538,19 @@ class InventoryBook(EventRecorder):
         ignoring: str,
     ) -> tuple[tuple[ReservationLine, ...], tuple[Shortage, ...], dict[str, dict[str, int]]]:
         free: dict[str, dict[str, int]] = {}
+        policies, items = self._policies, self._items
         for sku, units in requested.items():
-            if sku not in self._policies:
+            if sku not in policies:
                 raise UnknownSkuError(sku)
             if type(units) is not int or units <= 0:
                 raise InvalidQuantityError(units)
-            free[sku] = {
-                location: item.free(ignoring) for location, item in self._items.get(sku, {}).items()
-            }
+            per_location: dict[str, int] = {}
+            for location, item in items.get(sku, {}).items():
+                # _Item.free inlined: this runs for every location of every reserved line.
+                holds = item.holds
+                held = sum(holds.values()) - (holds.get(ignoring, 0) if ignoring else 0)
+                per_location[location] = max(0, item.on_hand - held - item.safety_stock)
+            free[sku] = per_location
         plan = strategy.allocate(requested, free, self._ranking)
         lines: list[ReservationLine] = []
         shortages: list[Shortage] = []
@@ -556,8 +561,9 @@ class InventoryBook(EventRecorder):
                     continue
                 taken[location] = taken.get(location, 0) + quantity
             allocated = 0
+            sku_free = free[sku]
             for location, quantity in taken.items():
-                if quantity > free[sku].get(location, 0):
+                if quantity > sku_free.get(location, 0):
                     raise InvalidQuantityError(
                         quantity, f"the strategy took more {sku!r} than is free at {location!r}"
                     )
@@ -570,7 +576,7 @@ class InventoryBook(EventRecorder):
                 if room is not None and short > room:
                     shortages.append(Shortage(sku, units, allocated, room))
                     continue
-            allocations = tuple(Allocation(loc, qty) for loc, qty in taken.items())
+            allocations = tuple([Allocation(loc, qty) for loc, qty in taken.items()])
             lines.append(ReservationLine(sku, units, allocations, short))
         return tuple(lines), tuple(shortages), free
 
@@ -829,7 +835,15 @@ class InventoryBook(EventRecorder):
         self, reservation: Reservation, state: ReservationState, now: datetime
     ) -> Reservation:
         closed = reservation.closed(state, now)
-        before = self._signals(self._keys(reservation))
+        items = self._items
+        before: dict[tuple[str, str], int] = {}
+        for line in reservation.lines:  # _signals(_keys(reservation)) in one pass
+            per_sku = items.get(line.sku, {})
+            for allocation in line.allocations:
+                item = per_sku.get(allocation.location)
+                before[line.sku, allocation.location] = (
+                    _NEW if item is None or not item.stocked else item.signal()
+                )
         self.version += 1
         self._unhold(reservation)
         self._reservations[reservation.id] = closed
