@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from commerce_core import (
     CODE_ALPHABET,
     CodeGenerationError,
+    ConflictingPromotionError,
     Coupon,
     DuplicateCouponCodeError,
     InvalidCouponCodeError,
@@ -119,6 +120,15 @@ def test_coupon_definitions_are_checked_against_the_book() -> None:
             [SUMMER],
             [Coupon(code="x1", promotion_id="summer"), Coupon(code="X1 ", promotion_id="summer")],
         )
+
+
+def test_a_coupon_with_a_naive_validity_date_is_refused_when_defined() -> None:
+    # A naive datetime cannot be compared with the (aware) pricing instant: refusing it up front
+    # keeps a shopper's checkout from crashing later.
+    with pytest.raises(ConflictingPromotionError):
+        Coupon(code="NAIVE", promotion_id="summer", ends=datetime(2027, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ConflictingPromotionError):
+        Coupon(code="NAIVE", promotion_id="summer", starts=datetime(2026, 1, 1))  # noqa: DTZ001
 
 
 def test_generated_codes_are_unique_unambiguous_and_avoid_existing_ones() -> None:

@@ -72,7 +72,8 @@ class Coupon:
 
     Raises:
         InvalidCouponCodeError: an invalid code.
-        ConflictingPromotionError: a limit below 1, or a window ending before it starts.
+        ConflictingPromotionError: a limit below 1, a naive (timezone-less) ``starts`` or
+            ``ends``, or a window ending before it starts.
     """
 
     code: str = attrs.field(converter=normalize_code)
@@ -85,6 +86,9 @@ class Coupon:
     def __attrs_post_init__(self) -> None:
         _check_limit("max_uses", self.max_uses)
         _check_limit("max_uses_per_customer", self.max_uses_per_customer)
+        for bound in (self.starts, self.ends):
+            if bound is not None and bound.tzinfo is None:
+                raise ConflictingPromotionError("window", "use timezone-aware datetimes")
         if self.starts is not None and self.ends is not None and self.ends <= self.starts:
             raise ConflictingPromotionError("window", "the coupon expires before it starts")
 
