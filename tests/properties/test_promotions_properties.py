@@ -7,11 +7,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce_core import (
+    BuyXGetY,
     Coupon,
     PercentOff,
     Promotion,
     PromotionBook,
     PromotionInput,
+    RewardOrder,
     apply_promotions,
     to_minor,
 )
@@ -105,3 +107,39 @@ def test_removing_a_code_restores_the_price_without_it(
     assert removed == without
     assert to_minor(with_code.total_discount) >= 0
     assert apply_promotions(PromotionBook(promotions), data) == without
+
+
+@st.composite
+def same_set_deals(draw: st.DrawFn) -> tuple[BuyXGetY, PromotionInput]:
+    deal = BuyXGetY(
+        draw(st.integers(1, 3)),
+        draw(st.integers(1, 2)),
+        draw(st.integers(1, 100)),
+        order=draw(st.sampled_from(list(RewardOrder))),
+        max_repeats=draw(st.none() | st.integers(1, 3)),
+    )
+    return deal, draw(cst.promotion_inputs("EUR"))
+
+
+@given(same_set_deals())
+def test_same_set_buy_x_get_y_never_discounts_more_than_the_cheapest_units_of_each_group(
+    case: tuple[BuyXGetY, PromotionInput],
+) -> None:
+    # Sort every unit by value and cut groups of buy + get: whatever the reward order, each
+    # rewarded unit must be paid for by ``buy`` units at least as expensive, so the discount
+    # is at most the value of the cheapest ``get`` units of every group (a buy-one-get-one
+    # never exceeds half of what it covers).
+    deal, data = case
+    result = apply_promotions(PromotionBook([Promotion(id="p", name="p", benefit=deal)]), data)
+    units = sorted(
+        (to_minor(line.unit_price) for line in data.lines for _ in range(line.quantity)),
+        reverse=True,
+    )
+    group = deal.buy + deal.get
+    bound = sum(
+        sum(units[start + deal.buy : start + group])
+        for start in range(0, len(units) - group + 1, group)
+    )
+    granted = to_minor(result.total_discount)
+    assert granted <= bound
+    assert granted * group <= deal.get * sum(units)

@@ -102,6 +102,32 @@ def test_buy_one_get_one_half_price_most_expensive_first_repeats_up_to_the_cap()
     assert result.applied[0].applications == 1
 
 
+def test_buy_one_get_one_most_expensive_first_never_gives_a_jacket_for_a_pair_of_socks() -> None:
+    promo = Promotion(
+        id="bogo",
+        name="bogo",
+        benefit=BuyXGetY(1, 1, order=RewardOrder.MOST_EXPENSIVE),
+    )
+    result = price([promo], cart(line("j", "JACKET", 2, "40.00"), line("s", "SOCKS", 2, "1.00")))
+    # Units by value: 40, 40 | 1, 1. Each free unit is paid for by one at least as expensive:
+    # one jacket free with the other jacket, one pair of socks free with the other pair.
+    assert result.line_discount("j") == eur("40.00")
+    assert result.line_discount("s") == eur("1.00")
+    assert result.total_discount == eur("41.00")  # not 80.00: the socks cannot pay for a jacket
+
+
+def test_buy_two_get_one_most_expensive_first_rewards_the_cheapest_of_each_group() -> None:
+    promo = Promotion(
+        id="b2g1", name="b2g1", benefit=BuyXGetY(2, 1, order=RewardOrder.MOST_EXPENSIVE)
+    )
+    data = cart(line("a", "A", 1, "30.00"), line("b", "B", 1, "20.00"), line("c", "C", 1, "10.00"))
+    data = cart(*data.lines, line("d", "D", 1, "9.00"), line("e", "E", 1, "8.00"))
+    # 30 20 10 | 9 8: one complete group of three, whose cheapest unit (10.00) is free.
+    result = price([promo], data)
+    assert result.total_discount == eur("10.00")
+    assert result.line_discount("c") == eur("10.00")
+
+
 def test_buy_a_shoe_get_socks_free_rewards_the_other_set() -> None:
     promo = Promotion(
         id="socks",

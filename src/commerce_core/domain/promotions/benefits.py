@@ -443,7 +443,10 @@ class BuyXGetY:
         get: units rewarded in each repeat (at least 1).
         percent: the discount on rewarded units (100 = free).
         get_targets: the set rewarded units come from (the promotion's targets when ``None``).
-        order: reward the cheapest units first (the default) or the most expensive.
+        order: reward the cheapest units first (the default) or the most expensive. In a same-set
+            deal every rewarded unit is paid for by ``buy`` units at least as expensive:
+            ``MOST_EXPENSIVE`` sorts the units by value and rewards the cheapest ``get`` of each
+            group of ``buy + get`` (so never more than ``get / (buy + get)`` of a group).
         max_repeats: how many times it may repeat in one cart (unlimited when ``None``).
 
     Raises:
@@ -486,9 +489,17 @@ class BuyXGetY:
             repeats = min(repeats, view.max_items // self.get)
         count = repeats * self.get
         if self.order is RewardOrder.CHEAPEST:
+            # The cheapest units overall: every one is paid for by pricier (or equal) units.
             rewarded = units[len(units) - count :] if count else []
         else:
-            rewarded = units[:count]
+            # The most expensive rewards still paid for by pricier-or-equal units: the units,
+            # most expensive first, form groups of buy + get; the cheapest of each group are
+            # rewarded (a buy-one-get-one never takes more than half of a group).
+            rewarded = [
+                unit
+                for start in range(0, repeats * group, group)
+                for unit in units[start + self.buy : start + group]
+            ]
         _reward_units(view, rewarded, self.percent, award)
         award.applications = repeats
         leftover = len(units) - repeats * group
