@@ -142,6 +142,42 @@ def test_buy_a_shoe_get_socks_free_rewards_the_other_set() -> None:
     assert result.line_discount("s") == eur("0.00")
 
 
+def test_buy_one_get_one_from_a_wider_set_rewards_the_item_that_keeps_the_deal_possible() -> None:
+    # Buy something from category a, get something from a or b free. The cart holds one a-item
+    # (10.00) and one b-item (20.00): the a-item must be the one paid for, so the b-item is free.
+    promo = Promotion(
+        id="p",
+        name="p",
+        benefit=BuyXGetY(1, 1, get_targets=Selector.of(categories={"a", "b"})),
+        targets=Selector.of(categories={"a"}),
+    )
+    result = price(
+        [promo], cart(line("l1", "A", 1, "10.00", ["a"]), line("l2", "B", 1, "20.00", ["b"]))
+    )
+    assert result.line_discount("l2") == eur("20.00")
+    assert result.total_discount == eur("20.00")
+    assert result.hints == ()
+
+
+def test_buy_one_get_one_from_an_overlapping_set_still_prefers_the_cheapest_reward() -> None:
+    # Two a-items (10.00) and one b-item (20.00): one deal fits (two would need four units), so
+    # one a-item pays and the cheapest other unit, the second a-item, is free.
+    promo = Promotion(
+        id="p",
+        name="p",
+        benefit=BuyXGetY(1, 1, get_targets=Selector.of(categories={"a", "b"})),
+        targets=Selector.of(categories={"a"}),
+    )
+    result = price(
+        [promo],
+        cart(line("l1", "A", 2, "10.00", ["a"]), line("l2", "B", 1, "20.00", ["b"])),
+    )
+    assert result.total_discount == eur("10.00")
+    assert result.line_discount("l1") == eur("10.00")
+    # Both a-items could each pay for a free item: one more eligible item makes a second deal.
+    assert result.hints[0].missing_quantity == 1
+
+
 def test_two_items_of_a_buy_two_get_one_offer_hint_add_one_more_to_get_one_free() -> None:
     promo = Promotion(id="b2g1", name="buy 2 get 1", benefit=BuyXGetY(2, 1))
     result = price([promo], cart(line("a", "A", 2, "10.00")))

@@ -509,6 +509,12 @@ class BuyXGetY:
         return award
 
     def _other_set(self, view: BenefitView, cap: int | None, get_targets: Selector) -> Award:
+        """Buy from the targets, get from ``get_targets``; the sets may overlap.
+
+        A unit in both sets can be bought or rewarded. The engine rewards as many units as the
+        cart allows, with as few repeats as possible, then picks the rewards in the declared
+        order among the assignments that keep enough units to pay for them.
+        """
         award = Award()
         buy_units = [u for u in view.units() if u.value > 0]
         get_units = [
@@ -519,34 +525,50 @@ class BuyXGetY:
             )
             if u.value > 0
         ]
-        repeats = len(buy_units) // self.buy
+        buy_keys = {(u.position, u.index) for u in buy_units}
+        shared = sum(1 for u in get_units if (u.position, u.index) in buy_keys)
+        get_only = len(get_units) - shared
+        most = len(buy_units) // self.buy
         if cap is not None:
-            repeats = min(repeats, cap)
+            most = min(most, cap)
         if view.max_items is not None:
-            repeats = min(repeats, view.max_items // self.get)
-        while repeats > 0:
-            rewarded = get_units[: repeats * self.get]
-            taken = {(u.position, u.index) for u in rewarded}
-            payable = sum(1 for u in buy_units if (u.position, u.index) not in taken)
-            if payable >= repeats * self.buy and rewarded:
-                _reward_units(view, rewarded, self.percent, award)
-                award.applications = math.ceil(len(rewarded) / self.get)
-                missing = repeats * self.get - len(rewarded)
-                if missing:
-                    award.hint = Hint(
-                        f"add {missing} more eligible item(s) to {self._phrase()}",
-                        missing_quantity=missing,
-                    )
-                return award
-            if payable >= repeats * self.buy and not rewarded:
-                award.hint = Hint(
-                    f"add {repeats * self.get} eligible item(s) to {self._phrase()}",
-                    missing_quantity=repeats * self.get,
-                )
-                return award
-            repeats -= 1
-        missing = self.buy - len(buy_units) % self.buy
-        award.hint = Hint(f"add {missing} more to {self._phrase()}", missing_quantity=missing)
+            most = min(most, view.max_items // self.get)
+        if most == 0:
+            missing = self.buy - len(buy_units) % self.buy
+            award.hint = Hint(f"add {missing} more to {self._phrase()}", missing_quantity=missing)
+            return award
+        # How many units ``repeats`` repeats can reward: the get-only units, plus shared units
+        # not needed to pay for the repeats. The smallest number of repeats rewarding most wins.
+        best_repeats, best_count = 0, 0
+        for repeats in range(1, most + 1):
+            spare = len(buy_units) - repeats * self.buy
+            count = min(repeats * self.get, get_only + min(shared, spare))
+            if count > best_count:
+                best_repeats, best_count = repeats, count
+        if best_count == 0:
+            needed = most * self.get
+            award.hint = Hint(
+                f"add {needed} eligible item(s) to {self._phrase()}", missing_quantity=needed
+            )
+            return award
+        spare = len(buy_units) - best_repeats * self.buy
+        rewarded: list[Unit] = []
+        for unit in get_units:
+            if len(rewarded) == best_count:
+                break
+            if (unit.position, unit.index) in buy_keys:
+                if spare == 0:
+                    continue
+                spare -= 1
+            rewarded.append(unit)
+        _reward_units(view, rewarded, self.percent, award)
+        award.applications = math.ceil(len(rewarded) / self.get)
+        missing = most * self.get - len(rewarded)
+        if missing:
+            award.hint = Hint(
+                f"add {missing} more eligible item(s) to {self._phrase()}",
+                missing_quantity=missing,
+            )
         return award
 
     def amounts(self) -> tuple[Money, ...]:
