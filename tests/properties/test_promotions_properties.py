@@ -7,14 +7,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce_core import (
+    AmountOffEachUnit,
     BuyXGetY,
     Coupon,
+    FixedUnitPrice,
+    Limits,
     PercentOff,
     Promotion,
     PromotionBook,
     PromotionInput,
     RewardOrder,
     apply_promotions,
+    from_minor,
     to_minor,
 )
 from commerce_core.testing import strategies as cst
@@ -143,3 +147,33 @@ def test_same_set_buy_x_get_y_never_discounts_more_than_the_cheapest_units_of_ea
     granted = to_minor(result.total_discount)
     assert granted <= bound
     assert granted * group <= deal.get * sum(units)
+
+
+@given(
+    cst.promotion_inputs("EUR"),
+    st.integers(0, 20_000),
+    st.integers(1, 5_000),
+    st.sampled_from([FixedUnitPrice, AmountOffEachUnit]),
+)
+def test_a_per_application_cap_applies_to_each_discounted_unit_separately(
+    data: PromotionInput,
+    amount: int,
+    cap: int,
+    kind: type[FixedUnitPrice] | type[AmountOffEachUnit],
+) -> None:
+    fixed_price = kind is FixedUnitPrice
+    benefit = kind(from_minor(amount, "EUR"))
+    promotion = Promotion(
+        id="p",
+        name="p",
+        benefit=benefit,
+        limits=Limits(max_discount_per_application=from_minor(cap, "EUR")),
+    )
+    result = apply_promotions(PromotionBook([promotion]), data)
+    # Each unit's own discount, then capped on its own; caps never pool across units.
+    expected = 0
+    for line in data.lines:
+        unit = to_minor(line.unit_price)
+        off = max(0, unit - amount) if fixed_price else min(amount, unit)
+        expected += min(off, cap) * line.quantity
+    assert to_minor(result.total_discount) == expected

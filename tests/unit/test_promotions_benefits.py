@@ -305,3 +305,33 @@ def test_limits_cap_the_discount_per_application_in_total_items_and_applications
     assert price([items], shirts).total_discount == eur("20.00")  # 50% of 2 x 20.00
     apps = Promotion(id="p", name="p", benefit=BuyXGetY(1, 1), limits=Limits(max_applications=1))
     assert price([apps], shirts).total_discount == eur("20.00")  # one free shirt only
+
+
+def test_a_per_application_cap_limits_each_discounted_unit_on_its_own() -> None:
+    promo = Promotion(
+        id="p",
+        name="everything at 10.00, at most 5.00 off each",
+        benefit=FixedUnitPrice(eur("10.00")),
+        limits=Limits(max_discount_per_application=eur("5.00")),
+    )
+    result = price([promo], cart(line("l1", "A", 1, "50.00"), line("l2", "B", 1, "11.00")))
+    # A: 40.00 off capped at 5.00; B: 1.00 off (under the cap). The unused 4.00 of B's cap
+    # does not carry over to A: 5.00 + 1.00 = 6.00, not 2 x 5.00.
+    assert result.line_discount("l1") == eur("5.00")
+    assert result.line_discount("l2") == eur("1.00")
+    assert result.total_discount == eur("6.00")
+
+
+def test_a_per_application_cap_limits_each_repeat_of_a_buy_one_get_one() -> None:
+    promo = Promotion(
+        id="bogo",
+        name="bogo, at most 15.00 off per free item",
+        benefit=BuyXGetY(1, 1, order=RewardOrder.MOST_EXPENSIVE),
+        limits=Limits(max_discount_per_application=eur("15.00")),
+    )
+    result = price([promo], cart(line("a", "A", 2, "30.00"), line("b", "B", 2, "4.00")))
+    # Groups 30 30 | 4 4: one coat free, capped at 15.00, and one 4.00 item free (under the
+    # cap): 15.00 + 4.00 = 19.00, not the pooled 2 x 15.00 = 30.00.
+    assert result.line_discount("a") == eur("15.00")
+    assert result.line_discount("b") == eur("4.00")
+    assert result.total_discount == eur("19.00")

@@ -162,6 +162,10 @@ class Award:
         hint: an upsell hint, if the shopper is close to (more of) the benefit.
         shipping_later: a shipping discount to compute once shipping is quoted (the price is
             not known yet); the pricing pipeline applies it after quoting.
+        parts: each application's discounts (line position -> minor units), when the benefit
+            itemises them with :meth:`add_application`; they add up to ``discounts``. A
+            promotion's ``max_discount_per_application`` caps each part separately; an award
+            without parts is capped as a whole at the cap times ``applications``.
     """
 
     discounts: dict[int, int] = attrs.field(factory=dict)
@@ -171,6 +175,7 @@ class Award:
     gifts: tuple[Gift, ...] = ()
     hint: Hint | None = None
     shipping_later: ShippingLater | None = None
+    parts: list[dict[int, int]] = attrs.field(factory=list)
 
     @property
     def line_total(self) -> int:
@@ -181,6 +186,14 @@ class Award:
         """Add ``amount`` to a line's discount (zero amounts are ignored)."""
         if amount:
             self.discounts[position] = self.discounts.get(position, 0) + amount
+
+    def add_application(self, discounts: dict[int, int]) -> None:
+        """Record one application (its discount per line position) and add it up."""
+        part = {p: d for p, d in discounts.items() if d}
+        for position, amount in part.items():
+            self.add(position, amount)
+        self.parts.append(part)
+        self.applications += 1
 
 
 class BenefitView:
@@ -336,8 +349,7 @@ class AmountOffEachUnit:
         cap = _limit(view.max_items, view.max_applications)
         units = [u for u in view.units() if u.value > 0]
         for unit in units if cap is None else units[:cap]:
-            award.add(unit.position, min(off, unit.value))
-            award.applications += 1
+            award.add_application({unit.position: min(off, unit.value)})
             award.items += 1
         return award
 
@@ -393,8 +405,7 @@ class FixedUnitPrice:
         cap = _limit(view.max_items, view.max_applications)
         units = [u for u in view.units() if u.value > price]
         for unit in units if cap is None else units[:cap]:
-            award.add(unit.position, unit.value - price)
-            award.applications += 1
+            award.add_application({unit.position: unit.value - price})
             award.items += 1
         return award
 
@@ -418,19 +429,40 @@ def _count_word(n: int) -> str:
     return "one" if n == 1 else str(n)
 
 
+def _per_line(units: Iterable[Unit]) -> dict[int, int]:
+    per_line: dict[int, int] = {}
+    for unit in units:
+        per_line[unit.position] = per_line.get(unit.position, 0) + unit.value
+    return per_line
+
+
+def _split(total: int, weights: dict[int, int]) -> dict[int, int]:
+    positions = sorted(weights)
+    if total <= 0 or sum(weights.values()) <= 0:
+        return {}
+    return dict(zip(positions, allocate_minor(total, [weights[p] for p in positions]), strict=True))
+
+
 def _reward_units(
-    view: BenefitView, rewarded: Sequence[Unit], percent: Decimal, award: Award
+    view: BenefitView, rewarded: Sequence[Unit], percent: Decimal, award: Award, get: int
 ) -> None:
+    """Reward ``rewarded`` (``get`` units per application, in order), itemised per application."""
+    groups = [rewarded[i : i + get] for i in range(0, len(rewarded), get)]
     if percent == _HUNDRED:
+        for group in groups:
+            award.parts.append(_per_line(group))
         for unit in rewarded:
             award.add(unit.position, unit.value)
     else:
-        per_line: dict[int, int] = {}
-        for unit in rewarded:
-            per_line[unit.position] = per_line.get(unit.position, 0) + unit.value
+        per_line = _per_line(rewarded)
         positions = sorted(per_line)
         weights = [per_line[p] for p in positions]
-        view.spread(award, view.percent_of(sum(weights), percent), positions, weights)
+        total = view.percent_of(sum(weights), percent)
+        view.spread(award, total, positions, weights)
+        values = [sum(u.value for u in group) for group in groups]
+        if total > 0 and sum(values) > 0:
+            for group, share in zip(groups, allocate_minor(total, values), strict=True):
+                award.parts.append(_split(share, _per_line(group)))
     award.items += len(rewarded)
 
 
@@ -500,7 +532,7 @@ class BuyXGetY:
                 for start in range(0, repeats * group, group)
                 for unit in units[start + self.buy : start + group]
             ]
-        _reward_units(view, rewarded, self.percent, award)
+        _reward_units(view, rewarded, self.percent, award, self.get)
         award.applications = repeats
         leftover = len(units) - repeats * group
         if leftover > 0 and (cap is None or repeats < cap):
@@ -561,7 +593,7 @@ class BuyXGetY:
                     continue
                 spare -= 1
             rewarded.append(unit)
-        _reward_units(view, rewarded, self.percent, award)
+        _reward_units(view, rewarded, self.percent, award, self.get)
         award.applications = math.ceil(len(rewarded) / self.get)
         missing = most * self.get - len(rewarded)
         if missing:
@@ -672,12 +704,7 @@ class BundlePrice:
             value = sum(u.value for u in chosen)
             if value <= price:
                 return award
-            per_line: dict[int, int] = {}
-            for unit in chosen:
-                per_line[unit.position] = per_line.get(unit.position, 0) + unit.value
-            positions = sorted(per_line)
-            view.spread(award, value - price, positions, [per_line[p] for p in positions])
-            award.applications += 1
+            award.add_application(_split(value - price, _per_line(chosen)))
             award.items += len(chosen)
         return award
 

@@ -30,7 +30,13 @@ from commerce_core.domain.coupons import Coupon, normalize_code
 from commerce_core.domain.pricing import ShippingDiscount
 from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
 from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
-from commerce_core.domain.promotions.core import CartState, Key, PromotionInput, round_minor
+from commerce_core.domain.promotions.core import (
+    CartState,
+    Key,
+    LineState,
+    PromotionInput,
+    round_minor,
+)
 from commerce_core.domain.promotions.promotion import Promotion
 from commerce_core.errors import (
     ConflictingPromotionError,
@@ -300,6 +306,22 @@ def _sort_key(promotion: Promotion) -> tuple[int, str]:
     return (-promotion.stacking.priority, promotion.id)
 
 
+def _cap_each_application(
+    parts: Sequence[Mapping[int, int]], cap: int, lines: Sequence[LineState]
+) -> dict[int, int]:
+    """The discounts with each application capped at ``cap`` (split over its lines exactly)."""
+    total: dict[int, int] = {}
+    for part in parts:
+        positions = sorted(p for p, d in part.items() if d > 0)
+        amounts = [part[p] for p in positions]
+        if sum(amounts) > cap:
+            amounts = allocate_minor(cap, amounts)
+        for position, amount in zip(positions, amounts, strict=True):
+            total[position] = total.get(position, 0) + amount
+    capped = ((p, min(d, lines[p].remaining)) for p, d in sorted(total.items()))
+    return {p: d for p, d in capped if d > 0}
+
+
 def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     """Check and award one promotion on ``cart`` (not applied to it yet), limits enforced."""
     check = promotion.check(cart)
@@ -316,6 +338,9 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     shipping = max(0, award.shipping)
     if cart.shipping_known:
         shipping = min(shipping, cart.shipping_remaining)
+    per_application = limits.max_discount_per_application
+    if per_application is not None and award.parts:
+        discounts = _cap_each_application(award.parts, to_minor(per_application), lines)
     cap = limits.cap(award.applications)
     line_total = sum(discounts.values())
     if cap is not None and line_total + shipping > cap:

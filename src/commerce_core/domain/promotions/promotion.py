@@ -48,7 +48,9 @@ class Limits:
 
     Attributes:
         max_discount_per_application: at most this much per application (per repeat of a
-            buy-X-get-Y, per unit of a per-unit discount...).
+            buy-X-get-Y, per unit of a per-unit discount, per bundle...), each application
+            capped on its own: a unit discounted by 10.00 and one by 1.00 under a 5.00 cap get
+            5.00 + 1.00.
         max_discount_total: at most this much in the whole cart.
         max_items: at most this many discounted units (the most expensive are chosen).
         max_applications: at most this many applications (repeats) in one cart.
@@ -72,7 +74,11 @@ class Limits:
         )
 
     def cap(self, applications: int) -> int | None:
-        """The cap in minor units for ``applications`` applications (``None``: uncapped)."""
+        """The cap in minor units for ``applications`` applications (``None``: uncapped).
+
+        The engine caps each itemised application separately first (``Award.parts``); this
+        pooled bound is what remains for benefits that do not itemise their applications.
+        """
         caps: list[int] = []
         if self.max_discount_total is not None:
             caps.append(to_minor(self.max_discount_total))
