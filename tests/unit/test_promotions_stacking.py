@@ -7,6 +7,7 @@ import pytest
 from commerce_core import (
     AmountOffOrder,
     ConflictingPromotionError,
+    MinSubtotal,
     NotAppliedReason,
     PercentOff,
     Promotion,
@@ -108,3 +109,30 @@ def test_every_loser_of_a_group_names_the_final_winner() -> None:
         "a": ("c",),
         "b": ("c",),
     }
+
+
+def test_when_a_group_winner_fails_in_the_stack_the_next_best_member_of_the_group_applies() -> None:
+    automatic = Promotion(
+        id="auto",
+        name="20.00 off",
+        benefit=AmountOffOrder(eur("20.00")),
+        stacking=Stacking(priority=10),
+    )
+    big = Promotion(
+        id="A",
+        name="20% from 100.00 after discounts",
+        benefit=PercentOff(20),
+        conditions=[MinSubtotal(eur("100.00"), after_discounts=True)],
+        stacking=Stacking(group="g"),
+    )
+    small = Promotion(
+        id="B", name="5.00 off", benefit=AmountOffOrder(eur("5.00")), stacking=Stacking(group="g")
+    )
+    result = price([automatic, big, small], cart(line("l1", "X", 1, "110.00")))
+    # A is worth most alone (22.00), but after the 20.00 off only 90.00 is left, below its
+    # 100.00 minimum: it does not apply, so the group's next best member, B, does.
+    assert result.applied_ids() == ("auto", "B")
+    assert result.total_discount == eur("25.00")  # 20.00 + 5.00, as without A
+    missed = {n.promotion_id: n for n in result.not_applied}
+    assert missed["A"].reason is NotAppliedReason.MINIMUM_NOT_MET
+    assert missed["A"].missing_amount == eur("10.00")  # 100.00 - 90.00

@@ -9,7 +9,9 @@ Stacking, deterministic and independent of the order promotions and lines are gi
 1. Candidates are the automatic promotions the index finds plus those unlocked by valid codes.
    Each is checked (window, channel, currency, conditions); failures are reported with a reason.
 2. Within each :attr:`Stacking.group` only the member worth most alone survives (ties: higher
-   priority, then smaller id); the others are *excluded by a better promotion*.
+   priority, then smaller id); the others are *excluded by a better promotion*. If that member
+   then does not apply in the stack (step 3: a condition on discounted values fails), it is
+   reported with its reason and the next best member of the group is tried instead.
 3. The non-exclusive survivors apply in order of descending priority, then id; each sees the
    values left by earlier ones (so nothing goes below zero) and conditions "after discounts" are
    checked against them; ``stop_further`` ends the sequence.
@@ -365,6 +367,20 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     return _Outcome(promotion, award=award)
 
 
+def _group_losers(eligible: Sequence[Promotion], alone: Mapping[str, _Outcome]) -> dict[str, str]:
+    """Group members beaten by a better member of their group (loser id -> winner id)."""
+    excluded: dict[str, str] = {}
+    groups: dict[str, list[Promotion]] = {}
+    for promotion in eligible:
+        if promotion.stacking.group is not None:
+            groups.setdefault(promotion.stacking.group, []).append(promotion)
+    for members in groups.values():
+        ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
+        for beaten in ranked[1:]:
+            excluded[beaten.id] = ranked[0].id
+    return excluded
+
+
 @attrs.define
 class _Scenario:
     outcomes: list[_Outcome]
@@ -554,23 +570,26 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             alone[promotion.id] = outcome
     eligible = [p for p in ordered if p.id in alone]
 
-    # 2. one member per group: the best alone.
-    excluded: dict[str, str] = {}
-    groups: dict[str, list[Promotion]] = {}
-    for promotion in eligible:
-        if promotion.stacking.group is not None:
-            groups.setdefault(promotion.stacking.group, []).append(promotion)
-    for members in groups.values():
-        ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
-        for beaten in ranked[1:]:
-            excluded[beaten.id] = ranked[0].id
-    survivors = [p for p in eligible if p.id not in excluded]
+    # 2. one member per group: the best alone; 3. the stack of non-exclusive promotions. A group
+    # winner that does not apply in the stack (a condition on discounted values fails) gives
+    # way to the next best member of its group, and the stack is built again.
+    dropped: dict[str, _Outcome] = {}
+    while True:
+        excluded = _group_losers([p for p in eligible if p.id not in dropped], alone)
+        survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
+        stack_cart = cart.copy_fresh()
+        stack, late_failures = _run_stack(
+            [p for p in survivors if not p.stacking.exclusive], stack_cart
+        )
+        winners = set(excluded.values())
+        retry = [o for o in late_failures if o.promotion.id in winners]
+        if not retry:
+            break
+        dropped.update((o.promotion.id, o) for o in retry)
+    for outcome in dropped.values():
+        fail(outcome)
 
-    # 3. the stack of non-exclusive promotions, and 4. each exclusive alone.
-    stack_cart = cart.copy_fresh()
-    stack, late_failures = _run_stack(
-        [p for p in survivors if not p.stacking.exclusive], stack_cart
-    )
+    # 4. each exclusive alone.
     scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
     scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
     winner, final_cart = min(scenarios, key=lambda item: item[0].rank())
