@@ -64,6 +64,21 @@ def test_many_codes_unlock_one_promotion_but_it_applies_once() -> None:
     assert result.accepted_codes == ("A1",)  # the smallest code represents the promotion
 
 
+def test_a_second_code_for_the_same_offer_is_rejected_with_a_reason() -> None:
+    coupons = [Coupon(code=c, promotion_id="summer") for c in ("AAA1", "BBB1", "CCC1")]
+    data = cart(line("a", "A", 1, "40.00"), codes=["ccc1", "bbb1", "aaa1"])
+    result = price([SUMMER], data, coupons)
+    # The offer applies once, through the smallest code; the shopper learns why the others
+    # did nothing instead of seeing them vanish.
+    assert result.accepted_codes == ("AAA1",)
+    assert result.total_discount == eur("4.00")
+    assert [(r.code, r.reason) for r in result.rejected_codes] == [
+        ("BBB1", NotAppliedReason.ANOTHER_CODE_FOR_PROMOTION),
+        ("CCC1", NotAppliedReason.ANOTHER_CODE_FOR_PROMOTION),
+    ]
+    assert all(r.promotion_id == "summer" for r in result.rejected_codes)
+
+
 def test_every_reason_a_code_does_not_apply_is_a_value() -> None:
     coupons = [
         Coupon(code="LATER", promotion_id="summer", starts=NOW + timedelta(days=1)),

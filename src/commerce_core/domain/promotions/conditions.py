@@ -60,6 +60,7 @@ class NotAppliedReason(enum.StrEnum):
     NO_ELIGIBLE_ITEMS = "no_eligible_items"
     EXCLUDED_BY_BETTER_PROMOTION = "excluded_by_better_promotion"
     STOPPED_BY_HIGHER_PRIORITY = "stopped_by_higher_priority"
+    ANOTHER_CODE_FOR_PROMOTION = "another_code_for_promotion"
 
 
 @attrs.frozen

@@ -533,6 +533,16 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
         current = unlocked.get(coupon.promotion_id)
         if current is None or code < current:
             unlocked[coupon.promotion_id] = code
+        if current is not None:
+            # One code per promotion: the smallest represents it (independent of entry order).
+            rejections.append(
+                CodeRejection(
+                    max(code, current),
+                    NotAppliedReason.ANOTHER_CODE_FOR_PROMOTION,
+                    "another code for this offer is already applied",
+                    coupon.promotion_id,
+                )
+            )
 
     candidates = {p.id: p for p in book.candidates(cart)}
     for pid in unlocked:
