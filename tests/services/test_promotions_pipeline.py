@@ -243,6 +243,29 @@ def test_checkout_redeems_accepted_codes_and_a_second_order_finds_the_code_used_
     assert engine.redeem_codes(["ONCE"], order_id="o2", customer_id="c2").ok
 
 
+def test_a_one_per_customer_code_needs_a_signed_in_customer() -> None:
+    usage = InMemoryCouponUsage()
+    coupon = Coupon(code="WELCOME", promotion_id="single", max_uses_per_customer=1)
+    engine = PromotionEngine(PromotionBook([SINGLE], [coupon]), usage=usage)
+    lines = [gross("t", "TEA", "20.00")]
+    # A guest cannot be told apart from another guest: the code is refused up front ...
+    guest = engine.evaluate_codes(lines, context(coupon_codes=["welcome"]))
+    assert guest.accepted_codes == ()
+    assert guest.rejected_codes[0].reason is NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
+    # ... and redeeming it as a guest fails every time, recording nothing.
+    for order in ("o1", "o2", "o3"):
+        outcome = engine.redeem_codes(["WELCOME"], order_id=order, customer_id=None)
+        assert not outcome.ok
+        assert outcome.reason is NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
+    assert usage.uses("WELCOME") == 0
+    # A signed-in customer gets their one use.
+    known = engine.evaluate_codes(lines, context(coupon_codes=["welcome"], customer_id="c1"))
+    assert known.accepted_codes == ("WELCOME",)
+    assert engine.redeem_codes(["WELCOME"], order_id="o4", customer_id="c1").ok
+    again = engine.redeem_codes(["WELCOME"], order_id="o5", customer_id="c1")
+    assert again.reason is NotAppliedReason.LIMIT_REACHED
+
+
 def test_redeeming_several_codes_is_all_or_nothing() -> None:
     usage = InMemoryCouponUsage()
     other = Promotion(

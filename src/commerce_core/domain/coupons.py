@@ -66,7 +66,9 @@ class Coupon:
         code: the normalised code.
         promotion_id: the promotion it unlocks.
         max_uses: total uses allowed (unlimited when ``None``).
-        max_uses_per_customer: uses allowed per customer (unlimited when ``None``).
+        max_uses_per_customer: uses allowed per customer (unlimited when ``None``). Such a
+            code needs a known customer: guests (no ``customer_id``) cannot use it, since
+            nothing would tell their uses apart.
         starts: first valid instant (inclusive), optional.
         ends: the instant it expires (exclusive), optional.
 
@@ -113,6 +115,7 @@ class RedeemOutcome(enum.StrEnum):
     ALREADY_REDEEMED = "already_redeemed"
     LIMIT_REACHED = "limit_reached"
     CUSTOMER_LIMIT_REACHED = "customer_limit_reached"
+    CUSTOMER_REQUIRED = "customer_required"
 
     @property
     def ok(self) -> bool:

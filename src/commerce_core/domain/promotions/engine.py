@@ -491,6 +491,7 @@ _CODE_FAILURES = {
     NotAppliedReason.EXPIRED: "this code has expired",
     NotAppliedReason.LIMIT_REACHED: "this code has been used up",
     NotAppliedReason.UNKNOWN_CODE: "this code does not exist",
+    NotAppliedReason.CUSTOMER_NOT_ELIGIBLE: "sign in to use this code (limited per customer)",
 }
 
 
@@ -525,6 +526,8 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             reason = NotAppliedReason.EXPIRED
         elif code in data.exhausted_codes:
             reason = NotAppliedReason.LIMIT_REACHED
+        elif coupon.max_uses_per_customer is not None and data.customer_id is None:
+            reason = NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
         if reason is not None:
             pid = None if coupon is None else coupon.promotion_id
             rejections.append(CodeRejection(code, reason, _CODE_FAILURES[reason], pid))
