@@ -29,6 +29,7 @@ from commerce_core import (
     ShippingMethod,
     ShippingOff,
     ShippingRateTable,
+    Stacking,
     TaxRate,
     TaxTable,
     UnknownCouponError,
@@ -191,6 +192,46 @@ def test_a_promotions_discount_cap_limits_its_shipping_discount() -> None:
     assert b.shipping is not None
     assert b.shipping.total == eur("1.90")
     assert b.discounts == eur("3.00")
+
+
+def test_free_shipping_beats_a_smaller_exclusive_offer_because_it_saves_the_customer_more() -> None:
+    free_shipping = Promotion(id="ship", name="Free shipping", benefit=ShippingOff())
+    fifty_cents = Promotion(
+        id="small",
+        name="0.50 off, alone",
+        benefit=AmountOffOrder(eur("0.50")),
+        stacking=Stacking(exclusive=True),
+    )
+    b = price_cart(
+        [gross("t", "TEA", "20.00")],
+        context(shipping_method="std"),
+        stages=[PromotionEngine(PromotionBook([free_shipping, fifty_cents]))],
+        tax=VAT,
+        shipping=STANDARD_SHIPPING,
+    )
+    # Free shipping saves the 4.90 quote; the exclusive saves 0.50. The customer pays
+    # 20.00 + 0.00, not 19.50 + 4.90 = 24.40.
+    assert b.extensions["promotions"].applied_ids() == ("ship",)  # type: ignore[attr-defined]
+    assert b.grand_total == eur("20.00")
+    [missed] = [n for n in b.notes if n.source_id == "small"]
+    assert missed.data["reason"] == "excluded_by_better_promotion"
+    applied = b.extensions["promotions"].applied[0]  # type: ignore[attr-defined]
+    assert applied.estimated_shipping == eur("4.90")
+
+
+def test_without_a_shipping_quote_a_shipping_offer_is_worth_nothing_when_offers_compete() -> None:
+    # No shipping method chosen yet: nothing tells what shipping will cost, so the exclusive
+    # 0.50 off is the better known saving.
+    free_shipping = Promotion(id="ship", name="Free shipping", benefit=ShippingOff())
+    fifty_cents = Promotion(
+        id="small",
+        name="0.50",
+        benefit=AmountOffOrder(eur("0.50")),
+        stacking=Stacking(exclusive=True),
+    )
+    engine = PromotionEngine(PromotionBook([free_shipping, fifty_cents]))
+    result = engine.evaluate([gross("t", "TEA", "20.00")], context())
+    assert result.applied_ids() == ("small",)
 
 
 def test_a_free_gift_becomes_a_line_whose_price_is_cancelled() -> None:

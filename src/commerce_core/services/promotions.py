@@ -121,6 +121,7 @@ class PromotionEngine:
             customer_groups=() if context.customer_group is None else (context.customer_group,),
             previous_orders=previous,
             shipping_country=(None if context.destination is None else context.destination.country),
+            shipping_estimate=context.shipping_estimate,
             codes=context.coupon_codes,
             exhausted_codes=self._exhausted(context.coupon_codes, context.customer_id),
             rounding=context.rounding,

@@ -162,6 +162,8 @@ class Award:
         hint: an upsell hint, if the shopper is close to (more of) the benefit.
         shipping_later: a shipping discount to compute once shipping is quoted (the price is
             not known yet); the pricing pipeline applies it after quoting.
+        shipping_estimate: the value of ``shipping_later`` on the expected shipping charge, in
+            minor units (set by the engine when an estimate is known; used to compare offers).
         parts: each application's discounts (line position -> minor units), when the benefit
             itemises them with :meth:`add_application`; they add up to ``discounts``. A
             promotion's ``max_discount_per_application`` caps each part separately; an award
@@ -176,6 +178,7 @@ class Award:
     hint: Hint | None = None
     shipping_later: ShippingLater | None = None
     parts: list[dict[int, int]] = attrs.field(factory=list)
+    shipping_estimate: int = 0
 
     @property
     def line_total(self) -> int:

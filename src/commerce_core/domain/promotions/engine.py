@@ -16,7 +16,9 @@ Stacking, deterministic and independent of the order promotions and lines are gi
    values left by earlier ones (so nothing goes below zero) and conditions "after discounts" are
    checked against them; ``stop_further`` ends the sequence.
 4. Each exclusive promotion is priced alone. The scenario (the stack, or one exclusive) with the
-   largest total discount wins. **Tie-break**: the scenario whose best priority is higher, then
+   largest total discount wins; a shipping discount whose amount depends on the (not yet
+   quoted) charge counts at its value on ``PromotionInput.shipping_estimate`` (zero without
+   one). **Tie-break**: the scenario whose best priority is higher, then
    the one whose sorted promotion ids come first.
 """
 
@@ -78,6 +80,8 @@ class AppliedPromotion:
         shipping_discount: the shipping discount to compute once shipping is quoted (the price
             was not known yet); the pricing pipeline applies it and records its real amount in
             the breakdown's shipping adjustments and in this promotion's applied note.
+        estimated_shipping: what ``shipping_discount`` is worth on the shipping estimate (the
+            value used to compare offers), or ``None`` without an estimate.
         applications: how many times it applied.
         code: the coupon code that unlocked it, if any.
         gifts: gift lines to add.
@@ -92,6 +96,7 @@ class AppliedPromotion:
     applications: int = 1
     code: str | None = None
     gifts: tuple[Gift, ...] = ()
+    estimated_shipping: Money | None = None
 
     @property
     def free_shipping(self) -> bool:
@@ -301,7 +306,10 @@ class _Outcome:
 
     @property
     def total(self) -> int:
-        return 0 if self.award is None else self.award.line_total + self.award.shipping
+        """What it is worth to the customer: lines, known shipping, and estimated shipping."""
+        if self.award is None:
+            return 0
+        return self.award.line_total + self.award.shipping + self.award.shipping_estimate
 
 
 def _sort_key(promotion: Promotion) -> tuple[int, str]:
@@ -356,6 +364,16 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     award.shipping = shipping
     if award.shipping_later is not None and cap is not None and line_total + shipping >= cap:
         award.shipping_later = None  # the cap is used up: nothing left for shipping
+    later = award.shipping_later
+    if later is not None and cart.estimate_remaining is not None:
+        base = cart.estimate_remaining
+        if later.amount is not None:
+            estimate = min(later.amount, base)
+        else:
+            estimate = min(view.percent_of(base, later.percent or Decimal(0)), base)
+        if cap is not None:
+            estimate = min(estimate, cap - line_total - shipping)
+        award.shipping_estimate = max(0, estimate)
     if not discounts and not shipping and award.shipping_later is None and not award.gifts:
         return _Outcome(
             promotion,
@@ -408,7 +426,7 @@ def _run_stack(
         if outcome.failure is not None or outcome.award is None:
             failures.append(outcome)
             continue
-        cart.apply(outcome.award.discounts, outcome.award.shipping)
+        cart.apply(outcome.award.discounts, outcome.award.shipping, outcome.award.shipping_estimate)
         scenario.outcomes.append(outcome)
         if promotion.stacking.stop_further:
             scenario.stopped = list(promotions[index + 1 :])
@@ -483,6 +501,9 @@ def _applied(outcome: _Outcome, cart: CartState, code: str | None) -> AppliedPro
         max(award.applications, 1),
         code,
         award.gifts,
+        None
+        if award.shipping_later is None or cart.estimate_remaining is None
+        else from_minor(award.shipping_estimate, currency),
     )
 
 
