@@ -17,6 +17,7 @@ from commerce_core import (
     PromotionBook,
     PromotionInput,
     RewardOrder,
+    Stacking,
     apply_promotions,
     from_minor,
     to_minor,
@@ -177,3 +178,24 @@ def test_a_per_application_cap_applies_to_each_discounted_unit_separately(
         off = max(0, unit - amount) if fixed_price else min(amount, unit)
         expected += min(off, cap) * line.quantity
     assert to_minor(result.total_discount) == expected
+
+
+@given(scenarios())
+def test_a_promotion_the_index_skips_would_not_have_applied_anyway(
+    case: tuple[list[Promotion], PromotionInput],
+) -> None:
+    # The index skips automatic promotions whose benefit targets or conditions require a
+    # SKU / category / tag no line carries. Unlocked by a code, a promotion is always
+    # considered: then it must not apply either.
+    promotions, data = case
+    carried = {key for line in data.lines for key in line.anchor_keys()}
+    for promotion in promotions:
+        keys = promotion.index_keys()
+        if keys is None or not keys.isdisjoint(carried):
+            continue
+        coded = attrs.evolve(promotion, requires_code=True, stacking=Stacking())
+        result = apply_promotions(
+            PromotionBook([coded], [Coupon(code="TRY", promotion_id=coded.id)]),
+            data.with_codes(["TRY"]),
+        )
+        assert result.applied == ()

@@ -192,9 +192,12 @@ class Award:
 
     def add_application(self, discounts: dict[int, int]) -> None:
         """Record one application (its discount per line position) and add it up."""
-        part = {p: d for p, d in discounts.items() if d}
-        for position, amount in part.items():
-            self.add(position, amount)
+        part: dict[int, int] = {}
+        totals = self.discounts
+        for position, amount in discounts.items():
+            if amount:
+                part[position] = amount
+                totals[position] = totals.get(position, 0) + amount
         self.parts.append(part)
         self.applications += 1
 

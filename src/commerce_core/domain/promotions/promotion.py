@@ -18,6 +18,8 @@ from commerce_core.domain.promotions.conditions import (
     ConditionCheck,
     DateWindow,
     NotAppliedReason,
+    narrowest_keys,
+    required_keys,
 )
 from commerce_core.domain.promotions.core import CartState, Key, Selector, _strings
 from commerce_core.errors import (
@@ -172,8 +174,15 @@ class Promotion:
         object.__setattr__(self, "currency", currency)
 
     def index_keys(self) -> frozenset[Key] | None:
-        """Keys one of which a cart line must carry for this promotion to grant anything."""
-        return self.benefit.index_keys(self.targets)
+        """Keys one of which a cart line must carry for this promotion to grant anything.
+
+        Both the benefit (its targets) and every condition (``Contains``, ``MinQuantity`` /
+        ``MinSubtotal`` of a selector, ``AllOf`` / ``AnyOf`` of those) must be satisfied, so
+        each one's requirement is necessary; the narrowest is used.
+        """
+        return narrowest_keys(
+            [self.benefit.index_keys(self.targets), *(required_keys(c) for c in self.conditions)]
+        )
 
     def valid_in(self, currency: str) -> bool:
         """Whether the promotion may apply to a cart in ``currency``."""

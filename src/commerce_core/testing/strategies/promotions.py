@@ -14,6 +14,7 @@ from commerce_core.domain.promotions import (
     BundlePart,
     BundlePrice,
     BuyXGetY,
+    Contains,
     FixedUnitPrice,
     Limits,
     MinQuantity,
@@ -154,6 +155,7 @@ def promotions(currency: str, promotion_id: str = "p") -> st.SearchStrategy[Prom
         conditions=st.lists(
             st.one_of(
                 st.builds(MinQuantity, st.integers(1, 4)),
+                st.builds(Contains, selectors()),
                 st.builds(
                     MinSubtotal,
                     st.integers(0, 60_000).map(lambda u: from_minor(u, currency)),
