@@ -26,6 +26,7 @@ from commerce_core.errors import (
     CurrencyMismatchError,
     InvalidPercentageError,
     NegativeAmountError,
+    NoOpBenefitError,
 )
 from commerce_core.money import Money, allocate_minor, currency_of, from_minor, to_minor
 
@@ -94,6 +95,16 @@ def _amount(field: str, amount: Money) -> None:
     if amount.amount < 0:
         raise NegativeAmountError(field, amount.amount)
     to_minor(amount)
+
+
+def _something(field: str, value: Decimal | Money | None) -> None:
+    """Refuse a percentage or an amount of zero: the benefit would never grant anything."""
+    if value is not None and not (value if isinstance(value, Decimal) else value.amount):
+        raise NoOpBenefitError(field, "0 off grants nothing")
+
+
+def _optional_percent(value: Decimal | int | str | None) -> Decimal | None:
+    return None if value is None else percent_value("percent", value)
 
 
 def _optional_money(value: Money | None) -> Money | None:
@@ -312,6 +323,9 @@ class PercentOff:
 
     percent: Decimal = attrs.field(converter=_percent)
 
+    def __attrs_post_init__(self) -> None:
+        _something("percent", self.percent)
+
     def award(self, view: BenefitView) -> Award:
         """One application; the rounded total is split over lines by their value."""
         award = Award(applications=1)
@@ -347,6 +361,7 @@ class AmountOffEachUnit:
 
     def __attrs_post_init__(self) -> None:
         _amount("amount", self.amount)
+        _something("amount", self.amount)
 
     def award(self, view: BenefitView) -> Award:
         """One application per discounted unit, most expensive units first."""
@@ -376,6 +391,7 @@ class AmountOffOrder:
 
     def __attrs_post_init__(self) -> None:
         _amount("amount", self.amount)
+        _something("amount", self.amount)
 
     def award(self, view: BenefitView) -> Award:
         """One application of ``min(amount, value of the targeted lines)``."""
@@ -503,6 +519,7 @@ class BuyXGetY:
         _positive_count("buy", self.buy)
         _positive_count("get_quantity", self.get)
         _optional_count("max_repeats", self.max_repeats)
+        _something("percent", self.percent)
 
     def _phrase(self) -> str:
         if self.percent == _HUNDRED:
@@ -739,6 +756,7 @@ class Tier:
 
     def __attrs_post_init__(self) -> None:
         _positive_count("tier threshold", self.threshold)
+        _something("percent", self.percent)
 
 
 def _tiers(values: Iterable[Tier]) -> tuple[Tier, ...]:
@@ -826,10 +844,25 @@ class Tiered:
 
 @attrs.frozen
 class ShippingOff:
-    """Free (``percent=100``, the default) or discounted shipping, or ``amount`` off it."""
+    """Free (``percent=100``, the default) or discounted shipping, or ``amount`` off it.
 
-    percent: Decimal = attrs.field(default=_HUNDRED, converter=_percent)
+    Give a percentage or an amount, not both (``percent`` is ``None`` when ``amount`` is set).
+
+    Raises:
+        ConflictingPromotionError: both a percentage and an amount.
+        NoOpBenefitError: 0 % or 0.00 off.
+    """
+
+    percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
     amount: Money | None = attrs.field(default=None, converter=_optional_money)
+
+    def __attrs_post_init__(self) -> None:
+        if self.percent is not None and self.amount is not None:
+            raise ConflictingPromotionError("amount", "give a percentage or an amount, not both")
+        if self.amount is None and self.percent is None:
+            object.__setattr__(self, "percent", _HUNDRED)
+        _something("percent", self.percent)
+        _something("amount", self.amount)
 
     def award(self, view: BenefitView) -> Award:
         """One application on the remaining shipping price.
@@ -839,18 +872,17 @@ class ShippingOff:
         computes the real amount from the quote.
         """
         remaining = view.cart.shipping_remaining
+        percent = _HUNDRED if self.percent is None else self.percent
         if not view.cart.shipping_known:
-            if not (self.percent if self.amount is None else self.amount.amount):
-                return Award()  # nothing off: not applicable, as with a known price
             if self.amount is not None:
                 return Award(
                     applications=1, shipping_later=ShippingLater(amount=to_minor(self.amount))
                 )
-            return Award(applications=1, shipping_later=ShippingLater(percent=self.percent))
+            return Award(applications=1, shipping_later=ShippingLater(percent=percent))
         if self.amount is not None:
             off = min(to_minor(self.amount), remaining)
         else:
-            off = min(view.percent_of(remaining, self.percent), remaining)
+            off = min(view.percent_of(remaining, percent), remaining)
         return Award(applications=1 if off else 0, shipping=off)
 
     def amounts(self) -> tuple[Money, ...]:

@@ -17,7 +17,7 @@ import attrs
 from commerce_core.domain.promotions.core import CartState, Key, Selector, _strings
 from commerce_core.errors import (
     ConflictingPromotionError,
-    InvalidQuantityError,
+    InvalidPromotionQuantityError,
     NegativeAmountError,
 )
 from commerce_core.money import Money, currency_of, to_minor
@@ -224,7 +224,9 @@ class MinQuantity:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.quantity, bool) or self.quantity < 1:
-            raise InvalidQuantityError(self.quantity, "a minimum quantity must be at least 1")
+            raise InvalidPromotionQuantityError(
+                "quantity", self.quantity, "a minimum quantity must be at least 1"
+            )
 
     def check(self, cart: CartState) -> ConditionCheck:
         """Passed, or ``MINIMUM_NOT_MET`` with the missing units."""
@@ -316,7 +318,7 @@ class NthOrder:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.n, bool) or self.n < 1:
-            raise InvalidQuantityError(self.n, "the order number must be at least 1")
+            raise InvalidPromotionQuantityError("n", self.n, "the order number must be at least 1")
 
     def check(self, cart: CartState) -> ConditionCheck:
         """Passed, or ``CUSTOMER_NOT_ELIGIBLE``."""

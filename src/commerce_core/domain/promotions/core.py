@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 
 from commerce_core.errors import (
+    ConflictingPromotionError,
     CurrencyMismatchError,
     EmptyTargetError,
     InvalidQuantityError,
@@ -65,6 +66,7 @@ class Selector:
 
     Raises:
         EmptyTargetError: nothing is included and the selector is not "everything".
+        ConflictingPromotionError: a SKU, category or tag both included and excluded.
     """
 
     skus: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
@@ -78,6 +80,16 @@ class Selector:
     def __attrs_post_init__(self) -> None:
         if not self.all_products and not (self.skus or self.categories or self.tags):
             raise EmptyTargetError
+        for kind, included, excluded in (
+            ("skus", self.skus, self.exclude_skus),
+            ("categories", self.categories, self.exclude_categories),
+            ("tags", self.tags, self.exclude_tags),
+        ):
+            both = sorted(included & excluded)
+            if both:
+                raise ConflictingPromotionError(
+                    "targets", f"{kind} {', '.join(both)} both included and excluded"
+                )
 
     @classmethod
     def of(

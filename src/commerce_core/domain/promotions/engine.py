@@ -44,6 +44,7 @@ from commerce_core.domain.promotions.core import (
 from commerce_core.domain.promotions.promotion import Promotion
 from commerce_core.errors import (
     ConflictingPromotionError,
+    CouponForAutomaticPromotionError,
     DuplicateCouponCodeError,
     InvalidCouponCodeError,
     UnknownPromotionError,
@@ -225,6 +226,7 @@ class PromotionBook:
         ConflictingPromotionError: two promotions share an id.
         DuplicateCouponCodeError: two coupons normalise to the same code.
         UnknownPromotionError: a coupon unlocks a promotion that is not in the book.
+        CouponForAutomaticPromotionError: a coupon unlocks a promotion that needs no code.
     """
 
     def __init__(self, promotions: Iterable[Promotion], coupons: Iterable[Coupon] = ()) -> None:
@@ -239,6 +241,8 @@ class PromotionBook:
                 raise DuplicateCouponCodeError(coupon.code)
             if coupon.promotion_id not in self._promotions:
                 raise UnknownPromotionError(coupon.promotion_id)
+            if not self._promotions[coupon.promotion_id].requires_code:
+                raise CouponForAutomaticPromotionError(coupon.code, coupon.promotion_id)
             self._coupons[coupon.code] = coupon
         self._by_key: dict[Key, list[Promotion]] = {}
         self._anywhere: list[Promotion] = []
