@@ -24,6 +24,7 @@ from commerce_core import (
     NegativeAmountError,
     NForPriceOfM,
     NoOpBenefitError,
+    NotAppliedReason,
     NthOrder,
     PercentOff,
     Promotion,
@@ -32,6 +33,7 @@ from commerce_core import (
     Selector,
     ShippingOff,
     Tiered,
+    backtest,
     money,
 )
 from tests.promo_helpers import cart, eur, line, price
@@ -88,7 +90,19 @@ def test_a_euro_amount_promotion_never_applies_to_a_dollar_cart() -> None:
     from commerce_core import PromotionInput, PromotionLine
 
     dollars = PromotionInput("USD", [PromotionLine("a", "A", 1, money("10.00", "USD"))], usd.now)
-    assert price([promo], dollars).applied == ()
+    result = price([promo], dollars)
+    assert result.applied == ()
+    # Not silently filtered out: the shop sees why its euro offer does nothing in dollars.
+    [missed] = result.not_applied
+    assert (missed.promotion_id, missed.reason) == ("p", NotAppliedReason.WRONG_CURRENCY)
+
+
+def test_backtesting_a_yen_promotion_on_euro_carts_is_a_currency_mismatch() -> None:
+    yen = Promotion(id="yen", name="500 yen off", benefit=AmountOffOrder(money("500", "JPY")))
+    eur_cart = cart(line("a", "A", 1, "10.00"))
+    # Reporting "0 granted" would read as "the offer does not work"; it cannot apply at all.
+    with pytest.raises(CurrencyMismatchError):
+        backtest(PromotionBook([]), yen, [eur_cart], "EUR")
 
 
 def test_tiers_must_increase_and_every_definition_error_is_a_value_error() -> None:

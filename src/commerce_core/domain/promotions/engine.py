@@ -45,6 +45,7 @@ from commerce_core.domain.promotions.promotion import Promotion
 from commerce_core.errors import (
     ConflictingPromotionError,
     CouponForAutomaticPromotionError,
+    CurrencyMismatchError,
     DuplicateCouponCodeError,
     InvalidCouponCodeError,
     UnknownPromotionError,
@@ -289,17 +290,19 @@ class PromotionBook:
         return PromotionBook([*self._promotions.values(), *extra], self._coupons.values())
 
     def candidates(self, cart: CartState) -> list[Promotion]:
-        """Automatic promotions that can match the cart's lines, currency and channel."""
+        """Automatic promotions that can match the cart's lines and channel.
+
+        Promotions in another currency stay candidates: the engine reports them as not applied
+        (``wrong_currency``), since a promotion silently missing in one currency is usually a
+        configuration mistake. Channel-restricted ones are left out silently, like promotions
+        whose products are not in the cart.
+        """
         found: dict[str, Promotion] = {p.id: p for p in self._anywhere}
         for key in cart.by_key:
             for promotion in self._by_key.get(key, ()):
                 found[promotion.id] = promotion
         channel = cart.input.channel
-        return [
-            p
-            for p in found.values()
-            if p.valid_in(cart.currency) and (not p.channels or channel in p.channels)
-        ]
+        return [p for p in found.values() if not p.channels or channel in p.channels]
 
 
 @attrs.define
@@ -724,7 +727,17 @@ def backtest(
     Each cart is priced with the book plus the candidate; the candidate's own applied amount
     counts (so stacking, exclusivity and limits are taken into account). Carts in another
     currency are skipped (counted as not affected).
+
+    Raises:
+        CurrencyMismatchError: the candidate cannot apply in ``currency`` (its amounts or its
+            ``currencies`` are in another one).
     """
+    if not candidate.valid_in(currency):
+        raise CurrencyMismatchError(
+            currency,
+            candidate.currency or ",".join(sorted(candidate.currencies)),
+            context=f"backtest of {candidate.id}",
+        )
     with_candidate = book.with_promotions([candidate])
     granted: list[Money] = []
     for data in carts:
