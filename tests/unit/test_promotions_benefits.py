@@ -233,6 +233,24 @@ def test_volume_tiers_give_the_highest_tier_reached_and_hint_the_next() -> None:
     assert result.hints[0].message == "add 2 more for 10% off"
 
 
+def test_a_volume_tier_not_yet_reached_reports_the_minimum_and_the_shortfall() -> None:
+    promo = Promotion(
+        id="vol", name="volume", benefit=Tiered.by_quantity([(3, 5), (6, 10)]), targets=TEA
+    )
+    result = price([promo], cart(line("t", "TEA", 1, "10.00", ["tea"])))
+    # One unit, the first tier starts at three: two more units, not "nothing qualifies".
+    [missed] = result.not_applied
+    assert missed.reason is NotAppliedReason.MINIMUM_NOT_MET
+    assert missed.missing_quantity == 2
+    assert result.hints[0].message == "add 2 more for 5% off"
+    by_amount = Promotion(
+        id="amt", name="spend more", benefit=Tiered.by_amount([(eur("50.00"), 5)])
+    )
+    [short] = price([by_amount], cart(line("t", "TEA", 1, "38.00"))).not_applied
+    assert short.reason is NotAppliedReason.MINIMUM_NOT_MET
+    assert short.missing_amount == eur("12.00")  # 50.00 - 38.00
+
+
 def test_amount_tiers_count_the_cart_value() -> None:
     promo = Promotion(
         id="spend",

@@ -131,11 +131,15 @@ class Hint:
         message: shopper-facing text such as ``"add 12.00 more for free shipping"``.
         missing_minor: the amount still missing, in minor units (or ``None``).
         missing_quantity: the units still missing (or ``None``).
+        minimum: the benefit grants nothing until this shortfall is made up (a tier not yet
+            reached): when nothing is granted, the promotion is reported as ``minimum_not_met``
+            with the shortfall rather than ``no_eligible_items``.
     """
 
     message: str
     missing_minor: int | None = None
     missing_quantity: int | None = None
+    minimum: bool = False
 
 
 @attrs.frozen
@@ -830,11 +834,16 @@ class Tiered:
             nxt = upcoming[0]
             missing = nxt.threshold - measure
             pct = f"{nxt.percent.normalize():f}% off"
+            first = not reached
             if self.basis is TierBasis.QUANTITY:
-                award.hint = Hint(f"add {missing} more for {pct}", missing_quantity=missing)
+                award.hint = Hint(
+                    f"add {missing} more for {pct}", missing_quantity=missing, minimum=first
+                )
             else:
                 shown = view.money(missing).amount
-                award.hint = Hint(f"add {shown} more for {pct}", missing_minor=missing)
+                award.hint = Hint(
+                    f"add {shown} more for {pct}", missing_minor=missing, minimum=first
+                )
         return award
 
     def index_keys(self, targets: Selector) -> frozenset[Key] | None:

@@ -382,6 +382,18 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
             estimate = min(estimate, cap - line_total - shipping)
         award.shipping_estimate = max(0, estimate)
     if not discounts and not shipping and award.shipping_later is None and not award.gifts:
+        hint = award.hint
+        if hint is not None and hint.minimum:
+            return _Outcome(
+                promotion,
+                award=award,
+                failure=ConditionCheck.fail(
+                    NotAppliedReason.MINIMUM_NOT_MET,
+                    hint.message,
+                    missing_minor=hint.missing_minor,
+                    missing_quantity=hint.missing_quantity,
+                ),
+            )
         return _Outcome(
             promotion,
             award=award,
@@ -440,6 +452,16 @@ def _run_stack(
             scenario.stopped_by = promotion.id
             break
     return scenario, failures
+
+
+def _excluded_message(*, winner_is_stack: bool, tie: bool) -> str:
+    """Why a scenario lost: the winner is worth more, or as much and won the tie-break."""
+    if winner_is_stack:
+        what = "the offers that combine are worth"
+        return f"{what} as much together and win the tie" if tie else f"{what} more together"
+    if tie:
+        return "an exclusive offer worth as much applies (it wins the tie)"
+    return "an exclusive offer worth more applies"
 
 
 def _money_or_none(minor: int | None, currency: str) -> Money | None:
@@ -596,10 +618,10 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             check.missing_quantity,
             code=unlocked.get(promotion.id),
         )
-        if check.missing_minor is not None or check.missing_quantity is not None:
-            hints[promotion.id] = _condition_hint(promotion, check, currency)
-        elif outcome.award is not None and outcome.award.hint is not None:
+        if outcome.award is not None and outcome.award.hint is not None:
             hints[promotion.id] = _hint(promotion.id, outcome.award.hint, currency)
+        elif check.missing_minor is not None or check.missing_quantity is not None:
+            hints[promotion.id] = _condition_hint(promotion, check, currency)
 
     # 1. eligibility on the undiscounted cart, standalone value of each eligible promotion.
     alone: dict[str, _Outcome] = {}
@@ -658,12 +680,11 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             )
     for promotion in survivors:
         if promotion.id not in applied_ids and promotion.id not in not_applied:
+            own = alone[promotion.id].total if promotion.stacking.exclusive else stack.total
             not_applied[promotion.id] = NotApplied(
                 promotion.id,
                 NotAppliedReason.EXCLUDED_BY_BETTER_PROMOTION,
-                "an exclusive offer worth more applies"
-                if promotion.stacking.exclusive or winner is not stack
-                else "it does not combine with a better offer",
+                _excluded_message(winner_is_stack=winner is stack, tie=winner.total <= own),
                 excluded_by=winner_ids,
                 code=unlocked.get(promotion.id),
             )

@@ -194,7 +194,13 @@ class Promotion:
         """Window, channel and currency restrictions."""
         window = self.window.check_at(cart.input.now)
         if not window.passed:
-            return window
+            # The offer's own window (a code's window reads "this code has expired").
+            message = (
+                "this offer has ended"
+                if window.reason is NotAppliedReason.EXPIRED
+                else "this offer has not started yet"
+            )
+            return attrs.evolve(window, message=message)
         if self.channels and cart.input.channel not in self.channels:
             return ConditionCheck.fail(
                 NotAppliedReason.WRONG_CHANNEL, f"only on {', '.join(sorted(self.channels))}"
