@@ -357,3 +357,21 @@ def test_backtest_reports_total_affected_and_average_discount() -> None:
     assert (report.carts, report.carts_affected) == (3, 2)
     assert report.total_discount == eur("16.00")
     assert report.average_discount == eur("8.00")
+
+
+def test_backtest_reports_the_net_change_when_the_candidate_displaces_another_offer() -> None:
+    current = Promotion(id="now", name="10% off", benefit=PercentOff(10))
+    engine = PromotionEngine(PromotionBook([current]))
+    candidate = Promotion(
+        id="cand",
+        name="15% off, alone",
+        benefit=PercentOff(15),
+        stacking=Stacking(exclusive=True),
+    )
+    carts = [([gross("a", "A", "100.00")], context()), ([gross("a", "A", "40.00")], context())]
+    report = engine.backtest(candidate, carts, "EUR")
+    # The candidate grants 15.00 + 6.00 = 21.00 itself, but it replaces the current 10% offer
+    # (10.00 + 4.00 = 14.00): customers only save 7.00 more (5.00 + 2.00).
+    assert report.total_discount == eur("21.00")
+    assert report.per_cart_net_change == (eur("5.00"), eur("2.00"))
+    assert report.net_change == eur("7.00")

@@ -139,9 +139,7 @@ def test_when_a_group_winner_fails_in_the_stack_the_next_best_member_of_the_grou
     assert missed["A"].missing_amount == eur("10.00")  # 100.00 - 90.00
 
 
-def test_tied_losers_are_told_of_the_tie_not_that_the_winner_is_worth_more() -> (
-    None
-):
+def test_tied_losers_are_told_of_the_tie_not_that_the_winner_is_worth_more() -> None:
     # The stack (10.00 + 10.00 = 20.00) and the exclusive (20.00) are worth the same; the
     # stack's best priority (1) beats the exclusive's (0).
     stack = [

@@ -730,6 +730,11 @@ class BacktestReport:
         total_discount: the sum of what the candidate granted.
         average_discount: ``total_discount / carts_affected`` rounded half-up (zero when none).
         per_cart: what the candidate granted on each cart, in input order.
+        net_change: how much the carts' total discount changes with the candidate: its own
+            discount minus what the promotions it displaces (exclusivity, groups, stop-further,
+            lower remaining values) no longer grant. Negative if the candidate costs the
+            customers more than it gives.
+        per_cart_net_change: the net change on each cart, in input order.
     """
 
     promotion_id: str
@@ -738,6 +743,8 @@ class BacktestReport:
     total_discount: Money
     average_discount: Money
     per_cart: tuple[Money, ...]
+    net_change: Money | None = None
+    per_cart_net_change: tuple[Money, ...] = ()
 
 
 def backtest(
@@ -746,8 +753,10 @@ def backtest(
     """Re-price ``carts`` (in ``currency``) with ``candidate`` added to ``book``.
 
     Each cart is priced with the book plus the candidate; the candidate's own applied amount
-    counts (so stacking, exclusivity and limits are taken into account). Carts in another
-    currency are skipped (counted as not affected).
+    counts (so stacking, exclusivity and limits are taken into account). Each cart is also
+    priced without it, so the report gives the net change in total discount when the candidate
+    displaces other promotions. Carts in another currency are skipped (counted as not
+    affected, no change).
 
     Raises:
         CurrencyMismatchError: the candidate cannot apply in ``currency`` (its amounts or its
@@ -761,16 +770,29 @@ def backtest(
         )
     with_candidate = book.with_promotions([candidate])
     granted: list[Money] = []
+    changes: list[Money] = []
     for data in carts:
         if data.currency != currency:
             granted.append(zero(currency))
+            changes.append(zero(currency))
             continue
         result = apply_promotions(with_candidate, data)
         mine = [a.amount for a in result.applied if a.promotion_id == candidate.id]
         granted.append(mine[0] if mine else zero(currency))
+        before = apply_promotions(book, data).total_discount
+        changes.append(result.total_discount - before)
     total = sum(granted, zero(currency))
     affected = sum(1 for g in granted if g.amount > 0)
     average = zero(currency)
     if affected:
         average = from_minor(round_minor(Decimal(to_minor(total)) / affected, currency), currency)
-    return BacktestReport(candidate.id, len(granted), affected, total, average, tuple(granted))
+    return BacktestReport(
+        candidate.id,
+        len(granted),
+        affected,
+        total,
+        average,
+        tuple(granted),
+        sum(changes, zero(currency)),
+        tuple(changes),
+    )
