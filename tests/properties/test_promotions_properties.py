@@ -199,3 +199,20 @@ def test_a_promotion_the_index_skips_would_not_have_applied_anyway(
             data.with_codes(["TRY"]),
         )
         assert result.applied == ()
+
+
+@given(scenarios())
+def test_the_customer_gets_at_least_the_best_of_the_combining_offers_and_each_exclusive(
+    case: tuple[list[Promotion], PromotionInput],
+) -> None:
+    # The allowed combinations are: every promotion that combines (one per group, in
+    # priority order), or one exclusive promotion alone. The engine picks the one worth most.
+    promotions, data = case
+    result = apply_promotions(PromotionBook(promotions), data)
+    combining = [p for p in promotions if not p.stacking.exclusive]
+    best = to_minor(apply_promotions(PromotionBook(combining), data).total_discount)
+    for promotion in promotions:
+        if promotion.stacking.exclusive:
+            alone = apply_promotions(PromotionBook([promotion]), data).total_discount
+            best = max(best, to_minor(alone))
+    assert to_minor(result.total_discount) == best

@@ -176,3 +176,15 @@ def test_an_offer_whose_own_window_ended_says_the_offer_ended_not_the_code() -> 
     messages = {r.code: (r.reason, r.message) for r in result.rejected_codes}
     assert messages["OLDOFFER"] == (NotAppliedReason.EXPIRED, "this offer has ended")
     assert messages["OLDCODE"] == (NotAppliedReason.EXPIRED, "this code has expired")
+
+
+def test_an_exclusive_group_member_does_not_knock_a_combining_member_out_of_the_stack() -> None:
+    # Group g holds an exclusive 30% and a combining 15%; a 20% offer combines with anything.
+    # The exclusive applies alone anyway, so it competes as its own scenario: the stack
+    # 20% + 15% of the rest (20.00 + 12.00 = 32.00) beats it (30.00).
+    result = price(
+        [promo("e", 30, exclusive=True, group="g"), promo("n", 15, group="g"), promo("m", 20)],
+        CART,
+    )
+    assert result.applied_ids() == ("m", "n")
+    assert result.total_discount == eur("32.00")

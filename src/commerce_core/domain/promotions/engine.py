@@ -9,7 +9,9 @@ Stacking, deterministic and independent of the order promotions and lines are gi
 1. Candidates are the automatic promotions the index finds plus those unlocked by valid codes.
    Each is checked (window, channel, currency, conditions); failures are reported with a reason.
 2. Within each :attr:`Stacking.group` only the member worth most alone survives (ties: higher
-   priority, then smaller id); the others are *excluded by a better promotion*. If that member
+   priority, then smaller id); the others are *excluded by a better promotion*. Groups only
+   concern promotions that combine: an exclusive member applies alone anyway and competes as
+   its own scenario (step 4). If that member
    then does not apply in the stack (step 3: a condition on discounted values fails), it is
    reported with its reason and the next best member of the group is tried instead.
 3. The non-exclusive survivors apply in order of descending priority, then id; each sees the
@@ -638,7 +640,9 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
     # way to the next best member of its group, and the stack is built again.
     dropped: dict[str, _Outcome] = {}
     while True:
-        excluded = _group_losers([p for p in eligible if p.id not in dropped], alone)
+        excluded = _group_losers(
+            [p for p in eligible if p.id not in dropped and not p.stacking.exclusive], alone
+        )
         survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
         stack_cart = cart.copy_fresh()
         stack, late_failures = _run_stack(
