@@ -2,8 +2,10 @@
 
 Scaling is shown two ways: with the number of promotions that *can match* the cart (grows), and
 with the total number of promotions when only a fixed few can match (stays flat, thanks to the
-index by SKU / category / tag). Each subject is timed against a plain-Python baseline doing the
-naive work (every promotion against every line, percent discounts only, no stacking rules).
+index by SKU / category / tag), both for targeted promotions and for order-level ones whose only
+category requirement is a ``Contains`` condition (indexed by the key the condition requires).
+Each subject is timed against a plain-Python baseline doing the naive work (every promotion
+against every line, percent discounts only, no stacking rules).
 """
 
 from __future__ import annotations
@@ -132,6 +134,46 @@ def _time(matching: int, total: int, data: PromotionInput) -> Row:
     )
 
 
+def _order_level(matching: int, total: int) -> list[Promotion]:
+    # Order-level offers ("3.00 off the order when it holds category X"): the benefit touches
+    # every line, so only the condition's category lets the index skip them.
+    return [
+        Promotion(
+            id=f"o{i:05d}",
+            name=f"order offer {i}",
+            benefit=AmountOffOrder(money("3.00", "EUR")),
+            conditions=[
+                Contains(
+                    Selector.of(
+                        categories={CART_CATEGORIES[i % 20] if i < matching else f"absent{i}"}
+                    )
+                )
+            ],
+        )
+        for i in range(total)
+    ]
+
+
+def _time_order_level(matching: int, total: int, data: PromotionInput) -> Row:
+    promotions = _order_level(matching, total)
+    book = PromotionBook(promotions)
+    seconds = median_seconds(lambda: apply_promotions(book, data), repeat=9, number=3)
+    promos = [
+        (min(c.selector.categories), Decimal(1))
+        for p in promotions
+        for c in p.conditions
+        if isinstance(c, Contains)
+    ]
+    _, lines = _baseline_inputs(data, promotions[:1])
+    base = median_seconds(lambda: _baseline(promos, lines), repeat=9, number=3)
+    return Row(
+        f"{matching} matching of {total} order-level, category conditions",
+        seconds,
+        base,
+        "100 lines; AmountOffOrder + Contains(category); baseline: naive all x all",
+    )
+
+
 def _stage(data: PromotionInput) -> Row:
     from commerce_core.domain.pricing import PricingContext, PricingLine
     from commerce_core.services.promotions import PromotionEngine
@@ -175,4 +217,6 @@ def run() -> list[Row]:
     rows.append(_stage(data))
     rows.extend(_time(m, 50, data) for m in (10, 25))
     rows.extend(_time(10, t, data) for t in (100, 1_000, 10_000))
+    rows.extend(_time_order_level(m, 50, data) for m in (10, 25, 50))
+    rows.extend(_time_order_level(10, t, data) for t in (100, 1_000, 10_000))
     return rows

@@ -65,6 +65,9 @@ __all__ = [
     "DuplicateCouponCodeError",
     "UnknownCouponError",
     "CodeGenerationError",
+    "NoOpBenefitError",
+    "InvalidPromotionQuantityError",
+    "CouponForAutomaticPromotionError",
     # endregion promotions-all
     # region orders-all
     "OrderError",
@@ -746,6 +749,47 @@ class EmptyTargetError(PromotionDefinitionError):
 
 class ConflictingPromotionError(PromotionDefinitionError):
     """Parts of a promotion contradict each other (get-quantity 0, tiers out of order...)."""
+
+
+class NoOpBenefitError(PromotionDefinitionError):
+    """A benefit that can never grant anything (0 % off, 0.00 off): refused, not silently inert."""
+
+    def __init__(self, field: str, reason: str = "grants nothing") -> None:
+        super().__init__(field, reason)
+
+
+class InvalidPromotionQuantityError(PromotionDefinitionError, InvalidQuantityError):
+    """A count in a promotion condition is below 1 (``MinQuantity(0)``, ``NthOrder(0)``).
+
+    Both a :class:`PromotionDefinitionError` (like every other definition check) and an
+    :class:`InvalidQuantityError`.
+
+    Attributes:
+        field: the offending field.
+        quantity: the offending value.
+        reason: the rule it breaks.
+    """
+
+    def __init__(self, field: str, quantity: object, reason: str) -> None:
+        PromotionDefinitionError.__init__(self, field, reason)
+        self.quantity = quantity
+
+
+class CouponForAutomaticPromotionError(PromotionDefinitionError):
+    """A coupon unlocks a promotion that needs no code (its limits would mean nothing).
+
+    Attributes:
+        code: the coupon code.
+        promotion_id: the automatic promotion.
+    """
+
+    def __init__(self, code: str, promotion_id: str) -> None:
+        self.code = code
+        self.promotion_id = promotion_id
+        super().__init__(
+            "requires_code",
+            f"coupon {code!r} unlocks {promotion_id!r}, which applies without a code",
+        )
 
 
 class UnknownPromotionError(CommerceError, LookupError):

@@ -29,6 +29,7 @@ from commerce_core import (
     ShippingMethod,
     ShippingOff,
     ShippingRateTable,
+    Stacking,
     TaxRate,
     TaxTable,
     UnknownCouponError,
@@ -193,6 +194,46 @@ def test_a_promotions_discount_cap_limits_its_shipping_discount() -> None:
     assert b.discounts == eur("3.00")
 
 
+def test_free_shipping_beats_a_smaller_exclusive_offer_because_it_saves_the_customer_more() -> None:
+    free_shipping = Promotion(id="ship", name="Free shipping", benefit=ShippingOff())
+    fifty_cents = Promotion(
+        id="small",
+        name="0.50 off, alone",
+        benefit=AmountOffOrder(eur("0.50")),
+        stacking=Stacking(exclusive=True),
+    )
+    b = price_cart(
+        [gross("t", "TEA", "20.00")],
+        context(shipping_method="std"),
+        stages=[PromotionEngine(PromotionBook([free_shipping, fifty_cents]))],
+        tax=VAT,
+        shipping=STANDARD_SHIPPING,
+    )
+    # Free shipping saves the 4.90 quote; the exclusive saves 0.50. The customer pays
+    # 20.00 + 0.00, not 19.50 + 4.90 = 24.40.
+    assert b.extensions["promotions"].applied_ids() == ("ship",)  # type: ignore[attr-defined]
+    assert b.grand_total == eur("20.00")
+    [missed] = [n for n in b.notes if n.source_id == "small"]
+    assert missed.data["reason"] == "excluded_by_better_promotion"
+    applied = b.extensions["promotions"].applied[0]  # type: ignore[attr-defined]
+    assert applied.estimated_shipping == eur("4.90")
+
+
+def test_without_a_shipping_quote_a_shipping_offer_is_worth_nothing_when_offers_compete() -> None:
+    # No shipping method chosen yet: nothing tells what shipping will cost, so the exclusive
+    # 0.50 off is the better known saving.
+    free_shipping = Promotion(id="ship", name="Free shipping", benefit=ShippingOff())
+    fifty_cents = Promotion(
+        id="small",
+        name="0.50",
+        benefit=AmountOffOrder(eur("0.50")),
+        stacking=Stacking(exclusive=True),
+    )
+    engine = PromotionEngine(PromotionBook([free_shipping, fifty_cents]))
+    result = engine.evaluate([gross("t", "TEA", "20.00")], context())
+    assert result.applied_ids() == ("small",)
+
+
 def test_a_free_gift_becomes_a_line_whose_price_is_cancelled() -> None:
     book = PromotionBook(
         [Promotion(id="gift", name="Free tote", benefit=FreeGift("TOTE", 1, "Tote", eur("6.00")))]
@@ -241,6 +282,29 @@ def test_checkout_redeems_accepted_codes_and_a_second_order_finds_the_code_used_
     # the first order is cancelled: its use comes back
     assert engine.release_codes(["ONCE"], order_id="o1") == ("ONCE",)
     assert engine.redeem_codes(["ONCE"], order_id="o2", customer_id="c2").ok
+
+
+def test_a_one_per_customer_code_needs_a_signed_in_customer() -> None:
+    usage = InMemoryCouponUsage()
+    coupon = Coupon(code="WELCOME", promotion_id="single", max_uses_per_customer=1)
+    engine = PromotionEngine(PromotionBook([SINGLE], [coupon]), usage=usage)
+    lines = [gross("t", "TEA", "20.00")]
+    # A guest cannot be told apart from another guest: the code is refused up front ...
+    guest = engine.evaluate_codes(lines, context(coupon_codes=["welcome"]))
+    assert guest.accepted_codes == ()
+    assert guest.rejected_codes[0].reason is NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
+    # ... and redeeming it as a guest fails every time, recording nothing.
+    for order in ("o1", "o2", "o3"):
+        outcome = engine.redeem_codes(["WELCOME"], order_id=order, customer_id=None)
+        assert not outcome.ok
+        assert outcome.reason is NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
+    assert usage.uses("WELCOME") == 0
+    # A signed-in customer gets their one use.
+    known = engine.evaluate_codes(lines, context(coupon_codes=["welcome"], customer_id="c1"))
+    assert known.accepted_codes == ("WELCOME",)
+    assert engine.redeem_codes(["WELCOME"], order_id="o4", customer_id="c1").ok
+    again = engine.redeem_codes(["WELCOME"], order_id="o5", customer_id="c1")
+    assert again.reason is NotAppliedReason.LIMIT_REACHED
 
 
 def test_redeeming_several_codes_is_all_or_nothing() -> None:
@@ -293,3 +357,21 @@ def test_backtest_reports_total_affected_and_average_discount() -> None:
     assert (report.carts, report.carts_affected) == (3, 2)
     assert report.total_discount == eur("16.00")
     assert report.average_discount == eur("8.00")
+
+
+def test_backtest_reports_the_net_change_when_the_candidate_displaces_another_offer() -> None:
+    current = Promotion(id="now", name="10% off", benefit=PercentOff(10))
+    engine = PromotionEngine(PromotionBook([current]))
+    candidate = Promotion(
+        id="cand",
+        name="15% off, alone",
+        benefit=PercentOff(15),
+        stacking=Stacking(exclusive=True),
+    )
+    carts = [([gross("a", "A", "100.00")], context()), ([gross("a", "A", "40.00")], context())]
+    report = engine.backtest(candidate, carts, "EUR")
+    # The candidate grants 15.00 + 6.00 = 21.00 itself, but it replaces the current 10% offer
+    # (10.00 + 4.00 = 14.00): customers only save 7.00 more (5.00 + 2.00).
+    assert report.total_discount == eur("21.00")
+    assert report.per_cart_net_change == (eur("5.00"), eur("2.00"))
+    assert report.net_change == eur("7.00")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from random import Random
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from commerce_core import (
     CODE_ALPHABET,
     CodeGenerationError,
+    ConflictingPromotionError,
     Coupon,
     DuplicateCouponCodeError,
     InvalidCouponCodeError,
@@ -61,6 +62,21 @@ def test_many_codes_unlock_one_promotion_but_it_applies_once() -> None:
     result = price([SUMMER], cart(line("a", "A", 1, "40.00"), codes=["b2", "a1"]), coupons)
     assert result.total_discount == eur("4.00")
     assert result.accepted_codes == ("A1",)  # the smallest code represents the promotion
+
+
+def test_a_second_code_for_the_same_offer_is_rejected_with_a_reason() -> None:
+    coupons = [Coupon(code=c, promotion_id="summer") for c in ("AAA1", "BBB1", "CCC1")]
+    data = cart(line("a", "A", 1, "40.00"), codes=["ccc1", "bbb1", "aaa1"])
+    result = price([SUMMER], data, coupons)
+    # The offer applies once, through the smallest code; the shopper learns why the others
+    # did nothing instead of seeing them vanish.
+    assert result.accepted_codes == ("AAA1",)
+    assert result.total_discount == eur("4.00")
+    assert [(r.code, r.reason) for r in result.rejected_codes] == [
+        ("BBB1", NotAppliedReason.ANOTHER_CODE_FOR_PROMOTION),
+        ("CCC1", NotAppliedReason.ANOTHER_CODE_FOR_PROMOTION),
+    ]
+    assert all(r.promotion_id == "summer" for r in result.rejected_codes)
 
 
 def test_every_reason_a_code_does_not_apply_is_a_value() -> None:
@@ -119,6 +135,15 @@ def test_coupon_definitions_are_checked_against_the_book() -> None:
             [SUMMER],
             [Coupon(code="x1", promotion_id="summer"), Coupon(code="X1 ", promotion_id="summer")],
         )
+
+
+def test_a_coupon_with_a_naive_validity_date_is_refused_when_defined() -> None:
+    # A naive datetime cannot be compared with the (aware) pricing instant: refusing it up front
+    # keeps a shopper's checkout from crashing later.
+    with pytest.raises(ConflictingPromotionError):
+        Coupon(code="NAIVE", promotion_id="summer", ends=datetime(2027, 1, 1))  # noqa: DTZ001
+    with pytest.raises(ConflictingPromotionError):
+        Coupon(code="NAIVE", promotion_id="summer", starts=datetime(2026, 1, 1))  # noqa: DTZ001
 
 
 def test_generated_codes_are_unique_unambiguous_and_avoid_existing_ones() -> None:

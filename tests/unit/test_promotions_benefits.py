@@ -102,6 +102,32 @@ def test_buy_one_get_one_half_price_most_expensive_first_repeats_up_to_the_cap()
     assert result.applied[0].applications == 1
 
 
+def test_buy_one_get_one_most_expensive_first_never_gives_a_jacket_for_a_pair_of_socks() -> None:
+    promo = Promotion(
+        id="bogo",
+        name="bogo",
+        benefit=BuyXGetY(1, 1, order=RewardOrder.MOST_EXPENSIVE),
+    )
+    result = price([promo], cart(line("j", "JACKET", 2, "40.00"), line("s", "SOCKS", 2, "1.00")))
+    # Units by value: 40, 40 | 1, 1. Each free unit is paid for by one at least as expensive:
+    # one jacket free with the other jacket, one pair of socks free with the other pair.
+    assert result.line_discount("j") == eur("40.00")
+    assert result.line_discount("s") == eur("1.00")
+    assert result.total_discount == eur("41.00")  # not 80.00: the socks cannot pay for a jacket
+
+
+def test_buy_two_get_one_most_expensive_first_rewards_the_cheapest_of_each_group() -> None:
+    promo = Promotion(
+        id="b2g1", name="b2g1", benefit=BuyXGetY(2, 1, order=RewardOrder.MOST_EXPENSIVE)
+    )
+    data = cart(line("a", "A", 1, "30.00"), line("b", "B", 1, "20.00"), line("c", "C", 1, "10.00"))
+    data = cart(*data.lines, line("d", "D", 1, "9.00"), line("e", "E", 1, "8.00"))
+    # 30 20 10 | 9 8: one complete group of three, whose cheapest unit (10.00) is free.
+    result = price([promo], data)
+    assert result.total_discount == eur("10.00")
+    assert result.line_discount("c") == eur("10.00")
+
+
 def test_buy_a_shoe_get_socks_free_rewards_the_other_set() -> None:
     promo = Promotion(
         id="socks",
@@ -114,6 +140,42 @@ def test_buy_a_shoe_get_socks_free_rewards_the_other_set() -> None:
     )
     assert result.line_discount("k") == eur("5.00")
     assert result.line_discount("s") == eur("0.00")
+
+
+def test_buy_one_get_one_from_a_wider_set_rewards_the_item_that_keeps_the_deal_possible() -> None:
+    # Buy something from category a, get something from a or b free. The cart holds one a-item
+    # (10.00) and one b-item (20.00): the a-item must be the one paid for, so the b-item is free.
+    promo = Promotion(
+        id="p",
+        name="p",
+        benefit=BuyXGetY(1, 1, get_targets=Selector.of(categories={"a", "b"})),
+        targets=Selector.of(categories={"a"}),
+    )
+    result = price(
+        [promo], cart(line("l1", "A", 1, "10.00", ["a"]), line("l2", "B", 1, "20.00", ["b"]))
+    )
+    assert result.line_discount("l2") == eur("20.00")
+    assert result.total_discount == eur("20.00")
+    assert result.hints == ()
+
+
+def test_buy_one_get_one_from_an_overlapping_set_still_prefers_the_cheapest_reward() -> None:
+    # Two a-items (10.00) and one b-item (20.00): one deal fits (two would need four units), so
+    # one a-item pays and the cheapest other unit, the second a-item, is free.
+    promo = Promotion(
+        id="p",
+        name="p",
+        benefit=BuyXGetY(1, 1, get_targets=Selector.of(categories={"a", "b"})),
+        targets=Selector.of(categories={"a"}),
+    )
+    result = price(
+        [promo],
+        cart(line("l1", "A", 2, "10.00", ["a"]), line("l2", "B", 1, "20.00", ["b"])),
+    )
+    assert result.total_discount == eur("10.00")
+    assert result.line_discount("l1") == eur("10.00")
+    # Both a-items could each pay for a free item: one more eligible item makes a second deal.
+    assert result.hints[0].missing_quantity == 1
 
 
 def test_two_items_of_a_buy_two_get_one_offer_hint_add_one_more_to_get_one_free() -> None:
@@ -169,6 +231,24 @@ def test_volume_tiers_give_the_highest_tier_reached_and_hint_the_next() -> None:
     # 4 units reach the 3-unit tier: 5% of 40.00 = 2.00; 2 more units reach 10%.
     assert result.total_discount == eur("2.00")
     assert result.hints[0].message == "add 2 more for 10% off"
+
+
+def test_a_volume_tier_not_yet_reached_reports_the_minimum_and_the_shortfall() -> None:
+    promo = Promotion(
+        id="vol", name="volume", benefit=Tiered.by_quantity([(3, 5), (6, 10)]), targets=TEA
+    )
+    result = price([promo], cart(line("t", "TEA", 1, "10.00", ["tea"])))
+    # One unit, the first tier starts at three: two more units, not "nothing qualifies".
+    [missed] = result.not_applied
+    assert missed.reason is NotAppliedReason.MINIMUM_NOT_MET
+    assert missed.missing_quantity == 2
+    assert result.hints[0].message == "add 2 more for 5% off"
+    by_amount = Promotion(
+        id="amt", name="spend more", benefit=Tiered.by_amount([(eur("50.00"), 5)])
+    )
+    [short] = price([by_amount], cart(line("t", "TEA", 1, "38.00"))).not_applied
+    assert short.reason is NotAppliedReason.MINIMUM_NOT_MET
+    assert short.missing_amount == eur("12.00")  # 50.00 - 38.00
 
 
 def test_amount_tiers_count_the_cart_value() -> None:
@@ -243,3 +323,33 @@ def test_limits_cap_the_discount_per_application_in_total_items_and_applications
     assert price([items], shirts).total_discount == eur("20.00")  # 50% of 2 x 20.00
     apps = Promotion(id="p", name="p", benefit=BuyXGetY(1, 1), limits=Limits(max_applications=1))
     assert price([apps], shirts).total_discount == eur("20.00")  # one free shirt only
+
+
+def test_a_per_application_cap_limits_each_discounted_unit_on_its_own() -> None:
+    promo = Promotion(
+        id="p",
+        name="everything at 10.00, at most 5.00 off each",
+        benefit=FixedUnitPrice(eur("10.00")),
+        limits=Limits(max_discount_per_application=eur("5.00")),
+    )
+    result = price([promo], cart(line("l1", "A", 1, "50.00"), line("l2", "B", 1, "11.00")))
+    # A: 40.00 off capped at 5.00; B: 1.00 off (under the cap). The unused 4.00 of B's cap
+    # does not carry over to A: 5.00 + 1.00 = 6.00, not 2 x 5.00.
+    assert result.line_discount("l1") == eur("5.00")
+    assert result.line_discount("l2") == eur("1.00")
+    assert result.total_discount == eur("6.00")
+
+
+def test_a_per_application_cap_limits_each_repeat_of_a_buy_one_get_one() -> None:
+    promo = Promotion(
+        id="bogo",
+        name="bogo, at most 15.00 off per free item",
+        benefit=BuyXGetY(1, 1, order=RewardOrder.MOST_EXPENSIVE),
+        limits=Limits(max_discount_per_application=eur("15.00")),
+    )
+    result = price([promo], cart(line("a", "A", 2, "30.00"), line("b", "B", 2, "4.00")))
+    # Groups 30 30 | 4 4: one coat free, capped at 15.00, and one 4.00 item free (under the
+    # cap): 15.00 + 4.00 = 19.00, not the pooled 2 x 15.00 = 30.00.
+    assert result.line_discount("a") == eur("15.00")
+    assert result.line_discount("b") == eur("4.00")
+    assert result.total_discount == eur("19.00")

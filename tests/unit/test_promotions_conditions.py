@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import attrs
 import pytest
 
 from commerce_core import (
@@ -14,6 +15,7 @@ from commerce_core import (
     Condition,
     Contains,
     ContainsNone,
+    Coupon,
     CurrencyIs,
     CustomerGroup,
     DateWindow,
@@ -23,11 +25,14 @@ from commerce_core import (
     NthOrder,
     PercentOff,
     Promotion,
+    PromotionBook,
     Selector,
     ShippingDestination,
     ShippingOff,
+    apply_promotions,
     first_order,
 )
+from commerce_core.domain.promotions.core import CartState
 from tests.promo_helpers import NOW, cart, eur, line, price
 
 
@@ -83,10 +88,16 @@ def test_minimum_quantity_counts_units_and_reports_how_many_are_missing() -> Non
 
 def test_contains_and_contains_none_check_products_categories_and_tags() -> None:
     assert reason_for(ten_percent(Contains(Selector.of(tags={"new"})))) is None
-    assert (
-        reason_for(ten_percent(Contains(Selector.of(skus={"MUG"}))))
-        is NotAppliedReason.MISSING_PRODUCTS
+    # A code-unlocked offer requiring a product the cart lacks says so ...
+    mug_offer = attrs.evolve(ten_percent(Contains(Selector.of(skus={"MUG"}))), requires_code=True)
+    result = price(
+        [mug_offer],
+        cart(line("a", "TEA", 2, "20.00", ["tea"], ["new"]), codes=["MUG10"]),
+        [Coupon(code="MUG10", promotion_id="p")],
     )
+    assert result.rejected_codes[0].reason is NotAppliedReason.MISSING_PRODUCTS
+    # ... while an automatic one is not even considered: the index skips it (no note).
+    assert reason_for(ten_percent(Contains(Selector.of(skus={"MUG"})))) is None
     assert (
         reason_for(ten_percent(ContainsNone(Selector.of(categories={"tea"}))))
         is NotAppliedReason.EXCLUDED_PRODUCTS
@@ -147,3 +158,56 @@ def test_promotion_window_and_channel_restrictions_hide_automatic_offers() -> No
 def test_a_minimum_quantity_below_one_is_refused(quantity: int) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         MinQuantity(quantity)
+
+
+def test_an_offer_requiring_a_category_the_cart_lacks_is_skipped_by_the_index() -> None:
+    # 10,000 "5.00 off when the cart holds category absentN" offers must cost nothing on a cart
+    # without those categories: the index finds them by the category their condition requires.
+    offers = [
+        Promotion(
+            id=f"p{i}",
+            name=f"p{i}",
+            benefit=AmountOffOrder(eur("5.00")),
+            conditions=[Contains(Selector.of(categories={f"absent{i}"}))],
+        )
+        for i in range(3)
+    ]
+    matching = Promotion(
+        id="tea",
+        name="tea",
+        benefit=AmountOffOrder(eur("5.00")),
+        conditions=[AllOf([MinQuantity(1), Contains(Selector.of(categories={"tea"}))])],
+    )
+    book = PromotionBook([*offers, matching])
+    data = cart(line("a", "TEA", 2, "20.00", ["tea"]))
+    assert [p.id for p in book.candidates(CartState(data))] == ["tea"]
+    result = apply_promotions(book, data)
+    assert result.applied_ids() == ("tea",)
+    assert result.not_applied == ()
+
+
+def test_promotions_are_indexed_by_the_narrowest_requirement_of_their_conditions() -> None:
+    tea = Selector.of(categories={"tea"})
+    mugs = Selector.of(skus={"MUG"}, tags={"gift"})
+    promo = Promotion(
+        id="p",
+        name="p",
+        benefit=AmountOffOrder(eur("1.00")),
+        conditions=[MinSubtotal(eur("10.00"), of=mugs), Contains(tea)],
+    )
+    assert promo.index_keys() == frozenset({("category", "tea")})
+    either = Promotion(
+        id="q",
+        name="q",
+        benefit=AmountOffOrder(eur("1.00")),
+        conditions=[AnyOf([Contains(tea), Contains(mugs)])],
+    )
+    assert either.index_keys() == frozenset({("category", "tea"), ("sku", "MUG"), ("tag", "gift")})
+    # A condition any cart may meet (a minimum over the whole cart) does not narrow anything.
+    anywhere = Promotion(
+        id="r",
+        name="r",
+        benefit=AmountOffOrder(eur("1.00")),
+        conditions=[MinSubtotal(eur("10.00"))],
+    )
+    assert anywhere.index_keys() is None

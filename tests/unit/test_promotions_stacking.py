@@ -7,13 +7,15 @@ import pytest
 from commerce_core import (
     AmountOffOrder,
     ConflictingPromotionError,
+    Coupon,
+    MinSubtotal,
     NotAppliedReason,
     PercentOff,
     Promotion,
     PromotionBook,
     Stacking,
 )
-from tests.promo_helpers import cart, eur, line, price
+from tests.promo_helpers import NOW, cart, eur, line, price
 
 CART = cart(line("a", "A", 1, "100.00"))
 
@@ -108,3 +110,81 @@ def test_every_loser_of_a_group_names_the_final_winner() -> None:
         "a": ("c",),
         "b": ("c",),
     }
+
+
+def test_when_a_group_winner_fails_in_the_stack_the_next_best_member_of_the_group_applies() -> None:
+    automatic = Promotion(
+        id="auto",
+        name="20.00 off",
+        benefit=AmountOffOrder(eur("20.00")),
+        stacking=Stacking(priority=10),
+    )
+    big = Promotion(
+        id="A",
+        name="20% from 100.00 after discounts",
+        benefit=PercentOff(20),
+        conditions=[MinSubtotal(eur("100.00"), after_discounts=True)],
+        stacking=Stacking(group="g"),
+    )
+    small = Promotion(
+        id="B", name="5.00 off", benefit=AmountOffOrder(eur("5.00")), stacking=Stacking(group="g")
+    )
+    result = price([automatic, big, small], cart(line("l1", "X", 1, "110.00")))
+    # A is worth most alone (22.00), but after the 20.00 off only 90.00 is left, below its
+    # 100.00 minimum: it does not apply, so the group's next best member, B, does.
+    assert result.applied_ids() == ("auto", "B")
+    assert result.total_discount == eur("25.00")  # 20.00 + 5.00, as without A
+    missed = {n.promotion_id: n for n in result.not_applied}
+    assert missed["A"].reason is NotAppliedReason.MINIMUM_NOT_MET
+    assert missed["A"].missing_amount == eur("10.00")  # 100.00 - 90.00
+
+
+def test_tied_losers_are_told_of_the_tie_not_that_the_winner_is_worth_more() -> None:
+    # The stack (10.00 + 10.00 = 20.00) and the exclusive (20.00) are worth the same; the
+    # stack's best priority (1) beats the exclusive's (0).
+    stack = [
+        promo("a", 10, priority=1),
+        Promotion(
+            id="b", name="b", benefit=AmountOffOrder(eur("10.00")), stacking=Stacking(priority=1)
+        ),
+    ]
+    exclusive = promo("x", 20, exclusive=True)
+    result = price([*stack, exclusive], CART)
+    assert result.applied_ids() == ("a", "b")
+    [missed] = result.not_applied
+    assert missed.message == "the offers that combine are worth as much together and win the tie"
+    # When the exclusive is worth more, the stack's members are told so.
+    bigger = price([*stack, promo("x", 30, exclusive=True)], CART)
+    assert {n.message for n in bigger.not_applied} == {"an exclusive offer worth more applies"}
+    # And when the stack is worth more, the exclusive learns that.
+    smaller = price([*stack, promo("x", 15, exclusive=True)], CART)
+    assert smaller.not_applied[0].message == "the offers that combine are worth more together"
+
+
+def test_an_offer_whose_own_window_ended_says_the_offer_ended_not_the_code() -> None:
+    ended = Promotion(id="old", name="old", benefit=PercentOff(10), requires_code=True, ends=NOW)
+    coupons = [
+        Coupon(code="OLDOFFER", promotion_id="old"),
+        Coupon(code="OLDCODE", promotion_id="live", ends=NOW),
+    ]
+    live = Promotion(id="live", name="live", benefit=PercentOff(10), requires_code=True)
+    result = price(
+        [ended, live],
+        cart(line("a", "A", 1, "100.00"), codes=["OLDOFFER", "OLDCODE"]),
+        coupons,
+    )
+    messages = {r.code: (r.reason, r.message) for r in result.rejected_codes}
+    assert messages["OLDOFFER"] == (NotAppliedReason.EXPIRED, "this offer has ended")
+    assert messages["OLDCODE"] == (NotAppliedReason.EXPIRED, "this code has expired")
+
+
+def test_an_exclusive_group_member_does_not_knock_a_combining_member_out_of_the_stack() -> None:
+    # Group g holds an exclusive 30% and a combining 15%; a 20% offer combines with anything.
+    # The exclusive applies alone anyway, so it competes as its own scenario: the stack
+    # 20% + 15% of the rest (20.00 + 12.00 = 32.00) beats it (30.00).
+    result = price(
+        [promo("e", 30, exclusive=True, group="g"), promo("n", 15, group="g"), promo("m", 20)],
+        CART,
+    )
+    assert result.applied_ids() == ("m", "n")
+    assert result.total_discount == eur("32.00")

@@ -66,13 +66,16 @@ class Coupon:
         code: the normalised code.
         promotion_id: the promotion it unlocks.
         max_uses: total uses allowed (unlimited when ``None``).
-        max_uses_per_customer: uses allowed per customer (unlimited when ``None``).
+        max_uses_per_customer: uses allowed per customer (unlimited when ``None``). Such a
+            code needs a known customer: guests (no ``customer_id``) cannot use it, since
+            nothing would tell their uses apart.
         starts: first valid instant (inclusive), optional.
         ends: the instant it expires (exclusive), optional.
 
     Raises:
         InvalidCouponCodeError: an invalid code.
-        ConflictingPromotionError: a limit below 1, or a window ending before it starts.
+        ConflictingPromotionError: a limit below 1, a naive (timezone-less) ``starts`` or
+            ``ends``, or a window ending before it starts.
     """
 
     code: str = attrs.field(converter=normalize_code)
@@ -85,6 +88,9 @@ class Coupon:
     def __attrs_post_init__(self) -> None:
         _check_limit("max_uses", self.max_uses)
         _check_limit("max_uses_per_customer", self.max_uses_per_customer)
+        for bound in (self.starts, self.ends):
+            if bound is not None and bound.tzinfo is None:
+                raise ConflictingPromotionError("window", "use timezone-aware datetimes")
         if self.starts is not None and self.ends is not None and self.ends <= self.starts:
             raise ConflictingPromotionError("window", "the coupon expires before it starts")
 
@@ -109,6 +115,7 @@ class RedeemOutcome(enum.StrEnum):
     ALREADY_REDEEMED = "already_redeemed"
     LIMIT_REACHED = "limit_reached"
     CUSTOMER_LIMIT_REACHED = "customer_limit_reached"
+    CUSTOMER_REQUIRED = "customer_required"
 
     @property
     def ok(self) -> bool:

@@ -15,7 +15,8 @@ Stages, in order
    extra lines (a free gift) and :class:`AdjustmentNote` values (applied / not applicable with a
    reason / upsell hints), plus an optional opaque ``report`` stored under the stage's name in
    :attr:`PriceBreakdown.extensions`. A line's total after adjustments never goes below zero
-   (the clamp is traced).
+   (the clamp is traced). When shipping will be quoted, stages see
+   ``context.shipping_estimate``, the quote for the undiscounted goods, to value shipping benefits.
 3. **Shipping**: when some line is shippable and ``context.shipping_method`` is set, the
    :class:`~commerce_core.domain.shipping.ShippingCalculator` quotes it for a
    :class:`~commerce_core.domain.shipping.ShipmentSummary` of the adjusted shippable goods;
@@ -85,6 +86,7 @@ from commerce_core.errors import (
     CurrencyMismatchError,
     InvalidAmountError,
     PricingError,
+    ShippingUnavailableError,
 )
 from commerce_core.money import (
     DEFAULT_ROUNDING,
@@ -147,6 +149,9 @@ class PricingContext:
         destination: where the goods go (tax jurisdiction and shipping restrictions).
         shipping_method: the chosen method code, or None while not chosen.
         coupon_codes: coupon codes the shopper entered (read by promotion stages).
+        shipping_estimate: the expected shipping charge, for stages that weigh shipping
+            benefits against others (promotions). ``price_cart`` fills it, when it will quote
+            shipping, with the quote for the undiscounted goods; None when unknown.
         rounding: how and where amounts round (per line, half-up by default).
         attributes: free host data for custom stages.
     """
@@ -163,6 +168,7 @@ class PricingContext:
     coupon_codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
     rounding: RoundingPolicy = DEFAULT_ROUNDING
     attributes: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
+    shipping_estimate: Money | None = None
 
     def __attrs_post_init__(self) -> None:
         zero(self.currency)  # refuses unknown currencies
@@ -875,11 +881,42 @@ def price_cart(
         ShippingUnavailableError: the chosen shipping method cannot ship these goods.
     """
     with decimal.localcontext(_CTX):
-        run = _Run(_lines_of(cart_or_lines), context, tax)
+        lines = _lines_of(cart_or_lines)
+        if stages:
+            context = _with_shipping_estimate(lines, context, shipping)
+        run = _Run(lines, context, tax)
         run.apply_stages(tuple(stages))
         run.amounts(summarize=shipping is not None and context.shipping_method is not None)
         run.ship(shipping)
         return run.finish()
+
+
+def _with_shipping_estimate(
+    lines: Sequence[PricingLine], context: PricingContext, shipping: ShippingCalculator | None
+) -> PricingContext:
+    """``context`` with the shipping quote for the undiscounted goods, when one is possible."""
+    method = context.shipping_method
+    if shipping is None or method is None or context.shipping_estimate is not None:
+        return context
+    shippable = [line for line in lines if line.shippable]
+    if not shippable:
+        return context
+    summary = ShipmentSummary(
+        Money(
+            sum((line.unit_price.amount * line.quantity for line in shippable), _ZERO),
+            context.currency,
+        ),
+        sum((line.weight * line.quantity for line in shippable), _ZERO),
+        sum(line.quantity for line in shippable),
+        context.destination,
+    )
+    try:
+        quote = shipping.quote(method, summary)
+    except ShippingUnavailableError:
+        return context  # the real quote, after the stages, decides
+    if quote.price.currency.code != context.currency:
+        return context
+    return attrs.evolve(context, shipping_estimate=quote.price)
 
 
 def _check_adjustment(adj: Adjustment, code: str) -> None:

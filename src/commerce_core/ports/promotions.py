@@ -34,7 +34,9 @@ class CouponUsage(Protocol):
         """Record one use of ``code`` for ``order_id`` if under both limits (``None``: no limit).
 
         Returns ``REDEEMED``, ``ALREADY_REDEEMED`` (this order already holds a use),
-        ``LIMIT_REACHED`` or ``CUSTOMER_LIMIT_REACHED``; nothing is recorded unless ``REDEEMED``.
+        ``CUSTOMER_REQUIRED`` (a per-customer limit is set but ``customer_id`` is ``None``: a
+        guest cannot use a per-customer-limited code), ``LIMIT_REACHED`` or
+        ``CUSTOMER_LIMIT_REACHED``; nothing is recorded unless ``REDEEMED``.
         """
         ...
 

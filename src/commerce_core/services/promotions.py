@@ -57,7 +57,8 @@ class CouponRedemption:
         ok: every code now holds a use for the order.
         redeemed: the codes holding a use for the order (empty unless ``ok``).
         failed_code: the code that could not be redeemed.
-        reason: why (``LIMIT_REACHED`` for global or per-customer limits).
+        reason: why (``LIMIT_REACHED`` for global or per-customer limits,
+            ``CUSTOMER_NOT_ELIGIBLE`` for a guest redeeming a per-customer-limited code).
     """
 
     ok: bool
@@ -120,6 +121,7 @@ class PromotionEngine:
             customer_groups=() if context.customer_group is None else (context.customer_group,),
             previous_orders=previous,
             shipping_country=(None if context.destination is None else context.destination.country),
+            shipping_estimate=context.shipping_estimate,
             codes=context.coupon_codes,
             exhausted_codes=self._exhausted(context.coupon_codes, context.customer_id),
             rounding=context.rounding,
@@ -294,7 +296,12 @@ class PromotionEngine:
                 continue
             for code in taken:
                 usage.release(code, order_id=order_id)
-            return CouponRedemption(False, (), coupon.code, NotAppliedReason.LIMIT_REACHED)
+            reason = (
+                NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
+                if outcome is RedeemOutcome.CUSTOMER_REQUIRED
+                else NotAppliedReason.LIMIT_REACHED
+            )
+            return CouponRedemption(False, (), coupon.code, reason)
         return CouponRedemption(True, tuple(held))
 
     def release_codes(self, codes: Iterable[str], *, order_id: str) -> tuple[str, ...]:

@@ -34,9 +34,11 @@ class InMemoryCouponUsage:
             holders = self._uses.setdefault(code, {})
             if order_id in holders:
                 return RedeemOutcome.ALREADY_REDEEMED
+            if max_uses_per_customer is not None and customer_id is None:
+                return RedeemOutcome.CUSTOMER_REQUIRED
             if max_uses is not None and len(holders) >= max_uses:
                 return RedeemOutcome.LIMIT_REACHED
-            if max_uses_per_customer is not None and customer_id is not None:
+            if max_uses_per_customer is not None:
                 mine = sum(1 for c in holders.values() if c == customer_id)
                 if mine >= max_uses_per_customer:
                     return RedeemOutcome.CUSTOMER_LIMIT_REACHED

@@ -26,6 +26,7 @@ from commerce_core.errors import (
     CurrencyMismatchError,
     InvalidPercentageError,
     NegativeAmountError,
+    NoOpBenefitError,
 )
 from commerce_core.money import Money, allocate_minor, currency_of, from_minor, to_minor
 
@@ -96,6 +97,16 @@ def _amount(field: str, amount: Money) -> None:
     to_minor(amount)
 
 
+def _something(field: str, value: Decimal | Money | None) -> None:
+    """Refuse a percentage or an amount of zero: the benefit would never grant anything."""
+    if value is not None and not (value if isinstance(value, Decimal) else value.amount):
+        raise NoOpBenefitError(field, "0 off grants nothing")
+
+
+def _optional_percent(value: Decimal | int | str | None) -> Decimal | None:
+    return None if value is None else percent_value("percent", value)
+
+
 def _optional_money(value: Money | None) -> Money | None:
     if value is not None:
         _amount("amount", value)
@@ -120,11 +131,15 @@ class Hint:
         message: shopper-facing text such as ``"add 12.00 more for free shipping"``.
         missing_minor: the amount still missing, in minor units (or ``None``).
         missing_quantity: the units still missing (or ``None``).
+        minimum: the benefit grants nothing until this shortfall is made up (a tier not yet
+            reached): when nothing is granted, the promotion is reported as ``minimum_not_met``
+            with the shortfall rather than ``no_eligible_items``.
     """
 
     message: str
     missing_minor: int | None = None
     missing_quantity: int | None = None
+    minimum: bool = False
 
 
 @attrs.frozen
@@ -162,6 +177,12 @@ class Award:
         hint: an upsell hint, if the shopper is close to (more of) the benefit.
         shipping_later: a shipping discount to compute once shipping is quoted (the price is
             not known yet); the pricing pipeline applies it after quoting.
+        shipping_estimate: the value of ``shipping_later`` on the expected shipping charge, in
+            minor units (set by the engine when an estimate is known; used to compare offers).
+        parts: each application's discounts (line position -> minor units), when the benefit
+            itemises them with :meth:`add_application`; they add up to ``discounts``. A
+            promotion's ``max_discount_per_application`` caps each part separately; an award
+            without parts is capped as a whole at the cap times ``applications``.
     """
 
     discounts: dict[int, int] = attrs.field(factory=dict)
@@ -171,6 +192,8 @@ class Award:
     gifts: tuple[Gift, ...] = ()
     hint: Hint | None = None
     shipping_later: ShippingLater | None = None
+    parts: list[dict[int, int]] = attrs.field(factory=list)
+    shipping_estimate: int = 0
 
     @property
     def line_total(self) -> int:
@@ -181,6 +204,17 @@ class Award:
         """Add ``amount`` to a line's discount (zero amounts are ignored)."""
         if amount:
             self.discounts[position] = self.discounts.get(position, 0) + amount
+
+    def add_application(self, discounts: dict[int, int]) -> None:
+        """Record one application (its discount per line position) and add it up."""
+        part: dict[int, int] = {}
+        totals = self.discounts
+        for position, amount in discounts.items():
+            if amount:
+                part[position] = amount
+                totals[position] = totals.get(position, 0) + amount
+        self.parts.append(part)
+        self.applications += 1
 
 
 class BenefitView:
@@ -293,6 +327,9 @@ class PercentOff:
 
     percent: Decimal = attrs.field(converter=_percent)
 
+    def __attrs_post_init__(self) -> None:
+        _something("percent", self.percent)
+
     def award(self, view: BenefitView) -> Award:
         """One application; the rounded total is split over lines by their value."""
         award = Award(applications=1)
@@ -328,6 +365,7 @@ class AmountOffEachUnit:
 
     def __attrs_post_init__(self) -> None:
         _amount("amount", self.amount)
+        _something("amount", self.amount)
 
     def award(self, view: BenefitView) -> Award:
         """One application per discounted unit, most expensive units first."""
@@ -336,8 +374,7 @@ class AmountOffEachUnit:
         cap = _limit(view.max_items, view.max_applications)
         units = [u for u in view.units() if u.value > 0]
         for unit in units if cap is None else units[:cap]:
-            award.add(unit.position, min(off, unit.value))
-            award.applications += 1
+            award.add_application({unit.position: min(off, unit.value)})
             award.items += 1
         return award
 
@@ -358,6 +395,7 @@ class AmountOffOrder:
 
     def __attrs_post_init__(self) -> None:
         _amount("amount", self.amount)
+        _something("amount", self.amount)
 
     def award(self, view: BenefitView) -> Award:
         """One application of ``min(amount, value of the targeted lines)``."""
@@ -393,8 +431,7 @@ class FixedUnitPrice:
         cap = _limit(view.max_items, view.max_applications)
         units = [u for u in view.units() if u.value > price]
         for unit in units if cap is None else units[:cap]:
-            award.add(unit.position, unit.value - price)
-            award.applications += 1
+            award.add_application({unit.position: unit.value - price})
             award.items += 1
         return award
 
@@ -418,19 +455,40 @@ def _count_word(n: int) -> str:
     return "one" if n == 1 else str(n)
 
 
+def _per_line(units: Iterable[Unit]) -> dict[int, int]:
+    per_line: dict[int, int] = {}
+    for unit in units:
+        per_line[unit.position] = per_line.get(unit.position, 0) + unit.value
+    return per_line
+
+
+def _split(total: int, weights: dict[int, int]) -> dict[int, int]:
+    positions = sorted(weights)
+    if total <= 0 or sum(weights.values()) <= 0:
+        return {}
+    return dict(zip(positions, allocate_minor(total, [weights[p] for p in positions]), strict=True))
+
+
 def _reward_units(
-    view: BenefitView, rewarded: Sequence[Unit], percent: Decimal, award: Award
+    view: BenefitView, rewarded: Sequence[Unit], percent: Decimal, award: Award, get: int
 ) -> None:
+    """Reward ``rewarded`` (``get`` units per application, in order), itemised per application."""
+    groups = [rewarded[i : i + get] for i in range(0, len(rewarded), get)]
     if percent == _HUNDRED:
+        for group in groups:
+            award.parts.append(_per_line(group))
         for unit in rewarded:
             award.add(unit.position, unit.value)
     else:
-        per_line: dict[int, int] = {}
-        for unit in rewarded:
-            per_line[unit.position] = per_line.get(unit.position, 0) + unit.value
+        per_line = _per_line(rewarded)
         positions = sorted(per_line)
         weights = [per_line[p] for p in positions]
-        view.spread(award, view.percent_of(sum(weights), percent), positions, weights)
+        total = view.percent_of(sum(weights), percent)
+        view.spread(award, total, positions, weights)
+        values = [sum(u.value for u in group) for group in groups]
+        if total > 0 and sum(values) > 0:
+            for group, share in zip(groups, allocate_minor(total, values), strict=True):
+                award.parts.append(_split(share, _per_line(group)))
     award.items += len(rewarded)
 
 
@@ -443,7 +501,10 @@ class BuyXGetY:
         get: units rewarded in each repeat (at least 1).
         percent: the discount on rewarded units (100 = free).
         get_targets: the set rewarded units come from (the promotion's targets when ``None``).
-        order: reward the cheapest units first (the default) or the most expensive.
+        order: reward the cheapest units first (the default) or the most expensive. In a same-set
+            deal every rewarded unit is paid for by ``buy`` units at least as expensive:
+            ``MOST_EXPENSIVE`` sorts the units by value and rewards the cheapest ``get`` of each
+            group of ``buy + get`` (so never more than ``get / (buy + get)`` of a group).
         max_repeats: how many times it may repeat in one cart (unlimited when ``None``).
 
     Raises:
@@ -462,6 +523,7 @@ class BuyXGetY:
         _positive_count("buy", self.buy)
         _positive_count("get_quantity", self.get)
         _optional_count("max_repeats", self.max_repeats)
+        _something("percent", self.percent)
 
     def _phrase(self) -> str:
         if self.percent == _HUNDRED:
@@ -486,10 +548,18 @@ class BuyXGetY:
             repeats = min(repeats, view.max_items // self.get)
         count = repeats * self.get
         if self.order is RewardOrder.CHEAPEST:
+            # The cheapest units overall: every one is paid for by pricier (or equal) units.
             rewarded = units[len(units) - count :] if count else []
         else:
-            rewarded = units[:count]
-        _reward_units(view, rewarded, self.percent, award)
+            # The most expensive rewards still paid for by pricier-or-equal units: the units,
+            # most expensive first, form groups of buy + get; the cheapest of each group are
+            # rewarded (a buy-one-get-one never takes more than half of a group).
+            rewarded = [
+                unit
+                for start in range(0, repeats * group, group)
+                for unit in units[start + self.buy : start + group]
+            ]
+        _reward_units(view, rewarded, self.percent, award, self.get)
         award.applications = repeats
         leftover = len(units) - repeats * group
         if leftover > 0 and (cap is None or repeats < cap):
@@ -498,6 +568,12 @@ class BuyXGetY:
         return award
 
     def _other_set(self, view: BenefitView, cap: int | None, get_targets: Selector) -> Award:
+        """Buy from the targets, get from ``get_targets``; the sets may overlap.
+
+        A unit in both sets can be bought or rewarded. The engine rewards as many units as the
+        cart allows, with as few repeats as possible, then picks the rewards in the declared
+        order among the assignments that keep enough units to pay for them.
+        """
         award = Award()
         buy_units = [u for u in view.units() if u.value > 0]
         get_units = [
@@ -508,34 +584,50 @@ class BuyXGetY:
             )
             if u.value > 0
         ]
-        repeats = len(buy_units) // self.buy
+        buy_keys = {(u.position, u.index) for u in buy_units}
+        shared = sum(1 for u in get_units if (u.position, u.index) in buy_keys)
+        get_only = len(get_units) - shared
+        most = len(buy_units) // self.buy
         if cap is not None:
-            repeats = min(repeats, cap)
+            most = min(most, cap)
         if view.max_items is not None:
-            repeats = min(repeats, view.max_items // self.get)
-        while repeats > 0:
-            rewarded = get_units[: repeats * self.get]
-            taken = {(u.position, u.index) for u in rewarded}
-            payable = sum(1 for u in buy_units if (u.position, u.index) not in taken)
-            if payable >= repeats * self.buy and rewarded:
-                _reward_units(view, rewarded, self.percent, award)
-                award.applications = math.ceil(len(rewarded) / self.get)
-                missing = repeats * self.get - len(rewarded)
-                if missing:
-                    award.hint = Hint(
-                        f"add {missing} more eligible item(s) to {self._phrase()}",
-                        missing_quantity=missing,
-                    )
-                return award
-            if payable >= repeats * self.buy and not rewarded:
-                award.hint = Hint(
-                    f"add {repeats * self.get} eligible item(s) to {self._phrase()}",
-                    missing_quantity=repeats * self.get,
-                )
-                return award
-            repeats -= 1
-        missing = self.buy - len(buy_units) % self.buy
-        award.hint = Hint(f"add {missing} more to {self._phrase()}", missing_quantity=missing)
+            most = min(most, view.max_items // self.get)
+        if most == 0:
+            missing = self.buy - len(buy_units) % self.buy
+            award.hint = Hint(f"add {missing} more to {self._phrase()}", missing_quantity=missing)
+            return award
+        # How many units ``repeats`` repeats can reward: the get-only units, plus shared units
+        # not needed to pay for the repeats. The smallest number of repeats rewarding most wins.
+        best_repeats, best_count = 0, 0
+        for repeats in range(1, most + 1):
+            spare = len(buy_units) - repeats * self.buy
+            count = min(repeats * self.get, get_only + min(shared, spare))
+            if count > best_count:
+                best_repeats, best_count = repeats, count
+        if best_count == 0:
+            needed = most * self.get
+            award.hint = Hint(
+                f"add {needed} eligible item(s) to {self._phrase()}", missing_quantity=needed
+            )
+            return award
+        spare = len(buy_units) - best_repeats * self.buy
+        rewarded: list[Unit] = []
+        for unit in get_units:
+            if len(rewarded) == best_count:
+                break
+            if (unit.position, unit.index) in buy_keys:
+                if spare == 0:
+                    continue
+                spare -= 1
+            rewarded.append(unit)
+        _reward_units(view, rewarded, self.percent, award, self.get)
+        award.applications = math.ceil(len(rewarded) / self.get)
+        missing = most * self.get - len(rewarded)
+        if missing:
+            award.hint = Hint(
+                f"add {missing} more eligible item(s) to {self._phrase()}",
+                missing_quantity=missing,
+            )
         return award
 
     def amounts(self) -> tuple[Money, ...]:
@@ -639,12 +731,7 @@ class BundlePrice:
             value = sum(u.value for u in chosen)
             if value <= price:
                 return award
-            per_line: dict[int, int] = {}
-            for unit in chosen:
-                per_line[unit.position] = per_line.get(unit.position, 0) + unit.value
-            positions = sorted(per_line)
-            view.spread(award, value - price, positions, [per_line[p] for p in positions])
-            award.applications += 1
+            award.add_application(_split(value - price, _per_line(chosen)))
             award.items += len(chosen)
         return award
 
@@ -673,6 +760,7 @@ class Tier:
 
     def __attrs_post_init__(self) -> None:
         _positive_count("tier threshold", self.threshold)
+        _something("percent", self.percent)
 
 
 def _tiers(values: Iterable[Tier]) -> tuple[Tier, ...]:
@@ -746,11 +834,16 @@ class Tiered:
             nxt = upcoming[0]
             missing = nxt.threshold - measure
             pct = f"{nxt.percent.normalize():f}% off"
+            first = not reached
             if self.basis is TierBasis.QUANTITY:
-                award.hint = Hint(f"add {missing} more for {pct}", missing_quantity=missing)
+                award.hint = Hint(
+                    f"add {missing} more for {pct}", missing_quantity=missing, minimum=first
+                )
             else:
                 shown = view.money(missing).amount
-                award.hint = Hint(f"add {shown} more for {pct}", missing_minor=missing)
+                award.hint = Hint(
+                    f"add {shown} more for {pct}", missing_minor=missing, minimum=first
+                )
         return award
 
     def index_keys(self, targets: Selector) -> frozenset[Key] | None:
@@ -760,10 +853,25 @@ class Tiered:
 
 @attrs.frozen
 class ShippingOff:
-    """Free (``percent=100``, the default) or discounted shipping, or ``amount`` off it."""
+    """Free (``percent=100``, the default) or discounted shipping, or ``amount`` off it.
 
-    percent: Decimal = attrs.field(default=_HUNDRED, converter=_percent)
+    Give a percentage or an amount, not both (``percent`` is ``None`` when ``amount`` is set).
+
+    Raises:
+        ConflictingPromotionError: both a percentage and an amount.
+        NoOpBenefitError: 0 % or 0.00 off.
+    """
+
+    percent: Decimal | None = attrs.field(default=None, converter=_optional_percent)
     amount: Money | None = attrs.field(default=None, converter=_optional_money)
+
+    def __attrs_post_init__(self) -> None:
+        if self.percent is not None and self.amount is not None:
+            raise ConflictingPromotionError("amount", "give a percentage or an amount, not both")
+        if self.amount is None and self.percent is None:
+            object.__setattr__(self, "percent", _HUNDRED)
+        _something("percent", self.percent)
+        _something("amount", self.amount)
 
     def award(self, view: BenefitView) -> Award:
         """One application on the remaining shipping price.
@@ -773,18 +881,17 @@ class ShippingOff:
         computes the real amount from the quote.
         """
         remaining = view.cart.shipping_remaining
+        percent = _HUNDRED if self.percent is None else self.percent
         if not view.cart.shipping_known:
-            if not (self.percent if self.amount is None else self.amount.amount):
-                return Award()  # nothing off: not applicable, as with a known price
             if self.amount is not None:
                 return Award(
                     applications=1, shipping_later=ShippingLater(amount=to_minor(self.amount))
                 )
-            return Award(applications=1, shipping_later=ShippingLater(percent=self.percent))
+            return Award(applications=1, shipping_later=ShippingLater(percent=percent))
         if self.amount is not None:
             off = min(to_minor(self.amount), remaining)
         else:
-            off = min(view.percent_of(remaining, self.percent), remaining)
+            off = min(view.percent_of(remaining, percent), remaining)
         return Award(applications=1 if off else 0, shipping=off)
 
     def amounts(self) -> tuple[Money, ...]:

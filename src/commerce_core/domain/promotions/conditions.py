@@ -14,10 +14,10 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from commerce_core.domain.promotions.core import CartState, Selector, _strings
+from commerce_core.domain.promotions.core import CartState, Key, Selector, _strings
 from commerce_core.errors import (
     ConflictingPromotionError,
-    InvalidQuantityError,
+    InvalidPromotionQuantityError,
     NegativeAmountError,
 )
 from commerce_core.money import Money, currency_of, to_minor
@@ -40,6 +40,7 @@ __all__ = [
     "CurrencyIs",
     "ShippingDestination",
     "PASSED",
+    "required_keys",
 ]
 
 
@@ -60,6 +61,7 @@ class NotAppliedReason(enum.StrEnum):
     NO_ELIGIBLE_ITEMS = "no_eligible_items"
     EXCLUDED_BY_BETTER_PROMOTION = "excluded_by_better_promotion"
     STOPPED_BY_HIGHER_PRIORITY = "stopped_by_higher_priority"
+    ANOTHER_CODE_FOR_PROMOTION = "another_code_for_promotion"
 
 
 @attrs.frozen
@@ -222,7 +224,9 @@ class MinQuantity:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.quantity, bool) or self.quantity < 1:
-            raise InvalidQuantityError(self.quantity, "a minimum quantity must be at least 1")
+            raise InvalidPromotionQuantityError(
+                "quantity", self.quantity, "a minimum quantity must be at least 1"
+            )
 
     def check(self, cart: CartState) -> ConditionCheck:
         """Passed, or ``MINIMUM_NOT_MET`` with the missing units."""
@@ -314,7 +318,7 @@ class NthOrder:
 
     def __attrs_post_init__(self) -> None:
         if isinstance(self.n, bool) or self.n < 1:
-            raise InvalidQuantityError(self.n, "the order number must be at least 1")
+            raise InvalidPromotionQuantityError("n", self.n, "the order number must be at least 1")
 
     def check(self, cart: CartState) -> ConditionCheck:
         """Passed, or ``CUSTOMER_NOT_ELIGIBLE``."""
@@ -437,3 +441,47 @@ class ShippingDestination:
     def amounts(self) -> tuple[Money, ...]:
         """None."""
         return ()
+
+
+def _selector_keys(selector: Selector | None) -> frozenset[Key] | None:
+    if selector is None:
+        return None
+    return selector.anchor_keys() or None
+
+
+def required_keys(condition: Condition) -> frozenset[Key] | None:
+    """Index keys one of which a cart line must carry for ``condition`` to hold, or ``None``.
+
+    Used to index promotions by what their conditions require (a category, a SKU, a tag), so
+    an order-level promotion that only applies when the cart contains a category costs nothing
+    on carts without it. ``None`` means "any cart may satisfy it" (and is always safe): custom
+    conditions and conditions about the customer, the time or the amounts answer ``None``.
+
+    >>> sorted(required_keys(Contains(Selector.of(categories={"tea"}))) or ())
+    [('category', 'tea')]
+    """
+    if isinstance(condition, Contains):
+        return _selector_keys(condition.selector)
+    if isinstance(condition, MinQuantity):
+        return _selector_keys(condition.of)
+    if isinstance(condition, MinSubtotal):
+        return _selector_keys(condition.of) if condition.amount.amount > 0 else None
+    if isinstance(condition, AllOf):
+        return narrowest_keys(required_keys(c) for c in condition.conditions)
+    if isinstance(condition, AnyOf):
+        found: set[Key] = set()
+        for member in condition.conditions:
+            keys = required_keys(member)
+            if keys is None:
+                return None
+            found.update(keys)
+        return frozenset(found)
+    return None
+
+
+def narrowest_keys(candidates: Iterable[frozenset[Key] | None]) -> frozenset[Key] | None:
+    """Of several requirements that must all hold, the one naming the fewest keys (or None)."""
+    known = [keys for keys in candidates if keys is not None]
+    if not known:
+        return None
+    return min(known, key=lambda keys: (len(keys), sorted(keys)))

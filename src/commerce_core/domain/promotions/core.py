@@ -16,6 +16,7 @@ from typing import Final
 import attrs
 
 from commerce_core.errors import (
+    ConflictingPromotionError,
     CurrencyMismatchError,
     EmptyTargetError,
     InvalidQuantityError,
@@ -65,6 +66,7 @@ class Selector:
 
     Raises:
         EmptyTargetError: nothing is included and the selector is not "everything".
+        ConflictingPromotionError: a SKU, category or tag both included and excluded.
     """
 
     skus: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
@@ -78,6 +80,16 @@ class Selector:
     def __attrs_post_init__(self) -> None:
         if not self.all_products and not (self.skus or self.categories or self.tags):
             raise EmptyTargetError
+        for kind, included, excluded in (
+            ("skus", self.skus, self.exclude_skus),
+            ("categories", self.categories, self.exclude_categories),
+            ("tags", self.tags, self.exclude_tags),
+        ):
+            both = sorted(included & excluded)
+            if both:
+                raise ConflictingPromotionError(
+                    "targets", f"{kind} {', '.join(both)} both included and excluded"
+                )
 
     @classmethod
     def of(
@@ -210,6 +222,9 @@ class PromotionInput:
         shipping_country: ISO country of the shipping destination, if known.
         shipping: the shipping price (same basis as line prices), if known. When unknown,
             free shipping still applies (the pipeline clamps it to the quoted price).
+        shipping_estimate: when ``shipping`` is unknown, the expected charge (the pipeline's
+            quote for the undiscounted goods): shipping benefits are valued on it when offers
+            are compared (exclusives, groups), so free shipping is never worth zero.
         codes: the coupon codes entered, as typed (they are normalised when looked up).
         exhausted_codes: normalised codes whose usage limit is reached for this customer
             (filled by the service from the ``CouponUsage`` port).
@@ -229,6 +244,7 @@ class PromotionInput:
     previous_orders: int | None = None
     shipping_country: str | None = None
     shipping: Money | None = None
+    shipping_estimate: Money | None = None
     codes: tuple[str, ...] = attrs.field(default=(), converter=_codes)
     exhausted_codes: frozenset[str] = attrs.field(default=frozenset(), converter=_strings)
     rounding: RoundingPolicy = DEFAULT_ROUNDING
@@ -243,10 +259,9 @@ class PromotionInput:
             if line.line_id in seen:
                 raise InvalidQuantityError(line.line_id, "line ids must be unique in a cart")
             seen.add(line.line_id)
-        if self.shipping is not None and currency_of(self.shipping) != self.currency:
-            raise CurrencyMismatchError(
-                self.currency, currency_of(self.shipping), context="shipping"
-            )
+        for charge in (self.shipping, self.shipping_estimate):
+            if charge is not None and currency_of(charge) != self.currency:
+                raise CurrencyMismatchError(self.currency, currency_of(charge), context="shipping")
 
     def with_codes(self, codes: Iterable[str]) -> PromotionInput:
         """The same cart with other coupon codes entered."""
@@ -297,6 +312,13 @@ class CartState:
         self.shipping_known = data.shipping is not None
         self.shipping_original = 0 if data.shipping is None else to_minor(data.shipping)
         self.shipping_remaining = self.shipping_original
+        # The expected shipping charge left to value pending shipping benefits against (None:
+        # the charge is known, or nothing is expected).
+        self.estimate_remaining: int | None = (
+            None
+            if data.shipping is not None or data.shipping_estimate is None
+            else to_minor(data.shipping_estimate)
+        )
         self.original_subtotal = sum(line.original for line in self.lines)
         self.by_key: dict[Key, list[int]] = {}
         for state in self.lines:
@@ -313,6 +335,11 @@ class CartState:
         fresh.shipping_known = self.shipping_known
         fresh.shipping_original = self.shipping_original
         fresh.shipping_remaining = self.shipping_original
+        fresh.estimate_remaining = (
+            None
+            if self.input.shipping is not None or self.input.shipping_estimate is None
+            else to_minor(self.input.shipping_estimate)
+        )
         fresh.original_subtotal = self.original_subtotal
         fresh.by_key = self.by_key
         fresh._matches = self._matches
@@ -350,8 +377,10 @@ class CartState:
         )
         return sum(self.lines[p].line.quantity for p in positions)
 
-    def apply(self, discounts: Mapping[int, int], shipping: int) -> None:
-        """Subtract granted discounts from the remaining values."""
+    def apply(self, discounts: Mapping[int, int], shipping: int, estimate: int = 0) -> None:
+        """Subtract granted discounts (and estimated shipping ones) from the remaining values."""
         for position, amount in discounts.items():
             self.lines[position].remaining -= amount
         self.shipping_remaining -= shipping
+        if self.estimate_remaining is not None:
+            self.estimate_remaining -= estimate

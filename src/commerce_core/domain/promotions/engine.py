@@ -9,12 +9,18 @@ Stacking, deterministic and independent of the order promotions and lines are gi
 1. Candidates are the automatic promotions the index finds plus those unlocked by valid codes.
    Each is checked (window, channel, currency, conditions); failures are reported with a reason.
 2. Within each :attr:`Stacking.group` only the member worth most alone survives (ties: higher
-   priority, then smaller id); the others are *excluded by a better promotion*.
+   priority, then smaller id); the others are *excluded by a better promotion*. Groups only
+   concern promotions that combine: an exclusive member applies alone anyway and competes as
+   its own scenario (step 4). If that member
+   then does not apply in the stack (step 3: a condition on discounted values fails), it is
+   reported with its reason and the next best member of the group is tried instead.
 3. The non-exclusive survivors apply in order of descending priority, then id; each sees the
    values left by earlier ones (so nothing goes below zero) and conditions "after discounts" are
    checked against them; ``stop_further`` ends the sequence.
 4. Each exclusive promotion is priced alone. The scenario (the stack, or one exclusive) with the
-   largest total discount wins. **Tie-break**: the scenario whose best priority is higher, then
+   largest total discount wins; a shipping discount whose amount depends on the (not yet
+   quoted) charge counts at its value on ``PromotionInput.shipping_estimate`` (zero without
+   one). **Tie-break**: the scenario whose best priority is higher, then
    the one whose sorted promotion ids come first.
 """
 
@@ -30,10 +36,18 @@ from commerce_core.domain.coupons import Coupon, normalize_code
 from commerce_core.domain.pricing import ShippingDiscount
 from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
 from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
-from commerce_core.domain.promotions.core import CartState, Key, PromotionInput, round_minor
+from commerce_core.domain.promotions.core import (
+    CartState,
+    Key,
+    LineState,
+    PromotionInput,
+    round_minor,
+)
 from commerce_core.domain.promotions.promotion import Promotion
 from commerce_core.errors import (
     ConflictingPromotionError,
+    CouponForAutomaticPromotionError,
+    CurrencyMismatchError,
     DuplicateCouponCodeError,
     InvalidCouponCodeError,
     UnknownPromotionError,
@@ -70,6 +84,8 @@ class AppliedPromotion:
         shipping_discount: the shipping discount to compute once shipping is quoted (the price
             was not known yet); the pricing pipeline applies it and records its real amount in
             the breakdown's shipping adjustments and in this promotion's applied note.
+        estimated_shipping: what ``shipping_discount`` is worth on the shipping estimate (the
+            value used to compare offers), or ``None`` without an estimate.
         applications: how many times it applied.
         code: the coupon code that unlocked it, if any.
         gifts: gift lines to add.
@@ -84,6 +100,7 @@ class AppliedPromotion:
     applications: int = 1
     code: str | None = None
     gifts: tuple[Gift, ...] = ()
+    estimated_shipping: Money | None = None
 
     @property
     def free_shipping(self) -> bool:
@@ -212,6 +229,7 @@ class PromotionBook:
         ConflictingPromotionError: two promotions share an id.
         DuplicateCouponCodeError: two coupons normalise to the same code.
         UnknownPromotionError: a coupon unlocks a promotion that is not in the book.
+        CouponForAutomaticPromotionError: a coupon unlocks a promotion that needs no code.
     """
 
     def __init__(self, promotions: Iterable[Promotion], coupons: Iterable[Coupon] = ()) -> None:
@@ -226,6 +244,8 @@ class PromotionBook:
                 raise DuplicateCouponCodeError(coupon.code)
             if coupon.promotion_id not in self._promotions:
                 raise UnknownPromotionError(coupon.promotion_id)
+            if not self._promotions[coupon.promotion_id].requires_code:
+                raise CouponForAutomaticPromotionError(coupon.code, coupon.promotion_id)
             self._coupons[coupon.code] = coupon
         self._by_key: dict[Key, list[Promotion]] = {}
         self._anywhere: list[Promotion] = []
@@ -272,17 +292,19 @@ class PromotionBook:
         return PromotionBook([*self._promotions.values(), *extra], self._coupons.values())
 
     def candidates(self, cart: CartState) -> list[Promotion]:
-        """Automatic promotions that can match the cart's lines, currency and channel."""
+        """Automatic promotions that can match the cart's lines and channel.
+
+        Promotions in another currency stay candidates: the engine reports them as not applied
+        (``wrong_currency``), since a promotion silently missing in one currency is usually a
+        configuration mistake. Channel-restricted ones are left out silently, like promotions
+        whose products are not in the cart.
+        """
         found: dict[str, Promotion] = {p.id: p for p in self._anywhere}
         for key in cart.by_key:
             for promotion in self._by_key.get(key, ()):
                 found[promotion.id] = promotion
         channel = cart.input.channel
-        return [
-            p
-            for p in found.values()
-            if p.valid_in(cart.currency) and (not p.channels or channel in p.channels)
-        ]
+        return [p for p in found.values() if not p.channels or channel in p.channels]
 
 
 @attrs.define
@@ -293,11 +315,30 @@ class _Outcome:
 
     @property
     def total(self) -> int:
-        return 0 if self.award is None else self.award.line_total + self.award.shipping
+        """What it is worth to the customer: lines, known shipping, and estimated shipping."""
+        if self.award is None:
+            return 0
+        return self.award.line_total + self.award.shipping + self.award.shipping_estimate
 
 
 def _sort_key(promotion: Promotion) -> tuple[int, str]:
     return (-promotion.stacking.priority, promotion.id)
+
+
+def _cap_each_application(
+    parts: Sequence[Mapping[int, int]], cap: int, lines: Sequence[LineState]
+) -> dict[int, int]:
+    """The discounts with each application capped at ``cap`` (split over its lines exactly)."""
+    total: dict[int, int] = {}
+    for part in parts:
+        positions = sorted(p for p, d in part.items() if d > 0)
+        amounts = [part[p] for p in positions]
+        if sum(amounts) > cap:
+            amounts = allocate_minor(cap, amounts)
+        for position, amount in zip(positions, amounts, strict=True):
+            total[position] = total.get(position, 0) + amount
+    capped = ((p, min(d, lines[p].remaining)) for p, d in sorted(total.items()))
+    return {p: d for p, d in capped if d > 0}
 
 
 def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
@@ -316,6 +357,9 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     shipping = max(0, award.shipping)
     if cart.shipping_known:
         shipping = min(shipping, cart.shipping_remaining)
+    per_application = limits.max_discount_per_application
+    if per_application is not None and award.parts:
+        discounts = _cap_each_application(award.parts, to_minor(per_application), lines)
     cap = limits.cap(award.applications)
     line_total = sum(discounts.values())
     if cap is not None and line_total + shipping > cap:
@@ -329,7 +373,29 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     award.shipping = shipping
     if award.shipping_later is not None and cap is not None and line_total + shipping >= cap:
         award.shipping_later = None  # the cap is used up: nothing left for shipping
+    later = award.shipping_later
+    if later is not None and cart.estimate_remaining is not None:
+        base = cart.estimate_remaining
+        if later.amount is not None:
+            estimate = min(later.amount, base)
+        else:
+            estimate = min(view.percent_of(base, later.percent or Decimal(0)), base)
+        if cap is not None:
+            estimate = min(estimate, cap - line_total - shipping)
+        award.shipping_estimate = max(0, estimate)
     if not discounts and not shipping and award.shipping_later is None and not award.gifts:
+        hint = award.hint
+        if hint is not None and hint.minimum:
+            return _Outcome(
+                promotion,
+                award=award,
+                failure=ConditionCheck.fail(
+                    NotAppliedReason.MINIMUM_NOT_MET,
+                    hint.message,
+                    missing_minor=hint.missing_minor,
+                    missing_quantity=hint.missing_quantity,
+                ),
+            )
         return _Outcome(
             promotion,
             award=award,
@@ -338,6 +404,20 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
             ),
         )
     return _Outcome(promotion, award=award)
+
+
+def _group_losers(eligible: Sequence[Promotion], alone: Mapping[str, _Outcome]) -> dict[str, str]:
+    """Group members beaten by a better member of their group (loser id -> winner id)."""
+    excluded: dict[str, str] = {}
+    groups: dict[str, list[Promotion]] = {}
+    for promotion in eligible:
+        if promotion.stacking.group is not None:
+            groups.setdefault(promotion.stacking.group, []).append(promotion)
+    for members in groups.values():
+        ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
+        for beaten in ranked[1:]:
+            excluded[beaten.id] = ranked[0].id
+    return excluded
 
 
 @attrs.define
@@ -367,13 +447,23 @@ def _run_stack(
         if outcome.failure is not None or outcome.award is None:
             failures.append(outcome)
             continue
-        cart.apply(outcome.award.discounts, outcome.award.shipping)
+        cart.apply(outcome.award.discounts, outcome.award.shipping, outcome.award.shipping_estimate)
         scenario.outcomes.append(outcome)
         if promotion.stacking.stop_further:
             scenario.stopped = list(promotions[index + 1 :])
             scenario.stopped_by = promotion.id
             break
     return scenario, failures
+
+
+def _excluded_message(*, winner_is_stack: bool, tie: bool) -> str:
+    """Why a scenario lost: the winner is worth more, or as much and won the tie-break."""
+    if winner_is_stack:
+        what = "the offers that combine are worth"
+        return f"{what} as much together and win the tie" if tie else f"{what} more together"
+    if tie:
+        return "an exclusive offer worth as much applies (it wins the tie)"
+    return "an exclusive offer worth more applies"
 
 
 def _money_or_none(minor: int | None, currency: str) -> Money | None:
@@ -442,6 +532,9 @@ def _applied(outcome: _Outcome, cart: CartState, code: str | None) -> AppliedPro
         max(award.applications, 1),
         code,
         award.gifts,
+        None
+        if award.shipping_later is None or cart.estimate_remaining is None
+        else from_minor(award.shipping_estimate, currency),
     )
 
 
@@ -450,6 +543,7 @@ _CODE_FAILURES = {
     NotAppliedReason.EXPIRED: "this code has expired",
     NotAppliedReason.LIMIT_REACHED: "this code has been used up",
     NotAppliedReason.UNKNOWN_CODE: "this code does not exist",
+    NotAppliedReason.CUSTOMER_NOT_ELIGIBLE: "sign in to use this code (limited per customer)",
 }
 
 
@@ -484,6 +578,8 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             reason = NotAppliedReason.EXPIRED
         elif code in data.exhausted_codes:
             reason = NotAppliedReason.LIMIT_REACHED
+        elif coupon.max_uses_per_customer is not None and data.customer_id is None:
+            reason = NotAppliedReason.CUSTOMER_NOT_ELIGIBLE
         if reason is not None:
             pid = None if coupon is None else coupon.promotion_id
             rejections.append(CodeRejection(code, reason, _CODE_FAILURES[reason], pid))
@@ -492,6 +588,16 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
         current = unlocked.get(coupon.promotion_id)
         if current is None or code < current:
             unlocked[coupon.promotion_id] = code
+        if current is not None:
+            # One code per promotion: the smallest represents it (independent of entry order).
+            rejections.append(
+                CodeRejection(
+                    max(code, current),
+                    NotAppliedReason.ANOTHER_CODE_FOR_PROMOTION,
+                    "another code for this offer is already applied",
+                    coupon.promotion_id,
+                )
+            )
 
     candidates = {p.id: p for p in book.candidates(cart)}
     for pid in unlocked:
@@ -514,10 +620,10 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             check.missing_quantity,
             code=unlocked.get(promotion.id),
         )
-        if check.missing_minor is not None or check.missing_quantity is not None:
-            hints[promotion.id] = _condition_hint(promotion, check, currency)
-        elif outcome.award is not None and outcome.award.hint is not None:
+        if outcome.award is not None and outcome.award.hint is not None:
             hints[promotion.id] = _hint(promotion.id, outcome.award.hint, currency)
+        elif check.missing_minor is not None or check.missing_quantity is not None:
+            hints[promotion.id] = _condition_hint(promotion, check, currency)
 
     # 1. eligibility on the undiscounted cart, standalone value of each eligible promotion.
     alone: dict[str, _Outcome] = {}
@@ -529,23 +635,28 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             alone[promotion.id] = outcome
     eligible = [p for p in ordered if p.id in alone]
 
-    # 2. one member per group: the best alone.
-    excluded: dict[str, str] = {}
-    groups: dict[str, list[Promotion]] = {}
-    for promotion in eligible:
-        if promotion.stacking.group is not None:
-            groups.setdefault(promotion.stacking.group, []).append(promotion)
-    for members in groups.values():
-        ranked = sorted(members, key=lambda p: (-alone[p.id].total, -p.stacking.priority, p.id))
-        for beaten in ranked[1:]:
-            excluded[beaten.id] = ranked[0].id
-    survivors = [p for p in eligible if p.id not in excluded]
+    # 2. one member per group: the best alone; 3. the stack of non-exclusive promotions. A group
+    # winner that does not apply in the stack (a condition on discounted values fails) gives
+    # way to the next best member of its group, and the stack is built again.
+    dropped: dict[str, _Outcome] = {}
+    while True:
+        excluded = _group_losers(
+            [p for p in eligible if p.id not in dropped and not p.stacking.exclusive], alone
+        )
+        survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
+        stack_cart = cart.copy_fresh()
+        stack, late_failures = _run_stack(
+            [p for p in survivors if not p.stacking.exclusive], stack_cart
+        )
+        winners = set(excluded.values())
+        retry = [o for o in late_failures if o.promotion.id in winners]
+        if not retry:
+            break
+        dropped.update((o.promotion.id, o) for o in retry)
+    for outcome in dropped.values():
+        fail(outcome)
 
-    # 3. the stack of non-exclusive promotions, and 4. each exclusive alone.
-    stack_cart = cart.copy_fresh()
-    stack, late_failures = _run_stack(
-        [p for p in survivors if not p.stacking.exclusive], stack_cart
-    )
+    # 4. each exclusive alone.
     scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
     scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
     winner, final_cart = min(scenarios, key=lambda item: item[0].rank())
@@ -573,12 +684,11 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             )
     for promotion in survivors:
         if promotion.id not in applied_ids and promotion.id not in not_applied:
+            own = alone[promotion.id].total if promotion.stacking.exclusive else stack.total
             not_applied[promotion.id] = NotApplied(
                 promotion.id,
                 NotAppliedReason.EXCLUDED_BY_BETTER_PROMOTION,
-                "an exclusive offer worth more applies"
-                if promotion.stacking.exclusive or winner is not stack
-                else "it does not combine with a better offer",
+                _excluded_message(winner_is_stack=winner is stack, tie=winner.total <= own),
                 excluded_by=winner_ids,
                 code=unlocked.get(promotion.id),
             )
@@ -624,6 +734,11 @@ class BacktestReport:
         total_discount: the sum of what the candidate granted.
         average_discount: ``total_discount / carts_affected`` rounded half-up (zero when none).
         per_cart: what the candidate granted on each cart, in input order.
+        net_change: how much the carts' total discount changes with the candidate: its own
+            discount minus what the promotions it displaces (exclusivity, groups, stop-further,
+            lower remaining values) no longer grant. Negative if the candidate costs the
+            customers more than it gives.
+        per_cart_net_change: the net change on each cart, in input order.
     """
 
     promotion_id: str
@@ -632,6 +747,8 @@ class BacktestReport:
     total_discount: Money
     average_discount: Money
     per_cart: tuple[Money, ...]
+    net_change: Money | None = None
+    per_cart_net_change: tuple[Money, ...] = ()
 
 
 def backtest(
@@ -640,21 +757,46 @@ def backtest(
     """Re-price ``carts`` (in ``currency``) with ``candidate`` added to ``book``.
 
     Each cart is priced with the book plus the candidate; the candidate's own applied amount
-    counts (so stacking, exclusivity and limits are taken into account). Carts in another
-    currency are skipped (counted as not affected).
+    counts (so stacking, exclusivity and limits are taken into account). Each cart is also
+    priced without it, so the report gives the net change in total discount when the candidate
+    displaces other promotions. Carts in another currency are skipped (counted as not
+    affected, no change).
+
+    Raises:
+        CurrencyMismatchError: the candidate cannot apply in ``currency`` (its amounts or its
+            ``currencies`` are in another one).
     """
+    if not candidate.valid_in(currency):
+        raise CurrencyMismatchError(
+            currency,
+            candidate.currency or ",".join(sorted(candidate.currencies)),
+            context=f"backtest of {candidate.id}",
+        )
     with_candidate = book.with_promotions([candidate])
     granted: list[Money] = []
+    changes: list[Money] = []
     for data in carts:
         if data.currency != currency:
             granted.append(zero(currency))
+            changes.append(zero(currency))
             continue
         result = apply_promotions(with_candidate, data)
         mine = [a.amount for a in result.applied if a.promotion_id == candidate.id]
         granted.append(mine[0] if mine else zero(currency))
+        before = apply_promotions(book, data).total_discount
+        changes.append(result.total_discount - before)
     total = sum(granted, zero(currency))
     affected = sum(1 for g in granted if g.amount > 0)
     average = zero(currency)
     if affected:
         average = from_minor(round_minor(Decimal(to_minor(total)) / affected, currency), currency)
-    return BacktestReport(candidate.id, len(granted), affected, total, average, tuple(granted))
+    return BacktestReport(
+        candidate.id,
+        len(granted),
+        affected,
+        total,
+        average,
+        tuple(granted),
+        sum(changes, zero(currency)),
+        tuple(changes),
+    )

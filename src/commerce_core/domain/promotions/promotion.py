@@ -18,6 +18,8 @@ from commerce_core.domain.promotions.conditions import (
     ConditionCheck,
     DateWindow,
     NotAppliedReason,
+    narrowest_keys,
+    required_keys,
 )
 from commerce_core.domain.promotions.core import CartState, Key, Selector, _strings
 from commerce_core.errors import (
@@ -48,7 +50,9 @@ class Limits:
 
     Attributes:
         max_discount_per_application: at most this much per application (per repeat of a
-            buy-X-get-Y, per unit of a per-unit discount...).
+            buy-X-get-Y, per unit of a per-unit discount, per bundle...), each application
+            capped on its own: a unit discounted by 10.00 and one by 1.00 under a 5.00 cap get
+            5.00 + 1.00.
         max_discount_total: at most this much in the whole cart.
         max_items: at most this many discounted units (the most expensive are chosen).
         max_applications: at most this many applications (repeats) in one cart.
@@ -72,7 +76,11 @@ class Limits:
         )
 
     def cap(self, applications: int) -> int | None:
-        """The cap in minor units for ``applications`` applications (``None``: uncapped)."""
+        """The cap in minor units for ``applications`` applications (``None``: uncapped).
+
+        The engine caps each itemised application separately first (``Award.parts``); this
+        pooled bound is what remains for benefits that do not itemise their applications.
+        """
         caps: list[int] = []
         if self.max_discount_total is not None:
             caps.append(to_minor(self.max_discount_total))
@@ -166,8 +174,15 @@ class Promotion:
         object.__setattr__(self, "currency", currency)
 
     def index_keys(self) -> frozenset[Key] | None:
-        """Keys one of which a cart line must carry for this promotion to grant anything."""
-        return self.benefit.index_keys(self.targets)
+        """Keys one of which a cart line must carry for this promotion to grant anything.
+
+        Both the benefit (its targets) and every condition (``Contains``, ``MinQuantity`` /
+        ``MinSubtotal`` of a selector, ``AllOf`` / ``AnyOf`` of those) must be satisfied, so
+        each one's requirement is necessary; the narrowest is used.
+        """
+        return narrowest_keys(
+            [self.benefit.index_keys(self.targets), *(required_keys(c) for c in self.conditions)]
+        )
 
     def valid_in(self, currency: str) -> bool:
         """Whether the promotion may apply to a cart in ``currency``."""
@@ -179,7 +194,13 @@ class Promotion:
         """Window, channel and currency restrictions."""
         window = self.window.check_at(cart.input.now)
         if not window.passed:
-            return window
+            # The offer's own window (a code's window reads "this code has expired").
+            message = (
+                "this offer has ended"
+                if window.reason is NotAppliedReason.EXPIRED
+                else "this offer has not started yet"
+            )
+            return attrs.evolve(window, message=message)
         if self.channels and cart.input.channel not in self.channels:
             return ConditionCheck.fail(
                 NotAppliedReason.WRONG_CHANNEL, f"only on {', '.join(sorted(self.channels))}"

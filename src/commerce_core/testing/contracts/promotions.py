@@ -74,6 +74,28 @@ class CouponUsageContract:
         assert other is RedeemOutcome.REDEEMED
         assert usage.uses("WELCOME") == 2
 
+    def test_a_guest_cannot_redeem_a_code_limited_per_customer(self) -> None:
+        usage = self.make_usage()
+        outcomes = [
+            usage.redeem(
+                "WELCOME",
+                order_id=f"o{i}",
+                customer_id=None,
+                max_uses=None,
+                max_uses_per_customer=1,
+            )
+            for i in range(3)
+        ]
+        # Guests cannot be told apart: a per-customer limit needs a known customer.
+        assert outcomes == [RedeemOutcome.CUSTOMER_REQUIRED] * 3
+        assert usage.uses("WELCOME") == 0
+        assert (
+            usage.redeem(
+                "OPEN", order_id="o9", customer_id=None, max_uses=5, max_uses_per_customer=None
+            )
+            is RedeemOutcome.REDEEMED
+        )
+
     def test_redeeming_again_for_the_same_order_is_idempotent(self) -> None:
         usage = self.make_usage()
         first = usage.redeem(

@@ -14,6 +14,7 @@ from commerce_core.domain.promotions import (
     BundlePart,
     BundlePrice,
     BuyXGetY,
+    Contains,
     FixedUnitPrice,
     Limits,
     MinQuantity,
@@ -59,8 +60,10 @@ def selectors() -> st.SearchStrategy[Selector]:
     def targeted(draw: st.DrawFn) -> Selector:
         kind = draw(st.sampled_from(["skus", "categories", "tags"]))
         pool = {"skus": SKUS, "categories": CATEGORIES, "tags": TAGS}[kind]
-        include = {kind: {draw(st.sampled_from(pool))}}
-        exclude = draw(st.frozensets(st.sampled_from(TAGS), max_size=1))
+        chosen = draw(st.sampled_from(pool))
+        include = {kind: {chosen}}
+        others = [t for t in TAGS if kind != "tags" or t != chosen]  # never include and exclude
+        exclude = draw(st.frozensets(st.sampled_from(others), max_size=1))
         return Selector.of(**include, exclude_tags=exclude)
 
     everything = st.builds(
@@ -111,17 +114,18 @@ def promotion_inputs(
 
 
 def _percent() -> st.SearchStrategy[Decimal]:
-    return st.integers(0, 100).map(Decimal)
+    return st.integers(1, 100).map(Decimal)  # 0 % is refused at definition (grants nothing)
 
 
 def benefits(currency: str) -> st.SearchStrategy[Benefit]:
     """One of every built-in benefit type, with amounts in ``currency``."""
-    amount = st.integers(0, 20_000).map(lambda u: from_minor(u, currency))
+    amount = st.integers(1, 20_000).map(lambda u: from_minor(u, currency))
+    price = st.integers(0, 20_000).map(lambda u: from_minor(u, currency))
     return st.one_of(
         st.builds(PercentOff, _percent()),
         st.builds(AmountOffEachUnit, amount),
         st.builds(AmountOffOrder, amount),
-        st.builds(FixedUnitPrice, amount),
+        st.builds(FixedUnitPrice, price),
         st.builds(
             BuyXGetY,
             st.integers(1, 3),
@@ -135,7 +139,7 @@ def benefits(currency: str) -> st.SearchStrategy[Benefit]:
         st.builds(
             BundlePrice,
             st.lists(st.builds(BundlePart, selectors(), st.integers(1, 2)), min_size=1, max_size=2),
-            amount,
+            price,
         ),
         st.builds(Tiered.by_quantity, st.just([(2, Decimal(5)), (4, Decimal(10))])),
         st.builds(ShippingOff, _percent()),
@@ -154,6 +158,7 @@ def promotions(currency: str, promotion_id: str = "p") -> st.SearchStrategy[Prom
         conditions=st.lists(
             st.one_of(
                 st.builds(MinQuantity, st.integers(1, 4)),
+                st.builds(Contains, selectors()),
                 st.builds(
                     MinSubtotal,
                     st.integers(0, 60_000).map(lambda u: from_minor(u, currency)),
