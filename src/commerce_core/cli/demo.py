@@ -359,7 +359,8 @@ def _journey(shop: Shop, rng: random.Random, n: int, summary: DemoSummary) -> Or
         shipping_method="colissimo",
         payment_method=method,
         idempotency_key=f"checkout-{session}",
-        coupon_codes=("welcome5",) if rng.random() < 0.25 else (),
+        # The welcome code is once per customer, so only signed-in shoppers enter it.
+        coupon_codes=("welcome5",) if customer_id and rng.random() < 0.25 else (),
         session_id=session,
         channel=channel,
         accept_price_changes=True,
