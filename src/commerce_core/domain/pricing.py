@@ -521,6 +521,111 @@ class LineBreakdown:
         return self.base_total - self.total
 
 
+# --- compact storage of the priced lines ---------------------------------------------------------
+#
+# A 10,000-line breakdown used to hold ~47,000 objects the cyclic garbage collector tracks (each
+# line's breakdown, its Money amounts, its tax lines and their Money), and every full collection
+# during or after a large pricing run walked them all. The pipeline now stores a line's amounts as
+# plain Decimals (which the collector does not track) in the very slots of the public fields, and
+# its taxes as one tuple of atoms (untracked at its first collection); the public fields read
+# them back as Money and TaxLine values built on access. Everything attrs does (``__init__``,
+# ``repr``, ``==``, hashing, ``attrs.evolve``, ``attrs.asdict``, pickling) goes through the
+# attribute, so it sees exactly the Money and TaxLine values it saw before; a breakdown built
+# through the public constructor keeps the very objects it was given.
+
+# The stored form of a line's taxes: the (name, rate, compound) keys of its components, shared by
+# every line of that tax resolution, then one Decimal per component.
+_CompactTaxes = tuple[object, ...]
+
+
+def _tax_lines_of(stored: _CompactTaxes, currency: Currency) -> tuple[TaxLine, ...]:
+    """The TaxLine values of compact taxes (``()`` stays ``()``)."""
+    if not stored:
+        return ()
+    keys: tuple[_Key, ...] = stored[0]  # type: ignore[assignment]
+    return tuple(
+        TaxLine(name, rate, Money(amount, currency), compound)
+        for (name, rate, compound), amount in zip(keys, stored[1:], strict=True)
+    )
+
+
+def _line_tax_lines(breakdown: LineBreakdown, stored: object) -> tuple[TaxLine, ...]:
+    # Compact taxes start with their keys (a tuple); TaxLine tuples given to the public
+    # constructor are kept as they are.
+    if stored and type(stored[0]) is tuple:  # type: ignore[index]
+        return _tax_lines_of(stored, breakdown.line.unit_price.currency)  # type: ignore[arg-type]
+    return stored  # type: ignore[return-value]
+
+
+def _line_money(breakdown: LineBreakdown, stored: object) -> Money:
+    if type(stored) is Decimal:
+        return Money(stored, breakdown.line.unit_price.currency)
+    return stored  # type: ignore[return-value]
+
+
+def _compact_fields(cls: type, fields: Mapping[str, Callable[[Any, object], object]]) -> Any:
+    """Replace each slotted field of ``cls`` by a property decoding its stored form.
+
+    Returns the slots' raw setters, for the pipeline to store the compact form directly.
+    """
+    setters = {}
+    for name, decode in fields.items():
+        slot = cls.__dict__[name]
+        getter = slot.__get__
+
+        def read(self: object, _get: Any = getter, _decode: Any = decode) -> object:
+            return _decode(self, _get(self))
+
+        setattr(cls, name, property(read, slot.__set__, doc=slot.__doc__))
+        setters[name] = slot.__set__
+    return setters
+
+
+_LINE_SETTERS: Final = _compact_fields(
+    LineBreakdown,
+    {
+        "base_total": _line_money,
+        "total": _line_money,
+        "net": _line_money,
+        "tax_lines": _line_tax_lines,
+        "gross": _line_money,
+    },
+)
+
+
+def _new_line_breakdown(  # noqa: PLR0917 - the fields of LineBreakdown, in order
+    line: PricingLine,
+    base: Decimal,
+    adjustments: tuple[Adjustment, ...],
+    total: Decimal,
+    net: Decimal,
+    taxes: _CompactTaxes,
+    gross: Decimal,
+    derivation: str,
+    *,
+    _new: Callable[[type[LineBreakdown]], LineBreakdown] = object.__new__,
+    _line: Callable[[object, object], None] = LineBreakdown.__dict__["line"].__set__,
+    _base: Callable[[object, object], None] = _LINE_SETTERS["base_total"],
+    _adjustments: Callable[[object, object], None] = LineBreakdown.__dict__["adjustments"].__set__,
+    _total: Callable[[object, object], None] = _LINE_SETTERS["total"],
+    _net: Callable[[object, object], None] = _LINE_SETTERS["net"],
+    _taxes: Callable[[object, object], None] = _LINE_SETTERS["tax_lines"],
+    _gross: Callable[[object, object], None] = _LINE_SETTERS["gross"],
+    _derivation: Callable[[object, object], None] = LineBreakdown.__dict__["derivation"].__set__,
+) -> LineBreakdown:
+    """A LineBreakdown holding its amounts in compact form (amounts in the line's currency)."""
+    self = _new(LineBreakdown)
+    _line(self, line)
+    _base(self, base)
+    _adjustments(self, adjustments)
+    _total(self, total)
+    _net(self, net)
+    _taxes(self, taxes)
+    _gross(self, gross)
+    _derivation(self, derivation)
+    return self
+
+
 @attrs.frozen
 class ShippingBreakdown:
     """The shipping charge: the quote, its adjustments, net, taxes, gross.
@@ -936,9 +1041,11 @@ class _Run:
         self.quote: ShippingQuote | None = None
         self.ship_rows: list[_Row] = []
         self.ship_amount = _ZERO
-        self.by_resolution: dict[int, tuple[TaxResolution, list[Decimal], list[Decimal]]] = {}
+        # Per tax resolution (by id): the resolution, its net and its taxes so far, its key.
+        self.by_resolution: dict[
+            int, tuple[TaxResolution, list[Decimal], list[Decimal], tuple[_Key, ...]]
+        ] = {}
         self.summary_args: tuple[Decimal, Decimal, int] | None = None
-        self.zero_tax_lines: dict[int, tuple[Decimal, tuple[TaxLine, ...]]] = {}
 
     def resolve(self, tax_class: str) -> _Resolved:
         """The tax class's resolution, coefficients and gross/net factor (once per class)."""
@@ -1195,50 +1302,36 @@ class _Run:
         """A row's tax lines, added to the tax summary (none for an exempt customer)."""
         if self.context.tax_exemption is not None:
             return ()
-        return self.taxed(row.resolution, row.net, row.taxes)
+        return _tax_lines_of(self.taxed(row.resolution, row.net, row.taxes), self.currency)
 
     def taxed(
         self, resolution: TaxResolution, net: Decimal, taxes: tuple[Decimal, ...]
-    ) -> tuple[TaxLine, ...]:
-        """The tax lines of ``taxes`` (one per component), added to the tax summary."""
-        components = resolution.components
-        if not components:
-            return ()
-        currency = self.currency
+    ) -> _CompactTaxes:
+        """``taxes`` (one per component) in compact form, added to the tax summary."""
         acc = self.by_resolution.get(id(resolution))
         if acc is None:
+            if not resolution.components:
+                return ()
             acc = self.by_resolution[id(resolution)] = (
                 resolution,
                 [_ZERO],
                 [_ZERO] * len(taxes),
+                resolution.key,
             )
         acc[1][0] += net
         sums = acc[2]
-        if len(components) == 1:
+        if len(taxes) == 1:
             tax = taxes[0]
             sums[0] += tax
-            if not tax:
-                # Zero tax (zero-rated class, exemption): every such line of this resolution
-                # shares one tuple of tax lines while the zero is written the same way.
-                shared = self.zero_tax_lines.get(id(resolution))
-                if shared is not None and not shared[0].compare_total(tax):
-                    return shared[1]
-            c = components[0]
-            lines = (TaxLine(c.name, c.rate, Money(tax, currency), c.compound),)
-            if not tax:
-                self.zero_tax_lines[id(resolution)] = (tax, lines)
-            return lines
+            return (acc[3], tax)
         for index, amount in enumerate(taxes):
             sums[index] += amount
-        return tuple(
-            TaxLine(c.name, c.rate, Money(amount, currency), c.compound)
-            for c, amount in zip(components, taxes, strict=True)
-        )
+        return (acc[3], *taxes)
 
     def summary(self) -> tuple[TaxSummaryRow, ...]:
         """The tax summary by (name, rate, compound), lowest rate first."""
         rows: dict[_Key, list[Decimal]] = {}
-        for resolution, net, sums in self.by_resolution.values():
+        for resolution, net, sums, _ in self.by_resolution.values():
             for component, amount in zip(resolution.components, sums, strict=True):
                 key = (component.name, component.rate, component.compound)
                 acc = rows.setdefault(key, [_ZERO, _ZERO])
@@ -1287,7 +1380,7 @@ class _Run:
         With ``rows`` (order level) the lines were taxed already; otherwise each line is taxed
         here, at ``level``, and ``exempt`` zeroes its taxes.
         """
-        currency = self.currency
+        new = _new_line_breakdown
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
@@ -1332,32 +1425,15 @@ class _Run:
                 if exempt:
                     taxes = (_ZERO,) * len(taxes)
                     gross = net
-            # Money is immutable: a line's amounts that are equal to the digit (same value, same
-            # exponent, same sign: ``compare_total`` is 0) share one Money. Fewer objects per
-            # line means less work for the allocator and the cyclic GC on large carts.
-            base_money = Money(base, currency)
-            total_money = base_money if amount is base else Money(amount, currency)
-            net_money = (
-                total_money
-                if net is amount or (net == amount and not net.compare_total(amount))
-                else Money(net, currency)
-            )
-            gross_money = (
-                total_money
-                if gross is amount or (gross == amount and not gross.compare_total(amount))
-                else net_money
-                if gross is net
-                else Money(gross, currency)
-            )
             append(
-                LineBreakdown(
+                new(
                     line,
-                    base_money,
+                    base,
                     adjs,
-                    total_money,
-                    net_money,
+                    amount,
+                    net,
                     taxed(resolution, net, taxes),
-                    gross_money,
+                    gross,
                     "net derived from gross" if inclusive and coefs else "",
                 )
             )
@@ -1413,7 +1489,7 @@ def _no_tax_lines(
     resolution: TaxResolution,  # noqa: ARG001 - the signature of _Run.taxed
     net: Decimal,  # noqa: ARG001
     taxes: tuple[Decimal, ...],  # noqa: ARG001
-) -> tuple[TaxLine, ...]:
+) -> _CompactTaxes:
     """An exempt customer's tax lines: none."""
     return ()
 
