@@ -993,7 +993,11 @@ def _check_adjustment(adj: Adjustment, code: str) -> None:
 
 
 _Key = tuple[str, Decimal, bool]
-_Resolved = tuple[TaxResolution, tuple[Decimal, ...], Decimal]
+# A tax resolution's running totals for the summary: the resolution, the net taxed at it, the tax
+# per component, and its key.
+_Tally = tuple[TaxResolution, list[Decimal], list[Decimal], tuple[_Key, ...]]
+# A tax class resolved: its resolution, coefficients, gross/net factor and running totals.
+_Resolved = tuple[TaxResolution, tuple[Decimal, ...], Decimal, _Tally]
 
 
 class _Run:
@@ -1041,10 +1045,8 @@ class _Run:
         self.quote: ShippingQuote | None = None
         self.ship_rows: list[_Row] = []
         self.ship_amount = _ZERO
-        # Per tax resolution (by id): the resolution, its net and its taxes so far, its key.
-        self.by_resolution: dict[
-            int, tuple[TaxResolution, list[Decimal], list[Decimal], tuple[_Key, ...]]
-        ] = {}
+        # Per tax resolution (by id, in the order first resolved): its running totals.
+        self.by_resolution: dict[int, _Tally] = {}
         self.summary_args: tuple[Decimal, Decimal, int] | None = None
 
     def resolve(self, tax_class: str) -> _Resolved:
@@ -1057,7 +1059,8 @@ class _Run:
                 else self.tax.rates_for(tax_class, self.context.destination, self.context.now)
             )
             coefs = resolution.coefficients()
-            found = (resolution, coefs, Decimal(1) + sum(coefs, _ZERO))
+            tally = self.tally(resolution)
+            found = (resolution, coefs, Decimal(1) + sum(coefs, _ZERO), tally)
             self.resolutions[tax_class] = found
             self.trace.append(resolution.explanation or f"tax class {tax_class!r}: no components")
         return found
@@ -1203,7 +1206,7 @@ class _Run:
             amount = self.discount_shipping(amount)
         self.ship_amount = amount
         if quote.tax_class is not None:
-            resolution, coefs, factor = self.resolve(quote.tax_class)
+            resolution, coefs, factor, _ = self.resolve(quote.tax_class)
             self.ship_rows.append(
                 _Row(
                     amount,
@@ -1304,20 +1307,25 @@ class _Run:
             return ()
         return _tax_lines_of(self.taxed(row.resolution, row.net, row.taxes), self.currency)
 
+    def tally(self, resolution: TaxResolution) -> _Tally:
+        """The running totals of ``resolution`` (created at zero on first use)."""
+        acc = self.by_resolution.get(id(resolution))
+        if acc is None:
+            acc = self.by_resolution[id(resolution)] = (
+                resolution,
+                [_ZERO],
+                [_ZERO] * len(resolution.components),
+                resolution.key,
+            )
+        return acc
+
     def taxed(
         self, resolution: TaxResolution, net: Decimal, taxes: tuple[Decimal, ...]
     ) -> _CompactTaxes:
         """``taxes`` (one per component) in compact form, added to the tax summary."""
-        acc = self.by_resolution.get(id(resolution))
-        if acc is None:
-            if not resolution.components:
-                return ()
-            acc = self.by_resolution[id(resolution)] = (
-                resolution,
-                [_ZERO],
-                [_ZERO] * len(taxes),
-                resolution.key,
-            )
+        if not resolution.components:
+            return ()
+        acc = self.tally(resolution)
         acc[1][0] += net
         sums = acc[2]
         if len(taxes) == 1:
@@ -1402,22 +1410,40 @@ class _Run:
                 strict=True,
             )
         ):
-            resolution, coefs, factor = resolved
+            resolution, coefs, factor, tally = resolved
             inclusive = line.prices_include_tax
+            if per_line and len(coefs) == 1:
+                if inclusive:
+                    net = (amount / factor).quantize(quantum, rounding=mode)
+                    tax = amount - net
+                else:
+                    net = amount
+                    tax = (amount * coefs[0]).quantize(quantum, rounding=mode)
+                gross = net + tax
+                # ``taxed``, inlined.
+                tally[1][0] += net
+                tally[2][0] += tax
+                append(
+                    new(
+                        line,
+                        base,
+                        adjs,
+                        amount,
+                        net,
+                        (tally[3], tax),
+                        gross,
+                        "net derived from gross" if inclusive else "",
+                    )
+                )
+                net_total += net
+                gross_total += gross
+                continue
             if rows is not None:
                 row = rows[index]
                 net, taxes, gross = row.net, row.taxes, row.gross
             elif not coefs:
                 net = gross = amount
                 taxes = ()
-            elif per_line and len(coefs) == 1:
-                if inclusive:
-                    net = (amount / factor).quantize(quantum, rounding=mode)
-                    taxes = (amount - net,)
-                else:
-                    net = amount
-                    taxes = ((amount * coefs[0]).quantize(quantum, rounding=mode),)
-                gross = net + sum(taxes)
             else:
                 net, taxes, gross = compute(
                     amount, line.quantity, coefs, factor, level, inclusive=inclusive
