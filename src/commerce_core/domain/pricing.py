@@ -531,7 +531,8 @@ class LineBreakdown:
 # them back as Money and TaxLine values built on access. Everything attrs does (``__init__``,
 # ``repr``, ``==``, hashing, ``attrs.evolve``, ``attrs.asdict``, pickling) goes through the
 # attribute, so it sees exactly the Money and TaxLine values it saw before; a breakdown built
-# through the public constructor keeps the very objects it was given.
+# through the public constructor keeps the very objects it was given. A value is built on its
+# first read and kept in its slot, so later reads return the same object, as before.
 
 # The stored form of a line's taxes: the (name, rate, compound) keys of its components, shared by
 # every line of that tax resolution, then one Decimal per component.
@@ -543,40 +544,56 @@ def _tax_lines_of(stored: _CompactTaxes, currency: Currency) -> tuple[TaxLine, .
     if not stored:
         return ()
     keys: tuple[_Key, ...] = stored[0]  # type: ignore[assignment]
+    if len(stored) == 2:  # the keys and one tax: the common case
+        (name, rate, compound), amount = keys[0], stored[1]
+        return (TaxLine(name, rate, Money(amount, currency), compound),)
     return tuple(
         TaxLine(name, rate, Money(amount, currency), compound)
         for (name, rate, compound), amount in zip(keys, stored[1:], strict=True)
     )
 
 
-def _line_tax_lines(breakdown: LineBreakdown, stored: object) -> tuple[TaxLine, ...]:
-    # Compact taxes start with their keys (a tuple); TaxLine tuples given to the public
-    # constructor are kept as they are.
-    if stored and type(stored[0]) is tuple:  # type: ignore[index]
-        return _tax_lines_of(stored, breakdown.line.unit_price.currency)  # type: ignore[arg-type]
-    return stored  # type: ignore[return-value]
+def _money_field(slot: Any) -> property:
+    """A Money field the pipeline stores as a Decimal in the line's currency."""
+    get = slot.__get__
+    put = slot.__set__
+
+    def read(self: LineBreakdown) -> Money:
+        value = get(self)
+        if type(value) is Decimal:
+            # Built on the first read and kept: later reads return the same object.
+            value = Money(value, self.line.unit_price.currency)
+            put(self, value)
+        return value  # type: ignore[no-any-return]
+
+    return property(read, put)
 
 
-def _line_money(breakdown: LineBreakdown, stored: object) -> Money:
-    if type(stored) is Decimal:
-        return Money(stored, breakdown.line.unit_price.currency)
-    return stored  # type: ignore[return-value]
+def _tax_lines_field(slot: Any) -> property:
+    """The tax lines, which the pipeline stores compact."""
+    get = slot.__get__
+    put = slot.__set__
+
+    def read(self: LineBreakdown) -> tuple[TaxLine, ...]:
+        value = get(self)
+        if value and type(value[0]) is tuple:
+            # Built on the first read and kept: later reads return the same objects.
+            value = _tax_lines_of(value, self.line.unit_price.currency)
+            put(self, value)
+        return value  # type: ignore[no-any-return]
+
+    return property(read, put)
 
 
-def _compact_fields(cls: type, fields: Mapping[str, Callable[[Any, object], object]]) -> Any:
-    """Replace each slotted field of ``cls`` by a property decoding its stored form.
+def _compact_fields(cls: type, fields: Mapping[str, Callable[[Any], property]]) -> Any:
+    """Replace each slotted field of ``cls`` by a property reading its stored form.
 
     Returns the slots' raw setters, for the pipeline to store the compact form directly.
     """
     setters = {}
-    for name, decode in fields.items():
+    for name, make in fields.items():
         slot = cls.__dict__[name]
-        getter = slot.__get__
-
-        def read(self: object, _get: Any = getter, _decode: Any = decode) -> object:
-            return _decode(self, _get(self))
-
-        setattr(cls, name, property(read, slot.__set__, doc=slot.__doc__))
+        setattr(cls, name, make(slot))
         setters[name] = slot.__set__
     return setters
 
@@ -584,11 +601,11 @@ def _compact_fields(cls: type, fields: Mapping[str, Callable[[Any, object], obje
 _LINE_SETTERS: Final = _compact_fields(
     LineBreakdown,
     {
-        "base_total": _line_money,
-        "total": _line_money,
-        "net": _line_money,
-        "tax_lines": _line_tax_lines,
-        "gross": _line_money,
+        "base_total": _money_field,
+        "total": _money_field,
+        "net": _money_field,
+        "tax_lines": _tax_lines_field,
+        "gross": _money_field,
     },
 )
 
