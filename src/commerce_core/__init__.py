@@ -327,6 +327,12 @@ from commerce_core.domain.orders import (
     PaymentOutcome,
     OutboxMessage,
 )
+from commerce_core.domain.order_settlements import (
+    SettlementStep,
+    CancellationSettlement,
+    CancellationSettlementFailed,
+    CancellationSettled,
+)
 from commerce_core.errors import (
     OrderError,
     InvalidOrderError,
@@ -348,6 +354,7 @@ from commerce_core.services.orders import (
     OutboxDispatcher,
     DispatchReport,
     CancellationResult,
+    SettlementReport,
     RefundResult,
     template_key_for,
 )
@@ -807,6 +814,10 @@ __all__ = [
     "StockLine",
     "PaymentOutcome",
     "OutboxMessage",
+    "SettlementStep",
+    "CancellationSettlement",
+    "CancellationSettlementFailed",
+    "CancellationSettled",
     "OrderError",
     "InvalidOrderError",
     "ShipmentQuantityError",
@@ -823,6 +834,7 @@ __all__ = [
     "OutboxDispatcher",
     "DispatchReport",
     "CancellationResult",
+    "SettlementReport",
     "RefundResult",
     "template_key_for",
     "InventoryOrderStock",

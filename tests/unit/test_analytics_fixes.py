@@ -117,3 +117,17 @@ def test_the_analytics_results_and_batch_entry_points_are_public() -> None:
     }
     assert wanted <= set(commerce_core.__all__)
     assert all(hasattr(commerce_core, name) for name in wanted)
+
+
+def test_the_dashboard_header_names_an_open_period_in_words() -> None:
+    from datetime import UTC, datetime
+
+    from commerce_core.domain.analytics import AnalyticsAggregator, ReportOptions, TimeRange
+
+    everything = AnalyticsAggregator("UTC", "day").dashboard(ReportOptions())
+    assert "all events" in everything.render_text()
+    start = datetime(2026, 9, 1, tzinfo=UTC)
+    since = AnalyticsAggregator("UTC", "day", period=TimeRange(start)).dashboard(
+        ReportOptions(period=TimeRange(start))
+    )
+    assert f"since {start.isoformat()}" in since.render_text()

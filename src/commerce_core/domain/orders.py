@@ -28,6 +28,12 @@ from typing import Any, ClassVar, Final, TypeAlias
 import attrs
 
 from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.order_settlements import (
+    CancellationSettled,
+    CancellationSettlement,
+    CancellationSettlementFailed,
+    SettlementStep,
+)
 from commerce_core.domain.payment_status import (
     OrderPaymentStatus,
     derive_order_payment_status,
@@ -851,6 +857,8 @@ ORDER_EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     ReturnApproved,
     ReturnRejected,
     ReturnReceived,
+    CancellationSettlementFailed,
+    CancellationSettled,
 )
 """Every event type the order aggregate records."""
 
@@ -920,6 +928,7 @@ class Order(EventRecorder):
     _cancelled: tuple[tuple[str, int], ...] = attrs.field(init=False, default=())
     _refunds: tuple[Refund, ...] = attrs.field(init=False, default=())
     _returns: tuple[ReturnRequest, ...] = attrs.field(init=False, default=())
+    _settlements: tuple[CancellationSettlement, ...] = attrs.field(init=False, default=())
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
 
     _STATE: ClassVar[tuple[str, ...]] = (
@@ -930,6 +939,7 @@ class Order(EventRecorder):
         "_cancelled",
         "_refunds",
         "_returns",
+        "_settlements",
     )
 
     def __attrs_post_init__(self) -> None:
@@ -1498,8 +1508,13 @@ class Order(EventRecorder):
 
     # -- cancellation ---------------------------------------------------------------------------
 
-    def cancel(self, *, now: datetime, actor: str, reason: str = "") -> None:
+    def cancel(
+        self, *, now: datetime, actor: str, reason: str = "", settlement_id: str | None = None
+    ) -> None:
         """Cancel the whole order (only while nothing has shipped).
+
+        Opens a :class:`CancellationSettlement` (default id ``"<order_id>:cancel"``) listing the
+        stock and payment steps the service still has to carry out.
 
         Raises:
             InvalidTransitionError: something shipped, or the status is terminal.
@@ -1508,6 +1523,9 @@ class Order(EventRecorder):
             self._move(OrderStatus.CANCELLED, now=now, actor=actor, note=reason)
             self._cancelled = tuple((li.line_id, li.quantity) for li in self.lines)
             self._record(OrderCancelled(occurred_at=now, order_id=self.order_id, reason=reason))
+            self._open_settlement(
+                settlement_id or f"{self.order_id}:cancel", self.totals.total.gross, ()
+            )
 
     def cancel_lines(
         self,
@@ -1516,11 +1534,14 @@ class Order(EventRecorder):
         now: datetime,
         actor: str,
         reason: str = "",
+        settlement_id: str | None = None,
     ) -> TaxedMoney:
         """Cancel unshipped units of some lines; return the value cancelled.
 
         Cancelling every remaining unit of an order with nothing shipped cancels the order;
-        cancelling what remains of a partially shipped order makes it ``shipped``.
+        cancelling what remains of a partially shipped order makes it ``shipped``. Opens a
+        :class:`CancellationSettlement` (default id ``"<order_id>:cancellation-<n>"``) for the
+        stock and payment steps of these units.
 
         Raises:
             NotFoundError: an unknown line.
@@ -1549,6 +1570,11 @@ class Order(EventRecorder):
                     occurred_at=now, order_id=self.order_id, lines=pairs, amount=value.gross
                 )
             )
+            self._open_settlement(
+                settlement_id or f"{self.order_id}:cancellation-{len(self._settlements) + 1}",
+                value.gross,
+                pairs,
+            )
             if self.fully_cancelled:
                 self._move(OrderStatus.CANCELLED, now=now, actor=actor, note=reason)
                 self._record(OrderCancelled(occurred_at=now, order_id=self.order_id, reason=reason))
@@ -1557,6 +1583,112 @@ class Order(EventRecorder):
             elif self.payment_status is OrderPaymentStatus.PAID:
                 self._advance(OrderStatus.PAID, now=now, actor=actor, note=reason)
         return value
+
+    # -- cancellation settlement (see commerce_core.domain.order_settlements) -------------------
+
+    @property
+    def settlements(self) -> tuple[CancellationSettlement, ...]:
+        """Every cancellation's settlement, oldest first."""
+        return self._settlements
+
+    @property
+    def pending_settlements(self) -> tuple[CancellationSettlement, ...]:
+        """The settlements with steps still to do, oldest first."""
+        return tuple(s for s in self._settlements if not s.settled)
+
+    def settlement(self, settlement_id: str) -> CancellationSettlement:
+        """The settlement ``settlement_id``.
+
+        Raises:
+            NotFoundError: no such settlement (kind ``"cancellation settlement"``).
+        """
+        for settlement in self._settlements:
+            if settlement.settlement_id == settlement_id:
+                return settlement
+        raise NotFoundError("cancellation settlement", settlement_id)
+
+    def _open_settlement(
+        self, settlement_id: str, value: Money, lines: tuple[tuple[str, int], ...]
+    ) -> None:
+        if any(s.settlement_id == settlement_id for s in self._settlements):
+            raise InvalidOrderError(self.order_id, f"settlement {settlement_id!r} already exists")
+        steps = {SettlementStep.VOID, SettlementStep.REFUND}
+        if self.reservation_id is not None:
+            steps.add(SettlementStep.RELEASE_STOCK)
+        self._settlements += (
+            CancellationSettlement(settlement_id, value, lines, frozenset(steps)),
+        )
+
+    def _replace_settlement(self, updated: CancellationSettlement) -> None:
+        self._settlements = tuple(
+            updated if s.settlement_id == updated.settlement_id else s for s in self._settlements
+        )
+
+    def complete_settlement_step(
+        self, settlement_id: str, step: SettlementStep, *, now: datetime
+    ) -> bool:
+        """Mark ``step`` done; False if it was not pending.
+
+        Records :class:`CancellationSettled` when it was the last one.
+
+        Raises:
+            NotFoundError: no such settlement.
+        """
+        current = self.settlement(settlement_id)
+        step = SettlementStep(step)
+        if step not in current.pending:
+            return False
+        with self._change():
+            updated = attrs.evolve(current, pending=current.pending - {step})
+            self._replace_settlement(updated)
+            if updated.settled:
+                self._record(
+                    CancellationSettled(
+                        occurred_at=now, order_id=self.order_id, settlement_id=settlement_id
+                    )
+                )
+        return True
+
+    def fail_settlement_step(
+        self,
+        settlement_id: str,
+        step: SettlementStep,
+        *,
+        reason: str,
+        declined: bool,
+        now: datetime,
+    ) -> None:
+        """Record that ``step`` failed; it stays pending (records the failure event).
+
+        A decline bumps the step's attempt, so the retry asks the payment side under a fresh
+        key; an error does not (the retry must reuse the key). Records
+        :class:`CancellationSettlementFailed`.
+
+        Raises:
+            NotFoundError: no such settlement.
+            InvalidOrderError: ``step`` is not pending.
+        """
+        current = self.settlement(settlement_id)
+        step = SettlementStep(step)
+        if step not in current.pending:
+            raise InvalidOrderError(self.order_id, f"{step} of {settlement_id!r} is not pending")
+        with self._change():
+            updated = (
+                current.declined(step, reason)
+                if declined
+                else attrs.evolve(current, last_error=f"{step.value}: {reason}")
+            )
+            self._replace_settlement(updated)
+            self._record(
+                CancellationSettlementFailed(
+                    occurred_at=now,
+                    order_id=self.order_id,
+                    settlement_id=settlement_id,
+                    step=step.value,
+                    reason=reason,
+                    attempt=updated.attempt_of(step),
+                )
+            )
 
     # -- refunds --------------------------------------------------------------------------------
 
@@ -1950,6 +2082,7 @@ class Order(EventRecorder):
                 }
                 for r in self._returns
             ],
+            "settlements": [s.to_data() for s in self._settlements],
         }
 
     @classmethod
@@ -2026,6 +2159,9 @@ class Order(EventRecorder):
                 r["refund_id"],
             )
             for r in data["returns"]
+        )
+        order._settlements = tuple(
+            CancellationSettlement.from_data(s) for s in data.get("settlements", ())
         )
         return order
 

@@ -51,6 +51,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -81,6 +82,7 @@ from commerce_core.domain.orders import (
     Address,
     Customer,
     Order,
+    OrderLine,
     OrderStatus,
     PaymentKind,
     PaymentTerms,
@@ -102,7 +104,15 @@ from commerce_core.errors import (
     InvalidTransitionError,
     NotFoundError,
 )
-from commerce_core.money import Money, money_from_data, money_to_data
+from commerce_core.money import (
+    Money,
+    Weight,
+    allocate,
+    allocate_evenly,
+    money_from_data,
+    money_to_data,
+    zero,
+)
 from commerce_core.ports.analytics import AnalyticsSink
 from commerce_core.ports.checkout import CheckoutLog, CouponRedeemer
 from commerce_core.ports.clock import Clock
@@ -958,12 +968,15 @@ class CheckoutService:
         )
 
     def _order_placed(self, attempt: CheckoutAttempt, order: Order) -> JourneyEvent:
+        """The analytics ``OrderPlaced`` of ``order``: exact for net and gross price bases."""
         request = attempt.request
         discounts: dict[tuple[str, str], Money] = {}
+        items: list[OrderedItem] = []
         for line in order.lines:
-            for adj in line.adjustments:
-                key = (adj.source_id, adj.code)
-                discounts[key] = discounts.get(key, Money(0, adj.amount.currency)) - adj.amount
+            item, parts = _ordered_item(line)
+            items.append(item)
+            for key, amount in parts:
+                discounts[key] = discounts.get(key, zero(order.currency)) + amount
         totals = order.totals
         return OrderPlaced(
             occurred_at=self._clock.now(),
@@ -972,7 +985,7 @@ class CheckoutService:
             customer_id=request.customer.customer_id,
             order_id=order.order_id,
             cart_id=request.cart_id,
-            items=[OrderedItem(li.sku, li.quantity, li.unit_price) for li in order.lines],
+            items=items,
             discounts=[
                 AppliedDiscount(source, amount, code or None)
                 for (source, code), amount in discounts.items()
@@ -982,3 +995,33 @@ class CheckoutService:
             tax=totals.total.gross - totals.total.net,
             total=totals.total.gross,
         )
+
+
+def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, str], Money]]]:
+    """A line as an analytics item plus its discounts ``((source, code), amount)``, net of tax.
+
+    Each discount (an adjustment taking money off) is stated net of tax: as is for a net price
+    basis; for a price that includes tax, split over the line's net and tax after discounts with
+    :func:`allocate` (or over 1 : the sum of its tax rates, for a line discounted to zero), the
+    net part kept. Surcharges are left in the line's value. The item's value before discounts is
+    then ``total.net + Σ net discounts``, so ``Σ subtotal - Σ discounts == Σ total.net`` to the
+    minor unit; it is stated as ``net_total`` when ``unit_price x quantity`` does not give it.
+    """
+    code = line.total.currency
+    parts: list[tuple[tuple[str, str], Money]] = []
+    for adjustment in line.adjustments:
+        taken = -adjustment.amount
+        if taken.amount <= 0:
+            continue
+        if line.prices_include_tax:
+            if line.total.gross.amount > 0:
+                weights: list[Weight] = [line.total.net, line.total.tax]
+            else:
+                weights = [Decimal(1), sum((t.rate for t in line.tax_lines), Decimal(0))]
+            taken = allocate(taken, weights)[0]
+        parts.append(((adjustment.source_id, adjustment.code), taken))
+    before = sum((amount for _, amount in parts), line.total.net)
+    if not line.prices_include_tax and before == line.unit_price * line.quantity:
+        return OrderedItem(line.sku, line.quantity, line.unit_price), parts
+    unit_net = allocate_evenly(before, line.quantity)[0] if before.amount > 0 else zero(code)
+    return OrderedItem(line.sku, line.quantity, unit_net, net_total=before), parts

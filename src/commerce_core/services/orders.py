@@ -28,17 +28,20 @@ import attrs
 
 from commerce_core.domain.analytics import events as journey_events
 from commerce_core.domain.notifications import Notification
+from commerce_core.domain.order_settlements import SettlementStep
 from commerce_core.domain.orders import (
     DEFAULT_WORKFLOW,
     Address,
     Customer,
     Order,
+    OrderStatus,
     OrderWorkflow,
     PaymentKind,
     PaymentOutcome,
     PaymentTerms,
     Refund,
     ReturnLine,
+    ReturnStatus,
     StockLine,
 )
 from commerce_core.domain.pricing import PriceBreakdown
@@ -71,11 +74,14 @@ __all__ = [
     "OutboxDispatcher",
     "DispatchReport",
     "CancellationResult",
+    "SettlementReport",
     "RefundResult",
     "template_key_for",
 ]
 
 T = TypeVar("T")
+
+_STEPS: Final = (SettlementStep.RELEASE_STOCK, SettlementStep.VOID, SettlementStep.REFUND)
 
 _CAMEL: Final = re.compile(r"(?<!^)(?=[A-Z])")
 
@@ -163,18 +169,66 @@ class OutboxDispatcher:
 
 
 @attrs.frozen
-class CancellationResult:
-    """A cancellation and what the payment side did about it.
+class SettlementReport:
+    """What one step of a cancellation's settlement did this time.
 
     Attributes:
-        order: the order after the cancellation (and the payment outcome, when it succeeded).
-        cancelled: the value of the units cancelled.
-        payment: the void or refund outcome (None when nothing had to move).
+        settlement_id: the settlement (``order.settlement(settlement_id)``).
+        step: the step.
+        succeeded: whether it is done now (a step found done before also reports True).
+        outcome: the payment side's answer, for a void or refund that asked it.
+        error: why it failed (a decline reason or the error raised); empty on success.
+    """
+
+    settlement_id: str
+    step: SettlementStep
+    succeeded: bool
+    outcome: PaymentOutcome | None = None
+    error: str = ""
+
+
+@attrs.frozen
+class CancellationResult:
+    """A cancellation and what the stock and payment sides did about it.
+
+    Attributes:
+        order: the order after the cancellation and every step carried out.
+        cancelled: the value of the units cancelled (zero for :meth:`OrderService.
+            settle_cancellation`).
+        steps: every settlement step attempted by this call, in order.
     """
 
     order: Order
     cancelled: TaxedMoney
-    payment: PaymentOutcome | None
+    steps: tuple[SettlementReport, ...] = ()
+
+    @property
+    def payments(self) -> tuple[PaymentOutcome, ...]:
+        """Every void and refund outcome, in the order they were asked."""
+        return tuple(r.outcome for r in self.steps if r.outcome is not None)
+
+    @property
+    def payment(self) -> PaymentOutcome | None:
+        """The headline payment outcome: the first that failed, else the last.
+
+        None when no money had to move. A successful refund never hides a declined void; read
+        :attr:`payments` for every outcome.
+        """
+        outcomes = self.payments
+        failed = [o for o in outcomes if not o.succeeded]
+        if failed:
+            return failed[0]
+        return outcomes[-1] if outcomes else None
+
+    @property
+    def failures(self) -> tuple[SettlementReport, ...]:
+        """The steps that failed this time (still pending on the order)."""
+        return tuple(r for r in self.steps if not r.succeeded)
+
+    @property
+    def settled(self) -> bool:
+        """Whether the order owes nothing more to the stock or payment side."""
+        return not self.order.pending_settlements
 
 
 @attrs.frozen
@@ -432,27 +486,44 @@ class OrderService:
     def cancel(self, order_id: str, *, actor: str, reason: str = "") -> CancellationResult:
         """Cancel the whole order, then release its reservation and void or refund its money.
 
-        The cancellation is saved first (nothing has moved if it fails); the payment outcome is
-        recorded in a second save. A declined refund leaves the order cancelled and paid, and is
-        reported in the result for staff to retry with :meth:`refund`.
+        The cancellation is saved with a :class:`~commerce_core.domain.order_settlements.
+        CancellationSettlement` listing the stock and payment steps still owed; each step is then
+        carried out and marked done in the save that records its effect (see
+        :meth:`settle_cancellation`). A step that fails (the stock or payment side raises or
+        declines) stays pending and is reported in the result, never raised. Cancelling an order
+        that is already cancelled finishes whatever is still pending instead of raising.
 
         Raises:
             NotFoundError: unknown order.
             InvalidTransitionError: something has shipped (cancel the remaining lines instead).
         """
         now = self._clock.now()
-        cancelled = self._update(order_id, lambda o: o.cancel(now=now, actor=actor, reason=reason))
-        self._emit_cancelled(cancelled, reason)
-        value = cancelled.totals.total
-        if cancelled.reservation_id is not None:
-            self._stock.release(cancelled.reservation_id, idempotency_key=f"{order_id}:cancel")
-        payment = self._settle(order_id, f"{order_id}:cancel", value.gross, lines=None)
-        return CancellationResult(self._repo.get(order_id), value, payment)
+        fresh: list[bool] = []
+
+        def use_case() -> Order:
+            order = self._repo.get(order_id)
+            if order.status == OrderStatus.CANCELLED:
+                fresh[:] = [False]  # cancelled before: only the settlement may be left to do
+                return order
+            order.cancel(now=now, actor=actor, reason=reason)
+            self._repo.save(order)
+            fresh[:] = [True]
+            return order
+
+        cancelled = self._run(use_case)
+        if fresh[0]:
+            self._emit_cancelled(cancelled, reason)
+        steps = self._settle_pending(order_id)
+        return CancellationResult(self._repo.get(order_id), cancelled.totals.total, steps)
 
     def cancel_lines(
         self, order_id: str, lines: Mapping[str, int], *, actor: str, reason: str = ""
     ) -> CancellationResult:
         """Cancel unshipped units; release their stock and void or refund their value.
+
+        Like :meth:`cancel`, the stock and payment steps are recorded as pending in the
+        cancellation's save, then carried out; failures are reported, and retried by
+        :meth:`settle_cancellation`.
 
         Raises:
             NotFoundError: unknown order or line.
@@ -463,47 +534,167 @@ class OrderService:
         values: list[TaxedMoney] = []
 
         def change(order: Order) -> None:
-            values[:] = [order.cancel_lines(lines, now=now, actor=actor, reason=reason)]
+            values[:] = [
+                order.cancel_lines(
+                    lines, now=now, actor=actor, reason=reason, settlement_id=cancellation_id
+                )
+            ]
 
         order = self._update(order_id, change)
         if order.fully_cancelled:
             self._emit_cancelled(order, reason)
-        if order.reservation_id is not None:
-            self._stock.release(
-                order.reservation_id,
-                lines=[StockLine(order.line(lid).sku, q) for lid, q in lines.items()],
-                idempotency_key=cancellation_id,
-            )
-        payment = self._settle(order_id, cancellation_id, values[0].gross, lines=lines)
-        return CancellationResult(self._repo.get(order_id), values[0], payment)
+        steps = self._settle_pending(order_id)
+        return CancellationResult(self._repo.get(order_id), values[0], steps)
 
-    def _settle(
-        self, order_id: str, key: str, value: Money, *, lines: Mapping[str, int] | None
-    ) -> PaymentOutcome | None:
-        """Void the open authorization and refund captured money for a cancelled value."""
+    def settle_cancellation(self, order_id: str) -> CancellationResult:
+        """Carry out every pending step of the order's cancellations (idempotent).
+
+        The recovery routine after a crash or a failed port between a cancellation's save and
+        its side effects: run it (again) until ``result.settled``. A step done before is never
+        repeated; a step interrupted by an exception is asked again under the same idempotency
+        key (so it never moves stock or money twice); a declined payment step is asked under a
+        fresh key. ``result.cancelled`` is zero: nothing new is cancelled.
+
+        Raises:
+            NotFoundError: unknown order.
+        """
+        steps = self._settle_pending(order_id)
         order = self._repo.get(order_id)
-        outcome: PaymentOutcome | None = None
-        to_void = min(order.authorized, value)
-        if to_void.amount > 0:
-            outcome = self._payments.void(order_id, to_void, idempotency_key=f"{key}:void")
-            if outcome.succeeded:
-                self.record_payment(
-                    order_id,
-                    PaymentKind.VOIDED,
-                    to_void,
-                    reference=outcome.reference or f"{key}:void",
+        return CancellationResult(order, TaxedMoney.zero(order.currency), steps)
+
+    def _settle_pending(self, order_id: str) -> tuple[SettlementReport, ...]:
+        return tuple(
+            self._settle_step(order_id, settlement.settlement_id, step)
+            for settlement in self._repo.get(order_id).pending_settlements
+            for step in _STEPS
+            if step in settlement.pending
+        )
+
+    def _settle_step(
+        self, order_id: str, settlement_id: str, step: SettlementStep
+    ) -> SettlementReport:
+        """Carry out one step and mark it done in the same save; report a failure as a value."""
+        act = {
+            SettlementStep.RELEASE_STOCK: self._release_step,
+            SettlementStep.VOID: self._void_step,
+            SettlementStep.REFUND: self._refund_step,
+        }[step]
+        try:
+            return act(order_id, settlement_id)
+        except Exception as error:  # noqa: BLE001 - any failure leaves the step pending
+            # Not a decline: the same key is safe (and needed) for the retry.
+            reason = f"{type(error).__name__}: {error}"
+            now = self._clock.now()
+            self._update(
+                order_id,
+                lambda o: (
+                    o.fail_settlement_step(
+                        settlement_id, step, reason=reason, declined=False, now=now
+                    )
+                    if step in o.settlement(settlement_id).pending
+                    else None
+                ),
+            )
+            return SettlementReport(settlement_id, step, succeeded=False, error=reason)
+
+    def _done(self, order: Order, settlement_id: str, step: SettlementStep) -> SettlementReport:
+        order.complete_settlement_step(settlement_id, step, now=self._clock.now())
+        self._repo.save(order)
+        return SettlementReport(settlement_id, step, succeeded=True)
+
+    def _release_step(self, order_id: str, settlement_id: str) -> SettlementReport:
+        step = SettlementStep.RELEASE_STOCK
+
+        def use_case() -> SettlementReport:
+            order = self._repo.get(order_id)
+            settlement = order.settlement(settlement_id)
+            if step not in settlement.pending:
+                return SettlementReport(settlement_id, step, succeeded=True)
+            if order.reservation_id is not None:
+                self._stock.release(
+                    order.reservation_id,
+                    lines=[StockLine(order.line(lid).sku, q) for lid, q in settlement.lines],
+                    idempotency_key=settlement.key(step),
                 )
-        order = self._repo.get(order_id)
-        to_refund = min(order.refundable, order.captured - order.amount_due)
-        if to_refund.amount > 0:
+            return self._done(order, settlement_id, step)
+
+        return self._run(use_case)
+
+    def _void_step(self, order_id: str, settlement_id: str) -> SettlementReport:
+        """Void the open authorization, up to the value cancelled."""
+        step = SettlementStep.VOID
+
+        def use_case() -> SettlementReport:
+            order = self._repo.get(order_id)
+            settlement = order.settlement(settlement_id)
+            if step not in settlement.pending:
+                return SettlementReport(settlement_id, step, succeeded=True)
+            to_void = min(order.authorized, settlement.value)
+            if to_void.amount <= 0:
+                return self._done(order, settlement_id, step)
+            key = settlement.key(step)
+            outcome = self._payments.void(order_id, to_void, idempotency_key=key)
+            now = self._clock.now()
+            if not outcome.succeeded:
+                order.fail_settlement_step(
+                    settlement_id, step, reason=outcome.reason, declined=True, now=now
+                )
+                self._repo.save(order)
+                return SettlementReport(settlement_id, step, False, outcome, outcome.reason)
+            order.record_payment(
+                PaymentKind.VOIDED, to_void, reference=outcome.reference or key, now=now
+            )
+            return attrs.evolve(self._done(order, settlement_id, step), outcome=outcome)
+
+        return self._run(use_case)
+
+    def _refund_step(self, order_id: str, settlement_id: str) -> SettlementReport:
+        """Refund what was captured beyond what is still due."""
+        step = SettlementStep.REFUND
+        applied: list[Refund] = []
+
+        def use_case() -> SettlementReport:
+            applied.clear()
+            order = self._repo.get(order_id)
+            settlement = order.settlement(settlement_id)
+            if step not in settlement.pending:
+                return SettlementReport(settlement_id, step, succeeded=True)
+            to_refund = min(order.refundable, order.captured - order.amount_due)
+            if to_refund.amount <= 0:
+                return self._done(order, settlement_id, step)
+            now = self._clock.now()
+            lines = dict(settlement.lines) or None
             try:
-                refund = self._cancellation_refund(order, f"{key}:refund", to_refund, lines)
+                refund = self._cancellation_refund(order, settlement.key(step), to_refund, lines)
             except CommerceError as error:
-                # The cancellation is saved; report what could not be refunded, for staff.
-                return PaymentOutcome(False, to_refund, "", str(error))
-            if refund is not None:
-                outcome = self._refund_plan(order_id, lambda _o: refund)
-        return outcome
+                # Nothing was asked of the payment side: report it; the key stays unused.
+                failed = PaymentOutcome(False, to_refund, "", str(error))
+                order.fail_settlement_step(
+                    settlement_id, step, reason=str(error), declined=False, now=now
+                )
+                self._repo.save(order)
+                return SettlementReport(settlement_id, step, False, failed, str(error))
+            if refund is None:
+                return self._done(order, settlement_id, step)
+            if any(r.refund_id == refund.refund_id for r in order.refunds):
+                return self._done(order, settlement_id, step)
+            outcome = self._payments.refund(
+                order_id, refund.total, idempotency_key=refund.idempotency_key, reason=refund.reason
+            )
+            if not outcome.succeeded:
+                order.fail_settlement_step(
+                    settlement_id, step, reason=outcome.reason, declined=True, now=now
+                )
+                self._repo.save(order)
+                return SettlementReport(settlement_id, step, False, outcome, outcome.reason)
+            order.apply_refund(refund, reference=outcome.reference)
+            applied[:] = [refund]
+            return attrs.evolve(self._done(order, settlement_id, step), outcome=outcome)
+
+        report = self._run(use_case)
+        if applied:
+            self._emit_refunded(self._repo.get(order_id), applied[0])
+        return report
 
     def _cancellation_refund(
         self, order: Order, refund_id: str, amount: Money, lines: Mapping[str, int] | None
@@ -545,8 +736,9 @@ class OrderService:
         def use_case() -> Order:
             order = self._repo.get(order_id)
             refund = plan(order)
-            if any(r.refund_id == refund.refund_id for r in order.refunds):
-                outcome[:] = [PaymentOutcome(True, refund.total, "already applied")]
+            known = [r for r in order.refunds if r.refund_id == refund.refund_id]
+            if known:
+                outcome[:] = [PaymentOutcome(True, refund.total, known[0].reference)]
                 return order
             result = self._payments.refund(
                 order_id, refund.total, idempotency_key=refund.idempotency_key, reason=refund.reason
@@ -685,8 +877,13 @@ class OrderService:
     ) -> RefundResult:
         """Refund a received return's units (and, optionally, the remaining shipping).
 
+        Idempotent per return: refunding a return that is already refunded returns its first
+        refund (``result.refund``, with the provider's reference in ``result.payment``) and moves
+        no money. A declined refund leaves the return ``received``; calling again retries it.
+
         Raises:
-            InvalidTransitionError: the return is not received.
+            NotFoundError: unknown order or return.
+            InvalidTransitionError: the return is not received (requested, approved, rejected).
             RefundExceedsRefundableError: more than remains refundable.
         """
         refund_id = self._ids.new_id("refund")
@@ -694,6 +891,11 @@ class OrderService:
         planned: list[Refund] = []
 
         def plan(order: Order) -> Refund:
+            ret = order.find_return(return_id)
+            if ret.status is ReturnStatus.REFUNDED and ret.refund_id is not None:
+                (first,) = (r for r in order.refunds if r.refund_id == ret.refund_id)
+                planned[:] = [first]
+                return first
             refund = order.plan_return_refund(
                 return_id, refund_id=refund_id, now=now, include_shipping=include_shipping
             )
@@ -701,6 +903,6 @@ class OrderService:
             return refund
 
         outcome = self._refund_plan(order_id, plan)
-        return RefundResult(
-            self._repo.get(order_id), planned[0] if outcome.succeeded else None, outcome
-        )
+        order = self._repo.get(order_id)
+        recorded = [r for r in order.refunds if r.refund_id == planned[0].refund_id]
+        return RefundResult(order, recorded[0] if outcome.succeeded else None, outcome)

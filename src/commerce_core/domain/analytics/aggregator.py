@@ -294,7 +294,14 @@ class AnalyticsAggregator:
         units(event.total)  # checks the currency before anything changes
         shipping = units(event.shipping)
         tax = units(event.tax)
-        lines = [(i.sku, i.quantity, units(i.unit_price) * i.quantity) for i in event.items]
+        lines = [
+            (
+                i.sku,
+                i.quantity,
+                units(i.unit_price) * i.quantity if i.net_total is None else units(i.net_total),
+            )
+            for i in event.items
+        ]
         applied = [(d.promotion_id, d.coupon_code, units(d.amount)) for d in event.discounts]
         subtotal = sum(line[2] for line in lines)
         discount = sum(d[2] for d in applied)

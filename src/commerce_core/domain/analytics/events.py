@@ -202,21 +202,33 @@ class PaymentFailed(JourneyEvent):
 class OrderedItem:
     """One line of a placed order: ``quantity`` units at ``unit_price``.
 
-    The unit price is before order discounts and net of tax.
+    Amounts are before order discounts and net of tax. ``net_total`` states the line's net
+    value when ``unit_price x quantity`` does not give it exactly: a price that includes tax is
+    taxed per line, so its unit net (9.99 / 1.2 = 8.325) does not multiply back to the line net.
+    When given, it is the line's :attr:`subtotal`, and ``unit_price`` is informational.
+
+    >>> from commerce_core.money import money
+    >>> OrderedItem("JAR", 3, money("8.33", "EUR"), net_total=money("24.98", "EUR")).subtotal
+    Money('24.98', 'EUR')
     """
 
     sku: str
     quantity: int
     unit_price: Money
+    net_total: Money | None = None
 
     def __attrs_post_init__(self) -> None:
         _text("OrderedItem", "sku", self.sku)
         _quantity("OrderedItem", self.quantity)
         _on_grid("OrderedItem", "unit_price", self.unit_price)
+        if self.net_total is not None:
+            _on_grid("OrderedItem", "net_total", self.net_total)
 
     @property
     def subtotal(self) -> Money:
-        """``unit_price x quantity``."""
+        """The line's net value before order discounts (``net_total``, else unit x quantity)."""
+        if self.net_total is not None:
+            return self.net_total
         return self.unit_price * self.quantity
 
 
@@ -247,7 +259,8 @@ class OrderPlaced(JourneyEvent):
     """An order was placed. All amounts are net of tax; ``tax`` is stated separately.
 
     ``total == subtotal - discount + shipping + tax`` where ``subtotal`` is the sum of the items'
-    ``unit_price x quantity`` and ``discount`` the sum of ``discounts``.
+    :attr:`OrderedItem.subtotal` (``net_total`` when given, else ``unit_price x quantity``) and
+    ``discount`` the sum of ``discounts``.
 
     Attributes:
         order_id: the order.
@@ -284,6 +297,7 @@ class OrderPlaced(JourneyEvent):
             self.shipping,
             self.tax,
             *(i.unit_price for i in self.items),
+            *(i.net_total for i in self.items if i.net_total is not None),
             *(d.amount for d in self.discounts),
         ]
         for name, amount in (("total", self.total), ("shipping", self.shipping), ("tax", self.tax)):
@@ -292,7 +306,7 @@ class OrderPlaced(JourneyEvent):
             ensure_same_currency(amounts, context=kind)
         except CommerceError as error:
             raise InvalidAnalyticsEventError(kind, str(error)) from None
-        subtotal = sum(to_minor(i.unit_price) * i.quantity for i in self.items)
+        subtotal = sum(to_minor(i.subtotal) for i in self.items)
         discounted = sum(to_minor(d.amount) for d in self.discounts)
         if discounted > subtotal:
             raise InvalidAnalyticsEventError(kind, "discount exceeds the items' subtotal")
@@ -309,7 +323,7 @@ class OrderPlaced(JourneyEvent):
 
     @property
     def subtotal(self) -> Money:
-        """Sum of the items' ``unit_price x quantity`` (before discounts, net of tax)."""
+        """Sum of the items' :attr:`OrderedItem.subtotal` (before discounts, net of tax)."""
         return sum((i.subtotal for i in self.items[1:]), self.items[0].subtotal)
 
     @property
@@ -445,6 +459,13 @@ def _currency_of_event(event: JourneyEvent) -> str:
     return currency_of(amount)
 
 
+def _item_to_data(item: OrderedItem) -> dict[str, Any]:
+    data = {"sku": item.sku, "quantity": item.quantity, "unit_price": _amount(item.unit_price)}
+    if item.net_total is not None:  # optional: lines without it read as before
+        data["net_total"] = _amount(item.net_total)
+    return data
+
+
 def to_json(event: JourneyEvent) -> str:
     """One JSON line (no newline) for ``event``, in schema version :data:`SCHEMA_VERSION`.
 
@@ -470,10 +491,7 @@ def to_json(event: JourneyEvent) -> str:
         if field_kind == _MONEY:
             data[name] = _amount(value)
         elif field_kind == _ITEMS:
-            data[name] = [
-                {"sku": i.sku, "quantity": i.quantity, "unit_price": _amount(i.unit_price)}
-                for i in value
-            ]
+            data[name] = [_item_to_data(i) for i in value]
         elif field_kind == _DISCOUNTS:
             data[name] = [
                 {
@@ -561,6 +579,11 @@ def _decode(data: object) -> JourneyEvent:
                     sku=_get(i, "sku", _STR),
                     quantity=_get(i, "quantity", _INT),
                     unit_price=_money(i.get("unit_price"), currency, "unit_price"),
+                    net_total=(
+                        None
+                        if i.get("net_total") is None
+                        else _money(i.get("net_total"), currency, "net_total")
+                    ),
                 )
                 for i in _objects(data.get(name), name)
             )
@@ -655,6 +678,7 @@ def event_json_schema() -> dict[str, Any]:
                     "sku": {"type": "string"},
                     "quantity": {"type": "integer", "minimum": 1},
                     "unit_price": money_string,
+                    "net_total": money_string,
                 },
             },
         },

@@ -94,8 +94,9 @@ class Revenue:
     """Sales money over a period. Every figure is net of tax unless it says otherwise.
 
     Attributes:
-        gross_sales: sum over placed orders of ``unit_price x quantity`` (before discounts,
-            excluding shipping and tax).
+        gross_sales: sum over placed orders of the items' subtotal (``net_total`` when the
+            item states it, else ``unit_price x quantity``; before discounts, excluding shipping
+            and tax).
         discounts: sum of the discounts granted on those orders.
         refunds: the merchandise part of refunds issued in the period (``amount - tax -
             shipping`` of each refund).
@@ -246,7 +247,8 @@ class FunnelStep:
 class ProductPerformance:
     """A product's sales, views and view-to-purchase rate.
 
-    ``revenue`` is ``unit_price x quantity`` before order discounts, net of tax;
+    ``revenue`` is the items' subtotal (``net_total``, else ``unit_price x quantity``) before
+    order discounts, net of tax;
     ``view_to_purchase`` = sessions that viewed and bought it / sessions that viewed it.
     """
 

@@ -102,9 +102,15 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _period(dashboard: Dashboard) -> str:
     p = dashboard.period
-    start = p.start.isoformat() if p.start else "beginning"
-    end = p.end.isoformat() if p.end else "end"
-    return f"{start} .. {end} ({dashboard.zone}, by {dashboard.bucket.value})"
+    if p.start and p.end:
+        span = f"{p.start.isoformat()} .. {p.end.isoformat()}"
+    elif p.start:
+        span = f"since {p.start.isoformat()}"
+    elif p.end:
+        span = f"until {p.end.isoformat()}"
+    else:
+        span = "all events"
+    return f"{span} ({dashboard.zone}, by {dashboard.bucket.value})"
 
 
 def text(dashboard: Dashboard) -> str:
@@ -238,7 +244,7 @@ def _svg_bars_horizontal(
 
 def _svg_series(dashboard: Dashboard, *, width: int = 760, height: int = 240) -> str:
     points = dashboard.series
-    left, right, top_pad, bottom = 70, 16, 16, 40
+    left, right, top_pad, bottom = 100, 16, 16, 40  # room for a "12345.67 EUR" axis label
     values = [to_minor(p.net_sales) for p in points]
     high = max([0, *values]) or 1
     low = min([0, *values])
