@@ -476,34 +476,177 @@ class TaxLine:
     compound: bool = False
 
 
-@attrs.frozen
+# The stored form of a line's taxes, as the pipeline keeps them: the (name, rate, compound) keys
+# of its components (one tuple shared by every line of that tax resolution), then one Decimal per
+# component. ``()`` when the line has no tax. (``Any``: a plain tuple of atoms, which the cyclic
+# garbage collector stops tracking, rather than a typed object per line.)
+_CompactTaxes = tuple[Any, ...]
+
+
+def _tax_lines_of(stored: _CompactTaxes, currency: Currency) -> tuple[TaxLine, ...]:
+    """The TaxLine values of compact taxes (``()`` stays ``()``)."""
+    if not stored:
+        return ()
+    keys: tuple[_Key, ...] = stored[0]
+    if len(stored) == 2:  # the keys and one tax: the common case
+        (name, rate, compound), amount = keys[0], stored[1]
+        return (TaxLine(name, rate, Money(amount, currency), compound),)
+    return tuple(
+        TaxLine(name, rate, Money(amount, currency), compound)
+        for (name, rate, compound), amount in zip(keys, stored[1:], strict=True)
+    )
+
+
 class LineBreakdown:
     """A priced line: base, adjustments, net, taxes, gross.
 
-    Attributes:
-        line: the line as priced (sku, name, quantity, unit price, basis...).
-        base_total: ``unit_price * quantity`` in the line's price basis.
-        adjustments: what the stages changed, in the price basis.
-        total: the price-basis amount after adjustments (never negative).
-        net: the amount without tax.
-        tax_lines: each tax charged.
-        gross: the amount with tax; ``gross - net == sum(tax_lines)``.
-        derivation: how net and gross were obtained, for the trace.
+    An immutable value with the fields ``line``, ``base_total``, ``adjustments``, ``total``,
+    ``net``, ``tax_lines``, ``gross`` and ``derivation`` (in that order, also for the
+    constructor): equal to another breakdown when every field is, with a repr naming them.
+    Every field is a read-only property: assigning one raises :class:`AttributeError` (the
+    ``attrs`` class this used to be raised ``attrs.exceptions.FrozenInstanceError``, a subclass).
+
+    It is a hand-written class rather than an ``attrs`` one so that the pipeline can store a
+    line's amounts cheaply (see :meth:`_priced`): ``attrs.evolve``, ``attrs.asdict`` and
+    ``attrs.fields`` do not apply to it; build a new one with the constructor instead.
     """
 
-    line: PricingLine
-    base_total: Money
-    adjustments: tuple[Adjustment, ...]
-    total: Money
-    net: Money
-    tax_lines: tuple[TaxLine, ...]
-    gross: Money
-    derivation: str = ""
+    # Each amount slot holds the Money (or the TaxLine tuple) given to the constructor, or, for
+    # a breakdown made by the pipeline, its compact form until the first read: a Decimal in the
+    # line's currency, or the compact taxes. The pipeline then builds no Money or TaxLine per
+    # line, and a 10,000-line breakdown holds ~10k objects the cyclic garbage collector tracks
+    # instead of ~47k (each Money, each TaxLine). A value built on first read is kept in its
+    # slot, so later reads return the same object.
+    __slots__ = (
+        "__weakref__",
+        "_adjustments",
+        "_base_total",
+        "_derivation",
+        "_gross",
+        "_line",
+        "_net",
+        "_tax_lines",
+        "_total",
+    )
+    __match_args__ = (
+        "line",
+        "base_total",
+        "adjustments",
+        "total",
+        "net",
+        "tax_lines",
+        "gross",
+        "derivation",
+    )
+
+    _line: PricingLine
+    _base_total: Money | Decimal
+    _adjustments: tuple[Adjustment, ...]
+    _total: Money | Decimal
+    _net: Money | Decimal
+    _tax_lines: tuple[TaxLine, ...] | _CompactTaxes
+    _gross: Money | Decimal
+    _derivation: str
+
+    def __init__(  # noqa: PLR0917 - the fields, in order, as the former attrs class took them
+        self,
+        line: PricingLine,
+        base_total: Money,
+        adjustments: tuple[Adjustment, ...],
+        total: Money,
+        net: Money,
+        tax_lines: tuple[TaxLine, ...],
+        gross: Money,
+        derivation: str = "",
+    ) -> None:
+        self._line = line
+        self._base_total = base_total
+        self._adjustments = adjustments
+        self._total = total
+        self._net = net
+        self._tax_lines = tax_lines
+        self._gross = gross
+        self._derivation = derivation
+
+    @classmethod
+    def _priced(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line: PricingLine,
+        base_total: Decimal,
+        adjustments: tuple[Adjustment, ...],
+        total: Decimal,
+        net: Decimal,
+        taxes: _CompactTaxes,
+        gross: Decimal,
+        derivation: str,
+    ) -> LineBreakdown:
+        """Internal (the pricing pipeline's constructor): a breakdown from its compact form.
+
+        The amounts are Decimals in the line's currency and ``taxes`` the compact taxes; each
+        is turned into Money or TaxLine values on its first read, and kept.
+        """
+        # The constructor stores what it is given; the properties build the public values.
+        return cls(line, base_total, adjustments, total, net, taxes, gross, derivation)  # type: ignore[arg-type]
+
+    @property
+    def line(self) -> PricingLine:
+        """The line as priced (sku, name, quantity, unit price, basis...)."""
+        return self._line
+
+    @property
+    def base_total(self) -> Money:
+        """``unit_price * quantity`` in the line's price basis."""
+        value = self._base_total
+        if isinstance(value, Decimal):
+            value = self._base_total = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """What the stages changed, in the price basis."""
+        return self._adjustments
+
+    @property
+    def total(self) -> Money:
+        """The price-basis amount after adjustments (never negative)."""
+        value = self._total
+        if isinstance(value, Decimal):
+            value = self._total = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def net(self) -> Money:
+        """The amount without tax."""
+        value = self._net
+        if isinstance(value, Decimal):
+            value = self._net = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def tax_lines(self) -> tuple[TaxLine, ...]:
+        """Each tax charged."""
+        value = self._tax_lines
+        if value and not isinstance(value[0], TaxLine):
+            value = self._tax_lines = _tax_lines_of(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def gross(self) -> Money:
+        """The amount with tax; ``gross - net == sum(tax_lines)``."""
+        value = self._gross
+        if isinstance(value, Decimal):
+            value = self._gross = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def derivation(self) -> str:
+        """How net and gross were obtained, for the trace."""
+        return self._derivation
 
     @property
     def line_id(self) -> str:
         """The line's id."""
-        return self.line.line_id
+        return self._line.line_id
 
     @property
     def tax(self) -> Money:
@@ -520,127 +663,33 @@ class LineBreakdown:
         """``base_total - total``: the reduction (negative for a surcharge)."""
         return self.base_total - self.total
 
+    def _fields(self) -> tuple[object, ...]:
+        """The public field values, in order (for equality, hashing and the repr)."""
+        return (
+            self.line,
+            self.base_total,
+            self.adjustments,
+            self.total,
+            self.net,
+            self.tax_lines,
+            self.gross,
+            self.derivation,
+        )
 
-# --- compact storage of the priced lines ---------------------------------------------------------
-#
-# A 10,000-line breakdown used to hold ~47,000 objects the cyclic garbage collector tracks (each
-# line's breakdown, its Money amounts, its tax lines and their Money), and every full collection
-# during or after a large pricing run walked them all. The pipeline now stores a line's amounts as
-# plain Decimals (which the collector does not track) in the very slots of the public fields, and
-# its taxes as one tuple of atoms (untracked at its first collection); the public fields read
-# them back as Money and TaxLine values built on access. Everything attrs does (``__init__``,
-# ``repr``, ``==``, hashing, ``attrs.evolve``, ``attrs.asdict``, pickling) goes through the
-# attribute, so it sees exactly the Money and TaxLine values it saw before; a breakdown built
-# through the public constructor keeps the very objects it was given. A value is built on its
-# first read and kept in its slot, so later reads return the same object, as before.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LineBreakdown) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
 
-# The stored form of a line's taxes: the (name, rate, compound) keys of its components, shared by
-# every line of that tax resolution, then one Decimal per component.
-_CompactTaxes = tuple[object, ...]
+    def __hash__(self) -> int:
+        # As the former attrs class: the hash of the fields. (A PricingLine's metadata mapping
+        # is unhashable, so this raises TypeError for every priced line today.)
+        return hash(self._fields())
 
-
-def _tax_lines_of(stored: _CompactTaxes, currency: Currency) -> tuple[TaxLine, ...]:
-    """The TaxLine values of compact taxes (``()`` stays ``()``)."""
-    if not stored:
-        return ()
-    keys: tuple[_Key, ...] = stored[0]  # type: ignore[assignment]
-    if len(stored) == 2:  # the keys and one tax: the common case
-        (name, rate, compound), amount = keys[0], stored[1]
-        return (TaxLine(name, rate, Money(amount, currency), compound),)
-    return tuple(
-        TaxLine(name, rate, Money(amount, currency), compound)
-        for (name, rate, compound), amount in zip(keys, stored[1:], strict=True)
-    )
-
-
-def _money_field(slot: Any) -> property:
-    """A Money field the pipeline stores as a Decimal in the line's currency."""
-    get = slot.__get__
-    put = slot.__set__
-
-    def read(self: LineBreakdown) -> Money:
-        value = get(self)
-        if type(value) is Decimal:
-            # Built on the first read and kept: later reads return the same object.
-            value = Money(value, self.line.unit_price.currency)
-            put(self, value)
-        return value  # type: ignore[no-any-return]
-
-    return property(read, put)
-
-
-def _tax_lines_field(slot: Any) -> property:
-    """The tax lines, which the pipeline stores compact."""
-    get = slot.__get__
-    put = slot.__set__
-
-    def read(self: LineBreakdown) -> tuple[TaxLine, ...]:
-        value = get(self)
-        if value and type(value[0]) is tuple:
-            # Built on the first read and kept: later reads return the same objects.
-            value = _tax_lines_of(value, self.line.unit_price.currency)
-            put(self, value)
-        return value  # type: ignore[no-any-return]
-
-    return property(read, put)
-
-
-def _compact_fields(cls: type, fields: Mapping[str, Callable[[Any], property]]) -> Any:
-    """Replace each slotted field of ``cls`` by a property reading its stored form.
-
-    Returns the slots' raw setters, for the pipeline to store the compact form directly.
-    """
-    setters = {}
-    for name, make in fields.items():
-        slot = cls.__dict__[name]
-        setattr(cls, name, make(slot))
-        setters[name] = slot.__set__
-    return setters
-
-
-_LINE_SETTERS: Final = _compact_fields(
-    LineBreakdown,
-    {
-        "base_total": _money_field,
-        "total": _money_field,
-        "net": _money_field,
-        "tax_lines": _tax_lines_field,
-        "gross": _money_field,
-    },
-)
-
-
-def _new_line_breakdown(  # noqa: PLR0917 - the fields of LineBreakdown, in order
-    line: PricingLine,
-    base: Decimal,
-    adjustments: tuple[Adjustment, ...],
-    total: Decimal,
-    net: Decimal,
-    taxes: _CompactTaxes,
-    gross: Decimal,
-    derivation: str,
-    *,
-    _new: Callable[[type[LineBreakdown]], LineBreakdown] = object.__new__,
-    _line: Callable[[object, object], None] = LineBreakdown.__dict__["line"].__set__,
-    _base: Callable[[object, object], None] = _LINE_SETTERS["base_total"],
-    _adjustments: Callable[[object, object], None] = LineBreakdown.__dict__["adjustments"].__set__,
-    _total: Callable[[object, object], None] = _LINE_SETTERS["total"],
-    _net: Callable[[object, object], None] = _LINE_SETTERS["net"],
-    _taxes: Callable[[object, object], None] = _LINE_SETTERS["tax_lines"],
-    _gross: Callable[[object, object], None] = _LINE_SETTERS["gross"],
-    _derivation: Callable[[object, object], None] = LineBreakdown.__dict__["derivation"].__set__,
-) -> LineBreakdown:
-    """A LineBreakdown holding its amounts in compact form (amounts in the line's currency)."""
-    self = _new(LineBreakdown)
-    _line(self, line)
-    _base(self, base)
-    _adjustments(self, adjustments)
-    _total(self, total)
-    _net(self, net)
-    _taxes(self, taxes)
-    _gross(self, gross)
-    _derivation(self, derivation)
-    return self
+    def __repr__(self) -> str:
+        names = self.__match_args__
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"{self.__class__.__qualname__}({fields})"
 
 
 @attrs.frozen
@@ -1405,7 +1454,7 @@ class _Run:
         With ``rows`` (order level) the lines were taxed already; otherwise each line is taxed
         here, at ``level``, and ``exempt`` zeroes its taxes.
         """
-        new = _new_line_breakdown
+        new = LineBreakdown._priced
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
