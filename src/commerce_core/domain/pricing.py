@@ -482,34 +482,177 @@ class TaxLine:
     compound: bool = False
 
 
-@attrs.frozen
+# The stored form of a line's taxes, as the pipeline keeps them: the (name, rate, compound) keys
+# of its components (one tuple shared by every line of that tax resolution), then one Decimal per
+# component. ``()`` when the line has no tax. (``Any``: a plain tuple of atoms, which the cyclic
+# garbage collector stops tracking, rather than a typed object per line.)
+_CompactTaxes = tuple[Any, ...]
+
+
+def _tax_lines_of(stored: _CompactTaxes, currency: Currency) -> tuple[TaxLine, ...]:
+    """The TaxLine values of compact taxes (``()`` stays ``()``)."""
+    if not stored:
+        return ()
+    keys: tuple[_Key, ...] = stored[0]
+    if len(stored) == 2:  # the keys and one tax: the common case
+        (name, rate, compound), amount = keys[0], stored[1]
+        return (TaxLine(name, rate, Money(amount, currency), compound),)
+    return tuple(
+        TaxLine(name, rate, Money(amount, currency), compound)
+        for (name, rate, compound), amount in zip(keys, stored[1:], strict=True)
+    )
+
+
 class LineBreakdown:
     """A priced line: base, adjustments, net, taxes, gross.
 
-    Attributes:
-        line: the line as priced (sku, name, quantity, unit price, basis...).
-        base_total: ``unit_price * quantity`` in the line's price basis.
-        adjustments: what the stages changed, in the price basis.
-        total: the price-basis amount after adjustments (never negative).
-        net: the amount without tax.
-        tax_lines: each tax charged.
-        gross: the amount with tax; ``gross - net == sum(tax_lines)``.
-        derivation: how net and gross were obtained, for the trace.
+    An immutable value with the fields ``line``, ``base_total``, ``adjustments``, ``total``,
+    ``net``, ``tax_lines``, ``gross`` and ``derivation`` (in that order, also for the
+    constructor): equal to another breakdown when every field is, with a repr naming them.
+    Every field is a read-only property: assigning one raises :class:`AttributeError` (the
+    ``attrs`` class this used to be raised ``attrs.exceptions.FrozenInstanceError``, a subclass).
+
+    It is a hand-written class rather than an ``attrs`` one so that the pipeline can store a
+    line's amounts cheaply (see :meth:`_priced`): ``attrs.evolve``, ``attrs.asdict`` and
+    ``attrs.fields`` do not apply to it; build a new one with the constructor instead.
     """
 
-    line: PricingLine
-    base_total: Money
-    adjustments: tuple[Adjustment, ...]
-    total: Money
-    net: Money
-    tax_lines: tuple[TaxLine, ...]
-    gross: Money
-    derivation: str = ""
+    # Each amount slot holds the Money (or the TaxLine tuple) given to the constructor, or, for
+    # a breakdown made by the pipeline, its compact form until the first read: a Decimal in the
+    # line's currency, or the compact taxes. The pipeline then builds no Money or TaxLine per
+    # line, and a 10,000-line breakdown holds ~10k objects the cyclic garbage collector tracks
+    # instead of ~47k (each Money, each TaxLine). A value built on first read is kept in its
+    # slot, so later reads return the same object.
+    __slots__ = (
+        "__weakref__",
+        "_adjustments",
+        "_base_total",
+        "_derivation",
+        "_gross",
+        "_line",
+        "_net",
+        "_tax_lines",
+        "_total",
+    )
+    __match_args__ = (
+        "line",
+        "base_total",
+        "adjustments",
+        "total",
+        "net",
+        "tax_lines",
+        "gross",
+        "derivation",
+    )
+
+    _line: PricingLine
+    _base_total: Money | Decimal
+    _adjustments: tuple[Adjustment, ...]
+    _total: Money | Decimal
+    _net: Money | Decimal
+    _tax_lines: tuple[TaxLine, ...] | _CompactTaxes
+    _gross: Money | Decimal
+    _derivation: str
+
+    def __init__(  # noqa: PLR0917 - the fields, in order, as the former attrs class took them
+        self,
+        line: PricingLine,
+        base_total: Money,
+        adjustments: tuple[Adjustment, ...],
+        total: Money,
+        net: Money,
+        tax_lines: tuple[TaxLine, ...],
+        gross: Money,
+        derivation: str = "",
+    ) -> None:
+        self._line = line
+        self._base_total = base_total
+        self._adjustments = adjustments
+        self._total = total
+        self._net = net
+        self._tax_lines = tax_lines
+        self._gross = gross
+        self._derivation = derivation
+
+    @classmethod
+    def _priced(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line: PricingLine,
+        base_total: Decimal,
+        adjustments: tuple[Adjustment, ...],
+        total: Decimal,
+        net: Decimal,
+        taxes: _CompactTaxes,
+        gross: Decimal,
+        derivation: str,
+    ) -> LineBreakdown:
+        """Internal (the pricing pipeline's constructor): a breakdown from its compact form.
+
+        The amounts are Decimals in the line's currency and ``taxes`` the compact taxes; each
+        is turned into Money or TaxLine values on its first read, and kept.
+        """
+        # The constructor stores what it is given; the properties build the public values.
+        return cls(line, base_total, adjustments, total, net, taxes, gross, derivation)  # type: ignore[arg-type]
+
+    @property
+    def line(self) -> PricingLine:
+        """The line as priced (sku, name, quantity, unit price, basis...)."""
+        return self._line
+
+    @property
+    def base_total(self) -> Money:
+        """``unit_price * quantity`` in the line's price basis."""
+        value = self._base_total
+        if isinstance(value, Decimal):
+            value = self._base_total = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def adjustments(self) -> tuple[Adjustment, ...]:
+        """What the stages changed, in the price basis."""
+        return self._adjustments
+
+    @property
+    def total(self) -> Money:
+        """The price-basis amount after adjustments (never negative)."""
+        value = self._total
+        if isinstance(value, Decimal):
+            value = self._total = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def net(self) -> Money:
+        """The amount without tax."""
+        value = self._net
+        if isinstance(value, Decimal):
+            value = self._net = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def tax_lines(self) -> tuple[TaxLine, ...]:
+        """Each tax charged."""
+        value = self._tax_lines
+        if value and not isinstance(value[0], TaxLine):
+            value = self._tax_lines = _tax_lines_of(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def gross(self) -> Money:
+        """The amount with tax; ``gross - net == sum(tax_lines)``."""
+        value = self._gross
+        if isinstance(value, Decimal):
+            value = self._gross = Money(value, self._line.unit_price.currency)
+        return value
+
+    @property
+    def derivation(self) -> str:
+        """How net and gross were obtained, for the trace."""
+        return self._derivation
 
     @property
     def line_id(self) -> str:
         """The line's id."""
-        return self.line.line_id
+        return self._line.line_id
 
     @property
     def tax(self) -> Money:
@@ -525,6 +668,34 @@ class LineBreakdown:
     def discount(self) -> Money:
         """``base_total - total``: the reduction (negative for a surcharge)."""
         return self.base_total - self.total
+
+    def _fields(self) -> tuple[object, ...]:
+        """The public field values, in order (for equality, hashing and the repr)."""
+        return (
+            self.line,
+            self.base_total,
+            self.adjustments,
+            self.total,
+            self.net,
+            self.tax_lines,
+            self.gross,
+            self.derivation,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, LineBreakdown) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        # As the former attrs class: the hash of the fields. (A PricingLine's metadata mapping
+        # is unhashable, so this raises TypeError for every priced line today.)
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        names = self.__match_args__
+        fields = ", ".join(f"{n}={v!r}" for n, v in zip(names, self._fields(), strict=True))
+        return f"{self.__class__.__qualname__}({fields})"
 
 
 @attrs.frozen
@@ -925,7 +1096,11 @@ def _check_adjustment(adj: Adjustment, code: str) -> None:
 
 
 _Key = tuple[str, Decimal, bool]
-_Resolved = tuple[TaxResolution, tuple[Decimal, ...], Decimal]
+# A tax resolution's running totals for the summary: the resolution, the net taxed at it, the tax
+# per component, and its key.
+_Tally = tuple[TaxResolution, list[Decimal], list[Decimal], tuple[_Key, ...]]
+# A tax class resolved: its resolution, coefficients, gross/net factor and running totals.
+_Resolved = tuple[TaxResolution, tuple[Decimal, ...], Decimal, _Tally]
 
 
 class _Run:
@@ -973,9 +1148,9 @@ class _Run:
         self.quote: ShippingQuote | None = None
         self.ship_rows: list[_Row] = []
         self.ship_amount = _ZERO
-        self.by_resolution: dict[int, tuple[TaxResolution, list[Decimal], list[Decimal]]] = {}
+        # Per tax resolution (by id, in the order first resolved): its running totals.
+        self.by_resolution: dict[int, _Tally] = {}
         self.summary_args: tuple[Decimal, Decimal, int] | None = None
-        self.zero_tax_lines: dict[int, tuple[Decimal, tuple[TaxLine, ...]]] = {}
 
     def resolve(self, tax_class: str) -> _Resolved:
         """The tax class's resolution, coefficients and gross/net factor (once per class)."""
@@ -987,7 +1162,8 @@ class _Run:
                 else self.tax.rates_for(tax_class, self.context.destination, self.context.now)
             )
             coefs = resolution.coefficients()
-            found = (resolution, coefs, Decimal(1) + sum(coefs, _ZERO))
+            tally = self.tally(resolution)
+            found = (resolution, coefs, Decimal(1) + sum(coefs, _ZERO), tally)
             self.resolutions[tax_class] = found
             self.trace.append(resolution.explanation or f"tax class {tax_class!r}: no components")
         return found
@@ -1133,7 +1309,7 @@ class _Run:
             amount = self.discount_shipping(amount)
         self.ship_amount = amount
         if quote.tax_class is not None:
-            resolution, coefs, factor = self.resolve(quote.tax_class)
+            resolution, coefs, factor, _ = self.resolve(quote.tax_class)
             self.ship_rows.append(
                 _Row(
                     amount,
@@ -1232,50 +1408,41 @@ class _Run:
         """A row's tax lines, added to the tax summary (none for an exempt customer)."""
         if self.context.tax_exemption is not None:
             return ()
-        return self.taxed(row.resolution, row.net, row.taxes)
+        return _tax_lines_of(self.taxed(row.resolution, row.net, row.taxes), self.currency)
 
-    def taxed(
-        self, resolution: TaxResolution, net: Decimal, taxes: tuple[Decimal, ...]
-    ) -> tuple[TaxLine, ...]:
-        """The tax lines of ``taxes`` (one per component), added to the tax summary."""
-        components = resolution.components
-        if not components:
-            return ()
-        currency = self.currency
+    def tally(self, resolution: TaxResolution) -> _Tally:
+        """The running totals of ``resolution`` (created at zero on first use)."""
         acc = self.by_resolution.get(id(resolution))
         if acc is None:
             acc = self.by_resolution[id(resolution)] = (
                 resolution,
                 [_ZERO],
-                [_ZERO] * len(taxes),
+                [_ZERO] * len(resolution.components),
+                resolution.key,
             )
+        return acc
+
+    def taxed(
+        self, resolution: TaxResolution, net: Decimal, taxes: tuple[Decimal, ...]
+    ) -> _CompactTaxes:
+        """``taxes`` (one per component) in compact form, added to the tax summary."""
+        if not resolution.components:
+            return ()
+        acc = self.tally(resolution)
         acc[1][0] += net
         sums = acc[2]
-        if len(components) == 1:
+        if len(taxes) == 1:
             tax = taxes[0]
             sums[0] += tax
-            if not tax:
-                # Zero tax (zero-rated class, exemption): every such line of this resolution
-                # shares one tuple of tax lines while the zero is written the same way.
-                shared = self.zero_tax_lines.get(id(resolution))
-                if shared is not None and not shared[0].compare_total(tax):
-                    return shared[1]
-            c = components[0]
-            lines = (TaxLine(c.name, c.rate, Money(tax, currency), c.compound),)
-            if not tax:
-                self.zero_tax_lines[id(resolution)] = (tax, lines)
-            return lines
+            return (acc[3], tax)
         for index, amount in enumerate(taxes):
             sums[index] += amount
-        return tuple(
-            TaxLine(c.name, c.rate, Money(amount, currency), c.compound)
-            for c, amount in zip(components, taxes, strict=True)
-        )
+        return (acc[3], *taxes)
 
     def summary(self) -> tuple[TaxSummaryRow, ...]:
         """The tax summary by (name, rate, compound), lowest rate first."""
         rows: dict[_Key, list[Decimal]] = {}
-        for resolution, net, sums in self.by_resolution.values():
+        for resolution, net, sums, _ in self.by_resolution.values():
             for component, amount in zip(resolution.components, sums, strict=True):
                 key = (component.name, component.rate, component.compound)
                 acc = rows.setdefault(key, [_ZERO, _ZERO])
@@ -1324,7 +1491,7 @@ class _Run:
         With ``rows`` (order level) the lines were taxed already; otherwise each line is taxed
         here, at ``level``, and ``exempt`` zeroes its taxes.
         """
-        currency = self.currency
+        new = LineBreakdown._priced
         breakdowns: list[LineBreakdown] = []
         net_total = _ZERO
         gross_total = _ZERO
@@ -1346,22 +1513,40 @@ class _Run:
                 strict=True,
             )
         ):
-            resolution, coefs, factor = resolved
+            resolution, coefs, factor, tally = resolved
             inclusive = line.prices_include_tax
+            if per_line and len(coefs) == 1:
+                if inclusive:
+                    net = (amount / factor).quantize(quantum, rounding=mode)
+                    tax = amount - net
+                else:
+                    net = amount
+                    tax = (amount * coefs[0]).quantize(quantum, rounding=mode)
+                gross = net + tax
+                # ``taxed``, inlined.
+                tally[1][0] += net
+                tally[2][0] += tax
+                append(
+                    new(
+                        line,
+                        base,
+                        adjs,
+                        amount,
+                        net,
+                        (tally[3], tax),
+                        gross,
+                        "net derived from gross" if inclusive else "",
+                    )
+                )
+                net_total += net
+                gross_total += gross
+                continue
             if rows is not None:
                 row = rows[index]
                 net, taxes, gross = row.net, row.taxes, row.gross
             elif not coefs:
                 net = gross = amount
                 taxes = ()
-            elif per_line and len(coefs) == 1:
-                if inclusive:
-                    net = (amount / factor).quantize(quantum, rounding=mode)
-                    taxes = (amount - net,)
-                else:
-                    net = amount
-                    taxes = ((amount * coefs[0]).quantize(quantum, rounding=mode),)
-                gross = net + sum(taxes)
             else:
                 net, taxes, gross = compute(
                     amount, line.quantity, coefs, factor, level, inclusive=inclusive
@@ -1369,32 +1554,15 @@ class _Run:
                 if exempt:
                     taxes = (_ZERO,) * len(taxes)
                     gross = net
-            # Money is immutable: a line's amounts that are equal to the digit (same value, same
-            # exponent, same sign: ``compare_total`` is 0) share one Money. Fewer objects per
-            # line means less work for the allocator and the cyclic GC on large carts.
-            base_money = Money(base, currency)
-            total_money = base_money if amount is base else Money(amount, currency)
-            net_money = (
-                total_money
-                if net is amount or (net == amount and not net.compare_total(amount))
-                else Money(net, currency)
-            )
-            gross_money = (
-                total_money
-                if gross is amount or (gross == amount and not gross.compare_total(amount))
-                else net_money
-                if gross is net
-                else Money(gross, currency)
-            )
             append(
-                LineBreakdown(
+                new(
                     line,
-                    base_money,
+                    base,
                     adjs,
-                    total_money,
-                    net_money,
+                    amount,
+                    net,
                     taxed(resolution, net, taxes),
-                    gross_money,
+                    gross,
                     "net derived from gross" if inclusive and coefs else "",
                 )
             )
@@ -1450,7 +1618,7 @@ def _no_tax_lines(
     resolution: TaxResolution,  # noqa: ARG001 - the signature of _Run.taxed
     net: Decimal,  # noqa: ARG001
     taxes: tuple[Decimal, ...],  # noqa: ARG001
-) -> tuple[TaxLine, ...]:
+) -> _CompactTaxes:
     """An exempt customer's tax lines: none."""
     return ()
 
