@@ -991,12 +991,14 @@ class CheckoutService:
             # The capture follows at once and records the money on the order (placed -> paid);
             # until then the authorization lives on the payment, keyed by this order's id.
             return None
+        run.order = None  # handed over below (changed in place): reloaded if the call fails
         run.order = self._orders.record_payment(
             order.order_id,
             PaymentKind.AUTHORIZED,
             amount,
             reference=f"{payment_id}:authorize",
             actor=self.policy.actor,
+            current=order,
         )
         return None
 
@@ -1017,12 +1019,14 @@ class CheckoutService:
                 message="the capture was declined",
                 decline_code=None if code is None else str(code),
             )
+        order, run.order = run.order, None  # handed over (changed in place): reloaded on failure
         run.order = self._orders.record_payment(
             order_id,
             PaymentKind.CAPTURED,
             result.captured,
             reference=f"{payment_id}:capture",
             actor=self.policy.actor,
+            current=order,
         )
         return None
 
