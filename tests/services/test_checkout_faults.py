@@ -26,10 +26,11 @@ from commerce_core import (
 from commerce_core.testing.checkout import CheckoutWorld, InjectedFaultError, leaks
 
 # (step, port, method, skip): the port operation that runs during that step; ``skip`` good
-# calls pass first (the cart is read once by the up-front check before the attempt begins, and
-# saved once by repricing before step 7 closes it).
+# calls pass first (the cart is saved once by repricing before step 7 closes it). The cart is
+# read only once, by the up-front check before the attempt begins (see
+# test_a_cart_read_failing_before_the_checkout_begins_raises_and_changes_nothing): validation
+# reprices and step 7 closes that same cart object, and a stale one is read again.
 OPERATIONS = [
-    ("validate", "carts", "get", 1),
     ("validate", "carts", "save", 0),
     ("reserve", "inventory", "reserve", 0),
     ("coupons", "coupons", "redeem", 0),

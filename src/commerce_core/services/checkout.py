@@ -845,7 +845,8 @@ class CheckoutService:
             return CheckoutFailure(
                 checkout_id=cid, reason=FailureReason.EMPTY_CART, message="the cart is empty"
             )
-        changes = self._carts.reprice(cart.id)
+        run.cart = None  # handed over to the refresh (changed in place)
+        cart, changes = self._carts.refresh(cart.id, current=cart)
         if changes and not request.accept_price_changes:
             return CheckoutFailure(
                 checkout_id=cid,
@@ -854,7 +855,6 @@ class CheckoutService:
                 price_changes=changes,
             )
         if changes:
-            cart = self._carts.get(cart.id)
             prepriced = None
         quantities: dict[str, int] = {}
         for line in cart.lines:
@@ -1036,8 +1036,9 @@ class CheckoutService:
             run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
         )
         self._inventory.commit(reservation_id, reference=order.number)  # idempotent
+        cart, run.cart = run.cart, None  # handed over (changed in place)
         try:
-            self._carts.check_out(attempt.cart_id)
+            self._carts.check_out(attempt.cart_id, current=cart)
         except InvalidTransitionError:
             if self._carts.get(attempt.cart_id).status is not CartStatus.CHECKED_OUT:
                 raise
