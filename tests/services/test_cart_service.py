@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from commerce_core import (
+    Cart,
     CartOwner,
     CartPolicy,
     CartService,
@@ -184,3 +185,35 @@ def test_reprice_reports_catalog_price_changes(shop: Shop) -> None:
     (change,) = shop.service.reprice(cart.id)
     assert (change.old, change.new) == (money("4.50", "EUR"), money("5.00", "EUR"))
     assert shop.service.price(cart.id).grand_total == money("5.00", "EUR")
+
+
+def test_refreshing_the_cart_just_read_saves_it_without_reading_it_again(shop: Shop) -> None:
+    cart = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(cart.id, "TEA", 1)
+    current = shop.service.get(cart.id)
+    shop.catalog.put(CatalogItem.simple("TEA", "Tea", money("5.00", "EUR")))
+    reads: list[str] = []
+    get = shop.carts.get
+
+    def counting_get(cart_id: str) -> Cart:
+        reads.append(cart_id)
+        return get(cart_id)
+
+    shop.carts.get = counting_get  # type: ignore[method-assign]
+    saved, (change,) = shop.service.refresh(cart.id, current=current)
+    assert reads == []
+    assert change.new == money("5.00", "EUR")
+    assert saved.version == get(cart.id).version == 3
+    assert get(cart.id).lines[0].unit_price == money("5.00", "EUR")
+
+
+def test_a_stale_cart_copy_is_read_again_and_no_line_is_lost(shop: Shop) -> None:
+    cart = shop.service.open_cart(CartOwner.guest("g"), "EUR")
+    shop.service.add_item(cart.id, "TEA", 1)
+    stale = shop.service.get(cart.id)
+    shop.service.add_item(cart.id, "MUG", 2)  # saved by someone else meanwhile
+    closed = shop.service.check_out(cart.id, current=stale)
+    stored = shop.carts.get(cart.id)
+    assert [line.sku for line in stored.lines] == ["TEA", "MUG"]
+    assert stored.status is CartStatus.CHECKED_OUT
+    assert closed.version == stored.version == 4

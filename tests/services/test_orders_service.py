@@ -101,6 +101,40 @@ def paid(shop: Shop) -> Order:
     )
 
 
+def test_recording_a_payment_on_the_order_just_returned_needs_no_read() -> None:
+    shop = make_shop()
+    order = place(shop)
+    reads: list[str] = []
+    get = shop.repo.get
+
+    def counting_get(order_id: str) -> Order:
+        reads.append(order_id)
+        return get(order_id)
+
+    shop.repo.get = counting_get  # type: ignore[method-assign]
+    paid_order = shop.service.record_payment(
+        order.order_id, PaymentKind.CAPTURED, eur("60.00"), reference="cap", current=order
+    )
+    assert reads == []
+    assert paid_order.version == 2
+    assert get(order.order_id).captured == eur("60.00")
+
+
+def test_a_stale_copy_of_the_order_is_read_again_and_nothing_is_lost() -> None:
+    shop = make_shop()
+    stale = place(shop)
+    shop.service.record_payment(
+        stale.order_id, PaymentKind.AUTHORIZED, eur("60.00"), reference="auth"
+    )
+    result = shop.service.record_payment(
+        stale.order_id, PaymentKind.CAPTURED, eur("60.00"), reference="cap", current=stale
+    )
+    stored = shop.repo.get(stale.order_id)
+    assert [p.reference for p in stored.payments] == ["auth", "cap"]  # the authorization kept
+    assert result.version == stored.version == 3
+    assert result.payment_status == stored.payment_status == "paid"
+
+
 def test_placing_from_a_price_breakdown_freezes_lines_and_notifies() -> None:
     shop = make_shop()
     order = place(shop)

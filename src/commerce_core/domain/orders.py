@@ -1195,6 +1195,8 @@ class Order(EventRecorder):
     @property
     def amount_due(self) -> Money:
         """The gross total minus cancelled units (and minus shipping when all was cancelled)."""
+        if not self._cancelled:  # the common case: nothing cancelled, the whole total is due
+            return self.totals.total.gross
         if self.fully_cancelled:
             return zero(self.currency)
         return self.totals.total.gross - self.cancelled_value.gross
@@ -1308,15 +1310,25 @@ class Order(EventRecorder):
             del self._events[mark:]
             raise
 
-    def _move(self, target: str, *, now: datetime, actor: str, note: str = "") -> None:
-        """Move to ``target`` or raise :class:`InvalidTransitionError` (table, then guards)."""
+    def _move(
+        self, target: str, *, now: datetime, actor: str, note: str = "", checked: bool = False
+    ) -> None:
+        """Move to ``target`` or raise :class:`InvalidTransitionError` (table, then guards).
+
+        ``checked``: the caller has just asked the table and the guards (``_advance``).
+        """
         table = self.workflow.table
         current = self._status
-        reason = self.workflow.refusal(self, target)
-        if reason or not table.can(current, target):
-            raise InvalidTransitionError(
-                table.machine, current, str(target), sorted(table.allowed(current)), reason or ""
-            )
+        if not checked:
+            reason = self.workflow.refusal(self, target)
+            if reason or not table.can(current, target):
+                raise InvalidTransitionError(
+                    table.machine,
+                    current,
+                    str(target),
+                    sorted(table.allowed(current)),
+                    reason or "",
+                )
         self._history += (HistoryEntry(current, str(target), now, actor, note),)
         self._status = str(target)
         self._record(
@@ -1339,7 +1351,7 @@ class Order(EventRecorder):
             return False
         if self.workflow.refusal(self, target):
             return False
-        self._move(target, now=now, actor=actor, note=note)
+        self._move(target, now=now, actor=actor, note=note, checked=True)
         return True
 
     def can_transition(self, target: str) -> str | None:

@@ -171,11 +171,15 @@ class CartService:
         *,
         session_id: str | None = None,
         track: bool = False,
+        current: Cart | None = None,
     ) -> Cart:
         before: dict[str, int] = {}
+        # the caller's copy as this service returned it saves the first read; a stale copy loses
+        # the version race and the retry reads the stored cart
+        known = [current] if current is not None and current.id == cart_id else []
 
         def use_case() -> Cart:
-            cart = self.carts.get(cart_id)
+            cart = known.pop() if known else self.carts.get(cart_id)
             before.clear()
             before.update(_units(cart))
             change(cart)
@@ -333,18 +337,34 @@ class CartService:
 
     def reprice(self, cart_id: str) -> tuple[PriceChange, ...]:
         """Refresh the cart's snapshots from the catalog, save, and return the price changes."""
+        return self.refresh(cart_id)[1]
+
+    def refresh(
+        self, cart_id: str, *, current: Cart | None = None
+    ) -> tuple[Cart, tuple[PriceChange, ...]]:
+        """:meth:`reprice`, also returning the saved cart.
+
+        ``current``: the cart as this service last returned it (:meth:`get`), used instead of
+        reading it again and changed in place; the caller uses the returned cart afterwards.
+        A stale copy loses the version race and the stored cart is read and repriced instead.
+        """
         changes: list[tuple[PriceChange, ...]] = []
 
         def change(cart: Cart) -> None:
             items = self.catalog.get_many({line.sku for line in cart.lines})
             changes.append(cart.reprice(items, now=self.clock.now()))
 
-        self._mutate(cart_id, change)
-        return changes[-1]
+        saved = self._mutate(cart_id, change, current=current)
+        return saved, changes[-1]
 
-    def check_out(self, cart_id: str) -> Cart:
-        """Mark the cart checked out (the Orders capability calls this once the order exists)."""
-        return self._mutate(cart_id, lambda cart: cart.check_out(now=self.clock.now()))
+    def check_out(self, cart_id: str, *, current: Cart | None = None) -> Cart:
+        """Mark the cart checked out (the Orders capability calls this once the order exists).
+
+        ``current``: as for :meth:`refresh` (saves a read; changed in place).
+        """
+        return self._mutate(
+            cart_id, lambda cart: cart.check_out(now=self.clock.now()), current=current
+        )
 
     # --- sign-in merge --------------------------------------------------------------------------
 

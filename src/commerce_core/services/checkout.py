@@ -1,7 +1,7 @@
 """Checkout: turn a cart into a paid order, undo everything on failure, recover after a crash.
 
-:meth:`CheckoutService.checkout` runs seven steps, recording each in the ``CheckoutLog`` once its
-effect is done:
+:meth:`CheckoutService.checkout` runs seven steps, recording each on the attempt once its effect
+is done (the attempt is saved to the ``CheckoutLog`` at the save points below):
 
 1. **validate** - the cart is active and not empty; reprice it (price changes stop the checkout
    unless accepted); check stock; price it (promotions, shipping, tax); every entered coupon
@@ -17,6 +17,17 @@ effect is done:
 Every id derives from the idempotency key (:func:`~commerce_core.domain.checkout.checkout_id_for`),
 so a replay, a resumed checkout and the undo find what an earlier run did, and every
 compensation is idempotent.
+
+**Save points.** Because the reservation, the payment and the order are found by their derived
+ids, the attempt is saved only where a fact or a decision must survive a crash: when it begins;
+before the first coupon use is taken (the undo finds coupon uses only through the recorded
+codes); before the authorization (a recoverer that took the attempt over is noticed before the
+money is touched); once the order exists (recovery resumes forward from there); at the end of
+step 7; and whenever the attempt waits for a customer action, decides a failure or fails. A
+crash between save points leaves the log a few steps behind: recovery rolls back (nothing
+before the order needs the log) or, from ``order_created``, redoes the unsaved steps, each
+idempotent (a capture is replayed under its idempotency key). A replay of a running attempt
+whose payment is already captured takes it over at once, as past the point of no return.
 
 **Failure.** A failure is a :class:`CheckoutFailure` value. It is saved first (``rolling_back``),
 then everything is undone in reverse, by the derived ids and whatever the steps recorded: the
@@ -131,7 +142,8 @@ __all__ = ["CheckoutPolicy", "CheckoutService", "RecoveryReport", "StepHook"]
 _LOG: Final = logging.getLogger("commerce_core.checkout")
 
 StepHook = Callable[[CheckoutAttempt, CheckoutStep], None]
-"""Called after each step is recorded in the log (tests raise from it to simulate a crash)."""
+"""Called after each step is recorded on the attempt, and saved if it is a save point (tests raise
+from it to simulate a crash)."""
 
 _INTERNAL_MESSAGE: Final = (
     "the checkout stopped on an internal error and was undone; support can trace it by its id"
@@ -200,6 +212,8 @@ class _Run:
     """``cart`` and ``breakdown`` come from the up-front check (reused if nothing changed)."""
     after_action: bool = False
     """Resumed after a customer action: the reservation may have lapsed meanwhile."""
+    unsaved: bool = False
+    """A step was recorded on ``attempt`` since it was last saved (see ``_checkpoint``)."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -521,7 +535,7 @@ class CheckoutService:
         stale = self._clock.now() - attempt.updated_at >= self.policy.stale_after
         if attempt.status is CheckoutStatus.AWAITING_ACTION:
             return self._take_over(attempt, recovering=False, expired=False)
-        if stale or self._past_no_return(attempt):
+        if stale or self._past_no_return(attempt) or self._captured_unrecorded(attempt):
             return self._take_over(attempt, recovering=True, expired=False)
         raise CheckoutInProgressError(attempt.cart_id, attempt.checkout_id)
 
@@ -576,6 +590,18 @@ class CheckoutService:
             self._mode(attempt) is CaptureMode.AUTHORIZE_ONLY
         )
 
+    def _captured_unrecorded(self, attempt: CheckoutAttempt) -> bool:
+        """Past the point of no return although the log does not say so yet.
+
+        The capture is not saved on its own (the next save is the end of step 7): a stored
+        attempt with its order created whose payment is captured is past the point of no
+        return all the same.
+        """
+        if not attempt.done(CheckoutStep.ORDER_CREATED) or attempt.done(CheckoutStep.CAPTURED):
+            return False
+        status = self._payment_status(attempt.checkout_id)
+        return status in (PaymentStatus.CAPTURED, PaymentStatus.PARTIALLY_CAPTURED)
+
     def _mode(self, attempt: CheckoutAttempt) -> CaptureMode:
         mode = attempt.request.capture_mode
         return mode if mode is not None else self.policy.capture_mode
@@ -612,11 +638,34 @@ class CheckoutService:
             return failure
         return self._rollback(attempt, failure, decided=False)
 
-    def _record(self, run: _Run, step: CheckoutStep, **facts: object) -> None:
+    def _record(
+        self, run: _Run, step: CheckoutStep, *, durable: bool = False, **facts: object
+    ) -> None:
+        """Record ``step`` on the attempt; save it now when ``durable``, else at the next save.
+
+        The steps between the save points are re-found by their derived ids (see
+        :meth:`_checkpoint`), so only the save points pay for a log write.
+        """
         run.attempt.complete_step(step, now=self._clock.now(), **facts)  # type: ignore[arg-type]
-        self._save(run.attempt)
+        run.unsaved = True
+        if durable:
+            self._checkpoint(run)
         if self._on_step is not None:
             self._on_step(run.attempt, step)
+
+    def _checkpoint(self, run: _Run) -> None:
+        """Save the attempt if a step was recorded since its last save.
+
+        The forward path saves only where a fact must survive a crash (the protocol in the
+        module docstring): before the first coupon use is taken (the undo finds the uses only
+        through the recorded codes), before the authorization (a recoverer that took the
+        attempt over is noticed before the money is touched), once the order exists (the point
+        from which recovery resumes forward) and at the end. Everything else is found by its
+        derived id. A lost claim raises ``_ClaimLostError``.
+        """
+        if run.unsaved:
+            self._save(run.attempt)
+            run.unsaved = False
 
     def _save(self, attempt: CheckoutAttempt) -> None:
         """Save the attempt, retrying a failed write a bounded number of times.
@@ -710,6 +759,7 @@ class CheckoutService:
                 if self._coupons is None:
                     msg = "coupon codes were accepted but the checkout has no coupon redeemer"
                     raise ValueError(msg)
+                self._checkpoint(run)  # the undo finds coupon uses only through these codes
                 redemption = self._coupons.redeem_codes(
                     codes, order_id=order_id, customer_id=request.customer.customer_id
                 )
@@ -724,6 +774,7 @@ class CheckoutService:
                     )
             self._record(run, CheckoutStep.COUPONS_REDEEMED)
         if not attempt.done(CheckoutStep.AUTHORIZED):
+            self._checkpoint(run)  # a takeover is noticed before the money is touched
             failure = self._authorize(run, payment_id, order_id, amount)
             if failure is not None:
                 return failure
@@ -736,7 +787,7 @@ class CheckoutService:
             failure = self._create_order(run, order_id, payment_id, amount)
             if failure is not None:
                 return failure
-            self._record(run, CheckoutStep.ORDER_CREATED, order_id=order_id)
+            self._record(run, CheckoutStep.ORDER_CREATED, durable=True, order_id=order_id)
         if self._mode(attempt) is CaptureMode.IMMEDIATE and not attempt.done(CheckoutStep.CAPTURED):
             failure = self._capture(run, payment_id, order_id)
             if failure is not None:
@@ -794,7 +845,8 @@ class CheckoutService:
             return CheckoutFailure(
                 checkout_id=cid, reason=FailureReason.EMPTY_CART, message="the cart is empty"
             )
-        changes = self._carts.reprice(cart.id)
+        run.cart = None  # handed over to the refresh (changed in place)
+        cart, changes = self._carts.refresh(cart.id, current=cart)
         if changes and not request.accept_price_changes:
             return CheckoutFailure(
                 checkout_id=cid,
@@ -803,7 +855,6 @@ class CheckoutService:
                 price_changes=changes,
             )
         if changes:
-            cart = self._carts.get(cart.id)
             prepriced = None
         quantities: dict[str, int] = {}
         for line in cart.lines:
@@ -940,12 +991,14 @@ class CheckoutService:
             # The capture follows at once and records the money on the order (placed -> paid);
             # until then the authorization lives on the payment, keyed by this order's id.
             return None
+        run.order = None  # handed over below (changed in place): reloaded if the call fails
         run.order = self._orders.record_payment(
             order.order_id,
             PaymentKind.AUTHORIZED,
             amount,
             reference=f"{payment_id}:authorize",
             actor=self.policy.actor,
+            current=order,
         )
         return None
 
@@ -966,12 +1019,14 @@ class CheckoutService:
                 message="the capture was declined",
                 decline_code=None if code is None else str(code),
             )
+        order, run.order = run.order, None  # handed over (changed in place): reloaded on failure
         run.order = self._orders.record_payment(
             order_id,
             PaymentKind.CAPTURED,
             result.captured,
             reference=f"{payment_id}:capture",
             actor=self.policy.actor,
+            current=order,
         )
         return None
 
@@ -981,8 +1036,9 @@ class CheckoutService:
             run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
         )
         self._inventory.commit(reservation_id, reference=order.number)  # idempotent
+        cart, run.cart = run.cart, None  # handed over (changed in place)
         try:
-            self._carts.check_out(attempt.cart_id)
+            self._carts.check_out(attempt.cart_id, current=cart)
         except InvalidTransitionError:
             if self._carts.get(attempt.cart_id).status is not CartStatus.CHECKED_OUT:
                 raise

@@ -330,9 +330,19 @@ class OrderService:
             self._dispatcher.dispatch_pending()
         return result
 
-    def _update(self, order_id: str, change: Callable[[Order], object]) -> Order:
+    def _update(
+        self, order_id: str, change: Callable[[Order], object], current: Order | None = None
+    ) -> Order:
+        """Load, change and save the order (retried on a version conflict).
+
+        ``current``: the caller's copy of the order as this service last returned it, used for
+        the first try instead of reading it again; a stale copy loses the version race and the
+        retry reads the stored order.
+        """
+        known = [current] if current is not None and current.order_id == order_id else []
+
         def use_case() -> Order:
-            order = self._repo.get(order_id)
+            order = known.pop() if known else self._repo.get(order_id)
             change(order)
             if order.pending_events:
                 self._repo.save(order)
@@ -396,8 +406,14 @@ class OrderService:
         *,
         reference: str,
         actor: str = "payments",
+        current: Order | None = None,
     ) -> Order:
         """Record an authorization, capture or void on the order (idempotent by ``reference``).
+
+        ``current`` saves a read: the order object this service returned last (``place_order``,
+        a previous ``record_payment``), which is then changed in place and must not be used
+        again by the caller; when it is stale (changed by someone else since) the version check
+        refuses the save and the stored order is read and changed instead.
 
         Raises:
             NotFoundError: unknown order.
@@ -407,6 +423,7 @@ class OrderService:
         return self._update(
             order_id,
             lambda o: o.record_payment(kind, amount, reference=reference, now=now, actor=actor),
+            current,
         )
 
     # -- fulfilment -----------------------------------------------------------------------------

@@ -262,7 +262,14 @@ class PaymentService:
             InvalidTransitionError: the payment was already submitted with another outcome.
             IdempotencyInProgressError: the same authorization is running concurrently.
         """
-        payment = self._payments.get(payment_id)
+        return self._authorize(self._payments.get(payment_id))
+
+    def _authorize(self, payment: Payment) -> PaymentResult:
+        """:meth:`authorize` of a payment this service just loaded or saved.
+
+        A stale one loses the version race when its result is applied, and the stored payment
+        is read again (``_apply``).
+        """
         key = idempotency_key(
             order_id=payment.order_id,
             payment_id=payment.id,
@@ -292,7 +299,7 @@ class PaymentService:
     ) -> PaymentResult:
         """:meth:`open_payment` then :meth:`authorize`: one tender of an order, authorized."""
         payment = self.open_payment(order_id, amount, method, payment_id=payment_id)
-        return self.authorize(payment.id)
+        return self._authorize(payment)  # the payment just opened (or found): no second read
 
     def capture(
         self, payment_id: str, amount: Money | None = None, *, scope: str = ""
