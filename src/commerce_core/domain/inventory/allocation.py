@@ -129,6 +129,19 @@ class SingleLocationFirst:
         ranking: Sequence[str],
     ) -> Plan:
         """See :meth:`AllocationStrategy.allocate`."""
+        # The common case first: a location that has every requested unit. Then every line is
+        # fully coverable, so "the whole reservation" below is all of it and the first such
+        # location in ranking order is the one the general search would return.
+        for location in ranking:
+            fits = True
+            for sku, units in requested.items():
+                if free.get(sku, {}).get(location, 0) < units:
+                    fits = False
+                    break
+            if fits:
+                return {
+                    sku: [(location, units)] if units else [] for sku, units in requested.items()
+                }
         # What stock can cover at all: a line nobody can fill must not stop a location from
         # being "the one" for everything else (the rest goes on backorder or fails).
         target = {

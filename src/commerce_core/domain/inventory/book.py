@@ -39,7 +39,13 @@ from commerce_core.domain.inventory.events import (
     StockMovementRecorded,
     StockReserved,
 )
-from commerce_core.domain.inventory.reservation import Reservation, ReservationState
+from commerce_core.domain.inventory.reservation import (
+    ClosedReservation,
+    Reservation,
+    ReservationState,
+    pack_closed,
+    unpack_closed,
+)
 from commerce_core.domain.inventory.values import (
     Allocation,
     Availability,
@@ -172,8 +178,12 @@ class InventoryBook(EventRecorder):
     _items: dict[str, dict[str, _Item]] = attrs.field(factory=dict, init=False)
     _ledger: list[StockMovement] = attrs.field(factory=list, init=False)
     _applied: set[tuple[str, str, str, str]] = attrs.field(factory=set, init=False)
-    _reservations: dict[str, Reservation] = attrs.field(factory=dict, init=False)
-    _active: dict[str, None] = attrs.field(factory=dict, init=False)
+    # Every reservation in creation order: active ones as values, closed ones packed into atoms
+    # (see ClosedReservation: kept forever, so kept out of the cyclic GC's way).
+    _reservations: dict[str, Reservation | ClosedReservation] = attrs.field(
+        factory=dict, init=False
+    )
+    _active: dict[str, Reservation] = attrs.field(factory=dict, init=False)
     _backorders: dict[str, dict[str, int]] = attrs.field(factory=dict, init=False)
     _incoming: dict[str, IncomingStock] = attrs.field(factory=dict, init=False)
     _events: list[DomainEvent] = attrs.field(factory=list, init=False)
@@ -200,8 +210,14 @@ class InventoryBook(EventRecorder):
     def _store(self, sku: str, location: str, item: _Item) -> None:
         self._items.setdefault(sku, {})[location] = item
 
+    def _find(self, reservation_id: str) -> Reservation | None:
+        stored = self._reservations.get(reservation_id)
+        if isinstance(stored, tuple):
+            return unpack_closed(reservation_id, stored)
+        return stored
+
     def _get_reservation(self, reservation_id: str) -> Reservation:
-        reservation = self._reservations.get(reservation_id)
+        reservation = self._find(reservation_id)
         if reservation is None:
             raise ReservationNotFoundError(reservation_id)
         return reservation
@@ -588,7 +604,7 @@ class InventoryBook(EventRecorder):
                 per_sku[allocation.location].holds[rid] = allocation.quantity
             if line.backordered:
                 self._backorders.setdefault(line.sku, {})[rid] = line.backordered
-        self._active[rid] = None
+        self._active[rid] = reservation
 
     def _unhold(self, reservation: Reservation, *, backorders: bool = True) -> None:
         rid = reservation.id
@@ -625,7 +641,7 @@ class InventoryBook(EventRecorder):
             ReservationConflictError: the id exists with different lines.
             UnknownSkuError, InvalidQuantityError, InvalidReservationError: bad input.
         """
-        existing = self._reservations.get(reservation_id)
+        existing = self._find(reservation_id)
         if existing is not None:
             if existing.requested == dict(requested):
                 return ReserveOutcome(existing, replayed=True)
@@ -660,7 +676,7 @@ class InventoryBook(EventRecorder):
         Raises:
             InvalidTransitionError: the reservation is committed.
         """
-        existing = self._reservations.get(reservation_id)
+        existing = self._find(reservation_id)
         if existing is None:
             return self._make(
                 reservation_id,
@@ -773,6 +789,7 @@ class InventoryBook(EventRecorder):
         extended = reservation.extended(expires_at, now)
         self.version += 1
         self._reservations[reservation_id] = extended
+        self._active[reservation_id] = extended
         self._record(
             ReservationExtended(
                 occurred_at=now, reservation_id=reservation_id, expires_at=expires_at
@@ -798,7 +815,7 @@ class InventoryBook(EventRecorder):
         committed = reservation.closed(ReservationState.COMMITTED, now, reference)
         self.version += 1
         self._unhold(reservation, backorders=False)
-        self._reservations[reservation_id] = committed
+        self._reservations[reservation_id] = pack_closed(committed)
         for line in reservation.lines:
             per_sku = self._items.get(line.sku, {})
             for allocation in line.allocations:
@@ -846,7 +863,7 @@ class InventoryBook(EventRecorder):
                 )
         self.version += 1
         self._unhold(reservation)
-        self._reservations[reservation.id] = closed
+        self._reservations[reservation.id] = pack_closed(closed)
         if state is ReservationState.EXPIRED:
             self._record(
                 ReservationExpired(
@@ -863,11 +880,7 @@ class InventoryBook(EventRecorder):
     def expire_due(self, now: datetime) -> tuple[Reservation, ...]:
         """Expire every active reservation whose expiry is not after ``now``; return them."""
         _check_aware(now)
-        due = [
-            self._reservations[rid]
-            for rid in self._active
-            if self._reservations[rid].expires_at <= now
-        ]
+        due = [r for r in self._active.values() if r.expires_at <= now]
         return tuple(self._close(r, ReservationState.EXPIRED, now) for r in due)
 
     def settle_backorder(
@@ -916,7 +929,7 @@ class InventoryBook(EventRecorder):
         settled = attrs.evolve(reservation, lines=tuple(lines), version=reservation.version + 1)
         before = self._signals([(sku, location)])
         self.version += 1
-        self._reservations[reservation_id] = settled
+        self._reservations[reservation_id] = pack_closed(settled)
         if new_line.backordered:
             self._backorders[sku][reservation_id] = new_line.backordered
         else:
@@ -1001,7 +1014,7 @@ class InventoryBook(EventRecorder):
 
     def active_reservations(self) -> tuple[Reservation, ...]:
         """Every active reservation."""
-        return tuple(self._reservations[rid] for rid in self._active)
+        return tuple(self._active.values())
 
     def ledger(
         self, sku: str | None = None, location: str | None = None
@@ -1067,7 +1080,13 @@ class InventoryBook(EventRecorder):
                 ]
                 for m in self._ledger
             ],
-            "reservations": [[r.version, r.to_snapshot()] for r in self._reservations.values()],
+            "reservations": [
+                [r.version, r.to_snapshot()]
+                for r in (
+                    unpack_closed(rid, stored) if isinstance(stored, tuple) else stored
+                    for rid, stored in self._reservations.items()
+                )
+            ],
             "incoming": [
                 [i.id, i.sku, i.location, i.quantity, i.eta.isoformat()]
                 for i in self._incoming.values()
@@ -1105,10 +1124,12 @@ class InventoryBook(EventRecorder):
                 book._applied.add((kind, sku, loc, reference))
         for res_version, snapshot in data["reservations"]:
             reservation = Reservation.from_snapshot(snapshot, res_version)
-            book._reservations[reservation.id] = reservation
             if reservation.is_active:
+                book._reservations[reservation.id] = reservation
                 book._hold(reservation)
-            elif reservation.state is ReservationState.COMMITTED:
+                continue
+            book._reservations[reservation.id] = pack_closed(reservation)
+            if reservation.state is ReservationState.COMMITTED:
                 for line in reservation.lines:
                     if line.backordered:
                         book._backorders.setdefault(line.sku, {})[reservation.id] = line.backordered

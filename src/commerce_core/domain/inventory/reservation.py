@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from commerce_core.domain.inventory.values import ReservationLine
+from commerce_core.domain.inventory.values import Allocation, ReservationLine
 from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.domain.state_machine import TransitionTable
 from commerce_core.errors import (
@@ -18,7 +18,15 @@ from commerce_core.errors import (
     ReservationExpiredError,
 )
 
-__all__ = ["Reservation", "ReservationState", "RESERVATION_LIFECYCLE", "reserved_from"]
+__all__ = [
+    "ClosedReservation",
+    "Reservation",
+    "ReservationState",
+    "RESERVATION_LIFECYCLE",
+    "pack_closed",
+    "reserved_from",
+    "unpack_closed",
+]
 
 
 class ReservationState(enum.StrEnum):
@@ -207,6 +215,88 @@ class Reservation:
             reference=str(data["reference"]),
             closed_at=_from_iso(data["closed_at"]),
         )
+
+
+ClosedReservation = tuple[
+    str, str, datetime, datetime, int, str, datetime | None, tuple[str, ...], tuple[int, ...]
+]
+"""A closed reservation as atoms, without its id (the key it is stored under).
+
+``(state, owner, created_at, expires_at, version, reference, closed_at, texts, numbers)``: the
+state and owner as plain strings; the lines flattened into ``texts`` (per line: the SKU, then
+each allocation's location) and ``numbers`` (per line: quantity, backordered, the number of
+allocations, then each allocation's units). A store keeps every closed reservation forever (so
+commit and release stay idempotent). Tuples holding only strings, integers and datetimes are
+untracked by Python's cyclic garbage collector once it has seen them, and flat ones at the first
+pass; a closed :class:`Reservation` is five tracked objects (it, its lines, a line, allocations
+and their tuples) that every full collection would walk again.
+"""
+
+
+def pack_closed(reservation: Reservation) -> ClosedReservation:
+    """The :data:`ClosedReservation` atoms of ``reservation`` (:func:`unpack_closed` inverts it).
+
+    >>> from datetime import UTC, datetime, timedelta
+    >>> from commerce_core.domain.inventory.values import Allocation
+    >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+    >>> line = ReservationLine("tee", 4, (Allocation("a", 2), Allocation("b", 1)), 1)
+    >>> r = Reservation(
+    ...     "cart-1", (line,), OwnerKind.GUEST, ReservationState.ACTIVE, t, t + timedelta(1)
+    ... ).closed(ReservationState.RELEASED, t)
+    >>> pack_closed(r)[0], pack_closed(r)[7:]
+    ('released', (('tee', 'a', 'b'), (4, 1, 2, 2, 1)))
+    >>> unpack_closed("cart-1", pack_closed(r)) == r
+    True
+    """
+    # Plain loops and str(): this runs on every commit and release.
+    texts: list[str] = []
+    numbers: list[int] = []
+    for line in reservation.lines:
+        texts.append(line.sku)
+        numbers.append(line.quantity)
+        numbers.append(line.backordered)
+        numbers.append(len(line.allocations))
+        for allocation in line.allocations:
+            texts.append(allocation.location)
+            numbers.append(allocation.quantity)
+    return (
+        str(reservation.state),
+        str(reservation.owner),
+        reservation.created_at,
+        reservation.expires_at,
+        reservation.version,
+        reservation.reference,
+        reservation.closed_at,
+        tuple(texts),
+        tuple(numbers),
+    )
+
+
+def unpack_closed(reservation_id: str, packed: ClosedReservation) -> Reservation:
+    """The :class:`Reservation` that :func:`pack_closed` made ``packed`` from (equal to it)."""
+    state, owner, created_at, expires_at, version, reference, closed_at, texts, numbers = packed
+    lines: list[ReservationLine] = []
+    text, number = 0, 0
+    while text < len(texts):
+        sku = texts[text]
+        quantity, backordered, count = numbers[number], numbers[number + 1], numbers[number + 2]
+        text, number = text + 1, number + 3
+        allocations: list[Allocation] = []
+        for _ in range(count):
+            allocations.append(Allocation(texts[text], numbers[number]))
+            text, number = text + 1, number + 1
+        lines.append(ReservationLine(sku, quantity, tuple(allocations), backordered))
+    return Reservation(
+        reservation_id,
+        tuple(lines),
+        OwnerKind(owner),
+        ReservationState(state),
+        created_at,
+        expires_at,
+        version,
+        reference,
+        closed_at,
+    )
 
 
 def reserved_from(reservations: Iterable[Reservation]) -> dict[tuple[str, str], int]:
