@@ -1,0 +1,106 @@
+"""Checkout bugs found by the stateful test (tests/properties/test_checkout_stateful.py).
+
+Each test is the minimal reproduction of a bug, stating the rule the checkout breaks; it is
+marked ``xfail(strict=True)``, so fixing the bug turns it into an unexpected pass: then drop the
+marker, and remove the matching ``KNOWN BUG`` guard from the state machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+import pytest
+
+from commerce_core import (
+    CheckoutAttempt,
+    CheckoutFailure,
+    CheckoutStatus,
+    CheckoutStep,
+    FailureReason,
+)
+from commerce_core.testing.checkout import CheckoutWorld, leaks
+
+
+class Crash(BaseException):
+    """The process dies (the service catches only ``Exception``)."""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "recovery resuming a sale interrupted after order_created captures the money, then "
+        "commits the reservation, which lapsed meanwhile (ReservationExpiredError): every "
+        "recovery run fails the same way, the attempt stays in_progress forever, the customer "
+        "is charged and the stock is never committed (an expiry sweep then frees it for resale)"
+    ),
+)
+def test_a_sale_crashed_after_its_order_is_completed_by_recovery_after_its_hold_lapsed() -> None:
+    crashed: list[CheckoutStep] = []
+
+    def crash(_attempt: CheckoutAttempt, step: CheckoutStep) -> None:
+        if step is CheckoutStep.ORDER_CREATED and not crashed:
+            crashed.append(step)
+            raise Crash
+
+    world = CheckoutWorld(on_step=crash)
+    with contextlib.suppress(Crash):
+        world.check_out(world.fill_cart((("TEA", 1),)), "k-1")
+    world.clock.advance(timedelta(minutes=16))  # recovery runs after the 15-minute hold lapsed
+    cid = world.service.attempt("k-1").checkout_id
+    reports = [world.service.recover()]
+    world.clock.advance(timedelta(minutes=5))
+    reports.append(world.service.recover())
+    assert cid in reports[0].completed + reports[1].completed, reports
+    assert world.service.attempt("k-1").status is CheckoutStatus.SUCCEEDED
+    assert world.inventory.stock_level("TEA", "main").on_hand == 10 - 1
+    assert leaks(world) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason=(
+        "a void the gateway refuses once is stored as the final answer of its idempotency "
+        "key, so every later undo replays the refusal without asking the gateway: the "
+        "attempt stays rolling_back forever; and since the undo gives the money back first "
+        "and stops there, the coupon use and the stock reservation are never released either"
+    ),
+)
+def test_a_refused_void_is_retried_and_the_undo_then_releases_everything() -> None:
+    world = CheckoutWorld()
+    world.plan.arm("orders", "save", "exception")  # the checkout fails after authorizing
+    world.plan.arm("gateway", "void", "decline")  # and its first void is refused
+    failed = world.check_out(world.fill_cart(), "k-1", coupon_codes=("SAVE5",))
+    assert isinstance(failed, CheckoutFailure)
+    assert failed.reason is FailureReason.INTERNAL_ERROR
+    world.plan.clear()  # the gateway accepts voids again
+    for _ in range(3):
+        world.clock.advance(timedelta(minutes=10))
+        world.service.recover()
+    assert world.service.attempt("k-1").status is CheckoutStatus.FAILED
+    assert leaks(world) == []
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RuntimeError,
+    reason=(
+        "replaying a key whose failure was decided (attempt rolling_back) while the undo "
+        "still cannot finish (the gateway is down) raises the undo's RuntimeError to the "
+        "caller instead of returning the decided failure, which stands"
+    ),
+)
+def test_replaying_a_decided_failure_returns_it_while_the_undo_cannot_finish() -> None:
+    world = CheckoutWorld()
+    world.plan.arm("orders", "save", "exception")  # the checkout fails after authorizing
+    world.plan.arm("gateway", "void", "transient", times=100)  # and the gateway stays down
+    cart_id = world.fill_cart()
+    first = world.check_out(cart_id, "k-1")
+    assert isinstance(first, CheckoutFailure)
+    assert world.service.attempt("k-1").status is CheckoutStatus.ROLLING_BACK
+    world.clock.advance(timedelta(minutes=3))  # stale: the replay takes the undo over
+    again = world.check_out(cart_id, "k-1")
+    assert isinstance(again, CheckoutFailure)
+    assert again.reason is first.reason
