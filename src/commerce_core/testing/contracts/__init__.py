@@ -9,18 +9,27 @@ factory method you override. Name your subclass ``Test...`` and pytest runs ever
 """
 
 from commerce_core.testing.contracts.clock import ClockContract
+from commerce_core.testing.contracts.core import (
+    IdFactoryContract,
+    NotifierContract,
+    RandomSourceContract,
+)
 
 # region inventory
 from commerce_core.testing.contracts.inventory import InventoryStoreContract
+from commerce_core.testing.contracts.availability import AvailabilityQueryContract
 
 # endregion inventory
 # region cart
 from commerce_core.testing.contracts.cart import CartRepositoryContract
+from commerce_core.testing.contracts.catalog import CatalogContract, sample_catalog_items
+from commerce_core.testing.contracts.shipping import ShippingRateProviderContract
+from commerce_core.testing.contracts.tax import TaxProviderContract
 
 # endregion cart
 # region promotions
 
-from commerce_core.testing.contracts.promotions import CouponUsageContract
+from commerce_core.testing.contracts.promotions import CouponUsageContract, CustomerHistoryContract
 
 # endregion promotions
 # region orders
@@ -46,14 +55,23 @@ from commerce_core.testing.contracts.checkout import CheckoutLogContract, make_c
 
 __all__ = [
     "ClockContract",
+    "IdFactoryContract",
+    "NotifierContract",
+    "RandomSourceContract",
     # region inventory-all
     "InventoryStoreContract",
+    "AvailabilityQueryContract",
     # endregion inventory-all
     # region cart-all
     "CartRepositoryContract",
+    "CatalogContract",
+    "sample_catalog_items",
+    "TaxProviderContract",
+    "ShippingRateProviderContract",
     # endregion cart-all
     # region promotions-all
     "CouponUsageContract",
+    "CustomerHistoryContract",
     # endregion promotions-all
     # region orders-all
     "OrderRepositoryContract",
