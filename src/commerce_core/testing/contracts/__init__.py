@@ -51,6 +51,7 @@ from commerce_core.testing.contracts.payments import (
     PaymentRepositoryContract,
 )
 from commerce_core.testing.contracts.checkout import CheckoutLogContract, make_checkout_request
+from commerce_core.testing.contracts.coupons import CouponRedeemerContract
 # endregion payments
 
 __all__ = [
@@ -88,5 +89,6 @@ __all__ = [
     "PaymentRepositoryContract",
     "CheckoutLogContract",
     "make_checkout_request",
+    "CouponRedeemerContract",
     # endregion payments-all
 ]
