@@ -40,6 +40,12 @@ from commerce_core.testing.contracts.orders import (
     OrderRepositoryContract,
     make_sample_order,
 )
+from commerce_core.testing.contracts.order_effects import (
+    OrderPaymentsContract,
+    OrderStockContract,
+    PaymentsSetup,
+    StockSetup,
+)
 
 # endregion orders
 # region payments
@@ -80,6 +86,10 @@ __all__ = [
     "OrderOutboxContract",
     "CountingNotifier",
     "make_sample_order",
+    "OrderStockContract",
+    "OrderPaymentsContract",
+    "StockSetup",
+    "PaymentsSetup",
     # endregion orders-all
     # region payments-all
     "PaymentGatewayContract",
