@@ -27,8 +27,10 @@ __all__ = ["AvailabilityQuery", "InventoryStore"]
 class AvailabilityQuery(Protocol):
     """Answers stock questions without reserving anything (used by carts on add/change).
 
-    Raises ``NotFoundError`` for an unknown SKU and ``InvalidQuantityError`` for a quantity that is
-    not a positive integer. Read-only, so trivially idempotent.
+    Raises ``NotFoundError`` for an unknown SKU (an adapter for goods that never run out, such as
+    :class:`~commerce_core.adapters.memory.UnlimitedStock`, knows every SKU) and
+    ``InvalidQuantityError`` for a quantity that is not a positive integer. Read-only, so
+    trivially idempotent.
     """
 
     def availability(self, sku: str, quantity: int) -> Availability:

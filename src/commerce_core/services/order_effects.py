@@ -121,6 +121,10 @@ class InventoryOrderStock:
         """
         reservation = self._inventory.reservation(reservation_id)
         wanted = _merge(lines)
+        with self._lock:
+            if idempotency_key in self._applied:
+                # A replay: the reservation already holds fewer units than ``lines`` name.
+                return
         _check_held(reservation, wanted)
         if reservation.state in (ReservationState.RELEASED, ReservationState.EXPIRED):
             return
