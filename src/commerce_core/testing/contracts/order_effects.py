@@ -147,6 +147,26 @@ class OrderStockContract:
             )
         assert setup.state() == before
 
+    def test_concurrent_partial_releases_under_their_own_keys_each_take_effect_once(
+        self,
+    ) -> None:
+        """Three callers each cancel one tee of the still-active reservation at once."""
+        setup = self.make_stock()
+        if not setup.knows_references:
+            pytest.skip("a recording double holds no stock")
+        alone = self.make_stock()
+        for key in ("c0", "c1", "c2"):
+            alone.stock.release(
+                alone.reservation_id, lines=[StockLine("tee", 1)], idempotency_key=key
+            )
+        race(
+            3,
+            lambda i: setup.stock.release(
+                setup.reservation_id, lines=[StockLine("tee", 1)], idempotency_key=f"c{i}"
+            ),
+        )
+        assert setup.state() == alone.state()
+
     def test_eight_threads_restocking_with_one_reference_restock_once(self) -> None:
         alone = self.make_stock()
         alone.stock.restock("tee", location=alone.location, quantity=2, reference="r1")
