@@ -22,8 +22,11 @@ are sold then (``SALE`` movements at the allocated locations). So:
 from __future__ import annotations
 
 import itertools
+import math
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Final
 
 from commerce_core.domain.inventory import MovementKind, Reservation, ReservationState
@@ -285,10 +288,20 @@ class PaymentServiceOrderPayments:
     (the card declines after the gift card was refunded) reports ``succeeded=False`` and names
     what moved in ``reason``; the payments hold the truth.
 
+    **A repeat while the first call runs** (same key, another thread or process) waits for the
+    first call's outcome and returns it, polling the store every ``poll_interval`` for at most
+    ``in_progress_wait``. Should the first call still be running then (or have crashed, until
+    the store's claim lease lapses), the repeat returns
+    ``PaymentOutcome(succeeded=False, in_progress=True)``: nothing was decided, so it is not a
+    decline; repeat the call with the same key later to get the first outcome.
+
     Args:
         payments: the payment service.
         repository: the payment repository (lists an order's payments).
         idempotency: stores each key's outcome.
+        in_progress_wait: how long a repeat waits for the first call's outcome.
+        poll_interval: how often the waiting repeat looks at the store again.
+        sleep: how to wait ``poll_interval`` (seconds); injectable for tests.
     """
 
     def __init__(
@@ -297,10 +310,19 @@ class PaymentServiceOrderPayments:
         *,
         repository: PaymentRepository,
         idempotency: IdempotencyStore,
+        in_progress_wait: timedelta = timedelta(seconds=5),
+        poll_interval: timedelta = timedelta(milliseconds=10),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if poll_interval <= timedelta(0) or in_progress_wait < timedelta(0):
+            msg = "poll_interval must be positive and in_progress_wait not negative"
+            raise ValueError(msg)
         self._payments = payments
         self._repository = repository
         self._idempotency = idempotency
+        self._polls = math.ceil(in_progress_wait / poll_interval)
+        self._poll_seconds = poll_interval.total_seconds()
+        self._sleep = sleep
 
     def _once(
         self,
@@ -313,10 +335,21 @@ class PaymentServiceOrderPayments:
         store_key = f"order-{operation}:{order_id}:{key}"
         fingerprint = f"{order_id}|{operation}|{amount_key(amount)}"
         claim = self._idempotency.claim(store_key, fingerprint)
+        polls = 0
+        while claim.status is ClaimStatus.IN_PROGRESS:
+            if polls == self._polls:
+                return PaymentOutcome(
+                    False,
+                    amount,
+                    "",
+                    f"{operation} {key} is still in progress: repeat it with the same key",
+                    in_progress=True,
+                )
+            self._sleep(self._poll_seconds)
+            polls += 1
+            claim = self._idempotency.claim(store_key, fingerprint)
         if claim.status is ClaimStatus.COMPLETED and claim.result is not None:
             return _outcome_from_data(claim.result)
-        if claim.status is ClaimStatus.IN_PROGRESS:
-            return PaymentOutcome(False, amount, "", f"{operation} {key} is in progress")
         try:
             outcome = act()
         except BaseException:

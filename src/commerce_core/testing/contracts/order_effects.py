@@ -248,6 +248,17 @@ class OrderPaymentsContract:
         assert setup.moved() == part
         assert any(o.succeeded for o in outcomes)
 
+    def test_eight_threads_repeating_one_key_all_get_the_first_outcome(self) -> None:
+        """A repeat racing the first call waits for its outcome (within the adapter's bound)."""
+        setup = self.make_payments(captured=True)
+        part = money("5.00", setup.amount.currency.code)
+        outcomes = race(
+            8, lambda _: setup.payments.refund(setup.order_id, part, idempotency_key="r1")
+        )
+        assert outcomes[0].succeeded
+        assert all(outcome == outcomes[0] for outcome in outcomes)
+        assert setup.moved() == part
+
     def test_eight_threads_refunding_under_their_own_keys_each_move_their_part(self) -> None:
         setup = self.make_payments(captured=True)
         part = money("1.00", setup.amount.currency.code)
