@@ -58,6 +58,7 @@ from commerce_core.testing.contracts.payments import (
 )
 from commerce_core.testing.contracts.checkout import CheckoutLogContract, make_checkout_request
 from commerce_core.testing.contracts.coupons import CouponRedeemerContract
+from commerce_core.testing.contracts.webhooks import WebhookVerifierContract
 # endregion payments
 
 __all__ = [
@@ -100,5 +101,6 @@ __all__ = [
     "CheckoutLogContract",
     "make_checkout_request",
     "CouponRedeemerContract",
+    "WebhookVerifierContract",
     # endregion payments-all
 ]

@@ -45,6 +45,31 @@ class CouponRedeemerContract:
         assert redeemer.release_codes(["AAA", "BBB"], order_id="o1") == ()
         assert redeemer.redeem_codes(["AAA"], order_id="o2", customer_id=None).ok
 
+    def test_a_failed_redemption_leaves_the_order_holding_exactly_what_it_held_before(
+        self,
+    ) -> None:
+        redeemer = self.make_redeemer({"AAA": 1, "BBB": 1})
+        assert redeemer.redeem_codes(["AAA"], order_id="o1", customer_id=None).ok
+        assert redeemer.redeem_codes(["BBB"], order_id="o0", customer_id=None).ok
+        outcome = redeemer.redeem_codes(["AAA", "BBB"], order_id="o1", customer_id=None)
+        assert not outcome.ok
+        assert outcome.failed_code == "BBB"
+        # o1 still holds AAA (held before the call, so not this call's to give back)...
+        assert not redeemer.redeem_codes(["AAA"], order_id="o2", customer_id=None).ok
+        # ...and BBB is still o0's alone
+        assert redeemer.release_codes(["AAA", "BBB"], order_id="o1") == ("AAA",)
+        assert redeemer.redeem_codes(["AAA"], order_id="o2", customer_id=None).ok
+
+    def test_a_redemption_leaves_codes_held_from_an_earlier_call_and_not_named_alone(
+        self,
+    ) -> None:
+        """A redeem call only takes uses; dropping a code is ``release_codes``' job."""
+        redeemer = self.make_redeemer({"AAA": 1, "BBB": 1})
+        assert redeemer.redeem_codes(["AAA"], order_id="o1", customer_id=None).ok
+        assert redeemer.redeem_codes(["BBB"], order_id="o1", customer_id=None).ok
+        assert not redeemer.redeem_codes(["AAA"], order_id="o2", customer_id=None).ok
+        assert sorted(redeemer.release_codes(["AAA", "BBB"], order_id="o1")) == ["AAA", "BBB"]
+
     def test_releasing_gives_the_uses_back_once(self) -> None:
         redeemer = self.make_redeemer({"AAA": 1, "BBB": 1})
         assert redeemer.redeem_codes(["AAA", "BBB"], order_id="o1", customer_id=None).ok

@@ -147,6 +147,26 @@ class OrderStockContract:
             )
         assert setup.state() == before
 
+    def test_concurrent_partial_releases_under_their_own_keys_each_take_effect_once(
+        self,
+    ) -> None:
+        """Three callers each cancel one tee of the still-active reservation at once."""
+        setup = self.make_stock()
+        if not setup.knows_references:
+            pytest.skip("a recording double holds no stock")
+        alone = self.make_stock()
+        for key in ("c0", "c1", "c2"):
+            alone.stock.release(
+                alone.reservation_id, lines=[StockLine("tee", 1)], idempotency_key=key
+            )
+        race(
+            3,
+            lambda i: setup.stock.release(
+                setup.reservation_id, lines=[StockLine("tee", 1)], idempotency_key=f"c{i}"
+            ),
+        )
+        assert setup.state() == alone.state()
+
     def test_eight_threads_restocking_with_one_reference_restock_once(self) -> None:
         alone = self.make_stock()
         alone.stock.restock("tee", location=alone.location, quantity=2, reference="r1")
@@ -227,6 +247,17 @@ class OrderPaymentsContract:
         )
         assert setup.moved() == part
         assert any(o.succeeded for o in outcomes)
+
+    def test_eight_threads_repeating_one_key_all_get_the_first_outcome(self) -> None:
+        """A repeat racing the first call waits for its outcome (within the adapter's bound)."""
+        setup = self.make_payments(captured=True)
+        part = money("5.00", setup.amount.currency.code)
+        outcomes = race(
+            8, lambda _: setup.payments.refund(setup.order_id, part, idempotency_key="r1")
+        )
+        assert outcomes[0].succeeded
+        assert all(outcome == outcomes[0] for outcome in outcomes)
+        assert setup.moved() == part
 
     def test_eight_threads_refunding_under_their_own_keys_each_move_their_part(self) -> None:
         setup = self.make_payments(captured=True)
