@@ -27,4 +27,3 @@ autodoc_default_options = {"members": True, "show-inheritance": True}
 napoleon_google_docstring = True
 nitpicky = False
 intersphinx_mapping: dict[str, tuple[str, None]] = {}
-suppress_warnings = ["myst.xref_missing"]

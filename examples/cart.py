@@ -80,7 +80,8 @@ service = CartService(
     stock=inventory,
     clock=clock,
     ids=SequentialIdFactory(),
-    # recovery-token secrets: seeded for a reproducible demo; secrets.SystemRandom() in production
+    # recovery-token secrets: seeded for a reproducible demo; omit `random=` in production and
+    # the service uses the cryptographic default, secrets.SystemRandom()
     random=random.Random(7),  # noqa: S311
     notifier=InMemoryNotifier(),
     policy=CartPolicy(abandon_after=timedelta(hours=1)),

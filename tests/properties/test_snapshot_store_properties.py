@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import enum
 import json
 from collections import OrderedDict
@@ -70,6 +71,35 @@ def test_changing_what_was_read_or_saved_never_changes_the_store(value: Any) -> 
     first = store.get("k")
     first["value"].append("added to a read copy")
     assert store.get("k") == json.loads(json.dumps({"value": [value]}))
+
+
+def _fresh_store() -> VersionedSnapshotStore[Any]:
+    """A store told that ``to_snapshot`` builds a new tree each time (it deep-copies)."""
+    return VersionedSnapshotStore(
+        "thing",
+        lambda value: {"value": copy.deepcopy(value)},
+        lambda d, _v: d,
+        fresh_snapshots=True,
+    )
+
+
+@given(_data)
+def test_a_store_keeping_fresh_snapshots_also_reads_back_json_round_trips(value: Any) -> None:
+    store = _fresh_store()
+    store.save("k", value, 0)
+    expected = json.loads(json.dumps({"value": value}))
+    read = store.get("k")
+    assert json.dumps(read) == json.dumps(expected)
+    assert repr(read) == repr(expected)
+    read["value"] = "changed in a read copy"
+    assert store.get("k") == expected
+
+
+def test_a_store_keeping_fresh_snapshots_still_refuses_what_json_cannot_hold() -> None:
+    store = _fresh_store()
+    with pytest.raises(TypeError):
+        store.save("k", [Decimal("1.50")], 0)
+    assert len(store) == 0
 
 
 def test_a_snapshot_json_cannot_hold_is_refused_and_nothing_is_stored() -> None:

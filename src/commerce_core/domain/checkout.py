@@ -676,10 +676,11 @@ class CheckoutAttempt(EventRecorder):
 
     @property
     def draft(self) -> dict[str, Any] | None:
-        """The order draft priced at validation (:func:`draft_from_breakdown`), None before.
+        """The order draft priced at validation (:func:`draft_from_breakdown`).
 
         The order is created from it, so a checkout resumed after 3-D Secure places exactly
-        what was authorized, without pricing the cart again.
+        what was authorized, without pricing the cart again. None before validation and again
+        once the order is created (the order holds what was placed; the log stops carrying it).
         """
         return self._draft
 
@@ -752,6 +753,10 @@ class CheckoutAttempt(EventRecorder):
             self._order_id = order_id
         if draft is not None:
             self._draft = dict(draft)
+        if step is CheckoutStep.ORDER_CREATED:
+            # The order now holds what was placed; the draft is never read again, so the saves
+            # from here on (order created, outcome) do not carry it.
+            self._draft = None
         self._record(
             CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
         )

@@ -2203,12 +2203,21 @@ class PaymentOutcome:
         amount: the amount asked for.
         reference: the provider's reference for the operation (empty when it failed).
         reason: why it failed (a decline message), empty on success.
+        in_progress: the request was not decided: another call with the same idempotency key
+            was still running when this one stopped waiting for it. Not a decline: repeat the
+            call with the same key later to get the first call's outcome. Implies
+            ``succeeded=False``.
     """
 
     succeeded: bool
     amount: Money
     reference: str = ""
     reason: str = ""
+    in_progress: bool = attrs.field(default=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        if self.in_progress and self.succeeded:
+            raise InvalidOrderError("", "an outcome still in progress has not succeeded")
 
 
 def _freeze_payload(data: Mapping[str, Any]) -> Mapping[str, Any]:

@@ -95,10 +95,13 @@ class CouponRedemptionOutcome(Protocol):
 class CouponRedeemer(Protocol):
     """Takes and gives back coupon uses for a checkout (promotions' ``PromotionEngine``).
 
-    ``redeem_codes`` is atomic and all-or-nothing: either every code holds one use for
-    ``order_id`` or none does; of concurrent callers racing for a code's last use exactly one
-    succeeds. Both methods are idempotent per ``order_id``: redeeming again returns ``ok`` without
-    counting twice, releasing again releases nothing.
+    ``redeem_codes`` is atomic and all-or-nothing per call: either every code holds one use for
+    ``order_id`` afterwards, or the order holds exactly what it held before the call (uses
+    taken by this call are given back; codes it already held stay held). Codes held from an
+    earlier call and not named are left alone (release them with ``release_codes``). Of
+    concurrent callers racing for a code's last use exactly one succeeds. Both methods are
+    idempotent per ``order_id``: redeeming again returns ``ok`` without counting twice,
+    releasing again releases nothing.
     """
 
     def redeem_codes(

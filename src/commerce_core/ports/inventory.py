@@ -27,8 +27,10 @@ __all__ = ["AvailabilityQuery", "InventoryStore"]
 class AvailabilityQuery(Protocol):
     """Answers stock questions without reserving anything (used by carts on add/change).
 
-    Raises ``NotFoundError`` for an unknown SKU and ``InvalidQuantityError`` for a quantity that is
-    not a positive integer. Read-only, so trivially idempotent.
+    Raises ``NotFoundError`` for an unknown SKU (an adapter for goods that never run out, such as
+    :class:`~commerce_core.adapters.memory.UnlimitedStock`, knows every SKU) and
+    ``InvalidQuantityError`` for a quantity that is not a positive integer. Read-only, so
+    trivially idempotent.
     """
 
     def availability(self, sku: str, quantity: int) -> Availability:
@@ -280,6 +282,7 @@ class InventoryStore(AvailabilityQuery, Protocol):
         expires_at: datetime,
         owner: OwnerKind = OwnerKind.GUEST,
         strategy: AllocationStrategy | None = None,
+        expected_version: int | None = None,
     ) -> ReserveOutcome:
         """Swap a reservation's lines atomically, or make it when absent.
 
@@ -287,9 +290,17 @@ class InventoryStore(AvailabilityQuery, Protocol):
         all can be held, otherwise the old reservation stays untouched and the outcome carries
         the shortages. A released or expired reservation starts afresh under the same id.
 
+        With ``expected_version`` the swap is a compare-and-set, checked in the same atomic
+        step: it happens only if the stored reservation is at that version (0 when absent).
+        A caller that derives the new lines from a reservation it read (cancelling some units)
+        passes that reservation's ``version`` and, on a conflict, reads again and retries
+        (``retry_on_conflict``), so concurrent reductions never overwrite one another.
+
         Idempotent: the same lines and expiry on an active reservation is a replay.
 
         Raises:
+            ConcurrencyConflictError: ``expected_version`` is not the stored version (the
+                store is unchanged).
             InvalidTransitionError: the reservation is committed.
             InvalidReservationError, UnknownSkuError, InvalidQuantityError: as for ``reserve``.
         """

@@ -185,7 +185,10 @@ class OrderPayments(Protocol):
 
     Declines are values (:class:`PaymentOutcome` with ``succeeded=False``), never exceptions.
     Both methods are idempotent by ``idempotency_key``: a repeated call returns the first
-    outcome without moving money again.
+    outcome without moving money again. A repeat made while the first call with the key is
+    still running waits for that call and returns its outcome; an adapter may bound the wait,
+    and a repeat that outwaits the bound returns ``PaymentOutcome(succeeded=False,
+    in_progress=True)`` (undecided, not a decline: repeat it with the same key later).
     """
 
     def void(self, order_id: str, amount: Money, *, idempotency_key: str) -> PaymentOutcome:

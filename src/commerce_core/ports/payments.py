@@ -155,14 +155,23 @@ class TransactionLog(Protocol):
 class WebhookVerifier(Protocol):
     """Authenticates a provider webhook from its signature header and raw body.
 
-    Stateless and side-effect free (time comes from a Clock), so trivially idempotent.
+    Stateless and side-effect free (time comes from a Clock), so trivially idempotent: the same
+    header and body get the same answer until the clock moves the signature out of tolerance.
+    Signatures are compared in constant time (not observable by a test, but required).
+    :class:`~commerce_core.testing.contracts.WebhookVerifierContract` checks an adapter.
     """
 
     def verify(self, signature_header: str, body: bytes) -> None:
-        """Return when the body is authentic.
+        """Return when the body is authentic: signed with the endpoint's secret, recently.
+
+        Accepted: a header the provider made for exactly ``body`` with the secret, whose
+        signing time is within the adapter's tolerance of the Clock's now (either side).
 
         Raises:
-            InvalidWebhookSignatureError: with the reason it was rejected.
+            InvalidWebhookSignatureError: with the reason it was rejected: a body changed
+                after signing, a signature made with another secret, a signing time older or
+                newer than the tolerance (a replayed delivery), or a missing, empty or garbled
+                header.
         """
         ...
 

@@ -43,7 +43,7 @@ from commerce_core.errors import InvalidReservationError
 from commerce_core.ports.clock import Clock
 from commerce_core.ports.inventory import InventoryStore
 from commerce_core.ports.notifier import Notifier
-from commerce_core.services.retry import retry_on_conflict
+from commerce_core.services.retry import DEFAULT_CONFLICT_ATTEMPTS, retry_on_conflict
 
 __all__ = ["Drift", "InventoryService", "ReconciliationReport", "alert_notification"]
 
@@ -145,9 +145,9 @@ class InventoryService:
 
     # plumbing --------------------------------------------------------------------------------
 
-    def _run(self, use_case: Callable[[], T]) -> T:
+    def _run(self, use_case: Callable[[], T], *, attempts: int = DEFAULT_CONFLICT_ATTEMPTS) -> T:
         try:
-            return retry_on_conflict(use_case)
+            return retry_on_conflict(use_case, attempts=attempts)
         finally:
             self._dispatch(self.store.take_events())
 
@@ -343,10 +343,16 @@ class InventoryService:
         expires_at: datetime | None = None,
         strategy: AllocationStrategy | None = None,
         preference: Sequence[str] = (),
+        expected_version: int | None = None,
     ) -> ReserveOutcome:
         """Swap the reservation's lines atomically (keeps the old ones if the new cannot be held).
 
         Creates the reservation when absent; starts a fresh one after release or expiry.
+        ``expected_version`` (the ``version`` of the reservation the new lines were derived
+        from) makes it a compare-and-set: a reservation changed since raises
+        :class:`~commerce_core.errors.ConcurrencyConflictError` at once (not retried here, since
+        only the caller can recompute the lines; wrap the read-and-replace in
+        :func:`~commerce_core.services.retry.retry_on_conflict`).
         """
         requested = merge_requests(lines)
         chosen = self._strategy(strategy, preference)
@@ -360,9 +366,12 @@ class InventoryService:
                 expires_at=self._expiry(owner, now, ttl, expires_at),
                 owner=owner,
                 strategy=chosen,
+                expected_version=expected_version,
             )
 
-        return self._run(use_case)
+        return self._run(
+            use_case, attempts=1 if expected_version is not None else DEFAULT_CONFLICT_ATTEMPTS
+        )
 
     def extend(
         self,

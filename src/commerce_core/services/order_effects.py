@@ -22,8 +22,11 @@ are sold then (``SALE`` movements at the allocated locations). So:
 from __future__ import annotations
 
 import itertools
+import math
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import timedelta
 from typing import Any, Final
 
 from commerce_core.domain.inventory import MovementKind, Reservation, ReservationState
@@ -35,6 +38,7 @@ from commerce_core.money import Money, allocate, money_from_data, money_to_data,
 from commerce_core.ports.payments import IdempotencyStore, PaymentRepository
 from commerce_core.services.inventory import InventoryService
 from commerce_core.services.payments import PaymentResult, PaymentService
+from commerce_core.services.retry import retry_on_conflict
 
 __all__ = ["InventoryOrderStock", "PaymentServiceOrderPayments"]
 
@@ -65,7 +69,8 @@ class InventoryOrderStock:
     Every method is idempotent by its key. Ledger movements carry the key as their reference, so
     the inventory store's own per-reference idempotency guards them (also across processes).
     The one operation with no ledger entry, reducing a still *active* reservation, is guarded by
-    a per-instance record of applied keys: share one instance per process, or commit
+    a per-instance record of applied keys (and a compare-and-set on the reservation's version,
+    so concurrent reductions never overwrite one another): share one instance per process, or commit
     reservations at checkout (the recommended model), which makes every cancellation a keyed
     ledger movement.
 
@@ -76,7 +81,8 @@ class InventoryOrderStock:
     def __init__(self, inventory: InventoryService) -> None:
         self._inventory = inventory
         self._applied: set[str] = set()
-        self._lock = threading.Lock()
+        self._running: set[str] = set()
+        self._changed = threading.Condition()
 
     def commit(
         self,
@@ -115,37 +121,63 @@ class InventoryOrderStock:
           earlier cancellation (``RETURN`` movements referenced ``"<reservation>|<key>"``);
           backordered units have no location and nothing is put back for them.
 
+        **Concurrency.** The reduced lines are computed from the reservation as read and
+        written with a compare-and-set on its ``version``
+        (:meth:`~commerce_core.services.inventory.InventoryService.replace` with
+        ``expected_version``); a conflict (another cancellation landed in between, through
+        this adapter or another process's) re-reads and recomputes, up to
+        :data:`~commerce_core.services.retry.DEFAULT_CONFLICT_ATTEMPTS` times
+        (``retry_on_conflict``). So concurrent cancellations of distinct units under distinct keys
+        each take effect exactly once; calls repeating one key through this adapter run one at
+        a time, and the replays do nothing.
+
         Raises:
             NotFoundError: unknown reservation (kind ``"reservation"``).
             InvalidQuantityError: more than the reservation holds for a SKU.
+            ConcurrencyConflictError: the reservation kept changing under every attempt.
         """
-        reservation = self._inventory.reservation(reservation_id)
         wanted = _merge(lines)
+        with self._changed:
+            while idempotency_key in self._running:
+                self._changed.wait()
+            if idempotency_key in self._applied:
+                # A replay: the reservation already holds fewer units than ``lines`` name.
+                return
+            self._running.add(idempotency_key)
+        try:
+            retry_on_conflict(lambda: self._release_once(reservation_id, wanted, idempotency_key))
+            with self._changed:
+                self._applied.add(idempotency_key)
+        finally:
+            with self._changed:
+                self._running.discard(idempotency_key)
+                self._changed.notify_all()
+
+    def _release_once(self, reservation_id: str, wanted: Mapping[str, int], key: str) -> None:
+        """One attempt: read the reservation, then change it only if it is still that version."""
+        reservation = self._inventory.reservation(reservation_id)
         _check_held(reservation, wanted)
         if reservation.state in (ReservationState.RELEASED, ReservationState.EXPIRED):
             return
         if reservation.state is ReservationState.COMMITTED:
-            self._restock_committed(reservation, wanted or reservation.requested, idempotency_key)
+            self._restock_committed(reservation, wanted or reservation.requested, key)
             return
-        with self._lock:
-            if idempotency_key in self._applied:
-                return
-            remaining = {
-                sku: quantity - wanted.get(sku, 0)
-                for sku, quantity in reservation.requested.items()
-                if quantity > wanted.get(sku, 0)
-            }
-            if not wanted or not remaining:
-                self._inventory.release(reservation_id)
-            else:
-                self._inventory.replace(
-                    reservation_id,
-                    remaining.items(),
-                    owner=reservation.owner,
-                    expires_at=reservation.expires_at,
-                    preference=[a.location for line in reservation.lines for a in line.allocations],
-                )
-            self._applied.add(idempotency_key)
+        remaining = {
+            sku: quantity - wanted.get(sku, 0)
+            for sku, quantity in reservation.requested.items()
+            if quantity > wanted.get(sku, 0)
+        }
+        if not wanted or not remaining:
+            self._inventory.release(reservation_id)
+            return
+        self._inventory.replace(
+            reservation_id,
+            remaining.items(),
+            owner=reservation.owner,
+            expires_at=reservation.expires_at,
+            preference=[a.location for line in reservation.lines for a in line.allocations],
+            expected_version=reservation.version,
+        )
 
     def _restock_committed(
         self, reservation: Reservation, wanted: Mapping[str, int], key: str
@@ -256,10 +288,20 @@ class PaymentServiceOrderPayments:
     (the card declines after the gift card was refunded) reports ``succeeded=False`` and names
     what moved in ``reason``; the payments hold the truth.
 
+    **A repeat while the first call runs** (same key, another thread or process) waits for the
+    first call's outcome and returns it, polling the store every ``poll_interval`` for at most
+    ``in_progress_wait``. Should the first call still be running then (or have crashed, until
+    the store's claim lease lapses), the repeat returns
+    ``PaymentOutcome(succeeded=False, in_progress=True)``: nothing was decided, so it is not a
+    decline; repeat the call with the same key later to get the first outcome.
+
     Args:
         payments: the payment service.
         repository: the payment repository (lists an order's payments).
         idempotency: stores each key's outcome.
+        in_progress_wait: how long a repeat waits for the first call's outcome.
+        poll_interval: how often the waiting repeat looks at the store again.
+        sleep: how to wait ``poll_interval`` (seconds); injectable for tests.
     """
 
     def __init__(
@@ -268,10 +310,19 @@ class PaymentServiceOrderPayments:
         *,
         repository: PaymentRepository,
         idempotency: IdempotencyStore,
+        in_progress_wait: timedelta = timedelta(seconds=5),
+        poll_interval: timedelta = timedelta(milliseconds=10),
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        if poll_interval <= timedelta(0) or in_progress_wait < timedelta(0):
+            msg = "poll_interval must be positive and in_progress_wait not negative"
+            raise ValueError(msg)
         self._payments = payments
         self._repository = repository
         self._idempotency = idempotency
+        self._polls = math.ceil(in_progress_wait / poll_interval)
+        self._poll_seconds = poll_interval.total_seconds()
+        self._sleep = sleep
 
     def _once(
         self,
@@ -284,10 +335,21 @@ class PaymentServiceOrderPayments:
         store_key = f"order-{operation}:{order_id}:{key}"
         fingerprint = f"{order_id}|{operation}|{amount_key(amount)}"
         claim = self._idempotency.claim(store_key, fingerprint)
+        polls = 0
+        while claim.status is ClaimStatus.IN_PROGRESS:
+            if polls == self._polls:
+                return PaymentOutcome(
+                    False,
+                    amount,
+                    "",
+                    f"{operation} {key} is still in progress: repeat it with the same key",
+                    in_progress=True,
+                )
+            self._sleep(self._poll_seconds)
+            polls += 1
+            claim = self._idempotency.claim(store_key, fingerprint)
         if claim.status is ClaimStatus.COMPLETED and claim.result is not None:
             return _outcome_from_data(claim.result)
-        if claim.status is ClaimStatus.IN_PROGRESS:
-            return PaymentOutcome(False, amount, "", f"{operation} {key} is in progress")
         try:
             outcome = act()
         except BaseException:

@@ -268,8 +268,12 @@ class PromotionEngine:
     ) -> CouponRedemption:
         """Atomically take one use of each code for ``order_id``: all or nothing.
 
-        Call it when placing the order with the ``accepted_codes`` of the final pricing. A code
-        at its limit makes the whole redemption fail and releases the uses this call took.
+        Call it when placing the order with the ``accepted_codes`` of the final pricing. On
+        success the order holds one use of every code of ``codes``. A code at its limit makes
+        the whole redemption fail and gives back only the uses *this* call took, so the order
+        holds exactly what it held before the call (a code it already held stays held).
+        Codes held from an earlier call and not in ``codes`` are left alone: a redeem call only
+        takes uses; give dropped codes back with :meth:`release_codes`.
         Idempotent per ``order_id``.
 
         Raises:

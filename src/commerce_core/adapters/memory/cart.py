@@ -76,7 +76,7 @@ class InMemoryCartRepository:
 
     def __init__(self) -> None:
         self._store: VersionedSnapshotStore[Cart] = VersionedSnapshotStore(
-            "cart", Cart.to_snapshot, Cart.from_snapshot
+            "cart", Cart.to_snapshot, Cart.from_snapshot, fresh_snapshots=True
         )
 
     def get(self, cart_id: str) -> Cart:

@@ -51,6 +51,43 @@ def _plain(value: Any) -> Any:
     return json.loads(json.dumps(value))
 
 
+def _is_plain(data: dict[str, Any]) -> bool:
+    """Whether ``data`` is already what :func:`_plain` would make of it (nothing to convert).
+
+    True when every container is an exact ``dict`` with ``str`` keys or an exact ``list`` and
+    every leaf an exact ``str``/``int``/``float``/``bool``/``None``; it only looks, it copies
+    nothing.
+    """
+    for key, value in data.items():
+        kind = type(value)
+        if type(key) is not str:
+            return False
+        if kind is dict:
+            if not _is_plain(value):
+                return False
+        elif kind is list:
+            if not _is_plain_list(value):
+                return False
+        elif kind not in _LEAVES:
+            return False
+    return True
+
+
+def _is_plain_list(items: list[Any]) -> bool:
+    """:func:`_is_plain` for a list."""
+    for value in items:
+        kind = type(value)
+        if kind is dict:
+            if not _is_plain(value):
+                return False
+        elif kind is list:
+            if not _is_plain_list(value):
+                return False
+        elif kind not in _LEAVES:
+            return False
+    return True
+
+
 def _copy(value: Any) -> Any:
     """A deep copy of data :func:`_plain` produced (only dicts, lists and immutable leaves)."""
     if type(value) is dict:
@@ -175,6 +212,13 @@ class VersionedSnapshotStore(Generic[T]):
         kind: the aggregate name used in errors (``"cart"``).
         to_snapshot: turns an aggregate into JSON-compatible primitives.
         from_snapshot: rebuilds an aggregate from a snapshot and its version.
+        fresh_snapshots: a promise that ``to_snapshot`` builds a new tree on every call: no
+            dict or list in it is held by the aggregate, by an earlier snapshot or by anyone
+            else (``tests/contracts/test_snapshot_freshness.py`` checks the aggregates that
+            promise it). The store then keeps that tree when it is already plain JSON data
+            (checked, not copied) instead of copying it, and still copies on every read. Any
+            other tree (a StrEnum, a tuple, a non-string key) is converted as without the
+            promise. Default False: the store copies what ``to_snapshot`` returns.
     """
 
     def __init__(
@@ -182,10 +226,13 @@ class VersionedSnapshotStore(Generic[T]):
         kind: str,
         to_snapshot: Callable[[T], Mapping[str, Any]],
         from_snapshot: Callable[[Mapping[str, Any], int], T],
+        *,
+        fresh_snapshots: bool = False,
     ) -> None:
         self.kind = kind
         self._to_snapshot = to_snapshot
         self._from_snapshot = from_snapshot
+        self._fresh = fresh_snapshots
         self._rows: dict[str, tuple[int, Any]] = {}
         self.lock = threading.RLock()
 
@@ -214,7 +261,9 @@ class VersionedSnapshotStore(Generic[T]):
         Raises:
             ConcurrencyConflictError: the stored version differs from ``expected_version``.
         """
-        data = _plain(self._to_snapshot(aggregate))
+        data = self._to_snapshot(aggregate)
+        if not (self._fresh and type(data) is dict and _is_plain(data)):
+            data = _plain(data)
         with self.lock:
             current = self._rows.get(key, (0, None))[0]
             if current != expected_version:

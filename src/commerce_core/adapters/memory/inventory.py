@@ -224,6 +224,7 @@ class InMemoryInventoryStore:
         expires_at: datetime,
         owner: OwnerKind = OwnerKind.GUEST,
         strategy: AllocationStrategy | None = None,
+        expected_version: int | None = None,
     ) -> ReserveOutcome:
         """See :meth:`InventoryBook.replace`."""
         with self._lock:
@@ -235,6 +236,7 @@ class InMemoryInventoryStore:
                     expires_at=expires_at,
                     owner=owner,
                     strategy=strategy,
+                    expected_version=expected_version,
                 )
             finally:
                 self._flush()

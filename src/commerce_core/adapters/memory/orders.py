@@ -17,6 +17,7 @@ from typing import Any
 import attrs
 
 from commerce_core.adapters.memory.core import VersionedSnapshotStore
+from commerce_core.domain.catalog import check_quantity
 from commerce_core.domain.orders import (
     DEFAULT_WORKFLOW,
     Order,
@@ -126,7 +127,7 @@ class InMemoryOrderRepository:
     def __init__(self, workflow: OrderWorkflow = DEFAULT_WORKFLOW) -> None:
         self._workflow = workflow
         self._store: VersionedSnapshotStore[Order] = VersionedSnapshotStore(
-            "order", Order.to_snapshot, self._rebuild
+            "order", Order.to_snapshot, self._rebuild, fresh_snapshots=True
         )
         self._numbers: dict[str, str] = {}
         self._outbox = InMemoryOrderOutbox(self._store.lock)
@@ -257,7 +258,12 @@ class InMemoryOrderStock:
         self._once(f"release:{idempotency_key}", calls)
 
     def restock(self, sku: str, *, location: str, quantity: int, reference: str) -> None:
-        """Record a restock."""
+        """Record a restock.
+
+        Raises:
+            InvalidQuantityError: a quantity that is not a positive integer.
+        """
+        check_quantity(quantity)
         self._once(
             f"restock:{reference}", [StockCall("restock", reference, sku, quantity, location)]
         )
@@ -265,7 +271,12 @@ class InMemoryOrderStock:
     def write_off(
         self, sku: str, *, location: str, quantity: int, reference: str, reason: str
     ) -> None:
-        """Record a write-off."""
+        """Record a write-off.
+
+        Raises:
+            InvalidQuantityError: a quantity that is not a positive integer.
+        """
+        check_quantity(quantity)
         call = StockCall("write_off", reference, sku, quantity, location, reason=reason)
         self._once(f"write_off:{reference}", [call])
 

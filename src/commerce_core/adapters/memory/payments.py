@@ -367,7 +367,7 @@ class InMemoryPaymentRepository:
 
     def __init__(self) -> None:
         self._store: VersionedSnapshotStore[Payment] = VersionedSnapshotStore(
-            "payment", Payment.to_snapshot, Payment.from_snapshot
+            "payment", Payment.to_snapshot, Payment.from_snapshot, fresh_snapshots=True
         )
         self._by_order: dict[str, list[str]] = {}
 

@@ -60,6 +60,7 @@ from commerce_core.domain.inventory.values import (
 )
 from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.errors import (
+    ConcurrencyConflictError,
     InsufficientStockError,
     InvalidQuantityError,
     InvalidReservationError,
@@ -665,6 +666,7 @@ class InventoryBook(EventRecorder):
         expires_at: datetime,
         owner: OwnerKind = OwnerKind.GUEST,
         strategy: AllocationStrategy | None = None,
+        expected_version: int | None = None,
     ) -> ReserveOutcome:
         """Swap a reservation's lines for ``requested`` in one step (or make it if absent).
 
@@ -673,10 +675,21 @@ class InventoryBook(EventRecorder):
         the outcome carries the shortages. A released or expired reservation is started afresh
         under the same id. The same lines and expiry again is a replay.
 
+        ``expected_version`` makes the swap a compare-and-set: it happens only if the stored
+        reservation is at that version (0: absent), so a caller that computed the new lines from
+        the reservation it read cannot overwrite a change made since.
+
         Raises:
             InvalidTransitionError: the reservation is committed.
+            ConcurrencyConflictError: ``expected_version`` is not the stored version.
         """
         existing = self._find(reservation_id)
+        if expected_version is not None:
+            actual = 0 if existing is None else existing.version
+            if actual != expected_version:
+                raise ConcurrencyConflictError(
+                    "reservation", reservation_id, expected_version, actual
+                )
         if existing is None:
             return self._make(
                 reservation_id,

@@ -9,18 +9,27 @@ factory method you override. Name your subclass ``Test...`` and pytest runs ever
 """
 
 from commerce_core.testing.contracts.clock import ClockContract
+from commerce_core.testing.contracts.core import (
+    IdFactoryContract,
+    NotifierContract,
+    RandomSourceContract,
+)
 
 # region inventory
 from commerce_core.testing.contracts.inventory import InventoryStoreContract
+from commerce_core.testing.contracts.availability import AvailabilityQueryContract
 
 # endregion inventory
 # region cart
 from commerce_core.testing.contracts.cart import CartRepositoryContract
+from commerce_core.testing.contracts.catalog import CatalogContract, sample_catalog_items
+from commerce_core.testing.contracts.shipping import ShippingRateProviderContract
+from commerce_core.testing.contracts.tax import TaxProviderContract
 
 # endregion cart
 # region promotions
 
-from commerce_core.testing.contracts.promotions import CouponUsageContract
+from commerce_core.testing.contracts.promotions import CouponUsageContract, CustomerHistoryContract
 
 # endregion promotions
 # region orders
@@ -30,6 +39,12 @@ from commerce_core.testing.contracts.orders import (
     OrderOutboxContract,
     OrderRepositoryContract,
     make_sample_order,
+)
+from commerce_core.testing.contracts.order_effects import (
+    OrderPaymentsContract,
+    OrderStockContract,
+    PaymentsSetup,
+    StockSetup,
 )
 
 # endregion orders
@@ -42,18 +57,29 @@ from commerce_core.testing.contracts.payments import (
     PaymentRepositoryContract,
 )
 from commerce_core.testing.contracts.checkout import CheckoutLogContract, make_checkout_request
+from commerce_core.testing.contracts.coupons import CouponRedeemerContract
+from commerce_core.testing.contracts.webhooks import WebhookVerifierContract
 # endregion payments
 
 __all__ = [
     "ClockContract",
+    "IdFactoryContract",
+    "NotifierContract",
+    "RandomSourceContract",
     # region inventory-all
     "InventoryStoreContract",
+    "AvailabilityQueryContract",
     # endregion inventory-all
     # region cart-all
     "CartRepositoryContract",
+    "CatalogContract",
+    "sample_catalog_items",
+    "TaxProviderContract",
+    "ShippingRateProviderContract",
     # endregion cart-all
     # region promotions-all
     "CouponUsageContract",
+    "CustomerHistoryContract",
     # endregion promotions-all
     # region orders-all
     "OrderRepositoryContract",
@@ -61,6 +87,10 @@ __all__ = [
     "OrderOutboxContract",
     "CountingNotifier",
     "make_sample_order",
+    "OrderStockContract",
+    "OrderPaymentsContract",
+    "StockSetup",
+    "PaymentsSetup",
     # endregion orders-all
     # region payments-all
     "PaymentGatewayContract",
@@ -70,5 +100,7 @@ __all__ = [
     "PaymentRepositoryContract",
     "CheckoutLogContract",
     "make_checkout_request",
+    "CouponRedeemerContract",
+    "WebhookVerifierContract",
     # endregion payments-all
 ]

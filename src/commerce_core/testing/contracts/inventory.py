@@ -20,6 +20,7 @@ from commerce_core.domain.inventory import (
     ReservationState,
 )
 from commerce_core.errors import (
+    ConcurrencyConflictError,
     InsufficientStockError,
     InvalidQuantityError,
     InvalidReservationError,
@@ -131,6 +132,27 @@ class InventoryStoreContract:
         assert not short.ok
         assert _state(store) == before
         assert store.reservation("cart-1").requested == {"tee": 10}
+
+    def test_replace_at_a_stale_expected_version_is_refused_and_changes_nothing(self) -> None:
+        store = self.stocked()
+        made = store.reserve("cart-1", {"tee": 6}, now=T0, expires_at=LATER).unwrap()
+        swapped = store.replace(
+            "cart-1", {"tee": 5}, now=T0, expires_at=LATER, expected_version=made.version
+        ).unwrap()
+        assert swapped.version == made.version + 1
+        before = _state(store)
+        with pytest.raises(ConcurrencyConflictError) as info:
+            store.replace(
+                "cart-1", {"tee": 4}, now=T0, expires_at=LATER, expected_version=made.version
+            )
+        assert (info.value.expected_version, info.value.actual_version) == (
+            made.version,
+            swapped.version,
+        )
+        assert _state(store) == before
+        with pytest.raises(ConcurrencyConflictError):
+            store.replace("absent", {"tee": 1}, now=T0, expires_at=LATER, expected_version=1)
+        assert _state(store) == before
 
     def test_commit_is_idempotent_and_books_a_sale_per_allocation(self) -> None:
         store = self.stocked()

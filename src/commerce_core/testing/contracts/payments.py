@@ -6,6 +6,9 @@
 * :class:`TransactionLogContract` - ``make_log()``.
 * :class:`ProcessedEventStoreContract` - ``make_store()``.
 * :class:`PaymentRepositoryContract` - ``make_repository()``.
+
+The ``WebhookVerifier`` suite is
+:class:`~commerce_core.testing.contracts.webhooks.WebhookVerifierContract`.
 """
 
 from __future__ import annotations

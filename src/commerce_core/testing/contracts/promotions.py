@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from commerce_core.domain.coupons import RedeemOutcome
-from commerce_core.ports.promotions import CouponUsage
+from commerce_core.ports.promotions import CouponUsage, CustomerHistory
+from commerce_core.testing.contracts._threads import race
 
-__all__ = ["CouponUsageContract"]
+__all__ = ["CouponUsageContract", "CustomerHistoryContract"]
 
 
 def _race(workers: int, work: Callable[[int], RedeemOutcome]) -> list[RedeemOutcome]:
@@ -165,3 +166,31 @@ class CouponUsageContract:
         )
         assert results.count(RedeemOutcome.REDEEMED) == 1
         assert usage.uses("PERCUST", "c1") == 1
+
+
+class CustomerHistoryContract:
+    """What every CustomerHistory adapter must do. Override :meth:`make_history`."""
+
+    def make_history(self, previous_orders: Mapping[str, int]) -> CustomerHistory:
+        """Return a history where each customer of ``previous_orders`` placed that many orders."""
+        raise NotImplementedError
+
+    def test_a_new_customer_has_no_previous_orders(self) -> None:
+        history = self.make_history({"c1": 3})
+        assert history.previous_orders("never-seen") == 0
+
+    def test_a_known_customer_reports_their_order_count(self) -> None:
+        history = self.make_history({"c1": 3, "c2": 1})
+        assert history.previous_orders("c1") == 3
+        assert history.previous_orders("c2") == 1
+        assert type(history.previous_orders("c1")) is int
+
+    def test_asking_changes_nothing(self) -> None:
+        history = self.make_history({"c1": 3})
+        answers = [history.previous_orders(c) for _ in range(3) for c in ("c1", "new")]
+        assert answers == [3, 0] * 3
+
+    def test_eight_threads_asking_at_once_get_the_same_answer(self) -> None:
+        history = self.make_history({"c1": 3})
+        answers = race(8, lambda _: [history.previous_orders("c1") for _ in range(50)])
+        assert all(a == 3 for batch in answers for a in batch)

@@ -1,0 +1,72 @@
+"""Aggregates whose in-memory store keeps their snapshot uncopied build a new tree every time.
+
+``VersionedSnapshotStore(..., fresh_snapshots=True)`` keeps what ``to_snapshot`` returns (once it
+is checked to be plain JSON data) instead of copying it. That is only safe when no dict or list of
+a snapshot is held by the aggregate or by another snapshot: these tests check it for every
+aggregate stored that way (carts, payments, orders), in the states a checkout leaves them in.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from commerce_core.domain.checkout import CheckoutSuccess
+from commerce_core.domain.payment_gateway import PaymentMethod
+from commerce_core.testing.checkout import CheckoutWorld
+
+Snapshot = Callable[[], Mapping[str, Any]]
+
+
+def _containers(value: Any) -> Iterator[dict[str, Any] | list[Any]]:
+    if isinstance(value, dict):
+        yield value
+        for item in value.values():
+            yield from _containers(item)
+    elif isinstance(value, list):
+        yield value
+        for item in value:
+            yield from _containers(item)
+
+
+def _snapshots() -> list[tuple[str, Snapshot]]:
+    """``to_snapshot`` of each kind of aggregate, after a paid checkout and a declined one."""
+    world = CheckoutWorld(stock=10, faults=False)
+    paid_cart = world.fill_cart()
+    paid = world.check_out(paid_cart, "paid")
+    assert isinstance(paid, CheckoutSuccess)
+    declined_cart = world.fill_cart()
+    declined = world.check_out(declined_cart, "declined", method=PaymentMethod("tok_declined"))
+    assert not declined.ok
+    order = world.order_repository.get(paid.order.order_id)
+    payments = world.payment_repository.all()
+    assert len(payments) == 2  # the captured one and the declined one
+    carts = [world.cart_repository.get(paid_cart), world.cart_repository.get(declined_cart)]
+    found: list[tuple[str, Snapshot]] = [("order", order.to_snapshot)]
+    found += [(f"payment {p.id}", p.to_snapshot) for p in payments]
+    found += [(f"cart {c.id}", c.to_snapshot) for c in carts]
+    return found
+
+
+SNAPSHOTS = _snapshots()
+
+
+@pytest.mark.parametrize(("name", "snapshot"), SNAPSHOTS, ids=[name for name, _ in SNAPSHOTS])
+def test_two_snapshots_of_an_aggregate_share_no_dict_or_list(name: str, snapshot: Snapshot) -> None:
+    first, second = snapshot(), snapshot()  # both alive: ids are not reused
+    assert {id(c) for c in _containers(first)}.isdisjoint(id(c) for c in _containers(second)), name
+
+
+@pytest.mark.parametrize(("name", "snapshot"), SNAPSHOTS, ids=[name for name, _ in SNAPSHOTS])
+def test_changing_a_snapshot_never_changes_the_aggregate(name: str, snapshot: Snapshot) -> None:
+    taken = snapshot()
+    before = json.dumps(taken)
+    for container in list(_containers(taken)):
+        if isinstance(container, dict):
+            container["changed after the snapshot"] = True
+        else:
+            container.append("changed after the snapshot")
+    assert json.dumps(snapshot()) == before, name
