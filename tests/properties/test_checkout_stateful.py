@@ -88,10 +88,6 @@ FAULTS = [
         ("gateway", method, kind)
         for method in ("authorize", "capture", "void")
         for kind in ("exception", "lost_response", "decline", "transient")
-        # KNOWN BUG (test_checkout_known_bugs.py, ``test_a_refused_void_...``): one refused void
-        # is remembered by the payment's idempotency record, so the undo can never finish and
-        # the coupon use, stock hold and authorization stay held. Add it back with the fix.
-        if (method, kind) != ("void", "decline")
     ],
     *[
         (port, method, kind)

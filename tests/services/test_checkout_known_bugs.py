@@ -58,16 +58,6 @@ def test_a_sale_crashed_after_its_order_is_completed_by_recovery_after_its_hold_
     assert leaks(world) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "a void the gateway refuses once is stored as the final answer of its idempotency "
-        "key, so every later undo replays the refusal without asking the gateway: the "
-        "attempt stays rolling_back forever; and since the undo gives the money back first "
-        "and stops there, the coupon use and the stock reservation are never released either"
-    ),
-)
 def test_a_refused_void_is_retried_and_the_undo_then_releases_everything() -> None:
     world = CheckoutWorld()
     world.plan.arm("orders", "save", "exception")  # the checkout fails after authorizing

@@ -619,6 +619,7 @@ class CheckoutAttempt(EventRecorder):
     _order_id: str | None = attrs.field(default=None, alias="_order_id")
     _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
     _announced: bool = attrs.field(default=False, alias="_announced")
+    _refusals: int = attrs.field(default=0, alias="_refusals")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
 
     @classmethod
@@ -771,6 +772,19 @@ class CheckoutAttempt(EventRecorder):
         self._move(CheckoutStatus.IN_PROGRESS, now)
         self._failure = None
 
+    @property
+    def refusals(self) -> int:
+        """How many times the gateway refused to give the money back during the undo.
+
+        The undo asks again under a fresh idempotency scope per refusal, so a refused void or
+        refund is not replayed as the final answer of its key.
+        """
+        return self._refusals
+
+    def note_refusal(self) -> None:
+        """Record that the gateway refused a void or refund of the undo (the next try asks anew)."""
+        self._refusals += 1
+
     def mark_announced(self) -> None:
         """Record that the outcome's analytics event was emitted (idempotent)."""
         self._announced = True
@@ -819,6 +833,7 @@ class CheckoutAttempt(EventRecorder):
             "order_id": self._order_id,
             "failure": None if self._failure is None else self._failure.to_data(),
             "announced": self._announced,
+            "refusals": self._refusals,
         }
 
     @classmethod
@@ -840,4 +855,5 @@ class CheckoutAttempt(EventRecorder):
             _order_id=data["order_id"],
             _failure=None if failure is None else CheckoutFailure.from_data(failure),
             _announced=bool(data.get("announced", False)),
+            _refusals=int(data.get("refusals", 0)),
         )

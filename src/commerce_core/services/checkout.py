@@ -1130,32 +1130,50 @@ class CheckoutService:
     def _undo(self, attempt: CheckoutAttempt) -> None:
         """Undo every effect of the checkout, by derived ids; each compensation is idempotent.
 
-        Raises whatever a compensation raises: the attempt then stays ``rolling_back`` and the
-        next recovery run tries again.
+        The steps are independent: the coupon uses and the stock hold are given back even when
+        giving the money back fails (the order is cancelled only once the money is back, since
+        it records the void). Raises the first error a step raised, after trying every step:
+        the attempt then stays ``rolling_back`` and the next recovery run tries again.
         """
         reservation_id, payment_id, order_id = _ids(attempt.checkout_id)
-        capture_tried = attempt.done(CheckoutStep.ORDER_CREATED) and (
-            self._mode(attempt) is CaptureMode.IMMEDIATE
-        )
-        failure = attempt.failure
-        settle = failure is None or failure.reason is FailureReason.INTERNAL_ERROR
-        voided = self._undo_payment(
-            payment_id, attempt.checkout_id, capture_tried=capture_tried, settle=settle
-        )
-        order = self._find_order(order_id)
-        if order is not None and order.status != OrderStatus.CANCELLED:
-            open_hold = order.authorized
-            if voided and open_hold.amount > 0:
-                self._orders.record_payment(
-                    order_id,
-                    PaymentKind.VOIDED,
-                    open_hold,
-                    reference=f"{payment_id}:void",
-                    actor=self.policy.actor,
-                )
-            self._orders.cancel(order_id, actor=self.policy.actor, reason="checkout failed")
+        errors: list[Exception] = []
+        try:
+            voided = self._undo_payment(attempt, payment_id)
+        except Exception as error:  # noqa: BLE001 - the other steps go on; raised below
+            errors.append(error)
+        else:
+            try:
+                self._cancel_order(order_id, payment_id, voided=voided)
+            except Exception as error:  # noqa: BLE001 - raised below
+                errors.append(error)
         if attempt.redeemed_codes and self._coupons is not None:
-            self._coupons.release_codes(attempt.redeemed_codes, order_id=order_id)
+            try:
+                self._coupons.release_codes(attempt.redeemed_codes, order_id=order_id)
+            except Exception as error:  # noqa: BLE001 - raised below
+                errors.append(error)
+        try:
+            self._release_stock(reservation_id)
+        except Exception as error:  # noqa: BLE001 - raised below
+            errors.append(error)
+        if errors:
+            raise errors[0]
+
+    def _cancel_order(self, order_id: str, payment_id: str, *, voided: bool) -> None:
+        order = self._find_order(order_id)
+        if order is None or order.status == OrderStatus.CANCELLED:
+            return
+        open_hold = order.authorized
+        if voided and open_hold.amount > 0:
+            self._orders.record_payment(
+                order_id,
+                PaymentKind.VOIDED,
+                open_hold,
+                reference=f"{payment_id}:void",
+                actor=self.policy.actor,
+            )
+        self._orders.cancel(order_id, actor=self.policy.actor, reason="checkout failed")
+
+    def _release_stock(self, reservation_id: str) -> None:
         try:
             reservation = self._inventory.reservation(reservation_id)
         except NotFoundError:
@@ -1163,20 +1181,42 @@ class CheckoutService:
         if reservation.state is ReservationState.ACTIVE:
             self._inventory.release(reservation_id)
 
-    def _undo_payment(
-        self, payment_id: str, checkout_id: str, *, capture_tried: bool, settle: bool
-    ) -> bool:
+    def _refused(self, attempt: CheckoutAttempt, what: str, outcome: object) -> RuntimeError:
+        """Note a refused void or refund on the attempt (the next try asks under a fresh scope).
+
+        The count is saved at once: otherwise the next undo would replay the stored refusal.
+        """
+        attempt.note_refusal()
+        try:
+            self._save(attempt)
+        except Exception:  # noqa: BLE001 - unsaved: the next run replays the refusal, notes it
+            _LOG.exception("checkout %s: could not save the refusal", attempt.checkout_id)
+        return RuntimeError(f"{what} not approved: {outcome}")
+
+    def _undo_payment(self, attempt: CheckoutAttempt, payment_id: str) -> bool:
         """Give the money back: settle an unknown outcome, then void or refund. True if voided.
 
-        ``settle``: the checkout failed on an error or a crash, so a payment still ``created``
-        may have been authorized without the answer being recorded; it is asked again under the
-        same idempotency key (the gateway replays its first answer) and then undone. After a
+        When the checkout failed on an error or a crash, a payment still ``created`` may have
+        been authorized without the answer being recorded; it is asked again under the same
+        idempotency key (the gateway replays its first answer) and then undone. After a
         decline or a gateway still unavailable after its retries the outcome is known: nothing
         to settle.
+
+        A refused void or refund is the stored answer of its idempotency key; each refusal is
+        counted on the attempt (:meth:`CheckoutAttempt.note_refusal`) and the next try uses a
+        scope with that count, so the gateway is asked again (a lost answer, by contrast, is
+        replayed under the same key).
 
         Raises:
             RuntimeError: the gateway did not approve the void or refund (tried again later).
         """
+        checkout_id = attempt.checkout_id
+        capture_tried = attempt.done(CheckoutStep.ORDER_CREATED) and (
+            self._mode(attempt) is CaptureMode.IMMEDIATE
+        )
+        failure = attempt.failure
+        settle = failure is None or failure.reason is FailureReason.INTERNAL_ERROR
+        tries = attempt.refusals
         try:
             payment = self._payments.get(payment_id)
         except NotFoundError:
@@ -1187,21 +1227,28 @@ class CheckoutService:
             self._payments.authorize(payment_id)
             payment = self._payments.get(payment_id)
         if payment.status in _HELD:
-            result = self._payments.void(payment_id)
+            result = self._payments.void(payment_id, scope=f"undo:{tries}" if tries else "")
             if result.approved:
                 return True
             if not capture_tried or payment.status is not PaymentStatus.AUTHORIZED:
-                raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
+                if result.is_transient:
+                    raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
+                raise self._refused(attempt, f"void of {payment_id}", result.outcome)
             # The void was refused: a capture may have gone through without being recorded.
             # Replaying it under the same key learns its outcome; a capture is then refunded.
             self._payments.capture(payment_id, payment.authorized, scope=checkout_id)
             payment = self._payments.get(payment_id)
             if payment.captured.amount == 0:
-                raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
+                if result.is_transient:
+                    raise RuntimeError(f"void of {payment_id} not approved: {result.outcome}")
+                raise self._refused(attempt, f"void of {payment_id}", result.outcome)
         if payment.refundable.amount > 0:
-            refund = self._payments.refund(payment_id, scope="checkout-undo")
+            scope = f"checkout-undo:{tries}" if tries else "checkout-undo"
+            refund = self._payments.refund(payment_id, scope=scope)
             if not refund.approved:
-                raise RuntimeError(f"refund of {payment_id} not approved: {refund.outcome}")
+                if refund.is_transient:
+                    raise RuntimeError(f"refund of {payment_id} not approved: {refund.outcome}")
+                raise self._refused(attempt, f"refund of {payment_id}", refund.outcome)
         return False
 
     # -- helpers ----------------------------------------------------------------------------------

@@ -338,11 +338,12 @@ class PaymentService:
             lambda p, r: p.record_capture(wanted, r, key=key, now=self._clock.now()),
         )
 
-    def void(self, payment_id: str) -> PaymentResult:
+    def void(self, payment_id: str, *, scope: str = "") -> PaymentResult:
         """Release what is authorized and not captured.
 
         Before any capture the whole authorization is voided (a checkout rolling back); after
         partial captures the uncaptured rest is released and the payment becomes ``captured``.
+        A refused void is the stored answer of its key: pass a new ``scope`` to ask again.
 
         Raises:
             InvalidTransitionError: everything was captured, refunds began, or the payment is
@@ -350,7 +351,10 @@ class PaymentService:
         """
         payment = self._payments.get(payment_id)
         key = idempotency_key(
-            order_id=payment.order_id, payment_id=payment.id, operation=PaymentOperation.VOID
+            order_id=payment.order_id,
+            payment_id=payment.id,
+            operation=PaymentOperation.VOID,
+            scope=scope,
         )
         if key not in payment.applied_keys:
             payment.ensure_can_void()
