@@ -169,7 +169,10 @@ class CheckoutMachine(RuleBasedStateMachine):
         request = self.requests[key]
         world = self.world
         outcome: CheckoutResult | None = None
-        try:
+        # the process died, an adapter failed, or "retry later": the outcome is unknown
+        with contextlib.suppress(
+            Crash, InjectedFaultError, CheckoutInProgressError, IdempotencyInProgressError
+        ):
             outcome = world.service.checkout(
                 request.cart_id,
                 customer=world.customer,
@@ -181,14 +184,6 @@ class CheckoutMachine(RuleBasedStateMachine):
                 coupon_codes=(COUPON,) if request.coupon else (),
                 capture_mode=request.mode,
             )
-        except (Crash, InjectedFaultError, CheckoutInProgressError, IdempotencyInProgressError):
-            pass  # the process died, an adapter failed, or "retry later": the outcome is unknown
-        except RuntimeError:
-            # KNOWN BUG (test_checkout_known_bugs.py, ``test_replaying_a_decided_failure_...``):
-            # a replay that takes over a decided rollback raises when the undo cannot finish,
-            # instead of returning the decided failure. Tolerated only in exactly that state.
-            attempt = world.service.attempt(key)
-            assert attempt.status is CheckoutStatus.ROLLING_BACK, attempt.status
         self._observe(key, outcome)
 
     def _observe(self, key: str, outcome: CheckoutResult | None) -> None:

@@ -73,15 +73,6 @@ def test_a_refused_void_is_retried_and_the_undo_then_releases_everything() -> No
     assert leaks(world) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=RuntimeError,
-    reason=(
-        "replaying a key whose failure was decided (attempt rolling_back) while the undo "
-        "still cannot finish (the gateway is down) raises the undo's RuntimeError to the "
-        "caller instead of returning the decided failure, which stands"
-    ),
-)
 def test_replaying_a_decided_failure_returns_it_while_the_undo_cannot_finish() -> None:
     world = CheckoutWorld()
     world.plan.arm("orders", "save", "exception")  # the checkout fails after authorizing

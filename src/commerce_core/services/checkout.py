@@ -533,6 +533,16 @@ class CheckoutService:
             assert failure is not None  # noqa: S101 - a failed attempt always has its failure
             return attrs.evolve(failure, replayed=True)
         stale = self._clock.now() - attempt.updated_at >= self.policy.stale_after
+        if attempt.status is CheckoutStatus.ROLLING_BACK and stale:
+            # The failure is decided: it is the answer, whether or not the undo can finish now
+            # (what it cannot do yet is left to recover()).
+            failure = attempt.failure
+            assert failure is not None  # noqa: S101 - rolling back always has its failure
+            try:
+                return self._take_over(attempt, recovering=True, expired=False)
+            except Exception:  # noqa: BLE001 - the undo continues in recover()
+                _LOG.exception("checkout %s: undo incomplete on replay", attempt.checkout_id)
+                return attrs.evolve(failure, replayed=True)
         if attempt.status is CheckoutStatus.AWAITING_ACTION:
             return self._take_over(attempt, recovering=False, expired=False)
         if stale or self._past_no_return(attempt) or self._captured_unrecorded(attempt):
