@@ -1,8 +1,8 @@
 """Checkout bugs found by the stateful test (tests/properties/test_checkout_stateful.py).
 
-Each test is the minimal reproduction of a bug, stating the rule the checkout breaks; it is
-marked ``xfail(strict=True)``, so fixing the bug turns it into an unexpected pass: then drop the
-marker, and remove the matching ``KNOWN BUG`` guard from the state machine.
+Each test is the minimal reproduction of a bug, stating the rule the checkout broke. A bug not
+fixed yet is marked ``xfail(strict=True)``, so fixing it turns it into an unexpected pass: then
+drop the marker, and remove the matching ``KNOWN BUG`` guard from the state machine.
 """
 
 from __future__ import annotations
@@ -10,13 +10,12 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-import pytest
-
 from commerce_core import (
     CheckoutAttempt,
     CheckoutFailure,
     CheckoutStatus,
     CheckoutStep,
+    CheckoutSuccess,
     FailureReason,
 )
 from commerce_core.testing.checkout import CheckoutWorld, leaks
@@ -26,16 +25,6 @@ class Crash(BaseException):
     """The process dies (the service catches only ``Exception``)."""
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason=(
-        "recovery resuming a sale interrupted after order_created captures the money, then "
-        "commits the reservation, which lapsed meanwhile (ReservationExpiredError): every "
-        "recovery run fails the same way, the attempt stays in_progress forever, the customer "
-        "is charged and the stock is never committed (an expiry sweep then frees it for resale)"
-    ),
-)
 def test_a_sale_crashed_after_its_order_is_completed_by_recovery_after_its_hold_lapsed() -> None:
     crashed: list[CheckoutStep] = []
 
@@ -55,6 +44,36 @@ def test_a_sale_crashed_after_its_order_is_completed_by_recovery_after_its_hold_
     assert cid in reports[0].completed + reports[1].completed, reports
     assert world.service.attempt("k-1").status is CheckoutStatus.SUCCEEDED
     assert world.inventory.stock_level("TEA", "main").on_hand == 10 - 1
+    assert leaks(world) == []
+
+
+def test_a_sale_recovered_after_its_hold_lapsed_and_its_stock_sold_stands_flagged_short() -> None:
+    crashed: list[CheckoutStep] = []
+
+    def crash(_attempt: CheckoutAttempt, step: CheckoutStep) -> None:
+        if step is CheckoutStep.ORDER_CREATED and not crashed:
+            crashed.append(step)
+            raise Crash
+
+    world = CheckoutWorld(stock=1, on_step=crash)
+    with contextlib.suppress(Crash):
+        world.check_out(world.fill_cart((("TEA", 1),)), "k-1")
+    world.clock.advance(timedelta(minutes=16))  # the 15-minute hold lapses
+    world.inventory.expire_due()  # the host's sweep frees the unit
+    rival = world.check_out(world.fill_cart((("TEA", 1),)), "k-2")  # and another sale takes it
+    assert isinstance(rival, CheckoutSuccess)
+    cid = world.service.attempt("k-1").checkout_id
+    report = world.service.recover()
+    assert cid in report.completed
+    assert cid in report.short
+    attempt = world.service.attempt("k-1")
+    assert attempt.status is CheckoutStatus.SUCCEEDED  # the sale stands: never in_progress
+    assert [(s.sku, s.requested) for s in attempt.shortages] == [("TEA", 1)]
+    replayed = world.service.resume("k-1")
+    assert isinstance(replayed, CheckoutSuccess)
+    assert replayed.captured  # the customer paid: the order stands, flagged for the merchant
+    assert world.inventory.stock_level("TEA", "main").on_hand == 1 - 1  # only the rival's unit
+    assert world.service.recover().completed == ()  # nothing left to retry
     assert leaks(world) == []
 
 

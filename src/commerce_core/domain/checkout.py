@@ -620,6 +620,7 @@ class CheckoutAttempt(EventRecorder):
     _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
     _announced: bool = attrs.field(default=False, alias="_announced")
     _refusals: int = attrs.field(default=0, alias="_refusals")
+    _shortages: tuple[Shortage, ...] = attrs.field(default=(), alias="_shortages")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
 
     @classmethod
@@ -781,6 +782,20 @@ class CheckoutAttempt(EventRecorder):
         """
         return self._refusals
 
+    @property
+    def shortages(self) -> tuple[Shortage, ...]:
+        """Stock a standing sale could not get (flagged for the merchant).
+
+        Its hold lapsed before it was committed and the units were sold meanwhile. The sale
+        stands (the money is captured, the order exists); the merchant restocks or settles it
+        with the customer.
+        """
+        return self._shortages
+
+    def record_shortages(self, shortages: Iterable[Shortage]) -> None:
+        """Flag the sale as short of ``shortages`` (its stock could not be committed)."""
+        self._shortages = tuple(shortages)
+
     def note_refusal(self) -> None:
         """Record that the gateway refused a void or refund of the undo (the next try asks anew)."""
         self._refusals += 1
@@ -834,6 +849,7 @@ class CheckoutAttempt(EventRecorder):
             "failure": None if self._failure is None else self._failure.to_data(),
             "announced": self._announced,
             "refusals": self._refusals,
+            "shortages": [attrs.asdict(s) for s in self._shortages],
         }
 
     @classmethod
@@ -856,4 +872,5 @@ class CheckoutAttempt(EventRecorder):
             _failure=None if failure is None else CheckoutFailure.from_data(failure),
             _announced=bool(data.get("announced", False)),
             _refusals=int(data.get("refusals", 0)),
+            _shortages=tuple(Shortage(**s) for s in data.get("shortages", ())),
         )

@@ -186,6 +186,9 @@ class RecoveryReport:
             (commit stock, close the cart, notify) failed again: tried again by the next run.
         announced: finished attempts whose outcome event (``OrderPlaced`` / ``PaymentFailed``)
             was missing (a crash before the mark, or a failing sink) and was emitted now.
+        short: completed sales whose stock hold lapsed before recovery and could not be held
+            again (the units were sold meanwhile): the sale stands and is flagged for the
+            merchant (:attr:`CheckoutAttempt.shortages`).
     """
 
     completed: tuple[str, ...] = ()
@@ -193,6 +196,7 @@ class RecoveryReport:
     waiting: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     announced: tuple[str, ...] = ()
+    short: tuple[str, ...] = ()
 
 
 class _ClaimLostError(Exception):
@@ -423,6 +427,7 @@ class CheckoutService:
         rolled_back: list[str] = []
         waiting: list[str] = []
         errors: list[str] = []
+        short: list[str] = []
         for attempt in self._log.unfinished():
             idle = now - attempt.updated_at
             cid = attempt.checkout_id
@@ -446,13 +451,20 @@ class CheckoutService:
             if isinstance(result, CheckoutSuccess):
                 # a sale whose bookkeeping could not finish is not completed: the next run retries
                 (completed if result.completed else errors).append(cid)
+                if result.completed and attempt.shortages:
+                    short.append(cid)
             elif result.final:
                 rolled_back.append(cid)
             else:
                 waiting.append(cid)
         announced = self._announce_missed()
         return RecoveryReport(
-            tuple(completed), tuple(rolled_back), tuple(waiting), tuple(errors), announced
+            tuple(completed),
+            tuple(rolled_back),
+            tuple(waiting),
+            tuple(errors),
+            announced,
+            tuple(short),
         )
 
     def _announce_missed(self) -> tuple[str, ...]:
@@ -949,28 +961,52 @@ class CheckoutService:
     def _hold_stock_again(self, run: _Run, reservation_id: str) -> CheckoutFailure | None:
         """After a customer action: re-hold the same lines if the reservation lapsed meanwhile.
 
+        All or nothing (see :meth:`_hold_again`); when the stock is gone the checkout fails
+        ``OUT_OF_STOCK`` and the rollback voids the authorization.
+        """
+        shortages = self._hold_again(reservation_id)
+        if not shortages:
+            return None
+        return CheckoutFailure(
+            checkout_id=run.attempt.checkout_id,
+            reason=FailureReason.OUT_OF_STOCK,
+            message="the stock held during the customer action lapsed and was sold meanwhile",
+            shortages=shortages,
+        )
+
+    def _hold_for_commit(self, reservation_id: str) -> tuple[Shortage, ...]:
+        """Before committing a standing sale: hold its lines again if the reservation lapsed.
+
+        A sale resumed by recovery may find its hold lapsed (expired, or past its expiry and not
+        swept yet). The same lines are held again, all or nothing; when the stock is gone the
+        shortages are returned and a lapsed hold still on the books is released.
+        """
+        shortages = self._hold_again(reservation_id)
+        if shortages:
+            reservation = self._inventory.reservation(reservation_id)
+            if reservation.state is ReservationState.ACTIVE:
+                self._inventory.release(reservation_id)
+        return shortages
+
+    def _hold_again(self, reservation_id: str) -> tuple[Shortage, ...]:
+        """Hold the reservation's lines again if it lapsed; the shortages when it cannot.
+
         All or nothing (``InventoryService.replace`` starts a lapsed reservation afresh under
-        its id); when the stock is gone the checkout fails ``OUT_OF_STOCK`` and the rollback
-        voids the authorization.
+        its id). A reservation active and within its expiry, or already committed, is kept.
         """
         reservation = self._inventory.reservation(reservation_id)
         now = self._clock.now()
+        if reservation.state is ReservationState.COMMITTED:
+            return ()
         if reservation.state is ReservationState.ACTIVE and reservation.expires_at > now:
-            return None
+            return ()
         outcome = self._inventory.replace(
             reservation_id,
             [(line.sku, line.quantity) for line in reservation.lines],
             owner=reservation.owner,
             ttl=self.policy.reservation_ttl,
         )
-        if outcome.ok:
-            return None
-        return CheckoutFailure(
-            checkout_id=run.attempt.checkout_id,
-            reason=FailureReason.OUT_OF_STOCK,
-            message="the stock held during the customer action lapsed and was sold meanwhile",
-            shortages=outcome.shortages,
-        )
+        return () if outcome.ok else tuple(outcome.shortages)
 
     def _create_order(
         self, run: _Run, order_id: str, payment_id: str, amount: Money
@@ -1045,7 +1081,19 @@ class CheckoutService:
         order = (
             run.order if run.order is not None else self._orders.get(_ids(attempt.checkout_id)[2])
         )
-        self._inventory.commit(reservation_id, reference=order.number)  # idempotent
+        shortages = self._hold_for_commit(reservation_id)
+        if shortages:
+            # The sale stands (money captured or held, order placed): flag it for the merchant
+            # rather than fail it or retry forever.
+            attempt.record_shortages(shortages)
+            _LOG.warning(
+                "checkout %s: order %s stands short of stock %s (its hold lapsed)",
+                attempt.checkout_id,
+                order.order_id,
+                shortages,
+            )
+        else:
+            self._inventory.commit(reservation_id, reference=order.number)  # idempotent
         cart, run.cart = run.cart, None  # handed over (changed in place)
         try:
             self._carts.check_out(attempt.cart_id, current=cart)
