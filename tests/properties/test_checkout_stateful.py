@@ -57,6 +57,8 @@ from commerce_core import (
     CheckoutStatus,
     CheckoutStep,
     CheckoutSuccess,
+    DeclineCode,
+    Declined,
     IdempotencyInProgressError,
     Money,
     NotFoundError,
@@ -150,6 +152,7 @@ class CheckoutMachine(RuleBasedStateMachine):
             clock=self.world.clock,
         )
         self.events = 0
+        self.answers_lost = False  # a fault that loses a gateway answer was armed
         # the model
         self.carts: list[tuple[str, Counter[str]]] = []
         self.requests: dict[str, Request] = {}
@@ -285,6 +288,18 @@ class CheckoutMachine(RuleBasedStateMachine):
     @rule(fault=st.sampled_from(FAULTS))
     def inject_a_fault(self, fault: tuple[str, str, str]) -> None:
         port, method, kind = fault
+        # A provider replays the first final answer of an idempotency key, so the replay that
+        # learns the outcome of a request whose answer was lost (a lost response, or a failed
+        # idempotency record) cannot be a fresh decline. An injected decline does not reach
+        # the provider (nothing remembers it), so it is armed only while no answer is lost;
+        # an authorization is declined by the simulated provider itself, which remembers it.
+        if (kind == "lost_response" and port == "gateway") or port == "idempotency":
+            self.answers_lost = True
+        if kind == "decline" and method == "authorize":
+            self.world.gateway.script(TOKENS[0], [Declined(DeclineCode.CARD_DECLINED)])
+            return
+        if kind == "decline" and self.answers_lost:
+            return
         # an outage outlasts the payment service's 3 tries; anything else fails once
         self.world.plan.arm(port, method, kind, times=5 if kind == "transient" else 1)
 
