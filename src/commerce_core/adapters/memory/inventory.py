@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.inventory import (
@@ -24,6 +25,9 @@ from commerce_core.domain.shoppers import OwnerKind
 __all__ = ["InMemoryInventoryStore"]
 
 
+T = TypeVar("T")
+
+
 class InMemoryInventoryStore:
     """A thread-safe :class:`~commerce_core.ports.inventory.InventoryStore` held in memory.
 
@@ -40,6 +44,14 @@ class InMemoryInventoryStore:
 
     def _flush(self) -> None:
         self._outbox.extend(self._book.collect_events())
+
+    def _write(self, change: Callable[[], T]) -> T:
+        """Run one change of the book under the lock; its events go to the outbox, even on error."""
+        with self._lock:
+            try:
+                return change()
+            finally:
+                self._flush()
 
     # configuration ---------------------------------------------------------------------------
 
@@ -63,17 +75,15 @@ class InMemoryInventoryStore:
         now: datetime,
     ) -> StockLevel:
         """See :meth:`InventoryBook.configure_item`."""
-        with self._lock:
-            try:
-                return self._book.configure_item(
-                    sku,
-                    location,
-                    safety_stock=safety_stock,
-                    low_stock_threshold=low_stock_threshold,
-                    now=now,
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.configure_item(
+                sku,
+                location,
+                safety_stock=safety_stock,
+                low_stock_threshold=low_stock_threshold,
+                now=now,
+            )
+        )
 
     def expect_incoming(self, incoming: IncomingStock) -> None:
         """See :meth:`InventoryBook.expect_incoming`."""
@@ -99,19 +109,17 @@ class InMemoryInventoryStore:
         incoming_id: str = "",
     ) -> StockLevel:
         """See :meth:`InventoryBook.receive`."""
-        with self._lock:
-            try:
-                return self._book.receive(
-                    sku,
-                    location,
-                    quantity,
-                    now=now,
-                    reference=reference,
-                    reason=reason,
-                    incoming_id=incoming_id,
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.receive(
+                sku,
+                location,
+                quantity,
+                now=now,
+                reference=reference,
+                reason=reason,
+                incoming_id=incoming_id,
+            )
+        )
 
     def restock(
         self,
@@ -124,13 +132,11 @@ class InMemoryInventoryStore:
         reason: str = "",
     ) -> StockLevel:
         """See :meth:`InventoryBook.restock`."""
-        with self._lock:
-            try:
-                return self._book.restock(
-                    sku, location, quantity, now=now, reference=reference, reason=reason
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.restock(
+                sku, location, quantity, now=now, reference=reference, reason=reason
+            )
+        )
 
     def write_off(
         self,
@@ -143,13 +149,11 @@ class InMemoryInventoryStore:
         reference: str = "",
     ) -> StockLevel:
         """See :meth:`InventoryBook.write_off`."""
-        with self._lock:
-            try:
-                return self._book.write_off(
-                    sku, location, quantity, now=now, reason=reason, reference=reference
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.write_off(
+                sku, location, quantity, now=now, reason=reason, reference=reference
+            )
+        )
 
     def adjust(
         self,
@@ -162,13 +166,11 @@ class InMemoryInventoryStore:
         reference: str = "",
     ) -> StockLevel:
         """See :meth:`InventoryBook.adjust`."""
-        with self._lock:
-            try:
-                return self._book.adjust(
-                    sku, location, delta, now=now, reason=reason, reference=reference
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.adjust(
+                sku, location, delta, now=now, reason=reason, reference=reference
+            )
+        )
 
     def count(
         self,
@@ -181,13 +183,11 @@ class InMemoryInventoryStore:
         reference: str = "",
     ) -> StockLevel:
         """See :meth:`InventoryBook.count`."""
-        with self._lock:
-            try:
-                return self._book.count(
-                    sku, location, counted, now=now, reason=reason, reference=reference
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.count(
+                sku, location, counted, now=now, reason=reason, reference=reference
+            )
+        )
 
     # reservations ---------------------------------------------------------------------------
 
@@ -202,18 +202,16 @@ class InMemoryInventoryStore:
         strategy: AllocationStrategy | None = None,
     ) -> ReserveOutcome:
         """See :meth:`InventoryBook.reserve`."""
-        with self._lock:
-            try:
-                return self._book.reserve(
-                    reservation_id,
-                    requested,
-                    now=now,
-                    expires_at=expires_at,
-                    owner=owner,
-                    strategy=strategy,
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.reserve(
+                reservation_id,
+                requested,
+                now=now,
+                expires_at=expires_at,
+                owner=owner,
+                strategy=strategy,
+            )
+        )
 
     def replace(
         self,
@@ -227,61 +225,43 @@ class InMemoryInventoryStore:
         expected_version: int | None = None,
     ) -> ReserveOutcome:
         """See :meth:`InventoryBook.replace`."""
-        with self._lock:
-            try:
-                return self._book.replace(
-                    reservation_id,
-                    requested,
-                    now=now,
-                    expires_at=expires_at,
-                    owner=owner,
-                    strategy=strategy,
-                    expected_version=expected_version,
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.replace(
+                reservation_id,
+                requested,
+                now=now,
+                expires_at=expires_at,
+                owner=owner,
+                strategy=strategy,
+                expected_version=expected_version,
+            )
+        )
 
     def extend(self, reservation_id: str, *, expires_at: datetime, now: datetime) -> Reservation:
         """See :meth:`InventoryBook.extend`."""
-        with self._lock:
-            try:
-                return self._book.extend(reservation_id, expires_at=expires_at, now=now)
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.extend(reservation_id, expires_at=expires_at, now=now)
+        )
 
     def commit(self, reservation_id: str, *, now: datetime, reference: str = "") -> Reservation:
         """See :meth:`InventoryBook.commit`."""
-        with self._lock:
-            try:
-                return self._book.commit(reservation_id, now=now, reference=reference)
-            finally:
-                self._flush()
+        return self._write(lambda: self._book.commit(reservation_id, now=now, reference=reference))
 
     def release(self, reservation_id: str, *, now: datetime) -> Reservation:
         """See :meth:`InventoryBook.release`."""
-        with self._lock:
-            try:
-                return self._book.release(reservation_id, now=now)
-            finally:
-                self._flush()
+        return self._write(lambda: self._book.release(reservation_id, now=now))
 
     def expire_due(self, now: datetime) -> tuple[Reservation, ...]:
         """See :meth:`InventoryBook.expire_due`."""
-        with self._lock:
-            try:
-                return self._book.expire_due(now)
-            finally:
-                self._flush()
+        return self._write(lambda: self._book.expire_due(now))
 
     def settle_backorder(
         self, reservation_id: str, sku: str, location: str, quantity: int, *, now: datetime
     ) -> Reservation:
         """See :meth:`InventoryBook.settle_backorder`."""
-        with self._lock:
-            try:
-                return self._book.settle_backorder(reservation_id, sku, location, quantity, now=now)
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.settle_backorder(reservation_id, sku, location, quantity, now=now)
+        )
 
     # queries --------------------------------------------------------------------------------
 
