@@ -76,7 +76,11 @@ class InMemoryCartRepository:
 
     def __init__(self) -> None:
         self._store: VersionedSnapshotStore[Cart] = VersionedSnapshotStore(
-            "cart", Cart.to_snapshot, Cart.from_snapshot, fresh_snapshots=True
+            "cart",
+            Cart.to_snapshot,
+            Cart.from_snapshot,
+            fresh_snapshots=True,
+            readonly_rebuilds=True,
         )
 
     def get(self, cart_id: str) -> Cart:

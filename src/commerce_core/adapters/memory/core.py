@@ -59,16 +59,18 @@ def _is_plain(data: dict[str, Any]) -> bool:
     nothing.
     """
     for key, value in data.items():
-        kind = type(value)
         if type(key) is not str:
             return False
+        kind = type(value)
+        if kind in _LEAVES:  # the common case first
+            continue
         if kind is dict:
             if not _is_plain(value):
                 return False
         elif kind is list:
             if not _is_plain_list(value):
                 return False
-        elif kind not in _LEAVES:
+        else:
             return False
     return True
 
@@ -77,13 +79,15 @@ def _is_plain_list(items: list[Any]) -> bool:
     """:func:`_is_plain` for a list."""
     for value in items:
         kind = type(value)
+        if kind in _LEAVES:
+            continue
         if kind is dict:
             if not _is_plain(value):
                 return False
         elif kind is list:
             if not _is_plain_list(value):
                 return False
-        elif kind not in _LEAVES:
+        else:
             return False
     return True
 
@@ -203,10 +207,11 @@ class VersionedSnapshotStore(Generic[T]):
 
     The building block of the in-memory repositories: aggregates are stored as plain-data
     snapshots (deep copies equal to a JSON round trip, as a database would hold) with a version
-    number; every ``get`` rebuilds the aggregate from its own copy of the snapshot. ``save``
-    succeeds only when the caller's ``expected_version`` is the stored one (0 for a new
-    aggregate) and returns the new version; otherwise it raises
-    :class:`ConcurrencyConflictError` and changes nothing.
+    number; every ``get`` rebuilds the aggregate from its own copy of the snapshot (or, with
+    ``readonly_rebuilds``, from the stored snapshot itself). ``save`` succeeds only when the
+    caller's ``expected_version`` is the stored one (0 for a new aggregate) and returns the new
+    version; otherwise it raises :class:`ConcurrencyConflictError` and changes nothing. A stored
+    snapshot is never changed in place: a save stores a new tree.
 
     Args:
         kind: the aggregate name used in errors (``"cart"``).
@@ -216,9 +221,18 @@ class VersionedSnapshotStore(Generic[T]):
             dict or list in it is held by the aggregate, by an earlier snapshot or by anyone
             else (``tests/contracts/test_snapshot_freshness.py`` checks the aggregates that
             promise it). The store then keeps that tree when it is already plain JSON data
-            (checked, not copied) instead of copying it, and still copies on every read. Any
-            other tree (a StrEnum, a tuple, a non-string key) is converted as without the
-            promise. Default False: the store copies what ``to_snapshot`` returns.
+            (checked, not copied) instead of copying it; reads still copy it unless
+            ``readonly_rebuilds`` is promised too. Any other tree (a StrEnum, a tuple, a
+            non-string key) is converted as without the promise. Default False: the store
+            copies what ``to_snapshot`` returns.
+        readonly_rebuilds: a promise that ``from_snapshot`` only reads the snapshot it is
+            given: it changes no dict or list in it, and the aggregate it returns holds none of
+            them (it builds its own containers and keeps only the immutable leaves: strings,
+            numbers, booleans, None), so no later change of the aggregate can reach the
+            snapshot (``tests/contracts/test_snapshot_freshness.py`` checks the aggregates that
+            promise it). ``get`` and ``all`` then hand the stored snapshot itself to
+            ``from_snapshot`` instead of a copy. Default False: every read rebuilds the
+            aggregate from its own deep copy of the stored snapshot.
     """
 
     def __init__(
@@ -228,11 +242,13 @@ class VersionedSnapshotStore(Generic[T]):
         from_snapshot: Callable[[Mapping[str, Any], int], T],
         *,
         fresh_snapshots: bool = False,
+        readonly_rebuilds: bool = False,
     ) -> None:
         self.kind = kind
         self._to_snapshot = to_snapshot
         self._from_snapshot = from_snapshot
         self._fresh = fresh_snapshots
+        self._readonly = readonly_rebuilds
         self._rows: dict[str, tuple[int, Any]] = {}
         self.lock = threading.RLock()
 
@@ -247,7 +263,7 @@ class VersionedSnapshotStore(Generic[T]):
         if row is None:
             raise NotFoundError(self.kind, key)
         version, data = row
-        return self._from_snapshot(_copy(data), version)
+        return self._from_snapshot(data if self._readonly else _copy(data), version)
 
     def version_of(self, key: str) -> int:
         """The stored version of ``key`` (0 when absent)."""
@@ -280,6 +296,8 @@ class VersionedSnapshotStore(Generic[T]):
         """Every stored aggregate, rebuilt (a consistent copy taken under the lock)."""
         with self.lock:
             rows = list(self._rows.values())
+        if self._readonly:
+            return [self._from_snapshot(data, version) for version, data in rows]
         return [self._from_snapshot(_copy(data), version) for version, data in rows]
 
     def __len__(self) -> int:
