@@ -179,8 +179,24 @@ class CartLimits:
     max_quantity_per_line: int = attrs.field(default=999, validator=_positive_limit)
 
 
+_NO_METADATA: Mapping[str, str] = MappingProxyType({})
+"""The metadata of most lines (read-only, so every such line can share it)."""
+
+_ANY_QUANTITY = QuantityRule()
+"""The quantity rule of most items (immutable, so every line rebuilt with it can share it)."""
+
+
 def _freeze(data: Mapping[str, str]) -> Mapping[str, str]:
+    if not data:
+        return _NO_METADATA
     return MappingProxyType({str(k): str(v) for k, v in data.items()})
+
+
+def _quantity_rule(minimum: int, maximum: int | None, step: int) -> QuantityRule:
+    """The stored rule ``[minimum, maximum, step]``, validated unless it is the default one."""
+    if maximum is None and type(minimum) is int and type(step) is int and minimum == step == 1:
+        return _ANY_QUANTITY
+    return QuantityRule(minimum, maximum, step)
 
 
 @attrs.frozen
@@ -278,7 +294,7 @@ class CartLine:
             tags=frozenset(data["tags"]),
             weight=Decimal(data["weight"]),
             shippable=bool(data["shippable"]),
-            quantity_rule=QuantityRule(minimum, maximum, step),
+            quantity_rule=_quantity_rule(minimum, maximum, step),
             metadata=data["metadata"],
         )
 

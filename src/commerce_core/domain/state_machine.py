@@ -20,6 +20,10 @@ from commerce_core.errors import InvalidTableError, InvalidTransitionError
 __all__ = ["TransitionTable"]
 
 
+_NOWHERE: frozenset[str] = frozenset()
+"""The targets of a state the table does not know."""
+
+
 def _freeze_edges(edges: Mapping[str, Iterable[str]]) -> Mapping[str, frozenset[str]]:
     return MappingProxyType(
         {str(state): frozenset(map(str, targets)) for state, targets in edges.items()}
@@ -101,15 +105,17 @@ class TransitionTable:
 
     def allowed(self, current: str) -> frozenset[str]:
         """The states reachable in one step from ``current``."""
-        return self.edges.get(str(current), frozenset())
+        return self.edges.get(str(current), _NOWHERE)
 
     def can(self, current: str, requested: str) -> bool:
         """Whether ``current -> requested`` is in the table."""
-        return str(requested) in self.allowed(current)
+        return str(requested) in self.edges.get(str(current), _NOWHERE)
 
     def check(self, current: str, requested: str, *, reason: str = "") -> None:
         """Raise :class:`InvalidTransitionError` unless ``current -> requested`` is allowed."""
-        if not self.can(current, requested):
+        # `can` inlined (this runs on every state change); str(): a StrEnum member does not
+        # hash like its value, so the table is keyed by plain strings.
+        if str(requested) not in self.edges.get(str(current), _NOWHERE):
             raise InvalidTransitionError(
                 self.machine,
                 str(current),

@@ -65,10 +65,10 @@ def _is_plain(data: dict[str, Any]) -> bool:
         if kind in _LEAVES:  # the common case first
             continue
         if kind is dict:
-            if not _is_plain(value):
+            if value and not _is_plain(value):  # empty ones are common: no call for them
                 return False
         elif kind is list:
-            if not _is_plain_list(value):
+            if value and not _is_plain_list(value):
                 return False
         else:
             return False
@@ -82,10 +82,10 @@ def _is_plain_list(items: list[Any]) -> bool:
         if kind in _LEAVES:
             continue
         if kind is dict:
-            if not _is_plain(value):
+            if value and not _is_plain(value):  # empty ones are common: no call for them
                 return False
         elif kind is list:
-            if not _is_plain_list(value):
+            if value and not _is_plain_list(value):
                 return False
         else:
             return False
