@@ -437,13 +437,21 @@ class _Scenario:
 
 
 def _run_stack(
-    promotions: Sequence[Promotion], cart: CartState
+    promotions: Sequence[Promotion],
+    cart: CartState,
+    fresh: Mapping[str, _Outcome],
 ) -> tuple[_Scenario, list[_Outcome]]:
-    """Apply promotions in order on ``cart`` (mutated); returns the scenario and late failures."""
+    """Apply promotions in order on ``cart`` (mutated); returns the scenario and late failures.
+
+    ``cart`` starts with no discount applied, and ``fresh`` holds outcomes already computed on
+    such a cart: until a promotion applies, the cart is still in that state, so a promotion's
+    outcome there is the one in ``fresh`` (``_run_one`` is deterministic) and is reused.
+    """
     scenario = _Scenario([])
     failures: list[_Outcome] = []
     for index, promotion in enumerate(promotions):
-        outcome = _run_one(promotion, cart)
+        known = None if scenario.outcomes else fresh.get(promotion.id)
+        outcome = known if known is not None else _run_one(promotion, cart)
         if outcome.failure is not None or outcome.award is None:
             failures.append(outcome)
             continue
@@ -646,7 +654,7 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
         survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
         stack_cart = cart.copy_fresh()
         stack, late_failures = _run_stack(
-            [p for p in survivors if not p.stacking.exclusive], stack_cart
+            [p for p in survivors if not p.stacking.exclusive], stack_cart, alone
         )
         winners = set(excluded.values())
         retry = [o for o in late_failures if o.promotion.id in winners]
