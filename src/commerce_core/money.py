@@ -462,10 +462,15 @@ class TaxedMoney:
     gross: Money
 
     def __attrs_post_init__(self) -> None:
-        for side in (self.net, self.gross):
-            if not isinstance(side, Money):
-                raise InvalidAmountError(side, "TaxedMoney sides must be Money")
-        ensure_same_currency((self.net, self.gross), context="TaxedMoney")
+        net, gross = self.net, self.gross
+        if not isinstance(net, Money):
+            raise InvalidAmountError(net, "TaxedMoney sides must be Money")
+        if not isinstance(gross, Money):
+            raise InvalidAmountError(gross, "TaxedMoney sides must be Money")
+        if net.currency.code != gross.currency.code:
+            raise CurrencyMismatchError(
+                net.currency.code, gross.currency.code, context="TaxedMoney"
+            )
 
     @classmethod
     def zero(cls, currency: str | Currency) -> TaxedMoney:

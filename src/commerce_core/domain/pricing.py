@@ -1081,18 +1081,17 @@ def _with_shipping_estimate(
     method = context.shipping_method
     if shipping is None or method is None or context.shipping_estimate is not None:
         return context
-    shippable = [line for line in lines if line.shippable]
-    if not shippable:
+    value = weight = _ZERO
+    items = 0
+    for line in lines:
+        if line.shippable:
+            quantity = line.quantity
+            value += line.unit_price.amount * quantity
+            weight += line.weight * quantity
+            items += quantity
+    if not items:
         return context
-    summary = ShipmentSummary(
-        Money(
-            sum((line.unit_price.amount * line.quantity for line in shippable), _ZERO),
-            context.currency,
-        ),
-        sum((line.weight * line.quantity for line in shippable), _ZERO),
-        sum(line.quantity for line in shippable),
-        context.destination,
-    )
+    summary = ShipmentSummary(Money(value, context.currency), weight, items, context.destination)
     try:
         quote = shipping.quote(method, summary)
     except ShippingUnavailableError:

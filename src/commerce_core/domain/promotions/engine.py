@@ -67,6 +67,9 @@ __all__ = [
 ]
 
 
+_ZERO = Decimal(0)
+
+
 def _freeze(data: Mapping[str, Money]) -> Mapping[str, Money]:
     return MappingProxyType(dict(data))
 
@@ -107,15 +110,36 @@ class AppliedPromotion:
         """Whether it makes shipping free once quoted (within its cap, if any)."""
         return self.shipping_discount is not None and self.shipping_discount.is_free
 
+    def _lines_decimal(self) -> Decimal | None:
+        """The line discounts added up as a Decimal.
+
+        None when one is not Money of the currency of ``shipping_amount``: the Money
+        arithmetic then raises its own error.
+        """
+        code = self.shipping_amount.currency.code
+        total = _ZERO
+        for amount in self.line_amounts.values():
+            if not isinstance(amount, Money) or amount.currency.code != code:
+                return None
+            total += amount.amount
+        return total
+
     @property
     def lines_amount(self) -> Money:
         """The discount on lines."""
-        return sum(self.line_amounts.values(), zero(self.shipping_amount.currency))
+        total = self._lines_decimal()
+        if total is None:
+            return sum(self.line_amounts.values(), zero(self.shipping_amount.currency))
+        return Money(total, self.shipping_amount.currency)
 
     @property
     def amount(self) -> Money:
         """The discount on lines and (known) shipping."""
-        return self.lines_amount + self.shipping_amount
+        total = self._lines_decimal()
+        if total is None:
+            return self.lines_amount + self.shipping_amount
+        shipping = self.shipping_amount
+        return Money(total + shipping.amount, shipping.currency)
 
     @property
     def line_ids(self) -> tuple[str, ...]:
@@ -667,7 +691,9 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
     # 4. each exclusive alone.
     scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
     scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
-    winner, final_cart = min(scenarios, key=lambda item: item[0].rank())
+    winner, final_cart = (
+        scenarios[0] if len(scenarios) == 1 else min(scenarios, key=lambda item: item[0].rank())
+    )
     winner_ids = tuple(sorted(o.promotion.id for o in winner.outcomes))
 
     for loser in sorted(excluded):
