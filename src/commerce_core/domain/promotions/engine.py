@@ -119,9 +119,10 @@ class AppliedPromotion:
         code = self.shipping_amount.currency.code
         total = _ZERO
         for amount in self.line_amounts.values():
-            if not isinstance(amount, Money) or amount.currency.code != code:
+            given: object = amount  # callers outside mypy may put anything in the mapping
+            if not isinstance(given, Money) or given.currency.code != code:
                 return None
-            total += amount.amount
+            total += given.amount
         return total
 
     @property
