@@ -70,13 +70,28 @@ _E = TypeVar("_E", bound=enum.Enum)
 _CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
 
 
-def _resolve_currency(currency: str | Currency) -> Currency:
-    if isinstance(currency, Currency):
-        return currency
+# Currencies resolved so far, by the code as given ("eur" and "EUR" both map to EUR). Only
+# known currencies are stored (an unknown code is refused every time), so the dict stays small.
+_CURRENCIES: dict[str, Currency] = {}
+
+
+def _lookup_currency(currency: object) -> Currency:
     try:
         return get_currency(str(currency).upper())
     except CurrencyDoesNotExist:
         raise UnknownCurrencyError(str(currency)) from None
+
+
+def _resolve_currency(currency: str | Currency) -> Currency:
+    # Exactly str: a subclass may hash or compare unlike its value.
+    if type(currency) is str:
+        found = _CURRENCIES.get(currency)
+        if found is None:
+            found = _CURRENCIES[currency] = _lookup_currency(currency)
+        return found
+    if isinstance(currency, Currency):
+        return currency
+    return _lookup_currency(currency)
 
 
 def _to_decimal(amount: object) -> Decimal:
@@ -114,9 +129,12 @@ def money(amount: AmountLike, currency: str | Currency) -> Money:
     return Money(_to_decimal(amount), _resolve_currency(currency))
 
 
+_DECIMAL_ZERO: Final = Decimal(0)
+
+
 def zero(currency: str | Currency) -> Money:
     """The zero amount of a currency."""
-    return Money(Decimal(0), _resolve_currency(currency))
+    return Money(_DECIMAL_ZERO, _resolve_currency(currency))
 
 
 def currency_of(amount: Money) -> str:
@@ -155,20 +173,29 @@ def to_minor(amount: Money) -> int:
     Raises:
         InvalidAmountError: the amount has more decimals than the currency allows.
     """
-    exponent = minor_units(amount.currency)
+    currency = amount.currency
+    exponent = _EXPONENTS.get(currency.code)
+    if exponent is None:
+        exponent = minor_units(currency)
     scaled = amount.amount.scaleb(exponent, _CONTEXT)
-    integral = scaled.to_integral_value(rounding=decimal.ROUND_DOWN, context=_CONTEXT)
-    if scaled != integral:
+    try:
+        units: int | None = int(scaled)  # truncates towards zero, exactly
+    except ValueError:  # NaN: never on the grid (infinity raises OverflowError, as it did)
+        units = None
+    if units is None or scaled != units:
         raise InvalidAmountError(
-            amount, f"more than {exponent} decimals for {amount.currency.code}; quantize first"
+            amount, f"more than {exponent} decimals for {currency.code}; quantize first"
         )
-    return int(integral)
+    return units
 
 
 def from_minor(units: int, currency: str | Currency) -> Money:
     """Build an amount from an integer number of minor units."""
     resolved = _resolve_currency(currency)
-    return Money(Decimal(units).scaleb(-minor_units(resolved), _CONTEXT), resolved)
+    exponent = _EXPONENTS.get(resolved.code)
+    if exponent is None:
+        exponent = minor_units(resolved)
+    return Money(Decimal(units).scaleb(-exponent, _CONTEXT), resolved)
 
 
 def ensure_same_currency(amounts: Iterable[Money], *, context: str = "") -> str | None:
@@ -315,9 +342,8 @@ def quantize(amount: Money, policy: RoundingPolicy = DEFAULT_ROUNDING) -> Money:
     """
     currency = amount.currency
     if policy.cash_increment is None:
-        value = amount.amount.quantize(
-            _minor_quantum(currency), rounding=policy.mode.value, context=_CONTEXT
-        )
+        quantum = _QUANTUMS_BY_CODE.get(currency.code) or _minor_quantum(currency)
+        value = amount.amount.quantize(quantum, rounding=policy.mode.value, context=_CONTEXT)
     else:
         value = quantize_decimal(amount.amount, currency, policy)
     return Money(value, currency)
@@ -382,6 +408,8 @@ def allocate_minor(units: int, weights: Sequence[int]) -> list[int]:
     Raises:
         AllocationError: no weights, a negative weight, or all weights zero.
     """
+    if len(weights) == 1 and weights[0] > 0:
+        return [units]  # the whole goes to the only part
     weight_sum = sum(weights)
     if not weights or weight_sum <= 0 or min(weights) < 0:
         raise AllocationError(weights, "weights must be non-negative with a positive sum")
@@ -434,10 +462,15 @@ class TaxedMoney:
     gross: Money
 
     def __attrs_post_init__(self) -> None:
-        for side in (self.net, self.gross):
-            if not isinstance(side, Money):
-                raise InvalidAmountError(side, "TaxedMoney sides must be Money")
-        ensure_same_currency((self.net, self.gross), context="TaxedMoney")
+        net, gross = self.net, self.gross
+        if not isinstance(net, Money):
+            raise InvalidAmountError(net, "TaxedMoney sides must be Money")
+        if not isinstance(gross, Money):
+            raise InvalidAmountError(gross, "TaxedMoney sides must be Money")
+        if net.currency.code != gross.currency.code:
+            raise CurrencyMismatchError(
+                net.currency.code, gross.currency.code, context="TaxedMoney"
+            )
 
     @classmethod
     def zero(cls, currency: str | Currency) -> TaxedMoney:

@@ -404,9 +404,17 @@ class TaxTable:
     _by_key: dict[tuple[str, str, str, str], tuple[TaxRate, ...]] = attrs.field(
         init=False, eq=False, repr=False
     )
+    # Each row's component and its label, by the row's id (the rows live as long as the table):
+    # built once here rather than for every resolution.
+    _components: dict[int, tuple[TaxComponent, str]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_key", _index(self.rates))
+        components = {}
+        for row in self.rates:
+            component = row.component()
+            components[id(row)] = (component, component.label)
+        object.__setattr__(self, "_components", components)
 
     def _valid(
         self, key: tuple[str, str, str], tax_class: str, at: datetime | None
@@ -457,9 +465,11 @@ class TaxTable:
         elif destination is not None and found[-1][0] not in levels[0]:
             fallback = f" (fallback from {_asked(destination)})"
         if found:
-            components = tuple(row.component() for _, rows in found for row in rows)
+            built = self._components
+            parts = [built[id(row)] for _, rows in found for row in rows]
+            components = tuple(component for component, _ in parts)
             where = " + ".join(_where(key) for key, _ in found)
-            labels = " + ".join(c.label for c in components)
+            labels = " + ".join(label for _, label in parts)
             return TaxResolution(
                 components, f"tax class {tax_class!r} at {where}{fallback}: {labels}"
             )

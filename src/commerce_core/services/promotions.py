@@ -209,10 +209,11 @@ class PromotionEngine:
                     line_adjs.setdefault(line_id, []).append(
                         Adjustment(applied.promotion_id, label, -(value * gift.quantity), code)
                     )
+            total = applied.amount.amount
             shown = (
                 applied.shipping_discount.describe()
-                if applied.shipping_discount is not None and not applied.amount
-                else f"-{applied.amount.amount}"
+                if applied.shipping_discount is not None and not total
+                else f"-{total}"
             )
             notes.append(
                 AdjustmentNote(
@@ -220,7 +221,7 @@ class PromotionEngine:
                     NoteStatus.APPLIED,
                     f"{applied.name}: {shown}",
                     {
-                        "amount": str(applied.amount.amount),
+                        "amount": str(total),
                         "lines": list(applied.line_ids),
                         "code": code,
                         "applications": applied.applications,

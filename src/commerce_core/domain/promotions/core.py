@@ -283,10 +283,12 @@ class LineState:
 
     __slots__ = ("line", "original", "position", "remaining", "unit_minor")
 
-    def __init__(self, position: int, line: PromotionLine) -> None:
+    def __init__(self, position: int, line: PromotionLine, unit_minor: int | None = None) -> None:
         self.position = position
         self.line = line
-        self.unit_minor = to_minor(line.unit_price)
+        # ``unit_minor``: the line's unit price in minor units when already known (a fresh copy
+        # of a state), so that it is not converted again.
+        self.unit_minor = to_minor(line.unit_price) if unit_minor is None else unit_minor
         self.original = self.unit_minor * line.quantity
         self.remaining = self.original
 
@@ -314,15 +316,19 @@ class CartState:
         self.shipping_remaining = self.shipping_original
         # The expected shipping charge left to value pending shipping benefits against (None:
         # the charge is known, or nothing is expected).
-        self.estimate_remaining: int | None = (
+        self.estimate_original: int | None = (
             None
             if data.shipping is not None or data.shipping_estimate is None
             else to_minor(data.shipping_estimate)
         )
+        self.estimate_remaining = self.estimate_original
         self.original_subtotal = sum(line.original for line in self.lines)
         self.by_key: dict[Key, list[int]] = {}
         for state in self.lines:
-            for key in state.line.anchor_keys():
+            line = state.line
+            # The common case first: a line without categories or tags has its SKU as only key.
+            keys = line.anchor_keys() if line.categories or line.tags else [("sku", line.sku)]
+            for key in keys:
                 self.by_key.setdefault(key, []).append(state.position)
         self._matches: dict[Selector, tuple[int, ...]] = {}
 
@@ -331,15 +337,12 @@ class CartState:
         fresh = CartState.__new__(CartState)
         fresh.input = self.input
         fresh.currency = self.currency
-        fresh.lines = [LineState(s.position, s.line) for s in self.lines]
+        fresh.lines = [LineState(s.position, s.line, s.unit_minor) for s in self.lines]
         fresh.shipping_known = self.shipping_known
         fresh.shipping_original = self.shipping_original
         fresh.shipping_remaining = self.shipping_original
-        fresh.estimate_remaining = (
-            None
-            if self.input.shipping is not None or self.input.shipping_estimate is None
-            else to_minor(self.input.shipping_estimate)
-        )
+        fresh.estimate_original = self.estimate_original
+        fresh.estimate_remaining = self.estimate_original
         fresh.original_subtotal = self.original_subtotal
         fresh.by_key = self.by_key
         fresh._matches = self._matches

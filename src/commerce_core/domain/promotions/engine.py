@@ -67,6 +67,9 @@ __all__ = [
 ]
 
 
+_ZERO = Decimal(0)
+
+
 def _freeze(data: Mapping[str, Money]) -> Mapping[str, Money]:
     return MappingProxyType(dict(data))
 
@@ -107,15 +110,37 @@ class AppliedPromotion:
         """Whether it makes shipping free once quoted (within its cap, if any)."""
         return self.shipping_discount is not None and self.shipping_discount.is_free
 
+    def _lines_decimal(self) -> Decimal | None:
+        """The line discounts added up as a Decimal.
+
+        None when one is not Money of the currency of ``shipping_amount``: the Money
+        arithmetic then raises its own error.
+        """
+        code = self.shipping_amount.currency.code
+        total = _ZERO
+        for amount in self.line_amounts.values():
+            given: object = amount  # callers outside mypy may put anything in the mapping
+            if not isinstance(given, Money) or given.currency.code != code:
+                return None
+            total += given.amount
+        return total
+
     @property
     def lines_amount(self) -> Money:
         """The discount on lines."""
-        return sum(self.line_amounts.values(), zero(self.shipping_amount.currency))
+        total = self._lines_decimal()
+        if total is None:
+            return sum(self.line_amounts.values(), zero(self.shipping_amount.currency))
+        return Money(total, self.shipping_amount.currency)
 
     @property
     def amount(self) -> Money:
         """The discount on lines and (known) shipping."""
-        return self.lines_amount + self.shipping_amount
+        total = self._lines_decimal()
+        if total is None:
+            return self.lines_amount + self.shipping_amount
+        shipping = self.shipping_amount
+        return Money(total + shipping.amount, shipping.currency)
 
     @property
     def line_ids(self) -> tuple[str, ...]:
@@ -437,13 +462,21 @@ class _Scenario:
 
 
 def _run_stack(
-    promotions: Sequence[Promotion], cart: CartState
+    promotions: Sequence[Promotion],
+    cart: CartState,
+    fresh: Mapping[str, _Outcome],
 ) -> tuple[_Scenario, list[_Outcome]]:
-    """Apply promotions in order on ``cart`` (mutated); returns the scenario and late failures."""
+    """Apply promotions in order on ``cart`` (mutated); returns the scenario and late failures.
+
+    ``cart`` starts with no discount applied, and ``fresh`` holds outcomes already computed on
+    such a cart: until a promotion applies, the cart is still in that state, so a promotion's
+    outcome there is the one in ``fresh`` (``_run_one`` is deterministic) and is reused.
+    """
     scenario = _Scenario([])
     failures: list[_Outcome] = []
     for index, promotion in enumerate(promotions):
-        outcome = _run_one(promotion, cart)
+        known = None if scenario.outcomes else fresh.get(promotion.id)
+        outcome = known if known is not None else _run_one(promotion, cart)
         if outcome.failure is not None or outcome.award is None:
             failures.append(outcome)
             continue
@@ -646,7 +679,7 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
         survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
         stack_cart = cart.copy_fresh()
         stack, late_failures = _run_stack(
-            [p for p in survivors if not p.stacking.exclusive], stack_cart
+            [p for p in survivors if not p.stacking.exclusive], stack_cart, alone
         )
         winners = set(excluded.values())
         retry = [o for o in late_failures if o.promotion.id in winners]
@@ -659,7 +692,9 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
     # 4. each exclusive alone.
     scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
     scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
-    winner, final_cart = min(scenarios, key=lambda item: item[0].rank())
+    winner, final_cart = (
+        scenarios[0] if len(scenarios) == 1 else min(scenarios, key=lambda item: item[0].rank())
+    )
     winner_ids = tuple(sorted(o.promotion.id for o in winner.outcomes))
 
     for loser in sorted(excluded):
