@@ -8,9 +8,11 @@ hands them on (outbox, notifier, analytics sink).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 import attrs
+
+from commerce_core.money import Money
 
 __all__ = ["DomainEvent", "EventRecorder"]
 
@@ -34,9 +36,44 @@ class DomainEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as primitives (ISO strings for times), with its ``event_type``."""
+        # Fast path for the field values events hold almost always (strings, numbers, times,
+        # amounts): the same dict ``attrs.asdict(self, value_serializer=_serialize)`` makes,
+        # without its per-field machinery. Any other value takes the ``attrs.asdict`` path.
+        data: dict[str, Any] = {}
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
+            kind = type(value)
+            if kind in _LEAVES:
+                data[name] = value
+            elif kind is datetime:
+                data[name] = value.isoformat()
+            elif kind is Money:
+                data[name] = {"amount": str(value.amount), "currency": str(value.currency.code)}
+            else:
+                return self._to_dict_generic()
+        data["event_type"] = self.event_type
+        return data
+
+    def _to_dict_generic(self) -> dict[str, Any]:
+        """:meth:`to_dict` for any field value (tuples, sets, nested attrs classes...)."""
         data = attrs.asdict(self, value_serializer=_serialize)
         data["event_type"] = self.event_type
         return data
+
+
+_LEAVES: Final = frozenset({str, int, float, bool, type(None)})
+"""Values ``_serialize`` and ``attrs.asdict`` keep as they are."""
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """The attrs field names of an event class, looked up once per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
+    return names
 
 
 def _serialize(_inst: object, _field: object, value: Any) -> Any:

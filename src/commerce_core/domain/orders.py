@@ -253,7 +253,16 @@ class Address:
 
     def to_data(self) -> dict[str, str]:
         """The address as primitives."""
-        return attrs.asdict(self)
+        return {
+            "name": self.name,
+            "line1": self.line1,
+            "city": self.city,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "line2": self.line2,
+            "region": self.region,
+            "phone": self.phone,
+        }
 
     @classmethod
     def from_data(cls, data: Mapping[str, str]) -> Address:
@@ -351,15 +360,18 @@ class OrderLine:
         )
 
     def __attrs_post_init__(self) -> None:
-        amounts = [self.unit_price, self.total.net]
-        amounts += [a.amount for a in self.adjustments] + [t.amount for t in self.tax_lines]
-        code = self.total.currency
+        # The checks compare currency codes and Decimal amounts directly (the total's net and
+        # gross share a currency: TaxedMoney checks it), building no Money on the way.
+        total, tax_lines = self.total, self.tax_lines
+        code = total.net.currency.code
+        amounts = [self.unit_price, *[a.amount for a in self.adjustments]]
+        amounts += [t.amount for t in tax_lines]
         for amount in amounts:
-            if currency_of(amount) != code:
+            if amount.currency.code != code:
                 raise CurrencyMismatchError(code, currency_of(amount), context="order line")
-        if self.total.net.amount < 0 or self.total.gross.amount < 0:
+        if total.net.amount < 0 or total.gross.amount < 0:
             raise InvalidOrderError("", f"line {self.line_id!r} has a negative total")
-        if self.tax_lines and sum((t.amount for t in self.tax_lines), zero(code)) != self.total.tax:
+        if tax_lines and sum((t.amount.amount for t in tax_lines), Decimal(0)) != total.tax.amount:
             raise InvalidOrderError("", f"tax lines of {self.line_id!r} do not add up to its tax")
 
     def units_value(self, start: int, count: int) -> TaxedMoney:
@@ -842,6 +854,18 @@ class ReturnReceived(_OrderEvent):
     restocked_to: str | None
 
 
+_PAYMENT_EVENTS: Final[
+    Mapping[
+        PaymentKind,
+        type[OrderPaymentAuthorized] | type[OrderPaymentCaptured] | type[OrderPaymentVoided],
+    ]
+] = {
+    PaymentKind.AUTHORIZED: OrderPaymentAuthorized,
+    PaymentKind.CAPTURED: OrderPaymentCaptured,
+    PaymentKind.VOIDED: OrderPaymentVoided,
+}
+"""The event each payment fact records."""
+
 ORDER_EVENT_TYPES: Final[tuple[type[DomainEvent], ...]] = (
     OrderPlaced,
     OrderStatusChanged,
@@ -949,9 +973,9 @@ class Order(EventRecorder):
         ids = [line.line_id for line in self.lines]
         if len(set(ids)) != len(ids):
             raise InvalidOrderError(self.order_id, "line ids must be unique")
-        code = self.shipping.currency
+        code = self.shipping.net.currency.code
         for line in self.lines:
-            if line.total.currency != code:
+            if line.total.net.currency.code != code:
                 raise CurrencyMismatchError(code, line.total.currency, context="order")
 
     # -- construction ---------------------------------------------------------------------------
@@ -1103,6 +1127,11 @@ class Order(EventRecorder):
         discount = sum((a.amount for line in self.lines for a in line.adjustments), zero(code))
         return OrderTotals(subtotal, self.shipping, -discount, subtotal + self.shipping)
 
+    @functools.cached_property
+    def _zero(self) -> Money:
+        """Zero in the order's currency (the start of every sum of its amounts)."""
+        return zero(self.currency)
+
     def line(self, line_id: str) -> OrderLine:
         """The line with ``line_id``.
 
@@ -1148,7 +1177,7 @@ class Order(EventRecorder):
         return sum(sum(q for _, q in s.lines) for s in self._shipments)
 
     def _sum(self, kind: PaymentKind) -> Money:
-        return sum((p.amount for p in self._payments if p.kind is kind), zero(self.currency))
+        return sum((p.amount for p in self._payments if p.kind is kind), self._zero)
 
     @property
     def captured(self) -> Money:
@@ -1158,7 +1187,7 @@ class Order(EventRecorder):
     @property
     def authorized(self) -> Money:
         """The authorization still open: authorized minus what captures and voids consumed."""
-        open_amount = zero(self.currency)
+        open_amount = self._zero
         for entry in self._payments:
             if entry.kind is PaymentKind.AUTHORIZED:
                 open_amount += entry.amount
@@ -1169,7 +1198,7 @@ class Order(EventRecorder):
     @property
     def refunded(self) -> Money:
         """Everything refunded so far."""
-        return sum((r.total for r in self._refunds), zero(self.currency))
+        return sum((r.total for r in self._refunds), self._zero)
 
     @property
     def refundable(self) -> Money:
@@ -1198,7 +1227,7 @@ class Order(EventRecorder):
         if not self._cancelled:  # the common case: nothing cancelled, the whole total is due
             return self.totals.total.gross
         if self.fully_cancelled:
-            return zero(self.currency)
+            return self._zero
         return self.totals.total.gross - self.cancelled_value.gross
 
     @property
@@ -1422,14 +1451,9 @@ class Order(EventRecorder):
             raise PaymentFactRejectedError(self.order_id, str(kind), amount, self.authorized)
         with self._change():
             was_paid = self.payment_status is OrderPaymentStatus.PAID
-            self._payments += (PaymentEntry(PaymentKind(kind), amount, reference, now),)
-            event_type = {
-                PaymentKind.AUTHORIZED: OrderPaymentAuthorized,
-                PaymentKind.CAPTURED: OrderPaymentCaptured,
-                PaymentKind.VOIDED: OrderPaymentVoided,
-            }[PaymentKind(kind)]
+            self._payments += (PaymentEntry(kind, amount, reference, now),)
             self._record(
-                event_type(
+                _PAYMENT_EVENTS[kind](
                     occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
                 )
             )
@@ -2022,16 +2046,24 @@ class Order(EventRecorder):
 
     def to_snapshot(self) -> dict[str, Any]:
         """The order as JSON primitives (ISO times, money via ``money_to_data``)."""
+        customer, terms = self.customer, self.payment_terms
         return {
             "order_id": self.order_id,
             "number": self.number,
             "lines": [line.to_data() for line in self.lines],
             "shipping": _taxed_to_data(self.shipping),
-            "customer": attrs.asdict(self.customer),
+            "customer": {
+                "email": customer.email,
+                "customer_id": customer.customer_id,
+                "name": customer.name,
+            },
             "billing_address": self.billing_address.to_data(),
             "shipping_address": self.shipping_address.to_data(),
             "shipping_method": self.shipping_method,
-            "payment_terms": attrs.asdict(self.payment_terms),
+            "payment_terms": {
+                "code": terms.code,
+                "allows_fulfilment_before_payment": terms.allows_fulfilment_before_payment,
+            },
             "reservation_id": self.reservation_id,
             "placed_at": self.placed_at.isoformat(),
             "status": self._status,

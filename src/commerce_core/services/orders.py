@@ -137,6 +137,13 @@ class OutboxDispatcher:
         self._lease = lease
         self._batch = batch
 
+    def _template_key(self, event_type: str) -> str:
+        """The override for ``event_type``, else :func:`template_key_for` (remembered)."""
+        key = self._templates.get(event_type)
+        if key is None:
+            key = self._templates[event_type] = template_key_for(event_type)
+        return key
+
     def dispatch_pending(self) -> DispatchReport:
         """Send every claimable message once; return how many were sent and how many failed."""
         sent = failed = 0
@@ -148,12 +155,10 @@ class OutboxDispatcher:
                 break
             for message in messages:
                 notification = Notification(
-                    event_type=message.event_type,
-                    template_key=self._templates.get(
-                        message.event_type, template_key_for(message.event_type)
-                    ),
-                    data=message.payload,
-                    key=message.message_id,
+                    message.event_type,
+                    self._template_key(message.event_type),
+                    message.payload,
+                    message.message_id,
                 )
                 try:
                     self._notifier.send(notification)

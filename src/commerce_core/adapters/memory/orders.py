@@ -8,7 +8,6 @@ every call (idempotent by key) for tests and examples.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -16,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from commerce_core.adapters.memory.core import VersionedSnapshotStore
+from commerce_core.adapters.memory.core import VersionedSnapshotStore, _plain
 from commerce_core.domain.catalog import check_quantity
 from commerce_core.domain.orders import (
     DEFAULT_WORKFLOW,
@@ -74,7 +73,15 @@ class InMemoryOrderOutbox:
                     break
                 if row.leased_until is not None and row.leased_until > now:
                     continue
-                row.message = attrs.evolve(row.message, attempts=row.message.attempts + 1)
+                message = row.message
+                row.message = OutboxMessage(
+                    message.message_id,
+                    message.order_id,
+                    message.event_type,
+                    message.payload,
+                    message.attempts + 1,
+                    message.last_error,
+                )
                 row.leased_until = now + lease
                 claimed.append(row.message)
         return tuple(claimed)
@@ -155,7 +162,8 @@ class InMemoryOrderRepository:
     def save(self, order: Order) -> int:
         """Store the order and append its pending events to the outbox, atomically."""
         events = order.pending_events
-        payloads = [json.loads(json.dumps(e.to_dict())) for e in events]
+        # _plain: what a JSON round trip makes of the payload (and its TypeError), done directly.
+        payloads = [_plain(e.to_dict()) for e in events]
         with self._store.lock:
             owner = self._numbers.get(order.number)
             if owner is not None and owner != order.order_id:
