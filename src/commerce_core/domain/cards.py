@@ -174,6 +174,8 @@ def looks_like_card_number(text: str) -> bool:
     >>> looks_like_card_number("card 4242-4242-4242-4242"), looks_like_card_number("tok_visa")
     (True, False)
     """
+    if _CARDISH.search(text) is None:  # the usual case: no digit run long enough at all
+        return False
     return any(_is_card_number(match.group()) for match in _CARDISH.finditer(text))
 
 
@@ -192,6 +194,8 @@ def mask_card_numbers(text: str) -> str:
     >>> mask_card_numbers("ref 4242-4242-4242-4242 ok"), mask_card_numbers("pi_123")
     ('ref **** 4242 ok', 'pi_123')
     """
+    if _CARDISH.search(text) is None:  # the usual case: nothing to mask
+        return text
     return _CARDISH.sub(
         lambda m: mask_number(m.group()) if _is_card_number(m.group()) else m.group(), text
     )

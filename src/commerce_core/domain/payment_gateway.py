@@ -13,11 +13,13 @@ A gateway answers with one of four values, never an exception for a business out
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 import json
 import math
 from collections.abc import Mapping
-from typing import Any, ClassVar, TypeAlias
+from json.encoder import encode_basestring_ascii
+from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 
@@ -259,9 +261,28 @@ def amount_key(amount: Money) -> str:
     return f"{to_minor(amount)} {currency_of(amount)}"
 
 
-def _fingerprint(data: Mapping[str, Any]) -> str:
-    blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(blob.encode()).hexdigest()
+_CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""What ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` builds, built once."""
+
+
+def _digest(data: Mapping[str, str | None]) -> str:
+    """SHA-256 of the canonical JSON of a flat mapping (what keys and fingerprints hash).
+
+    Text values are written directly, as ``json`` writes them; a mapping holding anything else
+    (a void's ``None`` amount) goes through the JSON encoder itself: the text is the same.
+    """
+    try:
+        blob = ",".join(
+            [
+                f"{encode_basestring_ascii(key)}:{encode_basestring_ascii(value)}"  # type: ignore[arg-type]
+                for key, value in sorted(data.items())
+            ]
+        )
+    except TypeError:
+        text = _CANONICAL.encode(data)
+    else:
+        text = "{" + blob + "}"
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @attrs.frozen
@@ -285,7 +306,11 @@ class AuthorizeRequest:
 
     def fingerprint(self) -> str:
         """A digest of everything but the key: same key + other fingerprint = key reuse."""
-        return _fingerprint(
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        return _digest(
             {
                 "op": str(self.operation),
                 "payment": self.payment_id,
@@ -315,7 +340,11 @@ class CaptureRequest:
 
     def fingerprint(self) -> str:
         """A digest of everything but the key."""
-        return _fingerprint(
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        return _digest(
             {
                 "op": str(self.operation),
                 "payment": self.payment_id,
@@ -342,7 +371,11 @@ class VoidRequest:
 
     def fingerprint(self) -> str:
         """A digest of everything but the key."""
-        return _fingerprint(
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        return _digest(
             {"op": str(self.operation), "payment": self.payment_id, "reference": self.reference}
         )
 
@@ -366,7 +399,11 @@ class RefundRequest:
 
     def fingerprint(self) -> str:
         """A digest of everything but the key."""
-        return _fingerprint(
+        return self._fingerprint
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        return _digest(
             {
                 "op": str(self.operation),
                 "payment": self.payment_id,
@@ -409,7 +446,7 @@ def idempotency_key(
         "amount": None if amount is None else amount_key(amount),
         "scope": scope,
     }
-    return f"{operation}-{_fingerprint(parts)[: 39 - len(str(operation))]}"
+    return f"{operation}-{_digest(parts)[: 39 - len(str(operation))]}"
 
 
 def _at_least_one(_inst: object, _attr: object, value: object) -> None:

@@ -18,6 +18,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from json.encoder import encode_basestring_ascii as _json_text
 from typing import Any, Final
 
 import attrs
@@ -38,6 +39,9 @@ __all__ = [
 
 GENESIS_HASH: Final = "0" * 64
 """The ``previous_hash`` of the first entry."""
+
+_CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+# what json.dumps(..., sort_keys=True, separators=(",", ":")) builds on every call, built once
 
 
 def _no_card_number(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
@@ -128,9 +132,46 @@ class TransactionRecord:
         )
 
 
+def _canonical_json(record: TransactionRecord) -> str:
+    """``json.dumps(record.to_data(), sort_keys=True, separators=(",", ":"))``, written directly.
+
+    The fields are written in key order as ``json`` writes them when they hold what the record
+    declares (text, an ``int`` attempt, Money, a card summary); a record holding anything else
+    goes through the JSON encoder itself, so the text is always the same.
+    """
+    attempt = record.attempt
+    amount = record.amount
+    card = record.card
+    reference = record.reference
+    if type(attempt) is not int:
+        return _CANONICAL.encode(record.to_data())
+    try:
+        amount_json = (
+            "null"
+            if amount is None
+            else f'{{"amount":{_json_text(str(amount.amount))},'
+            f'"currency":{_json_text(str(amount.currency.code))}}}'
+        )
+        return (
+            f'{{"amount":{amount_json},"attempt":{attempt},'
+            f'"card":{"null" if card is None else _CANONICAL.encode(card.to_data())},'
+            f'"detail":{_json_text(record.detail)},'
+            f'"idempotency_key":{_json_text(record.idempotency_key)},'
+            f'"method_kind":{_json_text(record.method_kind)},'
+            f'"operation":{_json_text(record.operation)},'
+            f'"order_id":{_json_text(record.order_id)},'
+            f'"outcome":{_json_text(record.outcome)},'
+            f'"payment_id":{_json_text(record.payment_id)},'
+            f'"recorded_at":{_json_text(record.recorded_at.isoformat())},'
+            f'"reference":{"null" if reference is None else _json_text(reference)}}}'
+        )
+    except TypeError:  # a field that is not text: let the encoder write (or refuse) it
+        return _CANONICAL.encode(record.to_data())
+
+
 def chain_hash(previous_hash: str, record: TransactionRecord) -> str:
     """SHA-256 over the previous hash and the record's canonical JSON."""
-    blob = json.dumps(record.to_data(), sort_keys=True, separators=(",", ":"))
+    blob = _canonical_json(record)
     return hashlib.sha256(f"{previous_hash}\n{blob}".encode()).hexdigest()
 
 
