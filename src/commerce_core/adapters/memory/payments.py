@@ -237,7 +237,7 @@ class SimulatedPaymentGateway:
         if queued:
             planned = queued.popleft()
         else:
-            match = _TRANSIENT.match(token)
+            match = _TRANSIENT.match(token) if token.startswith("tok_transient_") else None
             if match:
                 # counted per request (idempotency key): each payment's first n tries fail
                 key = request.idempotency_key
@@ -296,6 +296,10 @@ class SimulatedPaymentGateway:
         return Approved(request.reference, request.amount)
 
 
+_CLAIMED: Final = IdempotencyClaim(ClaimStatus.CLAIMED)
+_IN_PROGRESS: Final = IdempotencyClaim(ClaimStatus.IN_PROGRESS)
+
+
 @attrs.define
 class _Claim:
     fingerprint: str
@@ -325,7 +329,7 @@ class InMemoryIdempotencyStore:
             row = self._rows.get(key)
             if row is None:
                 self._rows[key] = _Claim(fingerprint, now)
-                return IdempotencyClaim(ClaimStatus.CLAIMED)
+                return _CLAIMED
             if row.fingerprint != fingerprint:
                 raise IdempotencyKeyReuseError(key, row.fingerprint, fingerprint)
             if row.result is not None:
@@ -336,8 +340,8 @@ class InMemoryIdempotencyStore:
                 and now - row.claimed_at >= self._lease
             ):
                 row.claimed_at = now
-                return IdempotencyClaim(ClaimStatus.CLAIMED)
-            return IdempotencyClaim(ClaimStatus.IN_PROGRESS)
+                return _CLAIMED
+            return _IN_PROGRESS
 
     def complete(self, key: str, fingerprint: str, result: Mapping[str, Any]) -> None:
         """Record the result of a claimed key (the first result stays)."""
