@@ -457,7 +457,12 @@ class Payment(EventRecorder):
         _amount(amount, self.currency, "capture")
         if S.CAPTURED not in _EDGES.get(self._status, ()):
             PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason=self._why_no_capture())
-        if amount > self.capturable:
+        authorized, captured = self._authorized, self._captured
+        if amount.currency is authorized.currency is captured.currency:  # the usual case
+            over = amount.amount > authorized.amount - captured.amount  # capturable, unbuilt
+        else:
+            over = amount > self.capturable
+        if over:
             raise OverCaptureError(self.id, _text(amount), _text(self.capturable))
 
     def ensure_can_void(self) -> None:
@@ -564,7 +569,7 @@ class Payment(EventRecorder):
             return False
         if isinstance(result, Approved):
             self.ensure_can_capture(amount)
-            self._captured = self.captured + amount
+            self._captured = self._captured + amount
             self._move(self._captured_status())
             self._record(
                 PaymentCaptured(
