@@ -25,6 +25,7 @@ import enum
 import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import attrs
@@ -126,6 +127,10 @@ PAYMENT_TRANSITIONS: Final = TransitionTable(
 ``partially_captured -> captured`` is also how a void of the uncaptured rest ends."""
 
 _PROGRESS: Final = {state: rank for rank, state in enumerate(PaymentStatus)}
+
+# The table's edges, read directly on the hot path; a refused move still goes through
+# PAYMENT_TRANSITIONS.check, which raises its error.
+_EDGES: Final = PAYMENT_TRANSITIONS.edges
 
 
 # --- events ---------------------------------------------------------------------------------
@@ -267,6 +272,25 @@ def _text(value: Money) -> str:
     return f"{value.amount} {currency_of(value)}"
 
 
+def _money_like(data: Any, like: Money) -> Money:
+    """``money_from_data(data)`` for a total stored in the currency of ``like``.
+
+    A snapshot's totals share the payment's currency, already resolved for its amount: an
+    amount written as :func:`~commerce_core.money.money_to_data` writes it in that currency is
+    rebuilt with it; anything else goes through ``money_from_data`` (and its errors).
+    """
+    if type(data) is dict and data.get("currency") == like.currency.code:
+        text = data.get("amount")
+        if type(text) is str:
+            try:
+                value = Decimal(text)
+            except InvalidOperation:
+                return money_from_data(data)
+            if value.is_finite():
+                return Money(value, like.currency)
+    return money_from_data(data)
+
+
 def _zero_of_amount(payment: Payment) -> Money:
     return zero(payment.amount.currency)
 
@@ -305,7 +329,10 @@ class Payment(EventRecorder):
             InvalidAmountError: ``amount`` is not positive.
         """
         _amount(amount, currency_of(amount), "amount")
-        payment = cls(payment_id, order_id, amount, method, now)
+        nothing = zero(amount.currency)  # one zero for the three totals: Money is immutable
+        payment = cls(
+            payment_id, order_id, amount, method, now, S.CREATED, nothing, nothing, nothing
+        )
         payment._record(
             PaymentCreated(
                 occurred_at=now,
@@ -384,7 +411,8 @@ class Payment(EventRecorder):
     # -- checks done before calling the gateway --
 
     def _move(self, target: PaymentStatus, reason: str = "") -> None:
-        PAYMENT_TRANSITIONS.check(self._status, target, reason=reason)
+        if target not in _EDGES.get(self._status, ()):
+            PAYMENT_TRANSITIONS.check(self._status, target, reason=reason)  # raises
         self._status = target
 
     def _why_no_capture(self) -> str:
@@ -427,8 +455,14 @@ class Payment(EventRecorder):
             OverCaptureError: ``amount`` exceeds :attr:`capturable`.
         """
         _amount(amount, self.currency, "capture")
-        PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason=self._why_no_capture())
-        if amount > self.capturable:
+        if S.CAPTURED not in _EDGES.get(self._status, ()):
+            PAYMENT_TRANSITIONS.check(self._status, S.CAPTURED, reason=self._why_no_capture())
+        authorized, captured = self._authorized, self._captured
+        if amount.currency is authorized.currency is captured.currency:  # the usual case
+            over = amount.amount > authorized.amount - captured.amount  # capturable, unbuilt
+        else:
+            over = amount > self.capturable
+        if over:
             raise OverCaptureError(self.id, _text(amount), _text(self.capturable))
 
     def ensure_can_void(self) -> None:
@@ -456,7 +490,8 @@ class Payment(EventRecorder):
             OverRefundError: ``amount`` exceeds :attr:`refundable`.
         """
         _amount(amount, self.currency, "refund")
-        PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason=self._why_no_refund())
+        if S.REFUNDED not in _EDGES.get(self._status, ()):
+            PAYMENT_TRANSITIONS.check(self._status, S.REFUNDED, reason=self._why_no_refund())
         if amount > self.refundable:
             raise OverRefundError(self.id, _text(amount), _text(self.refundable))
 
@@ -534,7 +569,7 @@ class Payment(EventRecorder):
             return False
         if isinstance(result, Approved):
             self.ensure_can_capture(amount)
-            self._captured = self.captured + amount
+            self._captured = self._captured + amount
             self._move(self._captured_status())
             self._record(
                 PaymentCaptured(
@@ -697,9 +732,9 @@ class Payment(EventRecorder):
             "method": self.method.to_data(),
             "created_at": self.created_at.isoformat(),
             "status": str(self._status),
-            "authorized": money_to_data(self.authorized),
-            "captured": money_to_data(self.captured),
-            "refunded": money_to_data(self.refunded),
+            "authorized": money_to_data(self._authorized),
+            "captured": money_to_data(self._captured),
+            "refunded": money_to_data(self._refunded),
             "reference": self._reference,
             "action": None
             if action is None
@@ -713,16 +748,17 @@ class Payment(EventRecorder):
         """Rebuild a payment from :meth:`to_snapshot` output at ``version``."""
         action = data["action"]
         decline = data["decline_code"]
+        amount = money_from_data(data["amount"])
         return cls(
             id=data["id"],
             order_id=data["order_id"],
-            amount=money_from_data(data["amount"]),
+            amount=amount,
             method=PaymentMethod.from_data(data["method"]),
             created_at=datetime.fromisoformat(data["created_at"]),
             status=PaymentStatus(data["status"]),
-            authorized=money_from_data(data["authorized"]),
-            captured=money_from_data(data["captured"]),
-            refunded=money_from_data(data["refunded"]),
+            authorized=_money_like(data["authorized"], amount),
+            captured=_money_like(data["captured"], amount),
+            refunded=_money_like(data["refunded"], amount),
             reference=data["reference"],
             action=None
             if action is None

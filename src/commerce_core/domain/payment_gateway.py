@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from json.encoder import encode_basestring_ascii
 from typing import Any, ClassVar, Final, TypeAlias
 
@@ -265,24 +265,22 @@ _CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 """What ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` builds, built once."""
 
 
-def _digest(data: Mapping[str, str | None]) -> str:
-    """SHA-256 of the canonical JSON of a flat mapping (what keys and fingerprints hash).
+def _digest(data: Mapping[str, str | None], text: Callable[[], str]) -> str:
+    """SHA-256 of the canonical JSON of ``data`` (what keys and fingerprints hash).
 
-    Text values are written directly, as ``json`` writes them; a mapping holding anything else
-    (a void's ``None`` amount) goes through the JSON encoder itself: the text is the same.
+    ``text`` writes that JSON directly, fields in key order, values through
+    ``encode_basestring_ascii`` as ``json`` writes them; it raises ``TypeError`` for a value that
+    is not text (a void's ``None`` amount), and ``data`` then goes through the JSON encoder
+    itself. Either way the text is that of ``json.dumps(data, sort_keys=True, separators=...)``.
     """
     try:
-        blob = ",".join(
-            [
-                f"{encode_basestring_ascii(key)}:{encode_basestring_ascii(value)}"  # type: ignore[arg-type]
-                for key, value in sorted(data.items())
-            ]
-        )
+        blob = text()
     except TypeError:
-        text = _CANONICAL.encode(data)
-    else:
-        text = "{" + blob + "}"
-    return hashlib.sha256(text.encode()).hexdigest()
+        blob = _CANONICAL.encode(data)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_q = encode_basestring_ascii  # a JSON string literal, as json writes it (TypeError if not text)
 
 
 @attrs.frozen
@@ -310,14 +308,19 @@ class AuthorizeRequest:
 
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        op, payment, order, amount, token = (
+            str(self.operation),
+            self.payment_id,
+            self.order_id,
+            amount_key(self.amount),
+            self.method.token,
+        )
         return _digest(
-            {
-                "op": str(self.operation),
-                "payment": self.payment_id,
-                "order": self.order_id,
-                "amount": amount_key(self.amount),
-                "token": self.method.token,
-            }
+            {"op": op, "payment": payment, "order": order, "amount": amount, "token": token},
+            lambda: (
+                f'{{"amount":{_q(amount)},"op":{_q(op)},"order":{_q(order)},'
+                f'"payment":{_q(payment)},"token":{_q(token)}}}'
+            ),
         )
 
 
@@ -344,13 +347,18 @@ class CaptureRequest:
 
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        op, payment, reference, amount = (
+            str(self.operation),
+            self.payment_id,
+            self.reference,
+            amount_key(self.amount),
+        )
         return _digest(
-            {
-                "op": str(self.operation),
-                "payment": self.payment_id,
-                "reference": self.reference,
-                "amount": amount_key(self.amount),
-            }
+            {"op": op, "payment": payment, "reference": reference, "amount": amount},
+            lambda: (
+                f'{{"amount":{_q(amount)},"op":{_q(op)},"payment":{_q(payment)},'
+                f'"reference":{_q(reference)}}}'
+            ),
         )
 
 
@@ -375,8 +383,10 @@ class VoidRequest:
 
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        op, payment, reference = str(self.operation), self.payment_id, self.reference
         return _digest(
-            {"op": str(self.operation), "payment": self.payment_id, "reference": self.reference}
+            {"op": op, "payment": payment, "reference": reference},
+            lambda: f'{{"op":{_q(op)},"payment":{_q(payment)},"reference":{_q(reference)}}}',
         )
 
 
@@ -403,13 +413,18 @@ class RefundRequest:
 
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        op, payment, reference, amount = (
+            str(self.operation),
+            self.payment_id,
+            self.reference,
+            amount_key(self.amount),
+        )
         return _digest(
-            {
-                "op": str(self.operation),
-                "payment": self.payment_id,
-                "reference": self.reference,
-                "amount": amount_key(self.amount),
-            }
+            {"op": op, "payment": payment, "reference": reference, "amount": amount},
+            lambda: (
+                f'{{"amount":{_q(amount)},"op":{_q(op)},"payment":{_q(payment)},'
+                f'"reference":{_q(reference)}}}'
+            ),
         )
 
 
@@ -439,14 +454,23 @@ def idempotency_key(
     >>> key.startswith("capture-"), len(key)
     (True, 40)
     """
+    op = str(operation)
+    money_text = None if amount is None else amount_key(amount)
     parts = {
         "order": order_id,
         "payment": payment_id,
-        "operation": str(operation),
-        "amount": None if amount is None else amount_key(amount),
+        "operation": op,
+        "amount": money_text,
         "scope": scope,
     }
-    return f"{operation}-{_digest(parts)[: 39 - len(str(operation))]}"
+    digest = _digest(
+        parts,
+        lambda: (
+            f'{{"amount":{_q(money_text)},"operation":{_q(op)},"order":{_q(order_id)},'  # type: ignore[arg-type]
+            f'"payment":{_q(payment_id)},"scope":{_q(scope)}}}'
+        ),
+    )
+    return f"{op}-{digest[: 39 - len(op)]}"
 
 
 def _at_least_one(_inst: object, _attr: object, value: object) -> None:

@@ -14,9 +14,9 @@ import itertools
 import re
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -30,7 +30,6 @@ from commerce_core.domain.payment_gateway import (
     ClaimStatus,
     DeclineCode,
     Declined,
-    GatewayRequest,
     GatewayResult,
     IdempotencyClaim,
     PaymentMethod,
@@ -94,6 +93,8 @@ TEST_CARD_NUMBERS: Final[Mapping[str, str]] = {
     "4000000000003220": "tok_3ds_required",
 }
 """Well-known public test card numbers and the test token each tokenizes to."""
+
+_R = TypeVar("_R", AuthorizeRequest, CaptureRequest, VoidRequest, RefundRequest)
 
 _TRANSIENT: Final = re.compile(r"^tok_transient_(\d+)$")
 
@@ -193,23 +194,23 @@ class SimulatedPaymentGateway:
 
     def authorize(self, request: AuthorizeRequest) -> GatewayResult:
         """Hold ``request.amount`` (see the class docstring for how the token decides)."""
-        return self._idempotent(request, lambda: self._authorize(request))
+        return self._idempotent(request, self._authorize)
 
     def capture(self, request: CaptureRequest) -> GatewayResult:
         """Capture all or part of an authorization."""
-        return self._idempotent(request, lambda: self._capture(request))
+        return self._idempotent(request, self._capture)
 
     def void(self, request: VoidRequest) -> GatewayResult:
         """Release an uncaptured authorization, or the uncaptured rest of a partial capture."""
-        return self._idempotent(request, lambda: self._void(request))
+        return self._idempotent(request, self._void)
 
     def refund(self, request: RefundRequest) -> GatewayResult:
         """Refund all or part of what was captured."""
-        return self._idempotent(request, lambda: self._refund(request))
+        return self._idempotent(request, self._refund)
 
     # -- internals (called under the lock) --
 
-    def _idempotent(self, request: GatewayRequest, act: Any) -> GatewayResult:
+    def _idempotent(self, request: _R, act: Callable[[_R], GatewayResult]) -> GatewayResult:
         key = request.idempotency_key
         fingerprint = request.fingerprint()
         with self._lock:
@@ -222,7 +223,7 @@ class SimulatedPaymentGateway:
             if self._fail_next:
                 self._fail_next -= 1
                 return TransientFailure("simulated outage")
-            result: GatewayResult = act()
+            result = act(request)
             if not isinstance(result, TransientFailure):
                 self._keys[key] = (fingerprint, result)
             return result
@@ -237,7 +238,7 @@ class SimulatedPaymentGateway:
         if queued:
             planned = queued.popleft()
         else:
-            match = _TRANSIENT.match(token)
+            match = _TRANSIENT.match(token) if token.startswith("tok_transient_") else None
             if match:
                 # counted per request (idempotency key): each payment's first n tries fail
                 key = request.idempotency_key
@@ -270,9 +271,10 @@ class SimulatedPaymentGateway:
         auth = self._find(request.reference)
         if auth is None or auth.refunded.amount > 0:
             return Declined(DeclineCode.NOT_PERMITTED, "no capturable authorization")
-        if auth.captured + request.amount > auth.amount:
+        captured = auth.captured + request.amount
+        if captured > auth.amount:
             return Declined(DeclineCode.AMOUNT_EXCEEDS_AUTHORIZATION, "over-capture")
-        auth.captured += request.amount
+        auth.captured = captured
         return Approved(request.reference, request.amount)
 
     def _void(self, request: VoidRequest) -> GatewayResult:
@@ -294,6 +296,10 @@ class SimulatedPaymentGateway:
             return Declined(DeclineCode.AMOUNT_EXCEEDS_AUTHORIZATION, "over-refund")
         auth.refunded += request.amount
         return Approved(request.reference, request.amount)
+
+
+_CLAIMED: Final = IdempotencyClaim(ClaimStatus.CLAIMED)
+_IN_PROGRESS: Final = IdempotencyClaim(ClaimStatus.IN_PROGRESS)
 
 
 @attrs.define
@@ -325,7 +331,7 @@ class InMemoryIdempotencyStore:
             row = self._rows.get(key)
             if row is None:
                 self._rows[key] = _Claim(fingerprint, now)
-                return IdempotencyClaim(ClaimStatus.CLAIMED)
+                return _CLAIMED
             if row.fingerprint != fingerprint:
                 raise IdempotencyKeyReuseError(key, row.fingerprint, fingerprint)
             if row.result is not None:
@@ -336,8 +342,8 @@ class InMemoryIdempotencyStore:
                 and now - row.claimed_at >= self._lease
             ):
                 row.claimed_at = now
-                return IdempotencyClaim(ClaimStatus.CLAIMED)
-            return IdempotencyClaim(ClaimStatus.IN_PROGRESS)
+                return _CLAIMED
+            return _IN_PROGRESS
 
     def complete(self, key: str, fingerprint: str, result: Mapping[str, Any]) -> None:
         """Record the result of a claimed key (the first result stays)."""
