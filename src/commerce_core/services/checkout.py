@@ -89,7 +89,6 @@ from commerce_core.domain.checkout import (
     FailureReason,
     breakdown_from_draft,
     checkout_id_for,
-    draft_from_breakdown,
 )
 from commerce_core.domain.inventory import ReservationState, Shortage
 from commerce_core.domain.orders import (
@@ -753,7 +752,7 @@ class CheckoutService:
                 CheckoutStep.VALIDATED,
                 codes=_codes_of(run.breakdown),
                 amount=money_to_data(run.breakdown.grand_total),
-                draft=draft_from_breakdown(run.breakdown),
+                priced=run.breakdown,
             )
         amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
@@ -1350,14 +1349,15 @@ class CheckoutService:
     def _order_placed(self, attempt: CheckoutAttempt, order: Order) -> JourneyEvent:
         """The analytics ``OrderPlaced`` of ``order``: exact for net and gross price bases."""
         request = attempt.request
+        nothing = zero(order.currency)
         discounts: dict[tuple[str, str], Money] = {}
         items: list[OrderedItem] = []
         for line in order.lines:
             item, parts = _ordered_item(line)
             items.append(item)
             for key, amount in parts:
-                discounts[key] = discounts.get(key, zero(order.currency)) + amount
-        totals = order.totals
+                discounts[key] = discounts.get(key, nothing) + amount
+        total = order.totals.total
         return OrderPlaced(
             occurred_at=self._clock.now(),
             session_id=request.session_id or request.cart_id,
@@ -1372,8 +1372,8 @@ class CheckoutService:
                 if amount.amount > 0
             ],
             shipping=order.shipping.net,
-            tax=totals.total.gross - totals.total.net,
-            total=totals.total.gross,
+            tax=total.gross - total.net,
+            total=total.gross,
         )
 
 
@@ -1387,12 +1387,11 @@ def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, s
     then ``total.net + Σ net discounts``, so ``Σ subtotal - Σ discounts == Σ total.net`` to the
     minor unit; it is stated as ``net_total`` when ``unit_price x quantity`` does not give it.
     """
-    code = line.total.currency
     parts: list[tuple[tuple[str, str], Money]] = []
     for adjustment in line.adjustments:
+        if adjustment.amount.amount >= 0:
+            continue  # a surcharge (or nothing) takes no money off
         taken = -adjustment.amount
-        if taken.amount <= 0:
-            continue
         if line.prices_include_tax:
             if line.total.gross.amount > 0:
                 weights: list[Weight] = [line.total.net, line.total.tax]
@@ -1400,8 +1399,13 @@ def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, s
                 weights = [Decimal(1), sum((t.rate for t in line.tax_lines), Decimal(0))]
             taken = allocate(taken, weights)[0]
         parts.append(((adjustment.source_id, adjustment.code), taken))
-    before = sum((amount for _, amount in parts), line.total.net)
-    if not line.prices_include_tax and before == line.unit_price * line.quantity:
+    net = line.total.net
+    before = sum((amount for _, amount in parts), net) if parts else net
+    # the line's amounts share its currency (an order line checks it): compare the amounts
+    if not line.prices_include_tax and before.amount == line.unit_price.amount * line.quantity:
         return OrderedItem(line.sku, line.quantity, line.unit_price), parts
-    unit_net = allocate_evenly(before, line.quantity)[0] if before.amount > 0 else zero(code)
-    return OrderedItem(line.sku, line.quantity, unit_net, net_total=before), parts
+    if before.amount > 0:
+        return OrderedItem(
+            line.sku, line.quantity, allocate_evenly(before, line.quantity)[0], net_total=before
+        ), parts
+    return OrderedItem(line.sku, line.quantity, zero(net.currency), net_total=before), parts
