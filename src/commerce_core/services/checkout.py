@@ -210,6 +210,8 @@ class _Run:
     recovering: bool = False
     cart: Cart | None = None
     breakdown: PriceBreakdown | None = None
+    codes: tuple[str, ...] = ()
+    """The coupon codes ``breakdown`` accepted (set with it by a successful validation)."""
     order: Order | None = None
     prepriced: bool = False
     """``cart`` and ``breakdown`` come from the up-front check (reused if nothing changed)."""
@@ -750,7 +752,7 @@ class CheckoutService:
             self._record(
                 run,
                 CheckoutStep.VALIDATED,
-                codes=_codes_of(run.breakdown),
+                codes=run.codes,
                 amount=money_to_data(run.breakdown.grand_total),
                 priced=run.breakdown,
             )
@@ -810,7 +812,7 @@ class CheckoutService:
                 return failure
             self._record(run, CheckoutStep.ORDER_CREATED, durable=True, order_id=order_id)
         if self._mode(attempt) is CaptureMode.IMMEDIATE and not attempt.done(CheckoutStep.CAPTURED):
-            failure = self._capture(run, payment_id, order_id)
+            failure = self._capture(run, payment_id, order_id, amount)
             if failure is not None:
                 return failure
             self._record(run, CheckoutStep.CAPTURED)
@@ -895,7 +897,8 @@ class CheckoutService:
                 shortages=shortages,
             )
         breakdown = prepriced if prepriced is not None else self._price_cart(cart, request)
-        accepted = {_norm(code) for code in _codes_of(breakdown)}
+        codes = _codes_of(breakdown)
+        accepted = {_norm(code) for code in codes}
         for code in request.coupon_codes:
             if _norm(code) in accepted:
                 continue
@@ -922,6 +925,7 @@ class CheckoutService:
             )
         run.cart = cart
         run.breakdown = breakdown
+        run.codes = codes
         return None
 
     def _authorize(
@@ -1047,9 +1051,11 @@ class CheckoutService:
         )
         return None
 
-    def _capture(self, run: _Run, payment_id: str, order_id: str) -> CheckoutFailure | None:
+    def _capture(
+        self, run: _Run, payment_id: str, order_id: str, amount: Money
+    ) -> CheckoutFailure | None:
         cid = run.attempt.checkout_id
-        result = self._payments.capture(payment_id, self._amount(run.attempt), scope=cid)
+        result = self._payments.capture(payment_id, amount, scope=cid)
         if result.status is not PaymentStatus.CAPTURED:
             if result.is_transient:
                 return CheckoutFailure(
