@@ -88,6 +88,7 @@ class CheckoutStep(enum.StrEnum):
 
 
 STEP_ORDER: Final = tuple(CheckoutStep)
+_STEP_RANK: Final = {step: rank for rank, step in enumerate(STEP_ORDER)}
 
 
 class CheckoutStatus(enum.StrEnum):
@@ -214,6 +215,69 @@ def _taxed_data(value: TaxedMoney) -> dict[str, Any]:
     return {"net": money_to_data(value.net), "gross": money_to_data(value.gross)}
 
 
+_CONTAINERS: Final = (dict, list)
+
+
+def _fresh(value: Any) -> Any:
+    """A deep copy of snapshot data: every dict and list is new, the leaves are kept.
+
+    Snapshot data holds only dicts, lists and immutable leaves (``str``, numbers, ``None``), so
+    the copy shares nothing that can change: a snapshot built with it holds no dict or list of
+    the aggregate's (the checkout log keeps snapshots uncopied, ``fresh_snapshots``).
+    """
+    kind = type(value)
+    if kind is dict:
+        copy = value.copy()
+        for key, item in copy.items():
+            if type(item) in _CONTAINERS:
+                copy[key] = _fresh(item)
+        return copy
+    if kind is list:
+        copy_list = value.copy()
+        for index, item in enumerate(copy_list):
+            if type(item) in _CONTAINERS:
+                copy_list[index] = _fresh(item)
+        return copy_list
+    return value
+
+
+def _fresh_request(data: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of :meth:`CheckoutRequest.to_data` output (as :func:`_fresh`, shaped: faster).
+
+    The customer and the addresses are flat dicts of strings (``attrs.asdict`` of flat
+    classes), the payment method a flat dict but for its optional card summary.
+    """
+    copy = data.copy()
+    copy["customer"] = data["customer"].copy()
+    copy["billing_address"] = data["billing_address"].copy()
+    copy["shipping_address"] = data["shipping_address"].copy()
+    copy["payment_method"] = _fresh(data["payment_method"])
+    copy["coupon_codes"] = data["coupon_codes"].copy()
+    return copy
+
+
+def _line_draft(priced: LineBreakdown) -> dict[str, Any]:
+    """One priced line as its draft: ``OrderLine.from_breakdown(priced).to_data()`` and totals.
+
+    Built straight from the breakdown (no ``OrderLine`` on the way: the order is placed later
+    from this very breakdown, or from the draft, through ``OrderLine``, which checks the line).
+    """
+    line = priced.line
+    return {
+        "line_id": line.line_id,
+        "sku": line.sku,
+        "name": line.name,
+        "quantity": line.quantity,
+        "unit_price": money_to_data(line.unit_price),
+        "total": {"net": money_to_data(priced.net), "gross": money_to_data(priced.gross)},
+        "adjustments": _adjustments_to_data(priced.adjustments),
+        "tax_lines": _taxes_to_data(priced.tax_lines),
+        "prices_include_tax": line.prices_include_tax,
+        "base_total": money_to_data(priced.base_total),
+        "basis_total": money_to_data(priced.total),
+    }
+
+
 def draft_from_breakdown(breakdown: PriceBreakdown) -> dict[str, Any]:
     """The order draft of a priced cart, as JSON primitives (kept in the checkout attempt).
 
@@ -224,14 +288,7 @@ def draft_from_breakdown(breakdown: PriceBreakdown) -> dict[str, Any]:
     shipping = breakdown.shipping
     return {
         "currency": breakdown.currency,
-        "lines": [
-            {
-                **OrderLine.from_breakdown(line).to_data(),
-                "base_total": money_to_data(line.base_total),
-                "basis_total": money_to_data(line.total),
-            }
-            for line in breakdown.lines
-        ],
+        "lines": [_line_draft(line) for line in breakdown.lines],
         "shipping": None
         if shipping is None
         else {
@@ -241,7 +298,7 @@ def draft_from_breakdown(breakdown: PriceBreakdown) -> dict[str, Any]:
             "adjustments": _adjustments_to_data(shipping.adjustments),
             "total": money_to_data(shipping.total),
             "tax_lines": _taxes_to_data(shipping.tax_lines),
-            "taxed": _taxed_data(shipping.taxed),
+            "taxed": {"net": money_to_data(shipping.net), "gross": money_to_data(shipping.gross)},
         },
         "subtotal": _taxed_data(breakdown.subtotal),
         "discounts": money_to_data(breakdown.discounts),
@@ -410,18 +467,22 @@ class CheckoutRequest:
         >>> a.fingerprint() == attrs.evolve(a, shipping_method="express").fingerprint()
         False
         """
-        data = {
-            "cart_id": self.cart_id,
-            "customer": attrs.asdict(self.customer),
-            "billing_address": self.billing_address.to_data(),
-            "shipping_address": self.shipping_address.to_data(),
-            "shipping_method": self.shipping_method,
-            "payment_token": self.payment_method.token,
+        return self._fingerprint_of(self.to_data())
+
+    def _fingerprint_of(self, data: Mapping[str, Any]) -> str:
+        """:meth:`fingerprint` of this request's :meth:`to_data` output (built once per attempt)."""
+        purchase = {
+            "cart_id": data["cart_id"],
+            "customer": data["customer"],
+            "billing_address": data["billing_address"],
+            "shipping_address": data["shipping_address"],
+            "shipping_method": data["shipping_method"],
+            "payment_token": data["payment_method"]["token"],
             "coupon_codes": sorted({_code_key(code) for code in self.coupon_codes}),
-            "capture_mode": None if self.capture_mode is None else str(self.capture_mode),
-            "accept_price_changes": self.accept_price_changes,
+            "capture_mode": data["capture_mode"],
+            "accept_price_changes": data["accept_price_changes"],
         }
-        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -616,23 +677,32 @@ class CheckoutAttempt(EventRecorder):
     _codes: tuple[str, ...] = attrs.field(default=(), alias="_codes")
     _amount: dict[str, str] | None = attrs.field(default=None, alias="_amount")
     _draft: dict[str, Any] | None = attrs.field(default=None, alias="_draft")
+    _priced: PriceBreakdown | None = attrs.field(init=False, default=None, repr=False)
+    """The priced cart whose draft is recorded, until the draft is first read (then ``_draft``)."""
     _order_id: str | None = attrs.field(default=None, alias="_order_id")
     _failure: CheckoutFailure | None = attrs.field(default=None, alias="_failure")
     _announced: bool = attrs.field(default=False, alias="_announced")
     _refusals: int = attrs.field(default=0, alias="_refusals")
     _shortages: tuple[Shortage, ...] = attrs.field(default=(), alias="_shortages")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
+    _request_data: tuple[CheckoutRequest, dict[str, Any]] | None = attrs.field(
+        init=False, default=None, repr=False
+    )
+    """``request`` and its ``to_data()``, built once: each snapshot gets a fresh copy of it."""
 
     @classmethod
     def start(cls, request: CheckoutRequest, *, now: datetime) -> CheckoutAttempt:
         """A new attempt for ``request``, in progress with no step done."""
-        return cls(
+        data = request.to_data()
+        attempt = cls(
             checkout_id=request.checkout_id,
             request=request,
-            fingerprint=request.fingerprint(),
+            fingerprint=request._fingerprint_of(data),
             started_at=now,
             _updated_at=now,
         )
+        attempt._request_data = (request, data)
+        return attempt
 
     # -- views --
 
@@ -684,6 +754,8 @@ class CheckoutAttempt(EventRecorder):
         what was authorized, without pricing the cart again. None before validation and again
         once the order is created (the order holds what was placed; the log stops carrying it).
         """
+        if self._priced is not None:
+            self._draft, self._priced = draft_from_breakdown(self._priced), None
         return self._draft
 
     @property
@@ -731,8 +803,12 @@ class CheckoutAttempt(EventRecorder):
         amount: dict[str, str] | None = None,
         order_id: str | None = None,
         draft: Mapping[str, Any] | None = None,
+        priced: PriceBreakdown | None = None,
     ) -> None:
         """Record ``step`` as done, with the facts it produced (idempotent for a recorded step).
+
+        ``priced`` records the draft of a priced cart like ``draft=draft_from_breakdown(priced)``
+        (built only when read or saved: a snapshot builds it anew rather than copying it).
 
         Raises:
             InvalidCheckoutError: the attempt is not in progress, or ``step`` comes before the
@@ -743,7 +819,7 @@ class CheckoutAttempt(EventRecorder):
         if self._status is not CheckoutStatus.IN_PROGRESS:
             raise InvalidCheckoutError("step", f"cannot record {step} while {self._status}")
         last = self.last_step
-        if last is not None and STEP_ORDER.index(step) < STEP_ORDER.index(last):
+        if last is not None and _STEP_RANK[step] < _STEP_RANK[last]:
             raise InvalidCheckoutError("step", f"{step} cannot follow {last}")
         self._steps += (step,)
         self._updated_at = now
@@ -754,11 +830,13 @@ class CheckoutAttempt(EventRecorder):
         if order_id is not None:
             self._order_id = order_id
         if draft is not None:
-            self._draft = dict(draft)
+            self._draft, self._priced = dict(draft), None
+        if priced is not None:
+            self._draft, self._priced = None, priced
         if step is CheckoutStep.ORDER_CREATED:
             # The order now holds what was placed; the draft is never read again, so the saves
             # from here on (order created, outcome) do not carry it.
-            self._draft = None
+            self._draft = self._priced = None
         self._record(
             CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
         )
@@ -833,18 +911,28 @@ class CheckoutAttempt(EventRecorder):
     # -- snapshots --
 
     def to_snapshot(self) -> dict[str, Any]:
-        """The attempt as JSON primitives."""
+        """The attempt as JSON primitives (a new tree on every call: it shares no dict or list)."""
+        cached = self._request_data
+        if cached is None or cached[0] is not self.request:
+            cached = self._request_data = (self.request, self.request.to_data())
+        amount = self._amount
+        draft = self._draft
+        draft_data: dict[str, Any] | None = None
+        if self._priced is not None:
+            draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
+        elif draft is not None:
+            draft_data = _fresh(draft)
         return {
             "checkout_id": self.checkout_id,
-            "request": self.request.to_data(),
+            "request": _fresh_request(cached[1]),
             "fingerprint": self.fingerprint,
             "started_at": self.started_at.isoformat(),
-            "status": str(self._status),
-            "steps": [str(s) for s in self._steps],
+            "status": self._status.value,
+            "steps": [s.value for s in self._steps],
             "updated_at": self.updated_at.isoformat(),
             "codes": list(self._codes),
-            "amount": self._amount,
-            "draft": self._draft,
+            "amount": None if amount is None else dict(amount),
+            "draft": draft_data,
             "order_id": self._order_id,
             "failure": None if self._failure is None else self._failure.to_data(),
             "announced": self._announced,

@@ -89,7 +89,6 @@ from commerce_core.domain.checkout import (
     FailureReason,
     breakdown_from_draft,
     checkout_id_for,
-    draft_from_breakdown,
 )
 from commerce_core.domain.inventory import ReservationState, Shortage
 from commerce_core.domain.orders import (
@@ -211,6 +210,8 @@ class _Run:
     recovering: bool = False
     cart: Cart | None = None
     breakdown: PriceBreakdown | None = None
+    codes: tuple[str, ...] = ()
+    """The coupon codes ``breakdown`` accepted (set with it by a successful validation)."""
     order: Order | None = None
     prepriced: bool = False
     """``cart`` and ``breakdown`` come from the up-front check (reused if nothing changed)."""
@@ -751,9 +752,9 @@ class CheckoutService:
             self._record(
                 run,
                 CheckoutStep.VALIDATED,
-                codes=_codes_of(run.breakdown),
+                codes=run.codes,
                 amount=money_to_data(run.breakdown.grand_total),
-                draft=draft_from_breakdown(run.breakdown),
+                priced=run.breakdown,
             )
         amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
@@ -811,7 +812,7 @@ class CheckoutService:
                 return failure
             self._record(run, CheckoutStep.ORDER_CREATED, durable=True, order_id=order_id)
         if self._mode(attempt) is CaptureMode.IMMEDIATE and not attempt.done(CheckoutStep.CAPTURED):
-            failure = self._capture(run, payment_id, order_id)
+            failure = self._capture(run, payment_id, order_id, amount)
             if failure is not None:
                 return failure
             self._record(run, CheckoutStep.CAPTURED)
@@ -896,7 +897,8 @@ class CheckoutService:
                 shortages=shortages,
             )
         breakdown = prepriced if prepriced is not None else self._price_cart(cart, request)
-        accepted = {_norm(code) for code in _codes_of(breakdown)}
+        codes = _codes_of(breakdown)
+        accepted = {_norm(code) for code in codes}
         for code in request.coupon_codes:
             if _norm(code) in accepted:
                 continue
@@ -923,6 +925,7 @@ class CheckoutService:
             )
         run.cart = cart
         run.breakdown = breakdown
+        run.codes = codes
         return None
 
     def _authorize(
@@ -1048,9 +1051,11 @@ class CheckoutService:
         )
         return None
 
-    def _capture(self, run: _Run, payment_id: str, order_id: str) -> CheckoutFailure | None:
+    def _capture(
+        self, run: _Run, payment_id: str, order_id: str, amount: Money
+    ) -> CheckoutFailure | None:
         cid = run.attempt.checkout_id
-        result = self._payments.capture(payment_id, self._amount(run.attempt), scope=cid)
+        result = self._payments.capture(payment_id, amount, scope=cid)
         if result.status is not PaymentStatus.CAPTURED:
             if result.is_transient:
                 return CheckoutFailure(
@@ -1350,14 +1355,15 @@ class CheckoutService:
     def _order_placed(self, attempt: CheckoutAttempt, order: Order) -> JourneyEvent:
         """The analytics ``OrderPlaced`` of ``order``: exact for net and gross price bases."""
         request = attempt.request
+        nothing = zero(order.currency)
         discounts: dict[tuple[str, str], Money] = {}
         items: list[OrderedItem] = []
         for line in order.lines:
             item, parts = _ordered_item(line)
             items.append(item)
             for key, amount in parts:
-                discounts[key] = discounts.get(key, zero(order.currency)) + amount
-        totals = order.totals
+                discounts[key] = discounts.get(key, nothing) + amount
+        total = order.totals.total
         return OrderPlaced(
             occurred_at=self._clock.now(),
             session_id=request.session_id or request.cart_id,
@@ -1372,8 +1378,8 @@ class CheckoutService:
                 if amount.amount > 0
             ],
             shipping=order.shipping.net,
-            tax=totals.total.gross - totals.total.net,
-            total=totals.total.gross,
+            tax=total.gross - total.net,
+            total=total.gross,
         )
 
 
@@ -1387,12 +1393,11 @@ def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, s
     then ``total.net + Σ net discounts``, so ``Σ subtotal - Σ discounts == Σ total.net`` to the
     minor unit; it is stated as ``net_total`` when ``unit_price x quantity`` does not give it.
     """
-    code = line.total.currency
     parts: list[tuple[tuple[str, str], Money]] = []
     for adjustment in line.adjustments:
+        if adjustment.amount.amount >= 0:
+            continue  # a surcharge (or nothing) takes no money off
         taken = -adjustment.amount
-        if taken.amount <= 0:
-            continue
         if line.prices_include_tax:
             if line.total.gross.amount > 0:
                 weights: list[Weight] = [line.total.net, line.total.tax]
@@ -1400,8 +1405,13 @@ def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, s
                 weights = [Decimal(1), sum((t.rate for t in line.tax_lines), Decimal(0))]
             taken = allocate(taken, weights)[0]
         parts.append(((adjustment.source_id, adjustment.code), taken))
-    before = sum((amount for _, amount in parts), line.total.net)
-    if not line.prices_include_tax and before == line.unit_price * line.quantity:
+    net = line.total.net
+    before = sum((amount for _, amount in parts), net) if parts else net
+    # the line's amounts share its currency (an order line checks it): compare the amounts
+    if not line.prices_include_tax and before.amount == line.unit_price.amount * line.quantity:
         return OrderedItem(line.sku, line.quantity, line.unit_price), parts
-    unit_net = allocate_evenly(before, line.quantity)[0] if before.amount > 0 else zero(code)
-    return OrderedItem(line.sku, line.quantity, unit_net, net_total=before), parts
+    if before.amount > 0:
+        return OrderedItem(
+            line.sku, line.quantity, allocate_evenly(before, line.quantity)[0], net_total=before
+        ), parts
+    return OrderedItem(line.sku, line.quantity, zero(net.currency), net_total=before), parts

@@ -18,7 +18,10 @@ class InMemoryCheckoutLog:
 
     def __init__(self) -> None:
         self._store: VersionedSnapshotStore[CheckoutAttempt] = VersionedSnapshotStore(
-            "checkout", CheckoutAttempt.to_snapshot, CheckoutAttempt.from_snapshot
+            "checkout",
+            CheckoutAttempt.to_snapshot,
+            CheckoutAttempt.from_snapshot,
+            fresh_snapshots=True,
         )
         self._carts: dict[str, str] = {}
 

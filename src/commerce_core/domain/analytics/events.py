@@ -246,6 +246,13 @@ class AppliedDiscount:
         _on_grid("AppliedDiscount", "amount", self.amount)
 
 
+def _subtotal_minor(item: OrderedItem) -> int:
+    """``to_minor(item.subtotal)``: a unit price on its grid times the quantity, in minor units."""
+    if item.net_total is not None:
+        return to_minor(item.net_total)
+    return to_minor(item.unit_price) * item.quantity
+
+
 def _items(value: Iterable[OrderedItem]) -> tuple[OrderedItem, ...]:
     return tuple(value)
 
@@ -300,18 +307,18 @@ class OrderPlaced(JourneyEvent):
             *(i.net_total for i in self.items if i.net_total is not None),
             *(d.amount for d in self.discounts),
         ]
-        for name, amount in (("total", self.total), ("shipping", self.shipping), ("tax", self.tax)):
-            _on_grid(kind, name, amount)
+        total = _on_grid(kind, "total", self.total)
+        shipping = _on_grid(kind, "shipping", self.shipping)
+        tax = _on_grid(kind, "tax", self.tax)
         try:
             ensure_same_currency(amounts, context=kind)
         except CommerceError as error:
             raise InvalidAnalyticsEventError(kind, str(error)) from None
-        subtotal = sum(to_minor(i.subtotal) for i in self.items)
+        subtotal = sum(_subtotal_minor(i) for i in self.items)
         discounted = sum(to_minor(d.amount) for d in self.discounts)
         if discounted > subtotal:
             raise InvalidAnalyticsEventError(kind, "discount exceeds the items' subtotal")
-        expected = subtotal - discounted + to_minor(self.shipping) + to_minor(self.tax)
-        if expected != to_minor(self.total):
+        if subtotal - discounted + shipping + tax != total:
             raise InvalidAnalyticsEventError(
                 kind, "total must equal subtotal - discount + shipping + tax"
             )
