@@ -3,7 +3,9 @@
 ``VersionedSnapshotStore(..., fresh_snapshots=True)`` keeps what ``to_snapshot`` returns (once it
 is checked to be plain JSON data) instead of copying it. That is only safe when no dict or list of
 a snapshot is held by the aggregate or by another snapshot: these tests check it for every
-aggregate stored that way (carts, payments, orders), in the states a checkout leaves them in.
+aggregate stored that way (carts, payments, orders, checkout attempts), in the states a checkout
+leaves them in. ``plain_snapshots=True`` goes further (the store does not even look at the tree):
+for those aggregates every snapshot must already be exact plain JSON data.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.checkout import CheckoutSuccess
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.testing.checkout import CheckoutWorld
@@ -48,6 +51,7 @@ def _snapshots() -> list[tuple[str, Snapshot]]:
     found: list[tuple[str, Snapshot]] = [("order", order.to_snapshot)]
     found += [(f"payment {p.id}", p.to_snapshot) for p in payments]
     found += [(f"cart {c.id}", c.to_snapshot) for c in carts]
+    found += [(f"checkout {a.checkout_id}", a.to_snapshot) for a in world.checkout_log.all()]
     return found
 
 
@@ -70,3 +74,59 @@ def test_changing_a_snapshot_never_changes_the_aggregate(name: str, snapshot: Sn
         else:
             container.append("changed after the snapshot")
     assert json.dumps(snapshot()) == before, name
+
+
+_LEAVES = (str, int, float, bool, type(None))
+
+
+def _exactly_plain(value: Any) -> bool:
+    """JSON data with exact types only: what a JSON round trip gives back, unchanged."""
+    if type(value) is dict:
+        return all(type(k) is str and _exactly_plain(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_exactly_plain(v) for v in value)
+    return type(value) in _LEAVES
+
+
+def _stores(world: CheckoutWorld) -> Iterator[VersionedSnapshotStore[Any]]:
+    for part in vars(world).values():
+        store = getattr(part, "_store", None)
+        if isinstance(store, VersionedSnapshotStore):
+            yield store
+
+
+def _promised_plain() -> set[str]:
+    return {s.kind for s in _stores(CheckoutWorld(stock=10, faults=False)) if s._trusted}
+
+
+PLAIN = _promised_plain()
+
+
+TRUSTED = [(name, snapshot) for name, snapshot in SNAPSHOTS if name.split()[0] in PLAIN]
+
+
+@pytest.mark.parametrize(("name", "snapshot"), TRUSTED, ids=[name for name, _ in TRUSTED])
+def test_a_store_trusting_plain_snapshots_only_ever_gets_exact_json_data(
+    name: str, snapshot: Snapshot
+) -> None:
+    taken = snapshot()
+    assert _exactly_plain(taken), name
+    assert json.loads(json.dumps(taken)) == taken, name
+
+
+def test_every_store_trusting_plain_snapshots_is_checked_here() -> None:
+    checked = {name.split()[0] for name, _ in SNAPSHOTS}
+    assert {"cart", "payment", "checkout"} <= PLAIN
+    assert checked >= PLAIN, f"add snapshots of {sorted(PLAIN - checked)} to _snapshots()"
+
+
+def test_the_plain_check_sees_a_str_enum_leaf() -> None:
+    """A StrEnum equals its text but is not what JSON gives back: the check above refuses it."""
+    from enum import StrEnum
+
+    class Colour(StrEnum):
+        RED = "red"
+
+    assert _exactly_plain({"colour": "red", "lines": [1, 2.5, None, True]})
+    assert not _exactly_plain({"colour": Colour.RED})
+    assert not _exactly_plain({"lines": (1, 2)})

@@ -117,3 +117,36 @@ def test_a_stale_version_is_a_conflict_and_keeps_the_stored_snapshot() -> None:
         store.save("k", 2, 0)
     assert store.get("k") == {"value": 1}
     assert [snapshot["value"] for snapshot in store.all()] == [1]
+
+
+_plain_data = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=10,
+)
+
+
+@given(_plain_data)
+def test_a_store_trusting_plain_snapshots_keeps_the_tree_and_reads_back_copies(
+    value: Any,
+) -> None:
+    built: list[dict[str, Any]] = []
+
+    def to_snapshot(v: Any) -> dict[str, Any]:
+        built.append({"value": copy.deepcopy(v)})
+        return built[-1]
+
+    store: VersionedSnapshotStore[Any] = VersionedSnapshotStore(
+        "thing", to_snapshot, lambda d, _v: d, fresh_snapshots=True, plain_snapshots=True
+    )
+    store.save("k", value, 0)
+    read = store.get("k")
+    assert read == json.loads(json.dumps({"value": value}))
+    assert read is not built[0]  # reads still copy (no readonly promise)
+    read["value"] = "changed in a read copy"
+    assert store.get("k") == built[0]
+
+
+def test_plain_snapshots_is_a_promise_on_top_of_fresh_snapshots() -> None:
+    with pytest.raises(ValueError, match="fresh_snapshots"):
+        VersionedSnapshotStore("thing", lambda v: {"v": v}, lambda d, _v: d, plain_snapshots=True)

@@ -80,6 +80,7 @@ class InMemoryCartRepository:
             Cart.to_snapshot,
             Cart.from_snapshot,
             fresh_snapshots=True,
+            plain_snapshots=True,
             readonly_rebuilds=True,
         )
 

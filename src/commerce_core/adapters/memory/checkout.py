@@ -22,6 +22,7 @@ class InMemoryCheckoutLog:
             CheckoutAttempt.to_snapshot,
             CheckoutAttempt.from_snapshot,
             fresh_snapshots=True,
+            plain_snapshots=True,
         )
         self._carts: dict[str, str] = {}
 

@@ -225,6 +225,12 @@ class VersionedSnapshotStore(Generic[T]):
             ``readonly_rebuilds`` is promised too. Any other tree (a StrEnum, a tuple, a
             non-string key) is converted as without the promise. Default False: the store
             copies what ``to_snapshot`` returns.
+        plain_snapshots: a promise, on top of ``fresh_snapshots``, that ``to_snapshot`` builds
+            only plain JSON data: exact ``dict`` containers with ``str`` keys, exact ``list``
+            containers and exact ``str``/``int``/``float``/``bool``/``None`` leaves (no StrEnum,
+            tuple or Decimal). The store then keeps the tree without looking at it
+            (``tests/contracts/test_snapshot_freshness.py`` checks the aggregates that promise
+            it, in every state a checkout leaves them in). Requires ``fresh_snapshots``.
         readonly_rebuilds: a promise that ``from_snapshot`` only reads the snapshot it is
             given: it changes no dict or list in it, and the aggregate it returns holds none of
             them (it builds its own containers and keeps only the immutable leaves: strings,
@@ -242,12 +248,17 @@ class VersionedSnapshotStore(Generic[T]):
         from_snapshot: Callable[[Mapping[str, Any], int], T],
         *,
         fresh_snapshots: bool = False,
+        plain_snapshots: bool = False,
         readonly_rebuilds: bool = False,
     ) -> None:
+        if plain_snapshots and not fresh_snapshots:
+            msg = "plain_snapshots is a promise on top of fresh_snapshots"
+            raise ValueError(msg)
         self.kind = kind
         self._to_snapshot = to_snapshot
         self._from_snapshot = from_snapshot
         self._fresh = fresh_snapshots
+        self._trusted = plain_snapshots
         self._readonly = readonly_rebuilds
         self._rows: dict[str, tuple[int, Any]] = {}
         self.lock = threading.RLock()
@@ -278,7 +289,7 @@ class VersionedSnapshotStore(Generic[T]):
             ConcurrencyConflictError: the stored version differs from ``expected_version``.
         """
         data = self._to_snapshot(aggregate)
-        if not (self._fresh and type(data) is dict and _is_plain(data)):
+        if not self._trusted and not (self._fresh and type(data) is dict and _is_plain(data)):
             data = _plain(data)
         with self.lock:
             current = self._rows.get(key, (0, None))[0]

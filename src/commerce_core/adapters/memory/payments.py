@@ -373,7 +373,12 @@ class InMemoryPaymentRepository:
 
     def __init__(self) -> None:
         self._store: VersionedSnapshotStore[Payment] = VersionedSnapshotStore(
-            "payment", Payment.to_snapshot, Payment.from_snapshot, fresh_snapshots=True
+            "payment",
+            Payment.to_snapshot,
+            Payment.from_snapshot,
+            fresh_snapshots=True,
+            plain_snapshots=True,
+            readonly_rebuilds=True,
         )
         self._by_order: dict[str, list[str]] = {}
 
