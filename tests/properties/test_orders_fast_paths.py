@@ -27,11 +27,20 @@ from hypothesis import strategies as st
 
 import commerce_core.domain
 from commerce_core.adapters.memory import InMemoryOrderRepository
+from commerce_core.adapters.memory.orders import _payload
 from commerce_core.domain.events import DomainEvent
-from commerce_core.domain.orders import ORDER_EVENT_TYPES, OrderLine, PaymentKind
+from commerce_core.domain.order_settlements import CancellationSettlementFailed, SettlementStep
+from commerce_core.domain.orders import (
+    ORDER_EVENT_TYPES,
+    OrderCancelled,
+    OrderLine,
+    OrderPaid,
+    PaymentKind,
+)
+from commerce_core.domain.payment_status import OrderPaymentStatus
 from commerce_core.domain.pricing import Adjustment, TaxLine
 from commerce_core.errors import CommerceError, CurrencyMismatchError, InvalidOrderError
-from commerce_core.money import Money, TaxedMoney, currency_of, money, zero
+from commerce_core.money import Money, TaxedMoney, currency_of, from_minor, money, zero
 from commerce_core.testing.contracts import make_sample_order
 
 for _module in pkgutil.walk_packages(commerce_core.domain.__path__, "commerce_core.domain."):
@@ -156,6 +165,28 @@ def test_an_outbox_payload_shares_nothing_with_another() -> None:
     assert len(set(amounts)) == len(amounts)
 
 
+def test_a_payload_that_is_not_plain_json_is_converted_as_json_would() -> None:
+    event = CancellationSettlementFailed(
+        occurred_at=_NOW,
+        order_id="o1",
+        settlement_id="o1:cancel",
+        step=SettlementStep.VOID,  # a StrEnum: JSON makes it a plain string
+        reason="declined",
+        attempt=1,
+    )
+    payload = _payload(event)
+    assert payload == json.loads(json.dumps(event._to_dict_generic()))
+    assert type(payload["step"]) is str
+
+
+def test_a_payload_json_cannot_hold_raises_what_json_raises() -> None:
+    event = OrderCancelled(occurred_at=_NOW, order_id="o1", reason=Decimal(1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        json.dumps(event.to_dict())
+    with pytest.raises(TypeError):
+        _payload(event)
+
+
 # --- OrderLine's checks --------------------------------------------------------------------------
 
 
@@ -236,3 +267,48 @@ def test_order_line_refuses_its_broken_invariants() -> None:
     short = TaxLine("VAT", Decimal("0.2"), money("1.99", eur), compound=False)
     with pytest.raises(InvalidOrderError, match="do not add up"):
         OrderLine("l1", "TEA", "Tea", 1, money("10.00", eur), total, tax_lines=(short,))
+
+
+# --- record_payment's running sums --------------------------------------------------------------
+
+
+_facts = st.lists(
+    st.tuples(
+        st.sampled_from(list(PaymentKind)),
+        # cents; the sample order is due 66.00 EUR: parts of it reach "paid" exactly
+        st.one_of(st.sampled_from([6600, 3300, 2200, 1100]), st.integers(1, 7000)),
+        st.sampled_from(["a", "b", "c", "d"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=_facts)
+def test_a_capture_records_order_paid_exactly_when_the_order_becomes_paid(
+    facts: list[tuple[PaymentKind, int, str]],
+) -> None:
+    order = make_sample_order()
+    order.collect_events()
+    for kind, cents, reference in facts:
+        before = order.payment_status
+        try:
+            recorded = order.record_payment(
+                kind, from_minor(cents, "EUR"), reference=reference, now=_NOW
+            )
+        except CommerceError:
+            assert not order.pending_events
+            continue
+        events = order.collect_events()
+        paid = [e for e in events if isinstance(e, OrderPaid)]
+        became_paid = (
+            before is not OrderPaymentStatus.PAID
+            and order.payment_status is OrderPaymentStatus.PAID
+        )
+        assert bool(paid) == (recorded and kind is PaymentKind.CAPTURED and became_paid)
+        for event in paid:
+            assert event.amount == order.captured
+        captured = sum(
+            (p.amount for p in order.payments if p.kind is PaymentKind.CAPTURED), zero("EUR")
+        )
+        assert order.captured == captured

@@ -685,9 +685,10 @@ def _guard_all_delivered(order: Order) -> str | None:
 
 
 def _guard_captured(order: Order) -> str | None:
-    if order.captured >= order.amount_due and order.captured.amount > 0:
+    captured, due = order.captured, order.amount_due
+    if captured >= due and captured.amount > 0:
         return None
-    return f"captured {order.captured} of {order.amount_due}"
+    return f"captured {captured} of {due}"
 
 
 def _guard_authorized(order: Order) -> str | None:
@@ -1444,28 +1445,44 @@ class Order(EventRecorder):
                     sorted(self.workflow.table.allowed(self._status)),
                     "the order is cancelled: refund money captured for it, do not record it",
                 )
-            due = self.amount_due - self.captured
+            amount_due, captured = self.amount_due, self.captured
+            due = amount_due - captured
             if amount > due:
                 raise PaymentFactRejectedError(self.order_id, str(kind), amount, due)
+            with self._change():
+                refunded = self.refunded
+                was_paid = (
+                    derive_order_payment_status(
+                        amount_due, authorized=self.authorized, captured=captured, refunded=refunded
+                    )
+                    is OrderPaymentStatus.PAID
+                )
+                self._add_payment(kind, amount, reference, now)
+                captured += amount  # the new entry comes last in the sum ``captured`` makes
+                paid = derive_order_payment_status(
+                    amount_due, authorized=self.authorized, captured=captured, refunded=refunded
+                )
+                if not was_paid and paid is OrderPaymentStatus.PAID:
+                    self._record(
+                        OrderPaid(occurred_at=now, order_id=self.order_id, amount=captured)
+                    )
+                self._advance(OrderStatus.PAID, now=now, actor=actor)
+            return True
         if kind is PaymentKind.VOIDED and amount > self.authorized:
             raise PaymentFactRejectedError(self.order_id, str(kind), amount, self.authorized)
         with self._change():
-            was_paid = self.payment_status is OrderPaymentStatus.PAID
-            self._payments += (PaymentEntry(kind, amount, reference, now),)
-            self._record(
-                _PAYMENT_EVENTS[kind](
-                    occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
-                )
-            )
+            self._add_payment(kind, amount, reference, now)
             if kind is PaymentKind.AUTHORIZED:
                 self._advance(OrderStatus.PAYMENT_AUTHORIZED, now=now, actor=actor)
-            if kind is PaymentKind.CAPTURED:
-                if not was_paid and self.payment_status is OrderPaymentStatus.PAID:
-                    self._record(
-                        OrderPaid(occurred_at=now, order_id=self.order_id, amount=self.captured)
-                    )
-                self._advance(OrderStatus.PAID, now=now, actor=actor)
         return True
+
+    def _add_payment(self, kind: PaymentKind, amount: Money, reference: str, now: datetime) -> None:
+        self._payments += (PaymentEntry(kind, amount, reference, now),)
+        self._record(
+            _PAYMENT_EVENTS[kind](
+                occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
+            )
+        )
 
     def _check_amount(self, amount: Money, *, allow_zero: bool = False) -> None:
         if not isinstance(amount, Money):
