@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import decimal
 import importlib
 import json
 import pkgutil
@@ -26,15 +27,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import commerce_core.domain
+import commerce_core.domain.orders as orders_module
 from commerce_core.adapters.memory import InMemoryOrderRepository
 from commerce_core.adapters.memory.orders import _payload
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.order_settlements import CancellationSettlementFailed, SettlementStep
 from commerce_core.domain.orders import (
     ORDER_EVENT_TYPES,
+    Order,
     OrderCancelled,
     OrderLine,
     OrderPaid,
+    OrderTotals,
     PaymentKind,
 )
 from commerce_core.domain.payment_status import OrderPaymentStatus
@@ -312,3 +316,95 @@ def test_a_capture_records_order_paid_exactly_when_the_order_becomes_paid(
             (p.amount for p in order.payments if p.kind is PaymentKind.CAPTURED), zero("EUR")
         )
         assert order.captured == captured
+
+
+# --- Order.totals summed on Decimals -------------------------------------------------------------
+
+
+def test_the_totals_context_is_the_taxed_money_context() -> None:
+    money_module = importlib.import_module("commerce_core.money")  # the package shadows it
+    mine, theirs = orders_module._TAXED_MONEY_CONTEXT, money_module._CONTEXT
+    assert (mine.prec, mine.rounding, mine.Emin, mine.Emax, mine.capitals, mine.clamp) == (
+        theirs.prec,
+        theirs.rounding,
+        theirs.Emin,
+        theirs.Emax,
+        theirs.capitals,
+        theirs.clamp,
+    )
+    assert not any(mine.traps.values())
+    assert not any(theirs.traps.values())
+
+
+def _reference_totals(order: Order) -> OrderTotals:
+    """The totals as TaxedMoney and Money arithmetic make them (what ``totals`` did before)."""
+    code = order.currency
+    subtotal = sum((line.total for line in order.lines), TaxedMoney.zero(code))
+    discount = sum((a.amount for line in order.lines for a in line.adjustments), zero(code))
+    return OrderTotals(subtotal, order.shipping, -discount, subtotal + order.shipping)
+
+
+_digits = st.decimals(
+    min_value=Decimal(0), max_value=Decimal("1e12"), places=2, allow_nan=False
+) | st.sampled_from([Decimal("0.00"), Decimal("-0.00"), Decimal("123456789012345678901.99")])
+
+
+_LineSpec = tuple[Decimal, Decimal, list[Decimal]]
+
+
+def _order(lines: list[_LineSpec], shipping: Decimal) -> Order:
+    sample = make_sample_order()
+    return Order.place(
+        order_id="o1",
+        number="SO-1",
+        lines=[
+            OrderLine(
+                f"l{index}",
+                "TEA",
+                "Tea",
+                1,
+                money(net, "EUR"),
+                TaxedMoney(money(net, "EUR"), money(net + tax, "EUR")),
+                adjustments=tuple(
+                    Adjustment("p", "promo", money(-amount, "EUR"), "") for amount in discounts
+                ),
+            )
+            for index, (net, tax, discounts) in enumerate(lines)
+        ],
+        shipping=TaxedMoney(money(shipping, "EUR"), money(shipping, "EUR")),
+        customer=sample.customer,
+        billing_address=sample.billing_address,
+        shipping_address=sample.shipping_address,
+        shipping_method="standard",
+        payment_terms=sample.payment_terms,
+        reservation_id=None,
+        now=_NOW,
+    )
+
+
+_line_specs = st.lists(
+    st.tuples(_digits, _digits, st.lists(_digits, max_size=2)), min_size=1, max_size=4
+)
+
+
+def _same(a: OrderTotals, b: OrderTotals) -> bool:
+    """Equal, and with the same Decimals (exponent and sign of zero included)."""
+
+    def parts(t: OrderTotals) -> list[tuple[str, str]]:
+        amounts = [t.subtotal.net, t.subtotal.gross, t.shipping.net, t.shipping.gross, t.discount]
+        amounts += [t.total.net, t.total.gross]
+        return [(str(m.amount), currency_of(m)) for m in amounts]
+
+    return a == b and parts(a) == parts(b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=_line_specs, shipping=_digits, precision=st.sampled_from([None, 3, 10]))
+def test_totals_equal_the_taxed_money_sums(
+    lines: list[_LineSpec], shipping: Decimal, precision: int | None
+) -> None:
+    with decimal.localcontext() as ambient:  # Money arithmetic follows the ambient context
+        if precision is not None:
+            ambient.prec = precision
+        order = _order(lines, shipping)  # placing computes the totals (for OrderPlaced)
+        assert _same(order.totals, _reference_totals(order))

@@ -17,6 +17,7 @@ records a past-tense :class:`~commerce_core.domain.events.DomainEvent`.
 
 from __future__ import annotations
 
+import decimal
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -922,6 +923,9 @@ def _line_quantities(
 
 # --- the aggregate -------------------------------------------------------------------------------
 
+_TAXED_MONEY_CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
+"""The context TaxedMoney arithmetic runs in (``commerce_core.money``), for the order totals."""
+
 _FROZEN = attrs.setters.frozen
 
 
@@ -1123,10 +1127,19 @@ class Order(EventRecorder):
         Computed once per order object: lines and shipping are frozen, so the totals never
         change after construction.
         """
-        code = self.currency
-        subtotal = sum((line.total for line in self.lines), TaxedMoney.zero(code))
-        discount = sum((a.amount for line in self.lines for a in line.adjustments), zero(code))
-        return OrderTotals(subtotal, self.shipping, -discount, subtotal + self.shipping)
+        # The sums TaxedMoney and Money arithmetic would make (TaxedMoney adds in its own
+        # context, Money in the ambient one), on the Decimals, from zero and in line order.
+        add = _TAXED_MONEY_CONTEXT.add
+        net = gross = discount = self._zero.amount
+        for line in self.lines:
+            net = add(net, line.total.net.amount)
+            gross = add(gross, line.total.gross.amount)
+            for adjustment in line.adjustments:
+                discount = discount + adjustment.amount.amount
+        currency = self._zero.currency
+        subtotal = TaxedMoney(Money(net, currency), Money(gross, currency))
+        shipping = self.shipping
+        return OrderTotals(subtotal, shipping, Money(-discount, currency), subtotal + shipping)
 
     @functools.cached_property
     def _zero(self) -> Money:
