@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import decimal
 import importlib
 import json
 import pkgutil
@@ -26,12 +27,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import commerce_core.domain
+import commerce_core.domain.orders as orders_module
 from commerce_core.adapters.memory import InMemoryOrderRepository
+from commerce_core.adapters.memory.orders import _payload
 from commerce_core.domain.events import DomainEvent
-from commerce_core.domain.orders import ORDER_EVENT_TYPES, OrderLine, PaymentKind
+from commerce_core.domain.order_settlements import CancellationSettlementFailed, SettlementStep
+from commerce_core.domain.orders import (
+    ORDER_EVENT_TYPES,
+    Order,
+    OrderCancelled,
+    OrderLine,
+    OrderPaid,
+    OrderTotals,
+    PaymentKind,
+)
+from commerce_core.domain.payment_status import OrderPaymentStatus
 from commerce_core.domain.pricing import Adjustment, TaxLine
 from commerce_core.errors import CommerceError, CurrencyMismatchError, InvalidOrderError
-from commerce_core.money import Money, TaxedMoney, currency_of, money, zero
+from commerce_core.money import Money, TaxedMoney, currency_of, from_minor, money, zero
 from commerce_core.testing.contracts import make_sample_order
 
 for _module in pkgutil.walk_packages(commerce_core.domain.__path__, "commerce_core.domain."):
@@ -156,6 +169,28 @@ def test_an_outbox_payload_shares_nothing_with_another() -> None:
     assert len(set(amounts)) == len(amounts)
 
 
+def test_a_payload_that_is_not_plain_json_is_converted_as_json_would() -> None:
+    event = CancellationSettlementFailed(
+        occurred_at=_NOW,
+        order_id="o1",
+        settlement_id="o1:cancel",
+        step=SettlementStep.VOID,  # a StrEnum: JSON makes it a plain string
+        reason="declined",
+        attempt=1,
+    )
+    payload = _payload(event)
+    assert payload == json.loads(json.dumps(event._to_dict_generic()))
+    assert type(payload["step"]) is str
+
+
+def test_a_payload_json_cannot_hold_raises_what_json_raises() -> None:
+    event = OrderCancelled(occurred_at=_NOW, order_id="o1", reason=Decimal(1))  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        json.dumps(event.to_dict())
+    with pytest.raises(TypeError):
+        _payload(event)
+
+
 # --- OrderLine's checks --------------------------------------------------------------------------
 
 
@@ -236,3 +271,140 @@ def test_order_line_refuses_its_broken_invariants() -> None:
     short = TaxLine("VAT", Decimal("0.2"), money("1.99", eur), compound=False)
     with pytest.raises(InvalidOrderError, match="do not add up"):
         OrderLine("l1", "TEA", "Tea", 1, money("10.00", eur), total, tax_lines=(short,))
+
+
+# --- record_payment's running sums --------------------------------------------------------------
+
+
+_facts = st.lists(
+    st.tuples(
+        st.sampled_from(list(PaymentKind)),
+        # cents; the sample order is due 66.00 EUR: parts of it reach "paid" exactly
+        st.one_of(st.sampled_from([6600, 3300, 2200, 1100]), st.integers(1, 7000)),
+        st.sampled_from(["a", "b", "c", "d"]),
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(facts=_facts)
+def test_a_capture_records_order_paid_exactly_when_the_order_becomes_paid(
+    facts: list[tuple[PaymentKind, int, str]],
+) -> None:
+    order = make_sample_order()
+    order.collect_events()
+    for kind, cents, reference in facts:
+        before = order.payment_status
+        try:
+            recorded = order.record_payment(
+                kind, from_minor(cents, "EUR"), reference=reference, now=_NOW
+            )
+        except CommerceError:
+            assert not order.pending_events
+            continue
+        events = order.collect_events()
+        paid = [e for e in events if isinstance(e, OrderPaid)]
+        became_paid = (
+            before is not OrderPaymentStatus.PAID
+            and order.payment_status is OrderPaymentStatus.PAID
+        )
+        assert bool(paid) == (recorded and kind is PaymentKind.CAPTURED and became_paid)
+        for event in paid:
+            assert event.amount == order.captured
+        captured = sum(
+            (p.amount for p in order.payments if p.kind is PaymentKind.CAPTURED), zero("EUR")
+        )
+        assert order.captured == captured
+
+
+# --- Order.totals summed on Decimals -------------------------------------------------------------
+
+
+def test_the_totals_context_is_the_taxed_money_context() -> None:
+    money_module = importlib.import_module("commerce_core.money")  # the package shadows it
+    mine, theirs = orders_module._TAXED_MONEY_CONTEXT, money_module._CONTEXT
+    assert (mine.prec, mine.rounding, mine.Emin, mine.Emax, mine.capitals, mine.clamp) == (
+        theirs.prec,
+        theirs.rounding,
+        theirs.Emin,
+        theirs.Emax,
+        theirs.capitals,
+        theirs.clamp,
+    )
+    assert not any(mine.traps.values())
+    assert not any(theirs.traps.values())
+
+
+def _reference_totals(order: Order) -> OrderTotals:
+    """The totals as TaxedMoney and Money arithmetic make them (what ``totals`` did before)."""
+    code = order.currency
+    subtotal = sum((line.total for line in order.lines), TaxedMoney.zero(code))
+    discount = sum((a.amount for line in order.lines for a in line.adjustments), zero(code))
+    return OrderTotals(subtotal, order.shipping, -discount, subtotal + order.shipping)
+
+
+_digits = st.decimals(
+    min_value=Decimal(0), max_value=Decimal("1e12"), places=2, allow_nan=False
+) | st.sampled_from([Decimal("0.00"), Decimal("-0.00"), Decimal("123456789012345678901.99")])
+
+
+_LineSpec = tuple[Decimal, Decimal, list[Decimal]]
+
+
+def _order(lines: list[_LineSpec], shipping: Decimal) -> Order:
+    sample = make_sample_order()
+    return Order.place(
+        order_id="o1",
+        number="SO-1",
+        lines=[
+            OrderLine(
+                f"l{index}",
+                "TEA",
+                "Tea",
+                1,
+                money(net, "EUR"),
+                TaxedMoney(money(net, "EUR"), money(net + tax, "EUR")),
+                adjustments=tuple(
+                    Adjustment("p", "promo", money(-amount, "EUR"), "") for amount in discounts
+                ),
+            )
+            for index, (net, tax, discounts) in enumerate(lines)
+        ],
+        shipping=TaxedMoney(money(shipping, "EUR"), money(shipping, "EUR")),
+        customer=sample.customer,
+        billing_address=sample.billing_address,
+        shipping_address=sample.shipping_address,
+        shipping_method="standard",
+        payment_terms=sample.payment_terms,
+        reservation_id=None,
+        now=_NOW,
+    )
+
+
+_line_specs = st.lists(
+    st.tuples(_digits, _digits, st.lists(_digits, max_size=2)), min_size=1, max_size=4
+)
+
+
+def _same(a: OrderTotals, b: OrderTotals) -> bool:
+    """Equal, and with the same Decimals (exponent and sign of zero included)."""
+
+    def parts(t: OrderTotals) -> list[tuple[str, str]]:
+        amounts = [t.subtotal.net, t.subtotal.gross, t.shipping.net, t.shipping.gross, t.discount]
+        amounts += [t.total.net, t.total.gross]
+        return [(str(m.amount), currency_of(m)) for m in amounts]
+
+    return a == b and parts(a) == parts(b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=_line_specs, shipping=_digits, precision=st.sampled_from([None, 3, 10]))
+def test_totals_equal_the_taxed_money_sums(
+    lines: list[_LineSpec], shipping: Decimal, precision: int | None
+) -> None:
+    with decimal.localcontext() as ambient:  # Money arithmetic follows the ambient context
+        if precision is not None:
+            ambient.prec = precision
+        order = _order(lines, shipping)  # placing computes the totals (for OrderPlaced)
+        assert _same(order.totals, _reference_totals(order))

@@ -17,6 +17,7 @@ records a past-tense :class:`~commerce_core.domain.events.DomainEvent`.
 
 from __future__ import annotations
 
+import decimal
 import functools
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -685,9 +686,10 @@ def _guard_all_delivered(order: Order) -> str | None:
 
 
 def _guard_captured(order: Order) -> str | None:
-    if order.captured >= order.amount_due and order.captured.amount > 0:
+    captured, due = order.captured, order.amount_due
+    if captured >= due and captured.amount > 0:
         return None
-    return f"captured {order.captured} of {order.amount_due}"
+    return f"captured {captured} of {due}"
 
 
 def _guard_authorized(order: Order) -> str | None:
@@ -921,6 +923,9 @@ def _line_quantities(
 
 # --- the aggregate -------------------------------------------------------------------------------
 
+_TAXED_MONEY_CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
+"""The context TaxedMoney arithmetic runs in (``commerce_core.money``), for the order totals."""
+
 _FROZEN = attrs.setters.frozen
 
 
@@ -1122,10 +1127,19 @@ class Order(EventRecorder):
         Computed once per order object: lines and shipping are frozen, so the totals never
         change after construction.
         """
-        code = self.currency
-        subtotal = sum((line.total for line in self.lines), TaxedMoney.zero(code))
-        discount = sum((a.amount for line in self.lines for a in line.adjustments), zero(code))
-        return OrderTotals(subtotal, self.shipping, -discount, subtotal + self.shipping)
+        # The sums TaxedMoney and Money arithmetic would make (TaxedMoney adds in its own
+        # context, Money in the ambient one), on the Decimals, from zero and in line order.
+        add = _TAXED_MONEY_CONTEXT.add
+        net = gross = discount = self._zero.amount
+        for line in self.lines:
+            net = add(net, line.total.net.amount)
+            gross = add(gross, line.total.gross.amount)
+            for adjustment in line.adjustments:
+                discount = discount + adjustment.amount.amount
+        currency = self._zero.currency
+        subtotal = TaxedMoney(Money(net, currency), Money(gross, currency))
+        shipping = self.shipping
+        return OrderTotals(subtotal, shipping, Money(-discount, currency), subtotal + shipping)
 
     @functools.cached_property
     def _zero(self) -> Money:
@@ -1444,28 +1458,44 @@ class Order(EventRecorder):
                     sorted(self.workflow.table.allowed(self._status)),
                     "the order is cancelled: refund money captured for it, do not record it",
                 )
-            due = self.amount_due - self.captured
+            amount_due, captured = self.amount_due, self.captured
+            due = amount_due - captured
             if amount > due:
                 raise PaymentFactRejectedError(self.order_id, str(kind), amount, due)
+            with self._change():
+                refunded = self.refunded
+                was_paid = (
+                    derive_order_payment_status(
+                        amount_due, authorized=self.authorized, captured=captured, refunded=refunded
+                    )
+                    is OrderPaymentStatus.PAID
+                )
+                self._add_payment(kind, amount, reference, now)
+                captured += amount  # the new entry comes last in the sum ``captured`` makes
+                paid = derive_order_payment_status(
+                    amount_due, authorized=self.authorized, captured=captured, refunded=refunded
+                )
+                if not was_paid and paid is OrderPaymentStatus.PAID:
+                    self._record(
+                        OrderPaid(occurred_at=now, order_id=self.order_id, amount=captured)
+                    )
+                self._advance(OrderStatus.PAID, now=now, actor=actor)
+            return True
         if kind is PaymentKind.VOIDED and amount > self.authorized:
             raise PaymentFactRejectedError(self.order_id, str(kind), amount, self.authorized)
         with self._change():
-            was_paid = self.payment_status is OrderPaymentStatus.PAID
-            self._payments += (PaymentEntry(kind, amount, reference, now),)
-            self._record(
-                _PAYMENT_EVENTS[kind](
-                    occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
-                )
-            )
+            self._add_payment(kind, amount, reference, now)
             if kind is PaymentKind.AUTHORIZED:
                 self._advance(OrderStatus.PAYMENT_AUTHORIZED, now=now, actor=actor)
-            if kind is PaymentKind.CAPTURED:
-                if not was_paid and self.payment_status is OrderPaymentStatus.PAID:
-                    self._record(
-                        OrderPaid(occurred_at=now, order_id=self.order_id, amount=self.captured)
-                    )
-                self._advance(OrderStatus.PAID, now=now, actor=actor)
         return True
+
+    def _add_payment(self, kind: PaymentKind, amount: Money, reference: str, now: datetime) -> None:
+        self._payments += (PaymentEntry(kind, amount, reference, now),)
+        self._record(
+            _PAYMENT_EVENTS[kind](
+                occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
+            )
+        )
 
     def _check_amount(self, amount: Money, *, allow_zero: bool = False) -> None:
         if not isinstance(amount, Money):

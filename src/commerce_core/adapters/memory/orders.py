@@ -15,8 +15,9 @@ from typing import Any
 
 import attrs
 
-from commerce_core.adapters.memory.core import VersionedSnapshotStore, _plain
+from commerce_core.adapters.memory.core import VersionedSnapshotStore, _is_plain, _plain
 from commerce_core.domain.catalog import check_quantity
+from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.orders import (
     DEFAULT_WORKFLOW,
     Order,
@@ -124,6 +125,16 @@ class InMemoryOrderOutbox:
             return tuple(r.message for r in self._rows.values())
 
 
+def _payload(event: DomainEvent) -> dict[str, Any]:
+    """The event's dict as a JSON round trip gives it back (TypeError for what JSON refuses).
+
+    ``to_dict`` builds a new tree on every call, almost always plain JSON data already: it is
+    then kept as it is; anything else (a tuple, a StrEnum, a Decimal) is converted as JSON would.
+    """
+    data = event.to_dict()
+    return data if _is_plain(data) else _plain(data)
+
+
 class InMemoryOrderRepository:
     """Thread-safe order repository with optimistic locking and a transactional outbox.
 
@@ -162,8 +173,7 @@ class InMemoryOrderRepository:
     def save(self, order: Order) -> int:
         """Store the order and append its pending events to the outbox, atomically."""
         events = order.pending_events
-        # _plain: what a JSON round trip makes of the payload (and its TypeError), done directly.
-        payloads = [_plain(e.to_dict()) for e in events]
+        payloads = [_payload(e) for e in events]
         with self._store.lock:
             owner = self._numbers.get(order.number)
             if owner is not None and owner != order.order_id:
