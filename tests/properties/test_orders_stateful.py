@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
+from typing import Any
 
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -30,6 +32,14 @@ from commerce_core.adapters.memory import (
 from commerce_core.testing.contracts import CountingNotifier, make_sample_order
 
 LINES = {"l1": 3, "l2": 1}
+
+
+def _exactly_plain(value: Any) -> bool:
+    if type(value) is dict:
+        return all(type(k) is str and _exactly_plain(v) for k, v in value.items())
+    if type(value) is list:
+        return all(_exactly_plain(v) for v in value)
+    return type(value) in (str, int, float, bool, type(None))
 
 
 class OrderLifecycle(RuleBasedStateMachine):
@@ -168,6 +178,13 @@ class OrderLifecycle(RuleBasedStateMachine):
     @invariant()
     def history_only_holds_allowed_transitions(self) -> None:
         assert all(ORDER_TABLE.can(h.from_status, h.to_status) for h in self.order.history)
+
+    @invariant()
+    def the_stored_snapshot_is_exact_json_data(self) -> None:
+        # the order store trusts it (plain_snapshots): nothing JSON would change may be in it
+        snapshot = self.order.to_snapshot()
+        assert _exactly_plain(snapshot)
+        assert json.loads(json.dumps(snapshot)) == snapshot
 
     @invariant()
     def no_event_is_sent_twice(self) -> None:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from commerce_core import (
+    Address,
     Customer,
     InvalidOrderError,
     InvalidQuantityError,
@@ -178,6 +179,34 @@ def test_a_rejected_return_does_not_consume_shipped_units() -> None:
 def test_a_customer_needs_an_email_typed_error(email: str) -> None:
     with pytest.raises(InvalidOrderError):
         Customer(email)
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"postal_code": 69001},
+        {"country": None},
+        {"phone": b"0102"},
+        {"line2": ["2nd floor"]},
+    ],
+)
+def test_an_address_holds_only_text_typed_error(fields: dict[str, object]) -> None:
+    given: dict[str, object] = {
+        "name": "Ana",
+        "line1": "1 rue du The",
+        "city": "Lyon",
+        "postal_code": "69001",
+        "country": "FR",
+    }
+    given.update(fields)
+    with pytest.raises(InvalidOrderError, match="must be a string"):
+        Address(**given)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fields", [{"customer_id": 7}, {"name": None}])
+def test_a_customer_holds_only_text_typed_error(fields: dict[str, object]) -> None:
+    with pytest.raises(InvalidOrderError, match="must be a string"):
+        Customer("ana@example.test", **fields)  # type: ignore[arg-type]
 
 
 def test_payment_terms_need_a_code_typed_error() -> None:

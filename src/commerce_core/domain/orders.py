@@ -239,18 +239,32 @@ def _positive_int(value: object) -> int:
     return value
 
 
+def _string(_inst: object, attribute: attrs.Attribute[str], value: str) -> None:
+    if not isinstance(value, str):
+        raise InvalidOrderError("", f"{attribute.name} must be a string")
+
+
+def _optional_string(_inst: object, attribute: attrs.Attribute[str | None], value: object) -> None:
+    if value is not None and not isinstance(value, str):
+        raise InvalidOrderError("", f"{attribute.name} must be a string or None")
+
+
 @attrs.frozen
 class Address:
-    """A postal address as it was at placement."""
+    """A postal address as it was at placement.
 
-    name: str
-    line1: str
-    city: str
-    postal_code: str
-    country: str
-    line2: str = ""
-    region: str = ""
-    phone: str = ""
+    Raises:
+        InvalidOrderError: a field is not a string.
+    """
+
+    name: str = attrs.field(validator=_string)
+    line1: str = attrs.field(validator=_string)
+    city: str = attrs.field(validator=_string)
+    postal_code: str = attrs.field(validator=_string)
+    country: str = attrs.field(validator=_string)
+    line2: str = attrs.field(default="", validator=_string)
+    region: str = attrs.field(default="", validator=_string)
+    phone: str = attrs.field(default="", validator=_string)
 
     def to_data(self) -> dict[str, str]:
         """The address as primitives."""
@@ -273,11 +287,15 @@ class Address:
 
 @attrs.frozen
 class Customer:
-    """Who placed the order (a guest has no ``customer_id``)."""
+    """Who placed the order (a guest has no ``customer_id``).
+
+    Raises:
+        InvalidOrderError: an empty email, or a field that is not a string.
+    """
 
     email: str = attrs.field(validator=_non_empty)
-    customer_id: str | None = None
-    name: str = ""
+    customer_id: str | None = attrs.field(default=None, validator=_optional_string)
+    name: str = attrs.field(default="", validator=_string)
 
 
 @attrs.frozen

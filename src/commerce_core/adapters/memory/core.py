@@ -230,7 +230,9 @@ class VersionedSnapshotStore(Generic[T]):
             containers and exact ``str``/``int``/``float``/``bool``/``None`` leaves (no StrEnum,
             tuple or Decimal). The store then keeps the tree without looking at it
             (``tests/contracts/test_snapshot_freshness.py`` checks the aggregates that promise
-            it, in every state a checkout leaves them in). Requires ``fresh_snapshots``.
+            it, in every state a checkout leaves them in). Text a caller hands the aggregate
+            is kept as given: a ``str`` subclass (a StrEnum member) stays one, and equals the
+            text a JSON round trip would give. Requires ``fresh_snapshots``.
         readonly_rebuilds: a promise that ``from_snapshot`` only reads the snapshot it is
             given: it changes no dict or list in it, and the aggregate it returns holds none of
             them (it builds its own containers and keeps only the immutable leaves: strings,

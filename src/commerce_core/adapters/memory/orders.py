@@ -145,7 +145,7 @@ class InMemoryOrderRepository:
     def __init__(self, workflow: OrderWorkflow = DEFAULT_WORKFLOW) -> None:
         self._workflow = workflow
         self._store: VersionedSnapshotStore[Order] = VersionedSnapshotStore(
-            "order", Order.to_snapshot, self._rebuild, fresh_snapshots=True
+            "order", Order.to_snapshot, self._rebuild, fresh_snapshots=True, plain_snapshots=True
         )
         self._numbers: dict[str, str] = {}
         self._outbox = InMemoryOrderOutbox(self._store.lock)
