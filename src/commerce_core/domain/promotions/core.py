@@ -197,8 +197,8 @@ class PromotionLine:
         sku: str,
         quantity: int,
         unit_price: Money,
-        categories: frozenset[str],
-        tags: frozenset[str],
+        categories: Iterable[str],
+        tags: Iterable[str],
     ) -> PromotionLine:
         """Internal: a line from a validated :class:`~commerce_core.domain.pricing.PricingLine`.
 
