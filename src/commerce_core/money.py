@@ -473,6 +473,17 @@ class TaxedMoney:
             )
 
     @classmethod
+    def _trusted(cls, net: Money, gross: Money) -> TaxedMoney:
+        """Internal: a pair its caller built as Money of one currency (no checks).
+
+        Equal to ``TaxedMoney(net, gross)`` for such a pair.
+        """
+        pair = object.__new__(cls)
+        object.__setattr__(pair, "net", net)
+        object.__setattr__(pair, "gross", gross)
+        return pair
+
+    @classmethod
     def zero(cls, currency: str | Currency) -> TaxedMoney:
         """Zero net and gross in ``currency``."""
         nothing = zero(currency)

@@ -182,6 +182,27 @@ class PricingContext:
         if self.now.tzinfo is None:
             raise PricingError("the pricing instant must be timezone-aware")
 
+    def _with_estimate(self, estimate: Money) -> PricingContext:
+        """Internal: ``attrs.evolve(self, shipping_estimate=estimate)``, without its overhead.
+
+        Every other field is this context's own, already converted and checked.
+        """
+        return PricingContext(
+            currency=self.currency,
+            now=self.now,
+            channel=self.channel,
+            price_list=self.price_list,
+            customer_id=self.customer_id,
+            customer_group=self.customer_group,
+            tax_exemption=self.tax_exemption,
+            destination=self.destination,
+            shipping_method=self.shipping_method,
+            coupon_codes=self.coupon_codes,
+            rounding=self.rounding,
+            attributes=self.attributes,
+            shipping_estimate=estimate,
+        )
+
 
 def _weight(value: object) -> Decimal:
     if isinstance(value, Decimal):
@@ -236,6 +257,46 @@ class PricingLine:
         # Off-grid prices (a third of a cent, a float-made 0.30000000000000004) would reach the
         # totals unrounded: refuse them, as the catalog does.
         to_minor(price)
+
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line_id: str,
+        sku: str,
+        name: str,
+        quantity: int,
+        unit_price: Money,
+        prices_include_tax: bool,  # noqa: FBT001 - the field, in its place
+        tax_class: str,
+        categories: frozenset[str],
+        tags: frozenset[str],
+        weight: Decimal,
+        shippable: bool,  # noqa: FBT001 - the field, in its place
+        metadata: Mapping[str, str],
+    ) -> PricingLine:
+        """Internal: a line from values already validated (a cart line's).
+
+        For callers holding values their own constructors checked: a positive int quantity, a
+        non-negative unit price on its currency grid, a Decimal weight and a read-only
+        ``metadata`` mapping (an empty one, or a ``MappingProxyType`` that nothing else can
+        change). None of it is checked or copied again; the line equals ``PricingLine(...)``
+        of the same values.
+        """
+        line = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(line, "line_id", line_id)
+        set_field(line, "sku", sku)
+        set_field(line, "name", name)
+        set_field(line, "quantity", quantity)
+        set_field(line, "unit_price", unit_price)
+        set_field(line, "prices_include_tax", prices_include_tax)
+        set_field(line, "tax_class", tax_class)
+        set_field(line, "categories", categories)
+        set_field(line, "tags", tags)
+        set_field(line, "weight", weight)
+        set_field(line, "shippable", shippable)
+        set_field(line, "metadata", metadata or _EMPTY)
+        return line
 
     @property
     def currency(self) -> str:
@@ -1098,7 +1159,7 @@ def _with_shipping_estimate(
         return context  # the real quote, after the stages, decides
     if quote.price.currency.code != context.currency:
         return context
-    return attrs.evolve(context, shipping_estimate=quote.price)
+    return context._with_estimate(quote.price)
 
 
 def _check_adjustment(adj: Adjustment, code: str) -> None:
@@ -1472,11 +1533,23 @@ class _Run:
         if quote is None:
             return None
         currency = self.currency
-        merged: dict[_Key, Decimal] = {}
-        for row in self.ship_rows:
-            for tax_line in self.tax_lines(row):
-                key = (tax_line.name, tax_line.rate, tax_line.compound)
-                merged[key] = merged.get(key, _ZERO) + tax_line.amount.amount
+        rows = self.ship_rows
+        tax_lines: tuple[TaxLine, ...]
+        if len(rows) == 1:
+            # One row (a shipping tax class): its tax lines and amounts as they are, unless two
+            # of its components share a (name, rate, compound) key and merge.
+            row = rows[0]
+            tax_lines = self.tax_lines(row)
+            if len(tax_lines) > 1:
+                tax_lines = _merged_tax_lines(tax_lines, currency)
+            net = Money(row.net, currency)
+            gross = Money(row.gross, currency)
+        else:
+            tax_lines = _merged_tax_lines(
+                [tax_line for row in rows for tax_line in self.tax_lines(row)], currency
+            )
+            net = Money(sum((r.net for r in rows), _ZERO), currency)
+            gross = Money(sum((r.gross for r in rows), _ZERO), currency)
         how = (
             f"taxed as class {quote.tax_class!r}"
             if quote.tax_class is not None
@@ -1488,9 +1561,9 @@ class _Run:
             quote.price,
             tuple(self.shipping_adjustments),
             Money(self.ship_amount, currency),
-            Money(sum((r.net for r in self.ship_rows), _ZERO), currency),
-            tuple(TaxLine(n, r, Money(a, currency), c) for (n, r, c), a in merged.items()),
-            Money(sum((r.gross for r in self.ship_rows), _ZERO), currency),
+            net,
+            tax_lines,
+            gross,
             f"{quote.explanation}; {how}" if quote.explanation else how,
         )
 
@@ -1586,7 +1659,8 @@ class _Run:
     ) -> PriceBreakdown:
         """The breakdown: lines, shipping, totals, tax summary, notes and trace."""
         currency = self.currency
-        subtotal = TaxedMoney(Money(net_total, currency), Money(gross_total, currency))
+        taxed = TaxedMoney._trusted
+        subtotal = taxed(Money(net_total, currency), Money(gross_total, currency))
         shipping = self.shipping_breakdown()
         if shipping is not None:
             net_total += shipping.net.amount
@@ -1607,15 +1681,16 @@ class _Run:
             )
         else:
             tax_summary = ()
+        grand_total = Money(gross_total, currency)
         return PriceBreakdown(
             currency=self.code,
             lines=tuple(breakdowns),
             shipping=shipping,
             subtotal=subtotal,
             discounts=Money(self.reduction, currency),
-            total=TaxedMoney(Money(net_total, currency), Money(gross_total, currency)),
+            total=taxed(Money(net_total, currency), grand_total),
             tax_total=Money(gross_total - net_total, currency),
-            grand_total=Money(gross_total, currency),
+            grand_total=grand_total,
             tax_summary=tax_summary,
             notes=tuple(self.notes),
             extensions=self.extensions,
@@ -1623,6 +1698,15 @@ class _Run:
             rounding=self.context.rounding,
             tax_exemption=self.context.tax_exemption,
         )
+
+
+def _merged_tax_lines(tax_lines: Sequence[TaxLine], currency: Currency) -> tuple[TaxLine, ...]:
+    """Tax lines of the same (name, rate, compound) added up, in first-seen order."""
+    merged: dict[_Key, Decimal] = {}
+    for tax_line in tax_lines:
+        key = (tax_line.name, tax_line.rate, tax_line.compound)
+        merged[key] = merged.get(key, _ZERO) + tax_line.amount.amount
+    return tuple(TaxLine(n, r, Money(a, currency), c) for (n, r, c), a in merged.items())
 
 
 def _no_tax_lines(

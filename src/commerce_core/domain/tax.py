@@ -50,7 +50,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Final, Protocol
 
 import attrs
 
@@ -385,6 +385,9 @@ def _tuple_of_rates(rates: Iterable[TaxRate]) -> tuple[TaxRate, ...]:
     return rows
 
 
+_RESOLVED_MAX: Final = 256
+
+
 @attrs.frozen
 class TaxTable:
     """The built-in tax calculator: a table of :class:`TaxRate` rows resolved with fallbacks.
@@ -407,6 +410,13 @@ class TaxTable:
     # Each row's component and its label, by the row's id (the rows live as long as the table):
     # built once here rather than for every resolution.
     _components: dict[int, tuple[TaxComponent, str]] = attrs.field(init=False, eq=False, repr=False)
+    # When no row has validity dates, an answer depends on the class and the destination's
+    # jurisdiction only (never on the instant): answers are kept here, by (class, country,
+    # region, localities), and reused. A table is immutable, so they stay right; the store is
+    # emptied when it reaches _RESOLVED_MAX entries, so it stays small.
+    _resolved: dict[tuple[object, ...], TaxResolution] | None = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_by_key", _index(self.rates))
@@ -415,6 +425,8 @@ class TaxTable:
             component = row.component()
             components[id(row)] = (component, component.label)
         object.__setattr__(self, "_components", components)
+        timeless = all(row.valid_from is None and row.valid_until is None for row in self.rates)
+        object.__setattr__(self, "_resolved", {} if timeless else None)
 
     def _valid(
         self, key: tuple[str, str, str], tax_class: str, at: datetime | None
@@ -430,6 +442,26 @@ class TaxTable:
         Raises:
             UnknownJurisdictionError: no level (down to the default) has a valid rate.
         """
+        resolved = self._resolved
+        if resolved is None:
+            return self._resolve(tax_class, destination, at)
+        key = (
+            (tax_class,)
+            if destination is None
+            else (tax_class, destination.country, destination.region, destination.localities)
+        )
+        found = resolved.get(key)
+        if found is None:
+            found = self._resolve(tax_class, destination, at)
+            if len(resolved) >= _RESOLVED_MAX:
+                resolved.clear()
+            resolved[key] = found
+        return found
+
+    def _resolve(
+        self, tax_class: str, destination: Destination | None, at: datetime | None
+    ) -> TaxResolution:
+        """:meth:`rates_for`, computed."""
         if tax_class in self.zero_rated_classes:
             return TaxResolution(
                 (TaxComponent("Zero-rated", Decimal(0)),),

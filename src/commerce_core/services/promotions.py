@@ -104,8 +104,9 @@ class PromotionEngine:
             previous = self.history.previous_orders(context.customer_id)
         return PromotionInput(
             currency=context.currency,
+            # The pricing lines are validated already (quantity, unit price and more).
             lines=[
-                PromotionLine(
+                PromotionLine._trusted(
                     line.line_id,
                     line.sku,
                     line.quantity,
@@ -176,12 +177,12 @@ class PromotionEngine:
         shipping_discounts: list[ShippingDiscount] = []
         extra: list[PricingLine] = []
         notes: list[AdjustmentNote] = []
-        inclusive = any(line.prices_include_tax for line in lines)
         for applied in result.applied:
             code = applied.code or ""
             label = applied.name
+            line_amounts = applied.line_amounts
             for line_id in applied.line_ids:
-                amount = applied.line_amounts[line_id]
+                amount = line_amounts[line_id]
                 line_adjs.setdefault(line_id, []).append(
                     Adjustment(applied.promotion_id, label, -amount, code)
                 )
@@ -194,6 +195,7 @@ class PromotionEngine:
             for gift in applied.gifts:
                 line_id = f"gift:{applied.promotion_id}:{gift.sku}"
                 value = gift.value if gift.value is not None else zero(currency)
+                inclusive = any(line.prices_include_tax for line in lines)
                 extra.append(
                     PricingLine(
                         line_id,

@@ -8,6 +8,7 @@ the discounted value with the line's own rate, so a discount reduces all three c
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -47,6 +48,8 @@ Key = tuple[str, str]
 
 
 def _strings(values: Iterable[str]) -> frozenset[str]:
+    if type(values) is frozenset:  # already what it would become (an equal copy)
+        return values
     if isinstance(values, str):
         return frozenset((values,))
     return frozenset(values)
@@ -187,6 +190,33 @@ class PromotionLine:
         if self.unit_price.amount < 0:
             raise NegativeAmountError("unit_price", self.unit_price.amount)
 
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line_id: str,
+        sku: str,
+        quantity: int,
+        unit_price: Money,
+        categories: Iterable[str],
+        tags: Iterable[str],
+    ) -> PromotionLine:
+        """Internal: a line from a validated :class:`~commerce_core.domain.pricing.PricingLine`.
+
+        Its quantity is a positive int and its unit price non-negative Money already (the
+        pricing line checks both, and more), so they are not checked again. Categories and tags
+        are converted as the constructor does. Equal to ``PromotionLine(...)`` of the same
+        values.
+        """
+        line = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(line, "line_id", line_id)
+        set_field(line, "sku", sku)
+        set_field(line, "quantity", quantity)
+        set_field(line, "unit_price", unit_price)
+        set_field(line, "categories", _strings(categories))
+        set_field(line, "tags", _strings(tags))
+        return line
+
     def anchor_keys(self) -> list[Key]:
         """The index keys this line carries."""
         keys: list[Key] = [("sku", self.sku)]
@@ -195,8 +225,12 @@ class PromotionLine:
         return keys
 
 
+def _line_id(line: PromotionLine) -> str:
+    return line.line_id
+
+
 def _lines(lines: Iterable[PromotionLine]) -> tuple[PromotionLine, ...]:
-    return tuple(sorted(lines, key=lambda line: line.line_id))
+    return tuple(sorted(lines, key=_line_id))
 
 
 def _codes(codes: Iterable[str]) -> tuple[str, ...]:
@@ -251,17 +285,18 @@ class PromotionInput:
 
     def __attrs_post_init__(self) -> None:
         seen: set[str] = set()
+        currency = self.currency
         for line in self.lines:
-            if currency_of(line.unit_price) != self.currency:
+            if line.unit_price.currency.code != currency:
                 raise CurrencyMismatchError(
-                    self.currency, currency_of(line.unit_price), context="promotion input"
+                    currency, currency_of(line.unit_price), context="promotion input"
                 )
             if line.line_id in seen:
                 raise InvalidQuantityError(line.line_id, "line ids must be unique in a cart")
             seen.add(line.line_id)
         for charge in (self.shipping, self.shipping_estimate):
-            if charge is not None and currency_of(charge) != self.currency:
-                raise CurrencyMismatchError(self.currency, currency_of(charge), context="shipping")
+            if charge is not None and charge.currency.code != currency:
+                raise CurrencyMismatchError(currency, currency_of(charge), context="shipping")
 
     def with_codes(self, codes: Iterable[str]) -> PromotionInput:
         """The same cart with other coupon codes entered."""
@@ -271,9 +306,17 @@ class PromotionInput:
 _HUNDRED: Final = Decimal(100)
 
 
+_ONE: Final = Decimal(1)
+_CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
+
+
 def round_minor(value: Decimal, currency: str, policy: RoundingPolicy = DEFAULT_ROUNDING) -> int:
     """Round an exact amount in minor units to a whole number of minor units, via ``quantize``."""
-    exponent = minor_units(currency)
+    exponent = minor_units(currency)  # refuses unknown currencies
+    if policy.cash_increment is None:
+        # Rounding to the minor unit: the same as quantizing the major amount to the currency's
+        # grid and scaling back (exact Decimal arithmetic), in one step.
+        return int(value.quantize(_ONE, rounding=policy.mode.value, context=_CONTEXT))
     major = quantize_decimal(value.scaleb(-exponent), currency, policy)
     return int(major.scaleb(exponent))
 

@@ -377,15 +377,23 @@ def _run_one(promotion: Promotion, cart: CartState) -> _Outcome:
     )
     award = promotion.benefit.award(view)
     lines = cart.lines
-    discounts = {p: min(d, lines[p].remaining) for p, d in sorted(award.discounts.items()) if d > 0}
-    discounts = {p: d for p, d in discounts.items() if d > 0}
+    discounts: dict[int, int] = {}
+    for position, granted in sorted(award.discounts.items()):
+        if granted > 0:
+            kept = min(granted, lines[position].remaining)
+            if kept > 0:
+                discounts[position] = kept
     shipping = max(0, award.shipping)
     if cart.shipping_known:
         shipping = min(shipping, cart.shipping_remaining)
     per_application = limits.max_discount_per_application
     if per_application is not None and award.parts:
         discounts = _cap_each_application(award.parts, to_minor(per_application), lines)
-    cap = limits.cap(award.applications)
+    cap = (
+        None
+        if per_application is None and limits.max_discount_total is None
+        else limits.cap(award.applications)
+    )
     line_total = sum(discounts.values())
     if cap is not None and line_total + shipping > cap:
         if line_total > cap:
@@ -487,6 +495,70 @@ def _run_stack(
             scenario.stopped_by = promotion.id
             break
     return scenario, failures
+
+
+@attrs.define
+class _Decision:
+    """Steps 2-4 decided: group losers, survivors, the stack, and the winning scenario."""
+
+    excluded: dict[str, str]
+    survivors: list[Promotion]
+    stack: _Scenario
+    late_failures: list[_Outcome]
+    winner: _Scenario
+    final_cart: CartState
+    dropped: list[_Outcome]
+
+
+def _lone_stack(
+    eligible: Sequence[Promotion], alone: Mapping[str, _Outcome], cart: CartState
+) -> _Decision:
+    """Steps 2-4 for at most one eligible promotion, which combines (is not exclusive).
+
+    What :func:`_stack_and_exclusives` decides then: no group has two members, the stack is
+    the promotion's outcome on the fresh cart (or empty), no exclusive competes, so the stack
+    wins. Its cart would only differ from ``cart`` by the discount applied, which nothing
+    after this step reads, so no copy of the cart is made.
+    """
+    stack = _Scenario([alone[p.id] for p in eligible])
+    if eligible and eligible[0].stacking.stop_further:
+        stack.stopped_by = eligible[0].id
+    return _Decision({}, list(eligible), stack, [], stack, cart, [])
+
+
+def _stack_and_exclusives(
+    eligible: Sequence[Promotion], alone: Mapping[str, _Outcome], cart: CartState
+) -> _Decision:
+    """Steps 2-4 of the module docstring.
+
+    2. One member per group: the best alone; 3. the stack of non-exclusive promotions. A group
+    winner that does not apply in the stack (a condition on discounted values fails) gives
+    way to the next best member of its group, and the stack is built again. 4. Each exclusive
+    alone; the best scenario wins.
+    """
+    dropped: dict[str, _Outcome] = {}
+    while True:
+        excluded = _group_losers(
+            [p for p in eligible if p.id not in dropped and not p.stacking.exclusive], alone
+        )
+        survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
+        stack_cart = cart.copy_fresh()
+        stack, late_failures = _run_stack(
+            [p for p in survivors if not p.stacking.exclusive], stack_cart, alone
+        )
+        winners = set(excluded.values())
+        retry = [o for o in late_failures if o.promotion.id in winners]
+        if not retry:
+            break
+        dropped.update((o.promotion.id, o) for o in retry)
+    scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
+    scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
+    winner, final_cart = (
+        scenarios[0] if len(scenarios) == 1 else min(scenarios, key=lambda item: item[0].rank())
+    )
+    return _Decision(
+        excluded, survivors, stack, late_failures, winner, final_cart, list(dropped.values())
+    )
 
 
 def _excluded_message(*, winner_is_stack: bool, tie: bool) -> str:
@@ -668,33 +740,15 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
             alone[promotion.id] = outcome
     eligible = [p for p in ordered if p.id in alone]
 
-    # 2. one member per group: the best alone; 3. the stack of non-exclusive promotions. A group
-    # winner that does not apply in the stack (a condition on discounted values fails) gives
-    # way to the next best member of its group, and the stack is built again.
-    dropped: dict[str, _Outcome] = {}
-    while True:
-        excluded = _group_losers(
-            [p for p in eligible if p.id not in dropped and not p.stacking.exclusive], alone
-        )
-        survivors = [p for p in eligible if p.id not in excluded and p.id not in dropped]
-        stack_cart = cart.copy_fresh()
-        stack, late_failures = _run_stack(
-            [p for p in survivors if not p.stacking.exclusive], stack_cart, alone
-        )
-        winners = set(excluded.values())
-        retry = [o for o in late_failures if o.promotion.id in winners]
-        if not retry:
-            break
-        dropped.update((o.promotion.id, o) for o in retry)
-    for outcome in dropped.values():
-        fail(outcome)
-
-    # 4. each exclusive alone.
-    scenarios: list[tuple[_Scenario, CartState]] = [(stack, stack_cart)]
-    scenarios.extend((_Scenario([alone[p.id]]), cart) for p in survivors if p.stacking.exclusive)
-    winner, final_cart = (
-        scenarios[0] if len(scenarios) == 1 else min(scenarios, key=lambda item: item[0].rank())
+    decided = (
+        _lone_stack(eligible, alone, cart)
+        if len(eligible) <= 1 and not any(p.stacking.exclusive for p in eligible)
+        else _stack_and_exclusives(eligible, alone, cart)
     )
+    for outcome in decided.dropped:
+        fail(outcome)
+    excluded, survivors, stack = decided.excluded, decided.survivors, decided.stack
+    late_failures, winner, final_cart = decided.late_failures, decided.winner, decided.final_cart
     winner_ids = tuple(sorted(o.promotion.id for o in winner.outcomes))
 
     for loser in sorted(excluded):
