@@ -5,10 +5,15 @@
   raises their very error (valid and invalid values alike).
 * ``_ordered_item`` sums discounts in Decimal: the event a checkout announces equals the one the
   former Money arithmetic built (net and gross price bases).
+* A request's fingerprint writes its canonical JSON field by field: the same digest as
+  ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` (any text; other values still go
+  through the JSON encoder).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -26,8 +31,14 @@ from commerce_core.domain.analytics.events import (
     build_order_placed,
     to_json,
 )
-from commerce_core.domain.checkout import CheckoutAttempt, CheckoutSuccess
-from commerce_core.domain.orders import Order
+from commerce_core.domain.checkout import (
+    CaptureMode,
+    CheckoutAttempt,
+    CheckoutRequest,
+    CheckoutSuccess,
+)
+from commerce_core.domain.orders import Address, Customer, Order
+from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.money import Weight, allocate, allocate_evenly, money, zero
 from commerce_core.testing.checkout import CheckoutWorld
 
@@ -246,3 +257,77 @@ def test_the_announced_order_equals_the_former_money_arithmetic(
     assert announced == former
     assert announced.to_dict() == former.to_dict()
     assert to_json(announced) == to_json(former)
+
+
+_ANY_TEXT = st.text(max_size=12)
+
+
+@given(
+    texts=st.lists(_ANY_TEXT, min_size=12, max_size=12),
+    customer_id=st.one_of(st.none(), _ANY_TEXT.filter(bool)),
+    codes=st.lists(_ANY_TEXT, max_size=3),
+    accept=st.booleans(),
+    mode=st.sampled_from([None, CaptureMode.IMMEDIATE, CaptureMode.AUTHORIZE_ONLY]),
+)
+def test_the_written_fingerprint_equals_the_json_encoder(
+    texts: list[str],
+    customer_id: str | None,
+    codes: list[str],
+    accept: bool,  # noqa: FBT001 - drawn
+    mode: CaptureMode | None,
+) -> None:
+    name, line1, city, postal, country, ship, token, email, cart, method, key, other = texts
+    request = CheckoutRequest(
+        cart_id=cart or "c",
+        customer=Customer(email or "e", customer_id=customer_id, name=name),
+        billing_address=Address(name, line1, city, postal, country),
+        shipping_address=Address(name, ship, city, other, country, region=line1),
+        shipping_method=method,
+        payment_method=PaymentMethod(token or "t"),
+        idempotency_key=key.strip() or "k",
+        accept_price_changes=accept,
+        coupon_codes=tuple(codes),
+        capture_mode=mode,
+    )
+    data = request.to_data()
+    purchase = {
+        "cart_id": data["cart_id"],
+        "customer": data["customer"],
+        "billing_address": data["billing_address"],
+        "shipping_address": data["shipping_address"],
+        "shipping_method": data["shipping_method"],
+        "payment_token": data["payment_method"]["token"],
+        "coupon_codes": sorted({code.strip().upper() for code in codes}),
+        "capture_mode": data["capture_mode"],
+        "accept_price_changes": data["accept_price_changes"],
+    }
+    blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
+    assert request.fingerprint() == hashlib.sha256(blob.encode()).hexdigest()
+
+
+def test_a_fingerprint_of_values_that_are_not_text_still_uses_the_json_encoder() -> None:
+    home = Address("Ana", "1 rue du Thé", "Lyon", "69001", "FR")
+    request = CheckoutRequest(
+        cart_id="c",
+        customer=Customer("a@example.test"),
+        billing_address=home,
+        shipping_address=home,
+        shipping_method="standard",
+        payment_method=PaymentMethod("tok_visa"),
+        idempotency_key="k",
+        accept_price_changes=1,  # type: ignore[arg-type]
+    )
+    data = request.to_data()
+    purchase = {
+        "cart_id": "c",
+        "customer": data["customer"],
+        "billing_address": data["billing_address"],
+        "shipping_address": data["shipping_address"],
+        "shipping_method": "standard",
+        "payment_token": "tok_visa",
+        "coupon_codes": [],
+        "capture_mode": None,
+        "accept_price_changes": 1,
+    }
+    blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
+    assert request.fingerprint() == hashlib.sha256(blob.encode()).hexdigest()

@@ -25,10 +25,10 @@ into events and :class:`LineProblem` values (line number and reason) for lines i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, Final, TypeAlias, TypeVar
+from typing import Any, Final, TypeAlias
 
 import attrs
 from moneyed import Money
@@ -349,20 +349,27 @@ class OrderPlaced(JourneyEvent):
         return tuple(d.coupon_code for d in self.discounts if d.coupon_code is not None)
 
 
-_T = TypeVar("_T")
 _set: Final = object.__setattr__
+"""Sets a field of a frozen attrs instance, as its generated ``__init__`` does."""
 
 
-def _assemble(cls: type[_T], values: Mapping[str, Any]) -> _T:
-    """An instance of the frozen attrs class ``cls`` holding ``values`` (all its fields).
+def _item(sku: str, quantity: int, unit_price: Money, net_total: Money | None) -> OrderedItem:
+    """``OrderedItem(...)`` without its checks (for values checked already)."""
+    item = object.__new__(OrderedItem)
+    _set(item, "sku", sku)
+    _set(item, "quantity", quantity)
+    _set(item, "unit_price", unit_price)
+    _set(item, "net_total", net_total)
+    return item
 
-    Built as the generated ``__init__`` builds it, without the checks: only for values checked
-    already (:func:`build_order_placed`).
-    """
-    instance = object.__new__(cls)
-    for name, value in values.items():
-        _set(instance, name, value)
-    return instance
+
+def _discount(promotion_id: str, amount: Money, coupon_code: str | None) -> AppliedDiscount:
+    """``AppliedDiscount(...)`` without its checks (for values checked already)."""
+    discount = object.__new__(AppliedDiscount)
+    _set(discount, "promotion_id", promotion_id)
+    _set(discount, "amount", amount)
+    _set(discount, "coupon_code", coupon_code)
+    return discount
 
 
 def _is_text(value: object) -> bool:
@@ -491,34 +498,19 @@ def build_order_placed(
             tax=tax,
             total=total,
         )
-    return _assemble(
-        OrderPlaced,
-        {
-            "occurred_at": occurred_at,
-            "session_id": session_id,
-            "channel": channel,
-            "customer_id": customer_id,
-            "order_id": order_id,
-            "items": tuple(
-                _assemble(
-                    OrderedItem,
-                    {"sku": sku, "quantity": quantity, "unit_price": price, "net_total": net},
-                )
-                for sku, quantity, price, net in items
-            ),
-            "total": total,
-            "shipping": shipping,
-            "tax": tax,
-            "discounts": tuple(
-                _assemble(
-                    AppliedDiscount,
-                    {"promotion_id": source, "amount": amount, "coupon_code": code},
-                )
-                for source, amount, code in discounts
-            ),
-            "cart_id": cart_id,
-        },
-    )
+    event = object.__new__(OrderPlaced)
+    _set(event, "occurred_at", occurred_at)
+    _set(event, "session_id", session_id)
+    _set(event, "channel", channel)
+    _set(event, "customer_id", customer_id)
+    _set(event, "order_id", order_id)
+    _set(event, "items", tuple([_item(*item) for item in items]))
+    _set(event, "total", total)
+    _set(event, "shipping", shipping)
+    _set(event, "tax", tax)
+    _set(event, "discounts", tuple([_discount(*discount) for discount in discounts]))
+    _set(event, "cart_id", cart_id)
+    return event
 
 
 @attrs.frozen(kw_only=True)
