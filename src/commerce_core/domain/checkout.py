@@ -24,6 +24,7 @@ import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -89,6 +90,8 @@ class CheckoutStep(enum.StrEnum):
 
 STEP_ORDER: Final = tuple(CheckoutStep)
 _STEP_RANK: Final = {step: rank for rank, step in enumerate(STEP_ORDER)}
+_STEP_TEXT: Final = {step: step.value for step in STEP_ORDER}
+"""Each step's text (a plain ``str``), as snapshots store it."""
 
 
 class CheckoutStatus(enum.StrEnum):
@@ -101,6 +104,10 @@ class CheckoutStatus(enum.StrEnum):
     """A failure was decided; what was done is being undone."""
     SUCCEEDED = "succeeded"
     FAILED = "failed"
+
+
+_STATUS_TEXT: Final = {status: status.value for status in CheckoutStatus}
+"""Each status's text (a plain ``str``), as snapshots store it."""
 
 
 CHECKOUT_LIFECYCLE: Final = TransitionTable(
@@ -482,8 +489,54 @@ class CheckoutRequest:
             "capture_mode": data["capture_mode"],
             "accept_price_changes": data["accept_price_changes"],
         }
-        blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
+        try:
+            blob = _purchase_json(purchase)
+        except TypeError:  # a value that is not text (or a bool where one is expected)
+            blob = _CANONICAL.encode(purchase)
         return hashlib.sha256(blob.encode()).hexdigest()
+
+
+_CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+"""What ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` writes, built once."""
+
+
+def _text_json(value: object) -> str:
+    """A text or ``None`` as ``json`` writes it (``TypeError`` for any other value)."""
+    return "null" if value is None else encode_basestring_ascii(value)  # type: ignore[arg-type]
+
+
+def _flat_json(data: Mapping[str, object]) -> str:
+    """The canonical JSON of a flat dict of texts and ``None`` (``TypeError`` for other values)."""
+    return (
+        "{"
+        + ",".join(
+            [f"{encode_basestring_ascii(key)}:{_text_json(data[key])}" for key in sorted(data)]
+        )
+        + "}"
+    )
+
+
+def _purchase_json(purchase: Mapping[str, Any]) -> str:
+    """``_CANONICAL.encode(purchase)`` for the usual values, written field by field, keys sorted.
+
+    The texts go through ``encode_basestring_ascii`` as ``json`` writes them. Raises
+    ``TypeError`` for a value of another kind (the caller then uses the JSON encoder itself).
+    """
+    accept = purchase["accept_price_changes"]
+    if type(accept) is not bool:
+        raise TypeError(accept)
+    codes = ",".join([encode_basestring_ascii(code) for code in purchase["coupon_codes"]])
+    return (
+        f'{{"accept_price_changes":{"true" if accept else "false"},'
+        f'"billing_address":{_flat_json(purchase["billing_address"])},'
+        f'"capture_mode":{_text_json(purchase["capture_mode"])},'
+        f'"cart_id":{encode_basestring_ascii(purchase["cart_id"])},'
+        f'"coupon_codes":[{codes}],'
+        f'"customer":{_flat_json(purchase["customer"])},'
+        f'"payment_token":{encode_basestring_ascii(purchase["payment_token"])},'
+        f'"shipping_address":{_flat_json(purchase["shipping_address"])},'
+        f'"shipping_method":{encode_basestring_ascii(purchase["shipping_method"])}}}'
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -927,8 +980,8 @@ class CheckoutAttempt(EventRecorder):
             "request": _fresh_request(cached[1]),
             "fingerprint": self.fingerprint,
             "started_at": self.started_at.isoformat(),
-            "status": self._status.value,
-            "steps": [s.value for s in self._steps],
+            "status": _STATUS_TEXT[self._status],
+            "steps": [_STEP_TEXT[step] for step in self._steps],
             "updated_at": self.updated_at.isoformat(),
             "codes": list(self._codes),
             "amount": None if amount is None else dict(amount),

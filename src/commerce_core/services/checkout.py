@@ -68,12 +68,11 @@ from typing import Final
 import attrs
 
 from commerce_core.domain.analytics.events import (
-    AppliedDiscount,
     CheckoutStarted,
+    ItemParts,
     JourneyEvent,
-    OrderedItem,
-    OrderPlaced,
     PaymentFailed,
+    build_order_placed,
 )
 from commerce_core.domain.cart import Cart, CartStatus
 from commerce_core.domain.checkout import (
@@ -1355,16 +1354,16 @@ class CheckoutService:
     def _order_placed(self, attempt: CheckoutAttempt, order: Order) -> JourneyEvent:
         """The analytics ``OrderPlaced`` of ``order``: exact for net and gross price bases."""
         request = attempt.request
-        nothing = zero(order.currency)
-        discounts: dict[tuple[str, str], Money] = {}
-        items: list[OrderedItem] = []
+        currency = order.shipping.net.currency
+        discounts: dict[tuple[str, str], Decimal] = {}
+        items: list[ItemParts] = []
         for line in order.lines:
             item, parts = _ordered_item(line)
             items.append(item)
             for key, amount in parts:
-                discounts[key] = discounts.get(key, nothing) + amount
+                discounts[key] = discounts.get(key, _NO_AMOUNT) + amount
         total = order.totals.total
-        return OrderPlaced(
+        return build_order_placed(
             occurred_at=self._clock.now(),
             session_id=request.session_id or request.cart_id,
             channel=request.channel,
@@ -1373,9 +1372,9 @@ class CheckoutService:
             cart_id=request.cart_id,
             items=items,
             discounts=[
-                AppliedDiscount(source, amount, code or None)
+                (source, Money(amount, currency), code or None)
                 for (source, code), amount in discounts.items()
-                if amount.amount > 0
+                if amount > 0
             ],
             shipping=order.shipping.net,
             tax=total.gross - total.net,
@@ -1383,7 +1382,11 @@ class CheckoutService:
         )
 
 
-def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, str], Money]]]:
+_NO_AMOUNT: Final = Decimal(0)
+"""What ``zero(currency).amount`` holds: the start of a sum of discounts."""
+
+
+def _ordered_item(line: OrderLine) -> tuple[ItemParts, list[tuple[tuple[str, str], Decimal]]]:
     """A line as an analytics item plus its discounts ``((source, code), amount)``, net of tax.
 
     Each discount (an adjustment taking money off) is stated net of tax: as is for a net price
@@ -1392,26 +1395,32 @@ def _ordered_item(line: OrderLine) -> tuple[OrderedItem, list[tuple[tuple[str, s
     net part kept. Surcharges are left in the line's value. The item's value before discounts is
     then ``total.net + Σ net discounts``, so ``Σ subtotal - Σ discounts == Σ total.net`` to the
     minor unit; it is stated as ``net_total`` when ``unit_price x quantity`` does not give it.
+
+    The item is given as :class:`OrderedItem`'s fields, the discounts as Decimal amounts in the
+    line's currency (the line's amounts share it: an order line checks it), so no ``Money`` is
+    built for them on the way.
     """
-    parts: list[tuple[tuple[str, str], Money]] = []
+    parts: list[tuple[tuple[str, str], Decimal]] = []
+    net = line.total.net
     for adjustment in line.adjustments:
         if adjustment.amount.amount >= 0:
             continue  # a surcharge (or nothing) takes no money off
-        taken = -adjustment.amount
         if line.prices_include_tax:
             if line.total.gross.amount > 0:
-                weights: list[Weight] = [line.total.net, line.total.tax]
+                weights: list[Weight] = [net, line.total.tax]
             else:
                 weights = [Decimal(1), sum((t.rate for t in line.tax_lines), Decimal(0))]
-            taken = allocate(taken, weights)[0]
+            taken = allocate(-adjustment.amount, weights)[0].amount
+        else:
+            taken = -adjustment.amount.amount
         parts.append(((adjustment.source_id, adjustment.code), taken))
-    net = line.total.net
-    before = sum((amount for _, amount in parts), net) if parts else net
-    # the line's amounts share its currency (an order line checks it): compare the amounts
-    if not line.prices_include_tax and before.amount == line.unit_price.amount * line.quantity:
-        return OrderedItem(line.sku, line.quantity, line.unit_price), parts
-    if before.amount > 0:
-        return OrderedItem(
-            line.sku, line.quantity, allocate_evenly(before, line.quantity)[0], net_total=before
-        ), parts
-    return OrderedItem(line.sku, line.quantity, zero(net.currency), net_total=before), parts
+    before = net.amount
+    for _, amount in parts:
+        before += amount
+    if not line.prices_include_tax and before == line.unit_price.amount * line.quantity:
+        return (line.sku, line.quantity, line.unit_price, None), parts
+    before_money = Money(before, net.currency)
+    if before > 0:
+        unit = allocate_evenly(before_money, line.quantity)[0]
+        return (line.sku, line.quantity, unit, before_money), parts
+    return (line.sku, line.quantity, zero(net.currency), before_money), parts

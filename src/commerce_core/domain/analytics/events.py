@@ -25,7 +25,7 @@ into events and :class:`LineProblem` values (line number and reason) for lines i
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final, TypeAlias
@@ -347,6 +347,170 @@ class OrderPlaced(JourneyEvent):
     def coupon_codes(self) -> tuple[str, ...]:
         """The coupon codes used, in order of the discounts."""
         return tuple(d.coupon_code for d in self.discounts if d.coupon_code is not None)
+
+
+_set: Final = object.__setattr__
+"""Sets a field of a frozen attrs instance, as its generated ``__init__`` does."""
+
+
+def _item(sku: str, quantity: int, unit_price: Money, net_total: Money | None) -> OrderedItem:
+    """``OrderedItem(...)`` without its checks (for values checked already)."""
+    item = object.__new__(OrderedItem)
+    _set(item, "sku", sku)
+    _set(item, "quantity", quantity)
+    _set(item, "unit_price", unit_price)
+    _set(item, "net_total", net_total)
+    return item
+
+
+def _discount(promotion_id: str, amount: Money, coupon_code: str | None) -> AppliedDiscount:
+    """``AppliedDiscount(...)`` without its checks (for values checked already)."""
+    discount = object.__new__(AppliedDiscount)
+    _set(discount, "promotion_id", promotion_id)
+    _set(discount, "amount", amount)
+    _set(discount, "coupon_code", coupon_code)
+    return discount
+
+
+def _is_text(value: object) -> bool:
+    return isinstance(value, str) and value != ""
+
+
+def _grid_units(amount: object, code: str) -> int | None:
+    """Minor units of a non-negative ``Money`` in currency ``code`` on its grid, else None."""
+    if not isinstance(amount, Money) or amount.currency.code != code:
+        return None
+    try:
+        units = to_minor(amount)
+    except (CommerceError, ArithmeticError, ValueError, TypeError):
+        return None
+    return units if units >= 0 else None
+
+
+ItemParts: TypeAlias = tuple[str, int, Money, Money | None]
+"""An :class:`OrderedItem`'s fields ``(sku, quantity, unit_price, net_total)``."""
+DiscountParts: TypeAlias = tuple[str, Money, str | None]
+"""An :class:`AppliedDiscount`'s fields ``(promotion_id, amount, coupon_code)``."""
+
+
+def _order_fits(
+    *,
+    occurred_at: object,
+    texts: Sequence[object],
+    optional_texts: Sequence[object],
+    items: Sequence[ItemParts],
+    discounts: Sequence[DiscountParts],
+    shipping: object,
+    tax: object,
+    total: object,
+) -> bool:
+    """Whether the validating constructors accept these ``OrderPlaced`` values (never raises).
+
+    Every check they make, made once over minor units: a timezone-aware time, non-empty texts,
+    positive integer quantities, amounts that are ``Money`` in one currency, non-negative and
+    on its grid, and ``subtotal - discount + shipping + tax == total`` with the discount within
+    the subtotal.
+    """
+    if not isinstance(occurred_at, datetime) or occurred_at.tzinfo is None:
+        return False
+    if occurred_at.utcoffset() is None or not items:
+        return False
+    if not all(_is_text(value) for value in texts):
+        return False
+    if not all(value is None or _is_text(value) for value in optional_texts):
+        return False
+    if not isinstance(total, Money):
+        return False
+    code = total.currency.code
+    total_units = _grid_units(total, code)
+    shipping_units = _grid_units(shipping, code)
+    tax_units = _grid_units(tax, code)
+    if total_units is None or shipping_units is None or tax_units is None:
+        return False
+    subtotal = 0
+    for sku, quantity, unit_price, net_total in items:
+        if not _is_text(sku) or type(quantity) is not int or quantity < 1:
+            return False
+        unit = _grid_units(unit_price, code)
+        if unit is None:
+            return False
+        if net_total is None:
+            subtotal += unit * quantity
+            continue
+        net = _grid_units(net_total, code)
+        if net is None:
+            return False
+        subtotal += net
+    discounted = 0
+    for promotion_id, amount, coupon_code in discounts:
+        if not _is_text(promotion_id) or (coupon_code is not None and not _is_text(coupon_code)):
+            return False
+        units = _grid_units(amount, code)
+        if units is None:
+            return False
+        discounted += units
+    if discounted > subtotal:
+        return False
+    return subtotal - discounted + shipping_units + tax_units == total_units
+
+
+def build_order_placed(
+    *,
+    occurred_at: datetime,
+    session_id: str,
+    channel: str,
+    customer_id: str | None,
+    order_id: str,
+    cart_id: str | None,
+    items: Sequence[ItemParts],
+    discounts: Sequence[DiscountParts],
+    shipping: Money,
+    tax: Money,
+    total: Money,
+) -> OrderPlaced:
+    """``OrderPlaced`` of items and discounts given as their fields; the checks made in one pass.
+
+    The same event (or the same error) as ``OrderPlaced(..., items=[OrderedItem(*i) ...],
+    discounts=[AppliedDiscount(*d) ...])``: when every check passes (:func:`_order_fits`) the
+    values are assembled without checking them again, one at a time; otherwise the validating
+    constructors run and raise their error. For hot paths (a checkout announcing its sale).
+    """
+    if not _order_fits(
+        occurred_at=occurred_at,
+        texts=(session_id, channel, order_id),
+        optional_texts=(customer_id, cart_id),
+        items=items,
+        discounts=discounts,
+        shipping=shipping,
+        tax=tax,
+        total=total,
+    ):
+        return OrderPlaced(
+            occurred_at=occurred_at,
+            session_id=session_id,
+            channel=channel,
+            customer_id=customer_id,
+            order_id=order_id,
+            cart_id=cart_id,
+            items=[OrderedItem(*item) for item in items],
+            discounts=[AppliedDiscount(*discount) for discount in discounts],
+            shipping=shipping,
+            tax=tax,
+            total=total,
+        )
+    event = object.__new__(OrderPlaced)
+    _set(event, "occurred_at", occurred_at)
+    _set(event, "session_id", session_id)
+    _set(event, "channel", channel)
+    _set(event, "customer_id", customer_id)
+    _set(event, "order_id", order_id)
+    _set(event, "items", tuple([_item(*item) for item in items]))
+    _set(event, "total", total)
+    _set(event, "shipping", shipping)
+    _set(event, "tax", tax)
+    _set(event, "discounts", tuple([_discount(*discount) for discount in discounts]))
+    _set(event, "cart_id", cart_id)
+    return event
 
 
 @attrs.frozen(kw_only=True)
