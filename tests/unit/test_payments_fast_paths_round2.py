@@ -36,12 +36,13 @@ from commerce_core.domain.payment import PaymentCreated, PaymentStatus
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.domain.transaction_log import TransactionRecord, chain_hash
 from commerce_core.errors import (
+    CommerceError,
     ConcurrencyConflictError,
     IdempotencyKeyReuseError,
     InvalidAmountError,
     RawCardDataError,
 )
-from commerce_core.money import Money
+from commerce_core.money import Money, from_minor, money_from_data
 from commerce_core.services.payments import PaymentService
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -325,3 +326,118 @@ def test_money_in_the_record_is_kept() -> None:
     )
     assert record.amount is amount
     assert TransactionRecord.from_data(record.to_data()) == record
+
+
+# --- snapshot totals, sums and fingerprints ---------------------------------------------------
+
+_AMOUNT_TEXTS = st.sampled_from(["30.00", "30", "0", "0.00", "12.50", " 12.50 ", "1_000", "abc"])
+
+
+@given(
+    amount_text=st.sampled_from(["30.00", "30", "12.50", " 12.50 ", "1_000"]),
+    totals=st.tuples(_AMOUNT_TEXTS, _AMOUNT_TEXTS, _AMOUNT_TEXTS),
+    codes=st.tuples(*[st.sampled_from(["EUR", "eur", "USD"])] * 3),
+)
+def test_snapshot_totals_are_what_money_like_rebuilds_each_time(
+    amount_text: str, totals: tuple[str, str, str], codes: tuple[str, str, str]
+) -> None:
+    from commerce_core.domain.payment import _money_like, _totals
+
+    amount = money_from_data({"amount": amount_text, "currency": "EUR"})
+    data: dict[str, Any] = {"amount": {"amount": amount_text, "currency": "EUR"}}
+    for name, text, code in zip(("authorized", "captured", "refunded"), totals, codes, strict=True):
+        data[name] = {"amount": text, "currency": code}
+    expected: list[Any] = []
+    for name in ("authorized", "captured", "refunded"):
+        try:
+            expected.append(_money_like(data[name], amount))
+        except CommerceError as error:
+            expected.append(type(error))
+    refused: type[CommerceError] | None = None
+    got: list[Any] = []
+    try:
+        got = list(_totals(data, amount))
+    except CommerceError as error:
+        refused = type(error)
+    if refused is not None:  # the first total that cannot be rebuilt raises its error
+        assert refused is next(e for e in expected if isinstance(e, type))
+        return
+    assert got == expected
+    for value, reference in zip(got, expected, strict=True):
+        assert str(value.amount) == str(reference.amount)
+        assert value.currency is reference.currency
+
+
+@given(
+    st.integers(min_value=0, max_value=10**9),
+    st.integers(min_value=1, max_value=10**9),
+    st.sampled_from(["EUR", "JPY", "BHD"]),
+)
+def test_a_payment_sum_is_money_addition(total: int, amount: int, code: str) -> None:
+    from commerce_core.domain.payment import _plus
+
+    left, right = from_minor(total, code), from_minor(amount, code)
+    got = _plus(left, right)
+    assert got == left + right
+    assert str(got.amount) == str((left + right).amount)
+    with pytest.raises(TypeError):
+        _plus(left, money("1", "USD" if code != "USD" else "EUR"))
+
+
+def test_requests_keep_the_fingerprint_they_would_compute() -> None:
+    from commerce_core.domain.payment_gateway import (
+        AuthorizeRequest,
+        CaptureRequest,
+        RefundRequest,
+        VoidRequest,
+    )
+
+    amount = money("10.00", "EUR")
+    requests: list[AuthorizeRequest | CaptureRequest | RefundRequest | VoidRequest] = [
+        AuthorizeRequest("k", "pay_1", "ord_1", amount, PaymentMethod("tok_visa")),
+        CaptureRequest("k", "pay_1", "ref_1", amount),
+        RefundRequest("k", "pay_1", "ref_1", amount),
+        VoidRequest("k", "pay_1", "ref_1"),
+    ]
+    for request in requests:
+        assert request.fingerprint() == request._compute_fingerprint()
+        assert attrs.evolve(request).fingerprint() == request.fingerprint()
+
+
+def test_a_fingerprint_that_cannot_be_written_still_raises_when_asked() -> None:
+    from commerce_core.domain.payment_gateway import CaptureRequest
+
+    off_grid = money("10.001", "EUR")
+    request = CaptureRequest("k", "pay_1", "ref_1", off_grid)  # built, as before
+    with pytest.raises(InvalidAmountError):
+        request.fingerprint()
+    with pytest.raises(InvalidAmountError):
+        request.fingerprint()
+
+
+def test_the_simulated_gateway_refuses_an_over_capture_and_keeps_the_captured_total() -> None:
+    from commerce_core.domain.payment_gateway import (
+        Approved,
+        AuthorizeRequest,
+        CaptureRequest,
+        DeclineCode,
+        Declined,
+    )
+
+    gateway = SimulatedPaymentGateway()
+    approved = gateway.authorize(
+        AuthorizeRequest("a", "pay_1", "ord_1", money("10.00", "EUR"), PaymentMethod("tok_visa"))
+    )
+    assert isinstance(approved, Approved)
+    ref = approved.reference
+    assert isinstance(
+        gateway.capture(CaptureRequest("c1", "pay_1", ref, money("4", "EUR"))), Approved
+    )
+    over = gateway.capture(CaptureRequest("c2", "pay_1", ref, money("6.01", "EUR")))
+    assert over == Declined(DeclineCode.AMOUNT_EXCEEDS_AUTHORIZATION, "over-capture")
+    assert gateway.authorization(ref)["captured"] == money("4.00", "EUR")
+    rest = gateway.capture(CaptureRequest("c3", "pay_1", ref, money("6.00", "EUR")))
+    assert rest == Approved(ref, money("6.00", "EUR"))
+    assert gateway.authorization(ref)["captured"] == money("10.00", "EUR")
+    with pytest.raises(TypeError):
+        gateway.capture(CaptureRequest("c4", "pay_1", ref, money("1", "USD")))

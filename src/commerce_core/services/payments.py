@@ -495,15 +495,15 @@ class PaymentService:
         attempt: int,
         result: GatewayResult,
     ) -> None:
-        if isinstance(result, Declined):
+        reference: str | None = None
+        if isinstance(result, Approved):  # the usual answer first
+            detail, reference = "", result.reference
+        elif isinstance(result, Declined):
             detail = str(result.code)
         elif isinstance(result, RequiresAction):
-            detail = result.action.kind
-        elif isinstance(result, TransientFailure):
-            detail = result.reason
+            detail, reference = result.action.kind, result.reference
         else:
-            detail = ""
-        reference = result.reference if isinstance(result, Approved | RequiresAction) else None
+            detail = result.reason
         self._log.append(
             TransactionRecord(
                 recorded_at=self._clock.now(),
