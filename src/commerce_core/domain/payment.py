@@ -61,7 +61,6 @@ from commerce_core.money import (
     currency_of,
     money,
     money_from_data,
-    money_to_data,
     to_minor,
     zero,
 )
@@ -291,6 +290,49 @@ def _money_like(data: Any, like: Money) -> Money:
     return money_from_data(data)
 
 
+_TOTALS: Final = ("authorized", "captured", "refunded")
+
+_STATUSES: Final[Mapping[str, PaymentStatus]] = {str(status): status for status in PaymentStatus}
+"""Each status by its snapshot text (what ``PaymentStatus(text)`` finds, without the call)."""
+
+
+def _totals(data: Mapping[str, Any], amount: Money) -> tuple[Money, Money, Money]:
+    """The snapshot's totals, each as ``_money_like(data[name], amount)`` rebuilds it.
+
+    A total written with the same text in the same currency as an amount already rebuilt (the
+    payment's amount, usually its authorized and captured totals too; the zero of the totals
+    not reached yet) is that same immutable Money: it is the value the rebuild would make.
+    """
+    code = amount.currency.code
+    seen: dict[str, Money] = {}
+    head = data["amount"]
+    if type(head) is dict and head.get("currency") == code:
+        text = head.get("amount")
+        if type(text) is str:
+            seen[text] = amount
+    rebuilt: list[Money] = []
+    for name in _TOTALS:
+        total = data[name]
+        text = (
+            total.get("amount") if type(total) is dict and total.get("currency") == code else None
+        )
+        if type(text) is str:
+            value = seen.get(text)
+            if value is None:
+                value = seen[text] = _money_like(total, amount)
+        else:
+            value = _money_like(total, amount)
+        rebuilt.append(value)
+    return rebuilt[0], rebuilt[1], rebuilt[2]
+
+
+def _plus(total: Money, amount: Money) -> Money:
+    """``total + amount`` for amounts of one currency (both checked), without Money's dispatch."""
+    if total.currency is amount.currency:
+        return total.__class__(total.amount + amount.amount, total.currency)
+    return total + amount
+
+
 def _zero_of_amount(payment: Payment) -> Money:
     return zero(payment.amount.currency)
 
@@ -503,9 +545,6 @@ class Payment(EventRecorder):
         self._applied.append(key)
         return True
 
-    def _ids(self) -> dict[str, str]:
-        return {"payment_id": self.id, "order_id": self.order_id}
-
     def record_authorization(self, result: GatewayResult, *, key: str, now: datetime) -> bool:
         """Apply the gateway's answer to the authorization; False when nothing changed.
 
@@ -521,23 +560,37 @@ class Payment(EventRecorder):
         self.ensure_can_authorize()
         if isinstance(result, Approved):
             approved = _amount(result.amount, self.currency, "authorization")
-            if approved > self.amount:
+            if approved.amount > self.amount.amount:  # one currency: _amount checked it
                 raise InvalidAmountError(result.amount, "approved more than requested")
             self._move(S.AUTHORIZED)
             self._authorized = approved
             self._reference = result.reference
-            self._record(PaymentAuthorized(occurred_at=now, amount=approved, **self._ids()))
+            self._record(
+                PaymentAuthorized(
+                    occurred_at=now, amount=approved, payment_id=self.id, order_id=self.order_id
+                )
+            )
         elif isinstance(result, Declined):
             self._move(S.FAILED)
             self._decline_code = result.code
-            self._record(PaymentFailed(occurred_at=now, decline_code=result.code, **self._ids()))
+            self._record(
+                PaymentFailed(
+                    occurred_at=now,
+                    decline_code=result.code,
+                    payment_id=self.id,
+                    order_id=self.order_id,
+                )
+            )
         elif isinstance(result, RequiresAction):
             self._move(S.REQUIRES_ACTION)
             self._reference = result.reference
             self._action = result.action
             self._record(
                 PaymentActionRequired(
-                    occurred_at=now, action_kind=result.action.kind, **self._ids()
+                    occurred_at=now,
+                    action_kind=result.action.kind,
+                    payment_id=self.id,
+                    order_id=self.order_id,
                 )
             )
         self._first_time(key)
@@ -547,12 +600,21 @@ class Payment(EventRecorder):
         code = result.code if isinstance(result, Declined) else DeclineCode.OTHER
         self._record(
             PaymentOperationDeclined(
-                occurred_at=now, operation=str(operation), decline_code=str(code), **self._ids()
+                occurred_at=now,
+                operation=str(operation),
+                decline_code=str(code),
+                payment_id=self.id,
+                order_id=self.order_id,
             )
         )
 
     def _captured_status(self) -> PaymentStatus:
-        return S.CAPTURED if self.captured == self.authorized else S.PARTIALLY_CAPTURED
+        captured, authorized = self._captured, self._authorized
+        if captured.currency is authorized.currency:  # the usual case: compare the amounts
+            done = captured.amount == authorized.amount
+        else:
+            done = captured == authorized
+        return S.CAPTURED if done else S.PARTIALLY_CAPTURED
 
     def _refunded_status(self) -> PaymentStatus:
         return S.REFUNDED if self.refunded == self.captured else S.PARTIALLY_REFUNDED
@@ -569,11 +631,15 @@ class Payment(EventRecorder):
             return False
         if isinstance(result, Approved):
             self.ensure_can_capture(amount)
-            self._captured = self._captured + amount
+            self._captured = _plus(self._captured, amount)
             self._move(self._captured_status())
             self._record(
                 PaymentCaptured(
-                    occurred_at=now, amount=amount, captured_total=self.captured, **self._ids()
+                    occurred_at=now,
+                    amount=amount,
+                    captured_total=self.captured,
+                    payment_id=self.id,
+                    order_id=self.order_id,
                 )
             )
         else:
@@ -633,7 +699,11 @@ class Payment(EventRecorder):
             self._move(self._refunded_status())
             self._record(
                 PaymentRefunded(
-                    occurred_at=now, amount=amount, refunded_total=self.refunded, **self._ids()
+                    occurred_at=now,
+                    amount=amount,
+                    refunded_total=self.refunded,
+                    payment_id=self.id,
+                    order_id=self.order_id,
                 )
             )
         else:
@@ -672,7 +742,12 @@ class Payment(EventRecorder):
                 self._move(S.FAILED)
                 self._decline_code = DeclineCode.AUTHENTICATION_FAILED
                 self._record(
-                    PaymentFailed(occurred_at=now, decline_code=self._decline_code, **self._ids())
+                    PaymentFailed(
+                        occurred_at=now,
+                        decline_code=self._decline_code,
+                        payment_id=self.id,
+                        order_id=self.order_id,
+                    )
                 )
         elif kind is ProviderEventKind.VOIDED:
             if self._status in (S.REQUIRES_ACTION, S.AUTHORIZED, S.PARTIALLY_CAPTURED):
@@ -688,7 +763,11 @@ class Payment(EventRecorder):
         if self._status in (S.CREATED, S.REQUIRES_ACTION) and amount <= self.amount:
             self._move(S.AUTHORIZED)
             self._authorized = amount
-            self._record(PaymentAuthorized(occurred_at=now, amount=amount, **self._ids()))
+            self._record(
+                PaymentAuthorized(
+                    occurred_at=now, amount=amount, payment_id=self.id, order_id=self.order_id
+                )
+            )
 
     def _apply_amounts(self, kind: ProviderEventKind, amount: Money, now: datetime) -> None:
         if kind is ProviderEventKind.AUTHORIZED:
@@ -706,7 +785,11 @@ class Payment(EventRecorder):
                 self._move(self._captured_status())
                 self._record(
                     PaymentCaptured(
-                        occurred_at=now, amount=delta, captured_total=amount, **self._ids()
+                        occurred_at=now,
+                        amount=delta,
+                        captured_total=amount,
+                        payment_id=self.id,
+                        order_id=self.order_id,
                     )
                 )
         elif (
@@ -717,24 +800,40 @@ class Payment(EventRecorder):
             self._refunded = amount
             self._move(self._refunded_status())
             self._record(
-                PaymentRefunded(occurred_at=now, amount=delta, refunded_total=amount, **self._ids())
+                PaymentRefunded(
+                    occurred_at=now,
+                    amount=delta,
+                    refunded_total=amount,
+                    payment_id=self.id,
+                    order_id=self.order_id,
+                )
             )
 
     # -- snapshots --
 
     def to_snapshot(self) -> dict[str, Any]:
         """The payment as JSON primitives (money via ``money_to_data``, times as ISO strings)."""
+        # money_to_data's dicts, written here: four amounts per save
         action = self._action
+        amount, authorized, captured, refunded = (
+            self.amount,
+            self._authorized,
+            self._captured,
+            self._refunded,
+        )
         return {
             "id": self.id,
             "order_id": self.order_id,
-            "amount": money_to_data(self.amount),
+            "amount": {"amount": str(amount.amount), "currency": str(amount.currency.code)},
             "method": self.method.to_data(),
             "created_at": self.created_at.isoformat(),
             "status": str(self._status),
-            "authorized": money_to_data(self._authorized),
-            "captured": money_to_data(self._captured),
-            "refunded": money_to_data(self._refunded),
+            "authorized": {
+                "amount": str(authorized.amount),
+                "currency": str(authorized.currency.code),
+            },
+            "captured": {"amount": str(captured.amount), "currency": str(captured.currency.code)},
+            "refunded": {"amount": str(refunded.amount), "currency": str(refunded.currency.code)},
             "reference": self._reference,
             "action": None
             if action is None
@@ -748,17 +847,20 @@ class Payment(EventRecorder):
         """Rebuild a payment from :meth:`to_snapshot` output at ``version``."""
         action = data["action"]
         decline = data["decline_code"]
+        status = data["status"]
         amount = money_from_data(data["amount"])
+        authorized, captured, refunded = _totals(data, amount)
         return cls(
             id=data["id"],
             order_id=data["order_id"],
             amount=amount,
             method=PaymentMethod.from_data(data["method"]),
             created_at=datetime.fromisoformat(data["created_at"]),
-            status=PaymentStatus(data["status"]),
-            authorized=_money_like(data["authorized"], amount),
-            captured=_money_like(data["captured"], amount),
-            refunded=_money_like(data["refunded"], amount),
+            status=(_STATUSES.get(status) if type(status) is str else None)
+            or PaymentStatus(status),
+            authorized=authorized,
+            captured=captured,
+            refunded=refunded,
             reference=data["reference"],
             action=None
             if action is None

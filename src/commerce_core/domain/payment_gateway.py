@@ -17,7 +17,7 @@ import functools
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii
 from typing import Any, ClassVar, Final, TypeAlias
 
@@ -25,7 +25,7 @@ import attrs
 
 from commerce_core.domain.cards import CardSummary, looks_like_card_number
 from commerce_core.errors import InvalidAmountError, InvalidPaymentSettingError, RawCardDataError
-from commerce_core.money import Money, currency_of, money_from_data, money_to_data, to_minor
+from commerce_core.money import Money, money_from_data, money_to_data, to_minor
 
 __all__ = [
     "PaymentMethod",
@@ -258,29 +258,42 @@ def amount_key(amount: Money) -> str:
     Raises:
         InvalidAmountError: the amount is off its currency's grid.
     """
-    return f"{to_minor(amount)} {currency_of(amount)}"
+    return f"{to_minor(amount)} {amount.currency.code}"  # the code is currency_of's text
 
 
 _CANONICAL: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 """What ``json.dumps(..., sort_keys=True, separators=(",", ":"))`` builds, built once."""
 
 
-def _digest(data: Mapping[str, str | None], text: Callable[[], str]) -> str:
+def _digest(data: Mapping[str, str | None], text: str | None) -> str:
     """SHA-256 of the canonical JSON of ``data`` (what keys and fingerprints hash).
 
-    ``text`` writes that JSON directly, fields in key order, values through
-    ``encode_basestring_ascii`` as ``json`` writes them; it raises ``TypeError`` for a value that
-    is not text (a void's ``None`` amount), and ``data`` then goes through the JSON encoder
-    itself. Either way the text is that of ``json.dumps(data, sort_keys=True, separators=...)``.
+    ``text`` is that JSON written directly by the caller, fields in key order, values through
+    ``encode_basestring_ascii`` as ``json`` writes them, or None when a value is not exactly
+    ``str`` (a void's ``None`` amount, an id of another type): ``data`` then goes through the
+    JSON encoder itself. Either way the text is that of
+    ``json.dumps(data, sort_keys=True, separators=...)``.
     """
-    try:
-        blob = text()
-    except TypeError:
-        blob = _CANONICAL.encode(data)
+    blob = _CANONICAL.encode(data) if text is None else text
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-_q = encode_basestring_ascii  # a JSON string literal, as json writes it (TypeError if not text)
+_q = encode_basestring_ascii  # a JSON string literal, as json writes it
+
+
+def _remember_fingerprint(request: GatewayRequest) -> None:
+    """Compute ``request``'s fingerprint as it is built and keep it in its cached property.
+
+    The service and the gateway both ask for it; kept at construction, the first ask reads the
+    slot instead of going through attrs' missing-attribute hook. A request whose fingerprint
+    cannot be written (an amount off its currency's grid) keeps it unset: ``fingerprint()``
+    computes it when asked and raises then, as it always did.
+    """
+    try:
+        value = request._compute_fingerprint()
+    except Exception:  # noqa: BLE001 - raised again by fingerprint(), when it is asked for
+        return
+    object.__setattr__(request, "_fingerprint", value)
 
 
 @attrs.frozen
@@ -306,8 +319,14 @@ class AuthorizeRequest:
         """A digest of everything but the key: same key + other fingerprint = key reuse."""
         return self._fingerprint
 
+    def __attrs_post_init__(self) -> None:
+        _remember_fingerprint(self)
+
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        return self._compute_fingerprint()
+
+    def _compute_fingerprint(self) -> str:
         op, payment, order, amount, token = (
             str(self.operation),
             self.payment_id,
@@ -315,12 +334,14 @@ class AuthorizeRequest:
             amount_key(self.amount),
             self.method.token,
         )
-        return _digest(
-            {"op": op, "payment": payment, "order": order, "amount": amount, "token": token},
-            lambda: (
+        text = None
+        if type(payment) is str and type(order) is str and type(token) is str:
+            text = (
                 f'{{"amount":{_q(amount)},"op":{_q(op)},"order":{_q(order)},'
                 f'"payment":{_q(payment)},"token":{_q(token)}}}'
-            ),
+            )
+        return _digest(
+            {"op": op, "payment": payment, "order": order, "amount": amount, "token": token}, text
         )
 
 
@@ -345,21 +366,15 @@ class CaptureRequest:
         """A digest of everything but the key."""
         return self._fingerprint
 
+    def __attrs_post_init__(self) -> None:
+        _remember_fingerprint(self)
+
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
-        op, payment, reference, amount = (
-            str(self.operation),
-            self.payment_id,
-            self.reference,
-            amount_key(self.amount),
-        )
-        return _digest(
-            {"op": op, "payment": payment, "reference": reference, "amount": amount},
-            lambda: (
-                f'{{"amount":{_q(amount)},"op":{_q(op)},"payment":{_q(payment)},'
-                f'"reference":{_q(reference)}}}'
-            ),
-        )
+        return self._compute_fingerprint()
+
+    def _compute_fingerprint(self) -> str:
+        return _amount_fingerprint(self.operation, self.payment_id, self.reference, self.amount)
 
 
 @attrs.frozen
@@ -381,13 +396,19 @@ class VoidRequest:
         """A digest of everything but the key."""
         return self._fingerprint
 
+    def __attrs_post_init__(self) -> None:
+        _remember_fingerprint(self)
+
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
+        return self._compute_fingerprint()
+
+    def _compute_fingerprint(self) -> str:
         op, payment, reference = str(self.operation), self.payment_id, self.reference
-        return _digest(
-            {"op": op, "payment": payment, "reference": reference},
-            lambda: f'{{"op":{_q(op)},"payment":{_q(payment)},"reference":{_q(reference)}}}',
-        )
+        text = None
+        if type(payment) is str and type(reference) is str:
+            text = f'{{"op":{_q(op)},"payment":{_q(payment)},"reference":{_q(reference)}}}'
+        return _digest({"op": op, "payment": payment, "reference": reference}, text)
 
 
 @attrs.frozen
@@ -411,21 +432,31 @@ class RefundRequest:
         """A digest of everything but the key."""
         return self._fingerprint
 
+    def __attrs_post_init__(self) -> None:
+        _remember_fingerprint(self)
+
     @functools.cached_property
     def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
-        op, payment, reference, amount = (
-            str(self.operation),
-            self.payment_id,
-            self.reference,
-            amount_key(self.amount),
+        return self._compute_fingerprint()
+
+    def _compute_fingerprint(self) -> str:
+        return _amount_fingerprint(self.operation, self.payment_id, self.reference, self.amount)
+
+
+def _amount_fingerprint(
+    operation: PaymentOperation, payment: str, reference: str, amount: Money
+) -> str:
+    """The fingerprint of a capture or a refund: the same fields, the same JSON."""
+    op, money_text = str(operation), amount_key(amount)
+    text = None
+    if type(payment) is str and type(reference) is str:
+        text = (
+            f'{{"amount":{_q(money_text)},"op":{_q(op)},"payment":{_q(payment)},'
+            f'"reference":{_q(reference)}}}'
         )
-        return _digest(
-            {"op": op, "payment": payment, "reference": reference, "amount": amount},
-            lambda: (
-                f'{{"amount":{_q(amount)},"op":{_q(op)},"payment":{_q(payment)},'
-                f'"reference":{_q(reference)}}}'
-            ),
-        )
+    return _digest(
+        {"op": op, "payment": payment, "reference": reference, "amount": money_text}, text
+    )
 
 
 GatewayRequest: TypeAlias = AuthorizeRequest | CaptureRequest | VoidRequest | RefundRequest
@@ -456,6 +487,17 @@ def idempotency_key(
     """
     op = str(operation)
     money_text = None if amount is None else amount_key(amount)
+    text = None
+    if (
+        money_text is not None
+        and type(order_id) is str
+        and type(payment_id) is str
+        and type(scope) is str
+    ):
+        text = (
+            f'{{"amount":{_q(money_text)},"operation":{_q(op)},"order":{_q(order_id)},'
+            f'"payment":{_q(payment_id)},"scope":{_q(scope)}}}'
+        )
     parts = {
         "order": order_id,
         "payment": payment_id,
@@ -463,14 +505,7 @@ def idempotency_key(
         "amount": money_text,
         "scope": scope,
     }
-    digest = _digest(
-        parts,
-        lambda: (
-            f'{{"amount":{_q(money_text)},"operation":{_q(op)},"order":{_q(order_id)},'  # type: ignore[arg-type]
-            f'"payment":{_q(payment_id)},"scope":{_q(scope)}}}'
-        ),
-    )
-    return f"{op}-{digest[: 39 - len(op)]}"
+    return f"{op}-{_digest(parts, text)[: 39 - len(op)]}"
 
 
 def _at_least_one(_inst: object, _attr: object, value: object) -> None:

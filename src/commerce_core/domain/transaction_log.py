@@ -57,6 +57,10 @@ def _masked_optional(value: str | None) -> str | None:
     return None if value is None else mask_card_numbers(value)
 
 
+_REFUSED: Final = ("payment_id", "order_id", "operation", "outcome", "method_kind")
+"""Our own text fields, refused when one looks like a card number (checked in this order)."""
+
+
 @attrs.frozen
 class TransactionRecord:
     """One gateway call and its answer, as the audit log keeps it.
@@ -84,17 +88,51 @@ class TransactionRecord:
     """
 
     recorded_at: datetime
-    payment_id: str = attrs.field(validator=_no_card_number)
-    order_id: str = attrs.field(validator=_no_card_number)
-    operation: str = attrs.field(validator=_no_card_number)
+    payment_id: str
+    order_id: str
+    operation: str
     idempotency_key: str
     attempt: int
     amount: Money | None
-    outcome: str = attrs.field(validator=_no_card_number)
-    detail: str = attrs.field(converter=_masked)
-    reference: str | None = attrs.field(converter=_masked_optional)
-    method_kind: str = attrs.field(validator=_no_card_number)
+    outcome: str
+    detail: str
+    reference: str | None
+    method_kind: str
     card: CardSummary | None = None
+
+    def __attrs_post_init__(self) -> None:
+        """Mask ``detail`` and ``reference``, then refuse card numbers in our own text.
+
+        The usual record holds plain text and no card number: one scan of all the text fields
+        joined by newlines tells (a card-number-shaped run holds only digits, spaces and
+        dashes, so none found in the joined text spans two fields, and a newline bounds a field
+        as its start or end does: the joined text holds a card number exactly when one field
+        does). When none does, masking changes nothing and nothing is refused. Anything else
+        (or a field that is not text) takes the field by field path: masking first, then each
+        refused field in order.
+        """
+        reference = self.reference
+        try:
+            joined = "\n".join(
+                (
+                    self.payment_id,
+                    self.order_id,
+                    self.operation,
+                    self.outcome,
+                    self.method_kind,
+                    self.detail,
+                    "" if reference is None else reference,
+                )
+            )
+        except TypeError:  # a field that is not text: the field by field path decides
+            joined = None
+        if joined is not None and not looks_like_card_number(joined):
+            return
+        object.__setattr__(self, "detail", _masked(self.detail))
+        object.__setattr__(self, "reference", _masked_optional(self.reference))
+        fields = attrs.fields_dict(TransactionRecord)
+        for name in _REFUSED:
+            _no_card_number(self, fields[name], getattr(self, name))
 
     def to_data(self) -> dict[str, Any]:
         """JSON primitives (the hashed form)."""

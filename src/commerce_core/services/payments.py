@@ -62,6 +62,7 @@ from commerce_core.domain.payment_gateway import (
 )
 from commerce_core.domain.transaction_log import TransactionRecord
 from commerce_core.errors import (
+    ConcurrencyConflictError,
     IdempotencyInProgressError,
     IdempotencyKeyReuseError,
     NotFoundError,
@@ -79,7 +80,7 @@ from commerce_core.ports.payments import (
     WebhookVerifier,
 )
 from commerce_core.ports.random import RandomSource
-from commerce_core.services.retry import retry_on_conflict
+from commerce_core.services.retry import DEFAULT_CONFLICT_ATTEMPTS, retry_on_conflict
 
 __all__ = [
     "PaymentResult",
@@ -232,25 +233,46 @@ class PaymentService:
             InvalidAmountError: ``amount`` is not positive.
             IdempotencyKeyReuseError: ``payment_id`` exists with another order, amount or token.
         """
-        if payment_id is not None:
-            try:
-                existing = self._payments.get(payment_id)
-            except NotFoundError:
-                pass
-            else:
-                same = (existing.order_id, existing.amount, existing.method.token) == (
-                    order_id,
-                    amount,
-                    method.token,
-                )
-                if not same:
-                    raise IdempotencyKeyReuseError(payment_id, "existing payment", "new payment")
-                return existing
-        new_id = payment_id if payment_id is not None else self._ids.new_id("pay")
-        payment = Payment.create(new_id, order_id, amount, method, now=self._clock.now())
-        self._payments.save(payment)
+        now = self._clock.now()
+        if payment_id is None:
+            payment = Payment.create(self._ids.new_id("pay"), order_id, amount, method, now=now)
+            self._payments.save(payment)
+            self._publish(payment)
+            return payment
+        try:
+            payment = Payment.create(payment_id, order_id, amount, method, now=now)
+        except Exception:  # noqa: BLE001 - raised again below unless the id is taken
+            # A refused amount: a payment already saved under this id answers first, as before.
+            return self._open_existing(payment_id, order_id, amount, method)
+        try:
+            # Saving at version 0 inserts only if the id is free (atomic in the repository):
+            # no read, and no NotFoundError raised and caught, for a new payment.
+            self._payments.save(payment)
+        except ConcurrencyConflictError:
+            return self._open_existing(payment_id, order_id, amount, method)
         self._publish(payment)
         return payment
+
+    def _open_existing(
+        self, payment_id: str, order_id: str, amount: Money, method: PaymentMethod
+    ) -> Payment:
+        """:meth:`open_payment` of an id that may be taken: the saved payment, if the same."""
+        try:
+            existing = self._payments.get(payment_id)
+        except NotFoundError:
+            # Not saved (``Payment.create`` refused the amount): let it raise its error.
+            payment = Payment.create(payment_id, order_id, amount, method, now=self._clock.now())
+            self._payments.save(payment)
+            self._publish(payment)
+            return payment
+        same = (existing.order_id, existing.amount, existing.method.token) == (
+            order_id,
+            amount,
+            method.token,
+        )
+        if not same:
+            raise IdempotencyKeyReuseError(payment_id, "existing payment", "new payment")
+        return existing
 
     def authorize(self, payment_id: str) -> PaymentResult:
         """Authorize a payment's full amount, retrying transient failures.
@@ -473,15 +495,15 @@ class PaymentService:
         attempt: int,
         result: GatewayResult,
     ) -> None:
-        if isinstance(result, Declined):
+        reference: str | None = None
+        if isinstance(result, Approved):  # the usual answer first
+            detail, reference = "", result.reference
+        elif isinstance(result, Declined):
             detail = str(result.code)
         elif isinstance(result, RequiresAction):
-            detail = result.action.kind
-        elif isinstance(result, TransientFailure):
-            detail = result.reason
+            detail, reference = result.action.kind, result.reference
         else:
-            detail = ""
-        reference = result.reference if isinstance(result, Approved | RequiresAction) else None
+            detail = result.reason
         self._log.append(
             TransactionRecord(
                 recorded_at=self._clock.now(),
@@ -505,16 +527,25 @@ class PaymentService:
         apply: Callable[[Payment, GatewayResult], bool],
         result: GatewayResult,
     ) -> Payment:
-        first = [loaded]
+        try:  # the payment this call holds, saved without reading it again
+            return self._apply_to(loaded, apply, result)
+        except ConcurrencyConflictError:
+            pass  # it lost the version race: read the stored one, for the remaining attempts
+        return retry_on_conflict(
+            lambda: self._apply_to(self._payments.get(loaded.id), apply, result),
+            attempts=DEFAULT_CONFLICT_ATTEMPTS - 1,
+        )
 
-        def use_case() -> Payment:
-            payment = first.pop() if first else self._payments.get(loaded.id)
-            if apply(payment, result):
-                self._payments.save(payment)
-                self._publish(payment)
-            return payment
-
-        return retry_on_conflict(use_case)
+    def _apply_to(
+        self,
+        payment: Payment,
+        apply: Callable[[Payment, GatewayResult], bool],
+        result: GatewayResult,
+    ) -> Payment:
+        if apply(payment, result):
+            self._payments.save(payment)
+            self._publish(payment)
+        return payment
 
     def _publish(self, payment: Payment) -> None:
         events = payment.collect_events()

@@ -247,7 +247,7 @@ class SimulatedPaymentGateway:
                     self._transient_left[key] = left - 1
                     return TransientFailure("simulated timeout")
             planned = TEST_TOKENS.get(token)
-        if isinstance(planned, Declined | TransientFailure):
+        if isinstance(planned, (Declined, TransientFailure)):
             return planned
         reference = self._new_reference()
         nothing = zero(request.amount.currency)
@@ -271,7 +271,13 @@ class SimulatedPaymentGateway:
         auth = self._find(request.reference)
         if auth is None or auth.refunded.amount > 0:
             return Declined(DeclineCode.NOT_PERMITTED, "no capturable authorization")
-        captured = auth.captured + request.amount
+        captured, amount = auth.captured, request.amount
+        if captured.currency is amount.currency is auth.amount.currency:  # compare the numbers
+            if captured.amount + amount.amount > auth.amount.amount:
+                return Declined(DeclineCode.AMOUNT_EXCEEDS_AUTHORIZATION, "over-capture")
+            auth.captured = captured.__class__(captured.amount + amount.amount, captured.currency)
+            return Approved(request.reference, amount)
+        captured = captured + amount  # raises for another currency, as it did
         if captured > auth.amount:
             return Declined(DeclineCode.AMOUNT_EXCEEDS_AUTHORIZATION, "over-capture")
         auth.captured = captured
@@ -390,8 +396,10 @@ class InMemoryPaymentRepository:
         """Store ``payment`` if nobody saved a newer version; bump ``payment.version``."""
         with self._store.lock:
             payment.version = self._store.save(payment.id, payment, payment.version)
-            ids = self._by_order.setdefault(payment.order_id, [])
-            if payment.id not in ids:
+            ids = self._by_order.get(payment.order_id)
+            if ids is None:
+                self._by_order[payment.order_id] = [payment.id]
+            elif payment.id not in ids:
                 ids.append(payment.id)
 
     def for_order(self, order_id: str) -> list[Payment]:
