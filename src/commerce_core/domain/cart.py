@@ -488,47 +488,43 @@ class CartCheckedOut(DomainEvent):
     cart_id: str
 
 
-def _same(old: object, new: object) -> bool:
-    """Whether a snapshot value ``new`` is ``old`` again: equal, and of the same type."""
-    return old is new or (type(old) is type(new) and old == new)
-
-
-def _same_decimal(old: Decimal, new: Decimal) -> bool:
-    """Whether ``new`` is ``old`` with the same digits (``1.0`` equals ``1.00``; not the same)."""
-    return old is new or (type(old) is type(new) and not old.compare_total(new))
-
-
 def _snapshot_unchanged(line: CartLine, item: CatalogItem, price: Money) -> bool:
     """Whether snapshotting ``item`` at ``price`` again would give ``line`` back.
 
     True when every snapshot field is the same value of the same type (amounts and weights
-    written with the same digits), so the refreshed line would equal ``line`` and snapshot to the
-    same data: :meth:`Cart.reprice` then keeps ``line`` instead of building it again. The
-    quantity, line id and metadata are the line's own either way.
+    written with the same digits: ``compare_total`` tells ``1.0`` from ``1.00``, which are
+    equal), so the refreshed line would equal ``line`` and snapshot to the same data:
+    :meth:`Cart.reprice` then keeps ``line`` instead of building it again. The quantity, line id
+    and metadata are the line's own either way. Written out inline: it runs for every line of
+    every checkout.
     """
-    old = line.unit_price
+    old, old_rule, new_rule = line.unit_price, line.quantity_rule, item.quantity_rule
     return (
-        _same(line.sku, item.sku)
-        and _same(line.name, item.name)
+        type(line.sku) is type(item.sku)
+        and line.sku == item.sku
+        and type(line.name) is type(item.name)
+        and line.name == item.name
         and type(old) is type(price)
-        and _same(old.currency, price.currency)
-        and _same_decimal(old.amount, price.amount)
+        and (old.currency is price.currency or old.currency == price.currency)
+        and type(old.amount) is type(price.amount)
+        and not old.amount.compare_total(price.amount)
         and line.prices_include_tax is item.prices_include_tax
-        and _same(line.tax_class, item.tax_class)
-        and _same(line.categories, item.categories)
-        and _same(line.tags, item.tags)
-        and _same_decimal(line.weight, item.weight)
+        and type(line.tax_class) is type(item.tax_class)
+        and line.tax_class == item.tax_class
+        and line.categories == item.categories
+        and line.tags == item.tags
+        and type(line.weight) is type(item.weight)
+        and not line.weight.compare_total(item.weight)
         and line.shippable is item.shippable
-        and _same_rule(line.quantity_rule, item.quantity_rule)
-    )
-
-
-def _same_rule(old: QuantityRule, new: QuantityRule) -> bool:
-    """Whether ``new`` is ``old`` again, field by field (values and their types)."""
-    return old is new or (
-        _same(old.minimum, new.minimum)
-        and _same(old.maximum, new.maximum)
-        and _same(old.step, new.step)
+        and (
+            old_rule is new_rule
+            or (
+                type(old_rule.minimum) is type(new_rule.minimum)
+                and type(old_rule.maximum) is type(new_rule.maximum)
+                and type(old_rule.step) is type(new_rule.step)
+                and old_rule == new_rule
+            )
+        )
     )
 
 
