@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias
 
 import attrs
 from moneyed import Money
@@ -179,6 +179,44 @@ class CartLimits:
     max_quantity_per_line: int = attrs.field(default=999, validator=_positive_limit)
 
 
+_DEFAULT_LIMITS = CartLimits()
+"""The limits of most carts (immutable, so every cart rebuilt with them can share them)."""
+
+
+def _stored_owner(kind: str, owner_id: str) -> CartOwner:
+    """The stored owner ``kind``/``owner_id`` (what :meth:`Cart.to_snapshot` wrote).
+
+    Builds exactly what ``CartOwner(OwnerKind(kind), owner_id)`` builds, without the attrs
+    converter and validator calls when the stored values are the valid ones
+    :meth:`Cart.to_snapshot` writes; anything else takes the validating constructor (and its
+    errors).
+    """
+    if type(kind) is str and type(owner_id) is str and owner_id.strip():
+        member = _OWNER_KINDS.get(kind)
+        if member is not None:
+            owner = object.__new__(CartOwner)
+            object.__setattr__(owner, "kind", member)
+            object.__setattr__(owner, "id", owner_id)
+            return owner
+    return CartOwner(OwnerKind(kind), owner_id)
+
+
+_OWNER_KINDS: Final = {kind.value: kind for kind in OwnerKind}
+"""Owner kinds by their stored value."""
+
+
+def _stored_limits(max_lines: int, max_quantity: int) -> CartLimits:
+    """The stored limits, validated unless they are the default ones (then shared)."""
+    if (
+        type(max_lines) is int
+        and type(max_quantity) is int
+        and max_lines == _DEFAULT_LIMITS.max_lines
+        and max_quantity == _DEFAULT_LIMITS.max_quantity_per_line
+    ):
+        return _DEFAULT_LIMITS
+    return CartLimits(max_lines, max_quantity)
+
+
 _NO_METADATA: Mapping[str, str] = MappingProxyType({})
 """The metadata of most lines (read-only, so every such line can share it)."""
 
@@ -262,6 +300,7 @@ class CartLine:
     def to_data(self) -> dict[str, Any]:
         """The line as snapshot primitives."""
         rule = self.quantity_rule
+        metadata = self.metadata
         return {
             "line_id": self.line_id,
             "sku": self.sku,
@@ -275,27 +314,27 @@ class CartLine:
             "weight": str(self.weight),
             "shippable": self.shippable,
             "quantity_rule": [rule.minimum, rule.maximum, rule.step],
-            "metadata": dict(self.metadata),
+            "metadata": dict(metadata) if metadata else {},
         }
 
     @classmethod
     def from_data(cls, data: Mapping[str, Any]) -> CartLine:
         """Rebuild a line from :meth:`to_data` output."""
         minimum, maximum, step = data["quantity_rule"]
-        return cls(
-            line_id=data["line_id"],
-            sku=data["sku"],
-            name=data["name"],
-            quantity=int(data["quantity"]),
-            unit_price=money_from_data(data["unit_price"]),
-            prices_include_tax=bool(data["prices_include_tax"]),
-            tax_class=data["tax_class"],
-            categories=frozenset(data["categories"]),
-            tags=frozenset(data["tags"]),
-            weight=Decimal(data["weight"]),
-            shippable=bool(data["shippable"]),
-            quantity_rule=_quantity_rule(minimum, maximum, step),
-            metadata=data["metadata"],
+        return cls(  # positional, in field order: this runs for every line of every cart read
+            data["line_id"],
+            data["sku"],
+            data["name"],
+            int(data["quantity"]),
+            money_from_data(data["unit_price"]),
+            bool(data["prices_include_tax"]),
+            data["tax_class"],
+            frozenset(data["categories"]),
+            frozenset(data["tags"]),
+            Decimal(data["weight"]),
+            bool(data["shippable"]),
+            _quantity_rule(minimum, maximum, step),
+            data["metadata"],
         )
 
 
@@ -449,6 +488,46 @@ class CartCheckedOut(DomainEvent):
     cart_id: str
 
 
+def _snapshot_unchanged(line: CartLine, item: CatalogItem, price: Money) -> bool:
+    """Whether snapshotting ``item`` at ``price`` again would give ``line`` back.
+
+    True when every snapshot field is the same value of the same type (amounts and weights
+    written with the same digits: ``compare_total`` tells ``1.0`` from ``1.00``, which are
+    equal), so the refreshed line would equal ``line`` and snapshot to the same data:
+    :meth:`Cart.reprice` then keeps ``line`` instead of building it again. The quantity, line id
+    and metadata are the line's own either way. Written out inline: it runs for every line of
+    every checkout.
+    """
+    old, old_rule, new_rule = line.unit_price, line.quantity_rule, item.quantity_rule
+    return (
+        type(line.sku) is type(item.sku)
+        and line.sku == item.sku
+        and type(line.name) is type(item.name)
+        and line.name == item.name
+        and type(old) is type(price)
+        and (old.currency is price.currency or old.currency == price.currency)
+        and type(old.amount) is type(price.amount)
+        and not old.amount.compare_total(price.amount)
+        and line.prices_include_tax is item.prices_include_tax
+        and type(line.tax_class) is type(item.tax_class)
+        and line.tax_class == item.tax_class
+        and line.categories == item.categories
+        and line.tags == item.tags
+        and type(line.weight) is type(item.weight)
+        and not line.weight.compare_total(item.weight)
+        and line.shippable is item.shippable
+        and (
+            old_rule is new_rule
+            or (
+                type(old_rule.minimum) is type(new_rule.minimum)
+                and type(old_rule.maximum) is type(new_rule.maximum)
+                and type(old_rule.step) is type(new_rule.step)
+                and old_rule == new_rule
+            )
+        )
+    )
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -567,14 +646,21 @@ class Cart(EventRecorder):
         self.updated_at = max(self.updated_at, now)
 
     def _snapshot_line(
-        self, line_id: str, item: CatalogItem, quantity: int, metadata: Mapping[str, str]
+        self,
+        line_id: str,
+        item: CatalogItem,
+        quantity: int,
+        metadata: Mapping[str, str],
+        price: Money | None = None,
     ) -> CartLine:
         return CartLine(
             line_id=line_id,
             sku=item.sku,
             name=item.name,
             quantity=quantity,
-            unit_price=item.price_for(self.currency, self.price_list),
+            unit_price=price
+            if price is not None
+            else item.price_for(self.currency, self.price_list),
             prices_include_tax=item.prices_include_tax,
             tax_class=item.tax_class,
             categories=item.categories,
@@ -712,11 +798,16 @@ class Cart(EventRecorder):
         self._ensure_active()
         refreshed: list[CartLine] = []
         changes: list[PriceChange] = []
+        currency, price_list = self.currency, self.price_list
         for line in self._lines:
             item = items.get(line.sku)
             if item is None:
                 raise UnknownSkuError(line.sku)
-            fresh = self._snapshot_line(line.line_id, item, line.quantity, line.metadata)
+            price = item.price_for(currency, price_list)
+            if _snapshot_unchanged(line, item, price):
+                refreshed.append(line)  # what a fresh snapshot would hold, to the last digit
+                continue
+            fresh = self._snapshot_line(line.line_id, item, line.quantity, line.metadata, price)
             if fresh.unit_price != line.unit_price:
                 changes.append(
                     PriceChange(line.line_id, line.sku, line.unit_price, fresh.unit_price)
@@ -926,13 +1017,13 @@ class Cart(EventRecorder):
         max_lines, max_quantity = data["limits"]
         return cls(
             id=data["id"],
-            owner=CartOwner(OwnerKind(data["owner"]["kind"]), data["owner"]["id"]),
+            owner=_stored_owner(data["owner"]["kind"], data["owner"]["id"]),
             currency=data["currency"],
             channel=data["channel"],
             price_list=data["price_list"],
             created_at=datetime.fromisoformat(data["created_at"]),
             updated_at=datetime.fromisoformat(data["updated_at"]),
-            limits=CartLimits(max_lines, max_quantity),
+            limits=_stored_limits(max_lines, max_quantity),
             version=version,
             status=CartStatus(data["status"]),
             lines=[CartLine.from_data(line) for line in data["lines"]],

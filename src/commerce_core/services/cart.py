@@ -174,19 +174,22 @@ class CartService:
         current: Cart | None = None,
     ) -> Cart:
         before: dict[str, int] = {}
+        # the units before the change feed the analytics events only: not counted without them
+        tracked = track and self._analytics.enabled
         # the caller's copy as this service returned it saves the first read; a stale copy loses
         # the version race and the retry reads the stored cart
         known = [current] if current is not None and current.id == cart_id else []
 
         def use_case() -> Cart:
             cart = known.pop() if known else self.carts.get(cart_id)
-            before.clear()
-            before.update(_units(cart))
+            if tracked:
+                before.clear()
+                before.update(_units(cart))
             change(cart)
             return self._save(cart)
 
         saved = retry_on_conflict(use_case)
-        if track and self._analytics.enabled:
+        if tracked:
             self._emit_line_changes(saved, before, session_id)
         return saved
 

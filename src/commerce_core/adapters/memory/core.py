@@ -116,9 +116,15 @@ class InMemoryClock:
         self._lock = threading.Lock()
 
     def now(self) -> datetime:
-        """The clock's current instant."""
-        with self._lock:
-            return self._now
+        """The clock's current instant.
+
+        Read without the lock (it is called many times per use case): ``_now`` always holds a
+        complete, immutable ``datetime`` and rebinding it is one atomic reference store, so a
+        reader sees either the instant before or the one after a concurrent :meth:`set` or
+        :meth:`advance`, never a torn value. Writers still serialise on the lock, so every
+        stored instant is at least the one before it and a reader never sees time go back.
+        """
+        return self._now
 
     def set(self, instant: datetime) -> None:
         """Jump to ``instant`` (timezone-aware; it may not go backwards)."""

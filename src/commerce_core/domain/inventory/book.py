@@ -57,6 +57,8 @@ from commerce_core.domain.inventory.values import (
     Shortage,
     StockLevel,
     StockMovement,
+    _checked_allocation,
+    _checked_line,
 )
 from commerce_core.domain.shoppers import OwnerKind
 from commerce_core.errors import (
@@ -593,8 +595,11 @@ class InventoryBook(EventRecorder):
                 if room is not None and short > room:
                     shortages.append(Shortage(sku, units, allocated, room))
                     continue
-            allocations = tuple([Allocation(loc, qty) for loc, qty in taken.items()])
-            lines.append(ReservationLine(sku, units, allocations, short))
+            # Checked above (units > 0, each taken quantity > 0 and within what is free, the sum
+            # within units): the checked builders skip the validators, unless a strategy
+            # returned something that is not an int (then the validators refuse it as before).
+            allocations = tuple([_checked_allocation(loc, qty) for loc, qty in taken.items()])
+            lines.append(_checked_line(sku, units, allocations, short))
         return tuple(lines), tuple(shortages), free
 
     def _hold(self, reservation: Reservation) -> None:
@@ -748,14 +753,14 @@ class InventoryBook(EventRecorder):
         lines, shortages, free = self._plan(requested, strategy or _DEFAULT_STRATEGY, ignoring)
         if shortages:
             return ReserveOutcome(None, shortages)
-        reservation = Reservation(
-            id=reservation_id,
-            lines=lines,
-            owner=owner,
-            state=ReservationState.ACTIVE,
-            created_at=now,
-            expires_at=expires_at,
-            version=1 if previous is None else previous.version + 1,
+        reservation = Reservation(  # positional, in field order (the common path of a sale)
+            reservation_id,
+            lines,
+            owner,
+            ReservationState.ACTIVE,
+            now,
+            expires_at,
+            1 if previous is None else previous.version + 1,
         )
         if swapping:
             before = self._signals(self._keys(reservation) + self._keys(previous))
@@ -995,13 +1000,8 @@ class InventoryBook(EventRecorder):
                 if arriving >= needed:
                     restock_date = incoming.eta
                     break
-        return Availability(
-            sku=sku,
-            requested=quantity,
-            available=available,
-            per_location=per_location,
-            backorderable=policy.headroom(outstanding),
-            restock_date=restock_date,
+        return Availability(  # positional, in field order: checkout asks once per line
+            sku, quantity, available, per_location, policy.headroom(outstanding), restock_date
         )
 
     def level(self, sku: str, location: str) -> StockLevel:

@@ -222,6 +222,12 @@ def merge_requests(lines: Iterable[StockRequest | tuple[str, int]]) -> dict[str,
     """
     merged: dict[str, int] = {}
     for line in lines:
+        if type(line) is tuple and len(line) == 2:
+            # The common case without building a StockRequest: the checks it would make.
+            sku, quantity = line
+            if type(sku) is str and sku and type(quantity) is int and quantity > 0:
+                merged[sku] = merged.get(sku, 0) + quantity
+                continue
         request = line if isinstance(line, StockRequest) else StockRequest(*line)
         merged[request.sku] = merged.get(request.sku, 0) + request.quantity
     return merged
@@ -233,6 +239,25 @@ class Allocation:
 
     location: str
     quantity: int = attrs.field(validator=_positive)
+
+
+def _checked_allocation(location: str, quantity: int) -> Allocation:
+    """``Allocation(location, quantity)`` for a book that already checked ``quantity``.
+
+    Builds exactly what the validating constructor builds when ``quantity`` is an ``int`` above
+    zero, without its validator call; anything else takes the validating constructor (and its
+    error).
+    """
+    if type(quantity) is not int or quantity <= 0:
+        return Allocation(location, quantity)
+    allocation = object.__new__(Allocation)
+    _set(allocation, "location", location)
+    _set(allocation, "quantity", quantity)
+    return allocation
+
+
+_set = object.__setattr__
+"""Sets a field of a frozen value that a ``checked_*`` builder is making."""
 
 
 @attrs.frozen
@@ -284,6 +309,35 @@ class ReservationLine:
             tuple(Allocation(str(loc), int(qty)) for loc, qty in data["allocations"]),
             int(data["backordered"]),
         )
+
+
+def _checked_line(
+    sku: str, quantity: int, allocations: tuple[Allocation, ...], backordered: int
+) -> ReservationLine:
+    """``ReservationLine(sku, quantity, allocations, backordered)`` for a book's checked values.
+
+    Builds exactly what the validating constructor builds when ``quantity`` is an ``int`` above
+    zero, ``backordered`` an ``int`` of at least zero and the allocations add up to
+    ``quantity - backordered``, without the validator and post-init calls; anything else takes
+    the validating constructor (and its error).
+    """
+    held = 0
+    for allocation in allocations:
+        held += allocation.quantity
+    if (
+        type(quantity) is not int
+        or quantity <= 0
+        or type(backordered) is not int
+        or backordered < 0
+        or held + backordered != quantity
+    ):
+        return ReservationLine(sku, quantity, allocations, backordered)
+    line = object.__new__(ReservationLine)
+    _set(line, "sku", sku)
+    _set(line, "quantity", quantity)
+    _set(line, "allocations", allocations)
+    _set(line, "backordered", backordered)
+    return line
 
 
 class MovementKind(enum.StrEnum):
