@@ -113,7 +113,7 @@ class ReserveOutcome:
 class _Item:
     """Mutable stock of one SKU at one location (private to the book)."""
 
-    __slots__ = ("holds", "low_stock_threshold", "on_hand", "safety_stock", "stocked")
+    __slots__ = ("held", "holds", "low_stock_threshold", "on_hand", "safety_stock", "stocked")
 
     def __init__(self) -> None:
         self.on_hand = 0
@@ -121,19 +121,27 @@ class _Item:
         self.safety_stock = 0
         self.low_stock_threshold: int | None = None
         self.holds: dict[str, int] = {}
+        self.held = 0  # the sum of ``holds``, kept by hold/unhold: no scan of the open holds
+
+    def hold(self, rid: str, quantity: int) -> None:
+        self.held += quantity - self.holds.get(rid, 0)
+        self.holds[rid] = quantity
+
+    def unhold(self, rid: str) -> None:
+        self.held -= self.holds.pop(rid, 0)
 
     @property
     def reserved(self) -> int:
-        return sum(self.holds.values())
+        return self.held
 
     def free(self, ignoring: str = "") -> int:
-        held = sum(self.holds.values())
+        held = self.held
         if ignoring:
             held -= self.holds.get(ignoring, 0)
         return max(0, self.on_hand - held - self.safety_stock)
 
     def signal(self) -> int:
-        return _signal(self.on_hand - sum(self.holds.values()) - self.safety_stock, self)
+        return _signal(self.on_hand - self.held - self.safety_stock, self)
 
 
 def _signal(available: int, item: _Item) -> int:
@@ -566,8 +574,7 @@ class InventoryBook(EventRecorder):
             per_location: dict[str, int] = {}
             for location, item in items.get(sku, {}).items():
                 # _Item.free inlined: this runs for every location of every reserved line.
-                holds = item.holds
-                held = sum(holds.values()) - (holds.get(ignoring, 0) if ignoring else 0)
+                held = item.held - (item.holds.get(ignoring, 0) if ignoring else 0)
                 per_location[location] = max(0, item.on_hand - held - item.safety_stock)
             free[sku] = per_location
         plan = strategy.allocate(requested, free, self._ranking)
@@ -607,7 +614,7 @@ class InventoryBook(EventRecorder):
         for line in reservation.lines:
             per_sku = self._items.get(line.sku, {})
             for allocation in line.allocations:
-                per_sku[allocation.location].holds[rid] = allocation.quantity
+                per_sku[allocation.location].hold(rid, allocation.quantity)
             if line.backordered:
                 self._backorders.setdefault(line.sku, {})[rid] = line.backordered
         self._active[rid] = reservation
@@ -617,7 +624,7 @@ class InventoryBook(EventRecorder):
         for line in reservation.lines:
             per_sku = self._items.get(line.sku, {})
             for allocation in line.allocations:
-                per_sku[allocation.location].holds.pop(rid, None)
+                per_sku[allocation.location].unhold(rid)
             if backorders and line.backordered:
                 self._backorders[line.sku].pop(rid, None)
         self._active.pop(rid, None)
