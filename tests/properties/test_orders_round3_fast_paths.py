@@ -7,22 +7,34 @@
   entry by entry: they equal the re-summing of the payment entries after any sequence of
   payment facts, refused ones (rolled back) included.
 * ``Order._change()`` rolls state and pending events back on any error.
+* The order repository keeps the payload it builds from an event's usual field values as the
+  message's read-only view without copying it again; a claim and the dispatcher's notification
+  share that view: each equals what the validating constructors build.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, ClassVar
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from commerce_core.domain.orders import Order, OrderLine, PaymentKind
+from commerce_core.adapters.memory import InMemoryClock, InMemoryNotifier, InMemoryOrderRepository
+from commerce_core.adapters.memory.orders import _payload
+from commerce_core.domain.events import DomainEvent
+from commerce_core.domain.notifications import Notification
+from commerce_core.domain.orders import Order, OrderLine, OutboxMessage, PaymentKind
 from commerce_core.domain.pricing import Adjustment, LineBreakdown, PricingLine, TaxLine
 from commerce_core.errors import CommerceError, InvalidOrderError
-from commerce_core.money import Money, TaxedMoney, from_minor, money, zero
+from commerce_core.money import Money, TaxedMoney, from_minor, money, money_to_data, zero
+from commerce_core.services.orders import OutboxDispatcher, template_key_for
 from commerce_core.testing.contracts import make_sample_order
 
 _NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -172,3 +184,77 @@ def test_a_failed_change_rolls_the_running_sums_back_with_the_payments() -> None
     assert order.captured == zero("EUR")
     assert order.authorized == from_minor(6600, "EUR")
     assert isinstance(order.shipping, TaxedMoney)
+
+
+# --- outbox messages and notifications kept without copies ---------------------------------------
+
+
+def test_saved_and_claimed_messages_equal_the_validating_constructor() -> None:
+    repository = InMemoryOrderRepository()
+    order = make_sample_order()
+    order.record_payment(PaymentKind.CAPTURED, from_minor(6600, "EUR"), reference="c", now=_NOW)
+    events = order.pending_events
+    repository.save(order)
+    stored = repository.outbox.all()
+    assert [m.event_type for m in stored] == [e.event_type for e in events]
+    for index, (message, event) in enumerate(zip(stored, events, strict=True)):
+        expected = OutboxMessage(
+            message_id=f"{order.order_id}:1:{index}",
+            order_id=order.order_id,
+            event_type=event.event_type,
+            payload=json.loads(json.dumps(event.to_dict())),
+        )
+        assert message == expected
+        assert type(message.payload) is MappingProxyType
+    claimed = repository.outbox.claim(now=_NOW)
+    assert claimed == tuple(attrs.evolve(m, attempts=1) for m in stored)
+    assert all(type(m.payload) is MappingProxyType for m in claimed)
+
+
+def test_a_payload_is_a_view_of_a_dict_no_event_or_other_message_holds() -> None:
+    repository = InMemoryOrderRepository()
+    order = make_sample_order()
+    events = order.pending_events
+    repository.save(order)
+    (message,) = repository.outbox.all()
+    (event,) = events
+    first = event.to_dict()
+    assert dict(message.payload) == first
+    first["total"]["amount"] = "changed"  # a new tree per call: the stored payload is unchanged
+    assert message.payload["total"] == money_to_data(event.total)  # type: ignore[attr-defined]
+
+
+def test_an_event_with_a_text_subclass_type_takes_the_general_path() -> None:
+    class Kind(StrEnum):
+        PLACED = "Placed"
+
+    @attrs.frozen(kw_only=True)
+    class Placed(DomainEvent):
+        event_type: ClassVar[str] = Kind.PLACED
+        order_id: str
+
+    event = Placed(occurred_at=_NOW, order_id="o1")
+    assert event._plain_dict() is None
+    assert _payload(event) == json.loads(json.dumps(event.to_dict()))
+    assert type(_payload(event)["event_type"]) is str
+
+
+def test_dispatched_notifications_equal_the_validating_constructor() -> None:
+    repository = InMemoryOrderRepository()
+    notifier = InMemoryNotifier()
+    clock = InMemoryClock(_NOW)
+    order = make_sample_order()
+    repository.save(order)
+    messages = repository.outbox.all()
+    assert OutboxDispatcher(repository.outbox, notifier, clock).dispatch_pending().sent == 1
+    (sent,) = notifier.sent
+    (message,) = messages
+    assert sent == Notification(
+        message.event_type,
+        template_key_for(message.event_type),
+        message.payload,
+        message.message_id,
+    )
+    assert type(sent.data) is MappingProxyType
+    frozen = Notification._frozen("E", "t", MappingProxyType({"a": 1}), "k")
+    assert frozen == Notification("E", "t", {"a": 1}, "k")

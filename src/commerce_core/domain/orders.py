@@ -2490,3 +2490,29 @@ class OutboxMessage:
     payload: Mapping[str, Any] = attrs.field(converter=_freeze_payload)
     attempts: int = 0
     last_error: str = ""
+
+    @classmethod
+    def _frozen(  # noqa: PLR0917 - the fields, in order
+        cls,
+        message_id: str,
+        order_id: str,
+        event_type: str,
+        payload: Mapping[str, Any],
+        attempts: int,
+        last_error: str,
+    ) -> OutboxMessage:
+        """Internal: a message whose payload is already a read-only view no one else can change.
+
+        Either the payload of another message (its converter made the copy), or a view of a
+        dict its caller has just built and holds nowhere else. Equal to ``OutboxMessage(...)``
+        of the same values.
+        """
+        message = object.__new__(cls)
+        setter = object.__setattr__
+        setter(message, "message_id", message_id)
+        setter(message, "order_id", order_id)
+        setter(message, "event_type", event_type)
+        setter(message, "payload", payload)
+        setter(message, "attempts", attempts)
+        setter(message, "last_error", last_error)
+        return message
