@@ -1318,9 +1318,13 @@ class Order(EventRecorder):
             for adjustment in line.adjustments:
                 discount = discount + adjustment.amount.amount
         currency = self._zero.currency
-        subtotal = TaxedMoney(Money(net, currency), Money(gross, currency))
-        shipping = self.shipping
-        return OrderTotals(subtotal, shipping, Money(-discount, currency), subtotal + shipping)
+        subtotal = TaxedMoney._trusted(Money(net, currency), Money(gross, currency))
+        shipping = self.shipping  # in the lines' currency: the constructor checked it
+        total = TaxedMoney._trusted(
+            Money(add(net, shipping.net.amount), currency),
+            Money(add(gross, shipping.gross.amount), currency),
+        )  # ``subtotal + shipping``
+        return OrderTotals(subtotal, shipping, Money(-discount, currency), total)
 
     @functools.cached_property
     def _zero(self) -> Money:
