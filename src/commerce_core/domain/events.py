@@ -36,9 +36,18 @@ class DomainEvent:
 
     def to_dict(self) -> dict[str, Any]:
         """The event as primitives (ISO strings for times), with its ``event_type``."""
-        # Fast path for the field values events hold almost always (strings, numbers, times,
-        # amounts): the same dict ``attrs.asdict(self, value_serializer=_serialize)`` makes,
-        # without its per-field machinery. Any other value takes the ``attrs.asdict`` path.
+        data = self._plain_dict()
+        return data if data is not None else self._to_dict_generic()
+
+    def _plain_dict(self) -> dict[str, Any] | None:
+        """Internal: :meth:`to_dict` of the usual field values, or None for any other value.
+
+        The field values events hold almost always (exact strings, numbers, times, amounts)
+        give the same dict ``attrs.asdict(self, value_serializer=_serialize)`` makes, without
+        its per-field machinery; that dict is then a new tree of exact JSON data (text
+        ``event_type`` included). Any other value (a tuple, a StrEnum, a nested class) gives
+        None: :meth:`to_dict` takes the ``attrs.asdict`` path for it.
+        """
         data: dict[str, Any] = {}
         for name in _field_names(type(self)):
             value = getattr(self, name)
@@ -50,8 +59,11 @@ class DomainEvent:
             elif kind is Money:
                 data[name] = {"amount": str(value.amount), "currency": str(value.currency.code)}
             else:
-                return self._to_dict_generic()
-        data["event_type"] = self.event_type
+                return None
+        event_type = self.event_type
+        if type(event_type) is not str:
+            return None
+        data["event_type"] = event_type
         return data
 
     def _to_dict_generic(self) -> dict[str, Any]:

@@ -31,3 +31,21 @@ class Notification:
     template_key: str
     data: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
     key: str = ""
+
+    @classmethod
+    def _frozen(
+        cls, event_type: str, template_key: str, data: MappingProxyType[str, Any], key: str
+    ) -> Notification:
+        """Internal: a notification of a read-only mapping no one can change (kept, not copied).
+
+        For the payload of an outbox message, which its converter already copied into a
+        mapping only that read-only view reaches. Equal to ``Notification(...)`` of the same
+        values.
+        """
+        notification = object.__new__(cls)
+        setter = object.__setattr__
+        setter(notification, "event_type", event_type)
+        setter(notification, "template_key", template_key)
+        setter(notification, "data", data)
+        setter(notification, "key", key)
+        return notification

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import decimal
 import functools
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from types import MappingProxyType
-from typing import Any, ClassVar, Final, TypeAlias
+from types import MappingProxyType, TracebackType
+from typing import Any, ClassVar, Final, NamedTuple, TypeAlias
 
 import attrs
 
@@ -330,6 +330,34 @@ def _tax_lines(values: Iterable[TaxLine]) -> tuple[TaxLine, ...]:
     return tuple(values)
 
 
+def _line_amounts_fit(
+    net: Money,
+    gross: Money,
+    unit_price: Money,
+    adjustments: tuple[Adjustment, ...],
+    tax_lines: tuple[TaxLine, ...],
+) -> bool:
+    """Whether :class:`OrderLine`'s amount checks pass, answered without raising.
+
+    The checks ``TaxedMoney(net, gross)`` and ``OrderLine.__attrs_post_init__`` make.
+    """
+    code = net.currency.code
+    if gross.currency.code != code or unit_price.currency.code != code:
+        return False
+    for adjustment in adjustments:
+        if adjustment.amount.currency.code != code:
+            return False
+    for tax_line in tax_lines:
+        if tax_line.amount.currency.code != code:
+            return False
+    if net.amount < 0 or gross.amount < 0:
+        return False
+    if not tax_lines:
+        return True
+    tax = _TAXED_MONEY_CONTEXT.subtract(gross.amount, net.amount)
+    return sum((t.amount.amount for t in tax_lines), Decimal(0)) == tax
+
+
 @attrs.frozen
 class OrderLine:
     """One sold line, frozen at placement.
@@ -366,17 +394,78 @@ class OrderLine:
     def from_breakdown(cls, priced: LineBreakdown) -> OrderLine:
         """Freeze one priced line of a :class:`~commerce_core.domain.pricing.PriceBreakdown`."""
         line = priced.line
+        line_id, sku, quantity = line.line_id, line.sku, line.quantity
+        unit_price, net, gross = line.unit_price, priced.net, priced.gross
+        adjustments, tax_lines = priced.adjustments, priced.tax_lines
+        # The constructor's checks, in one pass on the values as they come (exact types, the
+        # codes and Decimals): when they all pass, the line is assembled without running them
+        # again; otherwise the validating constructor raises the error it raises.
+        if (
+            type(line_id) is str
+            and type(sku) is str
+            and type(quantity) is int
+            and type(adjustments) is tuple
+            and type(tax_lines) is tuple
+            and type(net) is Money
+            and type(gross) is Money
+            and type(unit_price) is Money
+            and quantity > 0
+            and line_id.strip()
+            and sku.strip()
+            and _line_amounts_fit(net, gross, unit_price, adjustments, tax_lines)
+        ):
+            return cls._trusted(
+                line_id,
+                sku,
+                line.name,
+                quantity,
+                unit_price,
+                TaxedMoney._trusted(net, gross),
+                adjustments,
+                tax_lines,
+                line.prices_include_tax,
+            )
         return cls(
-            line_id=line.line_id,
-            sku=line.sku,
+            line_id=line_id,
+            sku=sku,
             name=line.name,
-            quantity=line.quantity,
-            unit_price=line.unit_price,
+            quantity=quantity,
+            unit_price=unit_price,
             total=priced.taxed,
-            adjustments=priced.adjustments,
-            tax_lines=priced.tax_lines,
+            adjustments=adjustments,
+            tax_lines=tax_lines,
             prices_include_tax=line.prices_include_tax,
         )
+
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line_id: str,
+        sku: str,
+        name: str,
+        quantity: int,
+        unit_price: Money,
+        total: TaxedMoney,
+        adjustments: tuple[Adjustment, ...],
+        tax_lines: tuple[TaxLine, ...],
+        prices_include_tax: bool,  # noqa: FBT001 - a field, in order
+    ) -> OrderLine:
+        """Internal: a line from values its caller has checked as the constructor would.
+
+        Equal to ``OrderLine(...)`` of the same values (``from_breakdown`` checks them first).
+        """
+        line = object.__new__(cls)
+        setter = object.__setattr__
+        setter(line, "line_id", line_id)
+        setter(line, "sku", sku)
+        setter(line, "name", name)
+        setter(line, "quantity", quantity)
+        setter(line, "unit_price", unit_price)
+        setter(line, "total", total)
+        setter(line, "adjustments", adjustments)
+        setter(line, "tax_lines", tax_lines)
+        setter(line, "prices_include_tax", prices_include_tax)
+        return line
 
     def __attrs_post_init__(self) -> None:
         # The checks compare currency codes and Decimal amounts directly (the total's net and
@@ -941,10 +1030,85 @@ def _line_quantities(
 
 # --- the aggregate -------------------------------------------------------------------------------
 
+
+class _PaymentSums(NamedTuple):
+    """The amounts an order's payment entries add up to (see ``Order._sums``)."""
+
+    payments: tuple[PaymentEntry, ...]
+    captured: Money
+    authorized: Money
+
+
+def _step_sums(
+    captured: Money, authorized: Money, kind: PaymentKind, amount: Money
+) -> tuple[Money, Money]:
+    """Captured and open authorization after one more payment entry (the re-summing's step)."""
+    if kind is PaymentKind.AUTHORIZED:
+        return captured, authorized + amount
+    if kind is PaymentKind.CAPTURED:
+        captured += amount
+    return captured, authorized - min(authorized, amount)
+
+
+_ORDER_STATE: Final = (
+    "_status",
+    "_history",
+    "_payments",
+    "_shipments",
+    "_cancelled",
+    "_refunds",
+    "_returns",
+    "_settlements",
+)
+"""The order fields a command changes (what ``Order._change()`` rolls back)."""
+
+_read_order_state: Final = operator.attrgetter(*_ORDER_STATE)
+
+
+class _Change:
+    """``Order._change()``: on any error inside the block, state and pending events roll back."""
+
+    __slots__ = ("_mark", "_order", "_saved")
+
+    def __init__(self, order: Order) -> None:
+        self._order = order
+
+    def __enter__(self) -> None:
+        order = self._order
+        self._saved: tuple[Any, ...] = _read_order_state(order)
+        self._mark = len(order._events)
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if kind is None:
+            return
+        order = self._order
+        for name, value in zip(_ORDER_STATE, self._saved, strict=True):
+            setattr(order, name, value)
+        del order._events[self._mark :]
+
+
 _TAXED_MONEY_CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps=[])
 """The context TaxedMoney arithmetic runs in (``commerce_core.money``), for the order totals."""
 
 _FROZEN = attrs.setters.frozen
+
+
+def _assigned(_order: object, _attribute: attrs.Attribute[Any], value: Any) -> Any:
+    """The setattr hook of the order's changing fields: the value as given.
+
+    Every field of :class:`Order` has a hook (``_FROZEN`` or this one), so the attrs
+    ``__init__`` sets them all directly rather than through the class's Python ``__setattr__``,
+    and a later assignment finds its hook instead of raising and catching a ``KeyError``.
+    """
+    return value
+
+
+_ASSIGNED = _assigned
 
 
 @attrs.define(eq=False)
@@ -968,27 +1132,26 @@ class Order(EventRecorder):
     reservation_id: str | None = attrs.field(on_setattr=_FROZEN)
     placed_at: datetime = attrs.field(on_setattr=_FROZEN)
     workflow: OrderWorkflow = attrs.field(default=DEFAULT_WORKFLOW, on_setattr=_FROZEN)
-    version: int = 0
-    _status: str = attrs.field(init=False, default=OrderStatus.PLACED.value)
-    _history: tuple[HistoryEntry, ...] = attrs.field(init=False, default=())
-    _payments: tuple[PaymentEntry, ...] = attrs.field(init=False, default=())
-    _shipments: tuple[Shipment, ...] = attrs.field(init=False, default=())
-    _cancelled: tuple[tuple[str, int], ...] = attrs.field(init=False, default=())
-    _refunds: tuple[Refund, ...] = attrs.field(init=False, default=())
-    _returns: tuple[ReturnRequest, ...] = attrs.field(init=False, default=())
-    _settlements: tuple[CancellationSettlement, ...] = attrs.field(init=False, default=())
-    _events: list[DomainEvent] = attrs.field(init=False, factory=list)
-
-    _STATE: ClassVar[tuple[str, ...]] = (
-        "_status",
-        "_history",
-        "_payments",
-        "_shipments",
-        "_cancelled",
-        "_refunds",
-        "_returns",
-        "_settlements",
+    version: int = attrs.field(default=0, on_setattr=_ASSIGNED)
+    _status: str = attrs.field(init=False, default=OrderStatus.PLACED.value, on_setattr=_ASSIGNED)
+    _history: tuple[HistoryEntry, ...] = attrs.field(init=False, default=(), on_setattr=_ASSIGNED)
+    _payments: tuple[PaymentEntry, ...] = attrs.field(init=False, default=(), on_setattr=_ASSIGNED)
+    _shipments: tuple[Shipment, ...] = attrs.field(init=False, default=(), on_setattr=_ASSIGNED)
+    _cancelled: tuple[tuple[str, int], ...] = attrs.field(
+        init=False, default=(), on_setattr=_ASSIGNED
     )
+    _refunds: tuple[Refund, ...] = attrs.field(init=False, default=(), on_setattr=_ASSIGNED)
+    _returns: tuple[ReturnRequest, ...] = attrs.field(init=False, default=(), on_setattr=_ASSIGNED)
+    _settlements: tuple[CancellationSettlement, ...] = attrs.field(
+        init=False, default=(), on_setattr=_ASSIGNED
+    )
+    _events: list[DomainEvent] = attrs.field(init=False, factory=list, on_setattr=_ASSIGNED)
+    _payment_sums: _PaymentSums | None = attrs.field(
+        init=False, default=None, repr=False, on_setattr=_ASSIGNED
+    )
+    """What ``captured`` and ``authorized`` make of ``_payments`` (for that very tuple)."""
+
+    _STATE: ClassVar[tuple[str, ...]] = _ORDER_STATE
 
     def __attrs_post_init__(self) -> None:
         if not self.lines:
@@ -1155,9 +1318,13 @@ class Order(EventRecorder):
             for adjustment in line.adjustments:
                 discount = discount + adjustment.amount.amount
         currency = self._zero.currency
-        subtotal = TaxedMoney(Money(net, currency), Money(gross, currency))
-        shipping = self.shipping
-        return OrderTotals(subtotal, shipping, Money(-discount, currency), subtotal + shipping)
+        subtotal = TaxedMoney._trusted(Money(net, currency), Money(gross, currency))
+        shipping = self.shipping  # in the lines' currency: the constructor checked it
+        total = TaxedMoney._trusted(
+            Money(add(net, shipping.net.amount), currency),
+            Money(add(gross, shipping.gross.amount), currency),
+        )  # ``subtotal + shipping``
+        return OrderTotals(subtotal, shipping, Money(-discount, currency), total)
 
     @functools.cached_property
     def _zero(self) -> Money:
@@ -1208,24 +1375,33 @@ class Order(EventRecorder):
         """Units shipped across all lines."""
         return sum(sum(q for _, q in s.lines) for s in self._shipments)
 
-    def _sum(self, kind: PaymentKind) -> Money:
-        return sum((p.amount for p in self._payments if p.kind is kind), self._zero)
+    def _sums(self) -> _PaymentSums:
+        """Captured and open authorization of ``_payments``, summed once per payments tuple.
+
+        ``captured`` adds the captures from zero in their order; ``authorized`` adds each
+        authorization and takes off what each capture and void consumed, in order. A new entry
+        comes last (:meth:`_add_payment` carries both on by one step); any other change of
+        ``_payments`` (a rollback, a rebuild) is a new tuple, summed again on the next read.
+        """
+        sums = self._payment_sums
+        payments = self._payments
+        if sums is not None and sums.payments is payments:
+            return sums
+        captured = authorized = self._zero
+        for entry in payments:
+            captured, authorized = _step_sums(captured, authorized, entry.kind, entry.amount)
+        sums = self._payment_sums = _PaymentSums(payments, captured, authorized)
+        return sums
 
     @property
     def captured(self) -> Money:
         """Everything captured so far."""
-        return self._sum(PaymentKind.CAPTURED)
+        return self._sums().captured
 
     @property
     def authorized(self) -> Money:
         """The authorization still open: authorized minus what captures and voids consumed."""
-        open_amount = self._zero
-        for entry in self._payments:
-            if entry.kind is PaymentKind.AUTHORIZED:
-                open_amount += entry.amount
-            else:
-                open_amount -= min(open_amount, entry.amount)
-        return open_amount
+        return self._sums().authorized
 
     @property
     def refunded(self) -> Money:
@@ -1358,18 +1534,9 @@ class Order(EventRecorder):
 
     # -- the transaction and the status machine -------------------------------------------------
 
-    @contextmanager
-    def _change(self) -> Iterator[None]:
+    def _change(self) -> _Change:
         """Apply a command all or nothing: on any error, state and pending events roll back."""
-        saved = [getattr(self, name) for name in self._STATE]
-        mark = len(self._events)
-        try:
-            yield
-        except BaseException:
-            for name, value in zip(self._STATE, saved, strict=True):
-                setattr(self, name, value)
-            del self._events[mark:]
-            raise
+        return _Change(self)
 
     def _move(
         self, target: str, *, now: datetime, actor: str, note: str = "", checked: bool = False
@@ -1508,7 +1675,10 @@ class Order(EventRecorder):
         return True
 
     def _add_payment(self, kind: PaymentKind, amount: Money, reference: str, now: datetime) -> None:
-        self._payments += (PaymentEntry(kind, amount, reference, now),)
+        sums = self._sums()
+        payments = self._payments = (*sums.payments, PaymentEntry(kind, amount, reference, now))
+        captured, authorized = _step_sums(sums.captured, sums.authorized, kind, amount)
+        self._payment_sums = _PaymentSums(payments, captured, authorized)
         self._record(
             _PAYMENT_EVENTS[kind](
                 occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
@@ -2324,3 +2494,29 @@ class OutboxMessage:
     payload: Mapping[str, Any] = attrs.field(converter=_freeze_payload)
     attempts: int = 0
     last_error: str = ""
+
+    @classmethod
+    def _frozen(  # noqa: PLR0917 - the fields, in order
+        cls,
+        message_id: str,
+        order_id: str,
+        event_type: str,
+        payload: Mapping[str, Any],
+        attempts: int,
+        last_error: str,
+    ) -> OutboxMessage:
+        """Internal: a message whose payload is already a read-only view no one else can change.
+
+        Either the payload of another message (its converter made the copy), or a view of a
+        dict its caller has just built and holds nowhere else. Equal to ``OutboxMessage(...)``
+        of the same values.
+        """
+        message = object.__new__(cls)
+        setter = object.__setattr__
+        setter(message, "message_id", message_id)
+        setter(message, "order_id", order_id)
+        setter(message, "event_type", event_type)
+        setter(message, "payload", payload)
+        setter(message, "attempts", attempts)
+        setter(message, "last_error", last_error)
+        return message

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Final, TypeVar
 
 import attrs
@@ -154,12 +155,16 @@ class OutboxDispatcher:
             if not messages:
                 break
             for message in messages:
-                notification = Notification(
-                    message.event_type,
-                    self._template_key(message.event_type),
-                    message.payload,
-                    message.message_id,
-                )
+                payload = message.payload
+                template = self._template_key(message.event_type)
+                if type(payload) is MappingProxyType:  # a message's own copy, read-only: shared
+                    notification = Notification._frozen(
+                        message.event_type, template, payload, message.message_id
+                    )
+                else:
+                    notification = Notification(
+                        message.event_type, template, payload, message.message_id
+                    )
                 try:
                     self._notifier.send(notification)
                 except Exception as error:  # noqa: BLE001 - any failure means "not delivered"

@@ -11,6 +11,7 @@ import itertools
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -75,7 +76,8 @@ class InMemoryOrderOutbox:
                 if row.leased_until is not None and row.leased_until > now:
                     continue
                 message = row.message
-                row.message = OutboxMessage(
+                # the same read-only payload: the first message's converter made its copy
+                row.message = OutboxMessage._frozen(
                     message.message_id,
                     message.order_id,
                     message.event_type,
@@ -131,8 +133,33 @@ def _payload(event: DomainEvent) -> dict[str, Any]:
     ``to_dict`` builds a new tree on every call, almost always plain JSON data already: it is
     then kept as it is; anything else (a tuple, a StrEnum, a Decimal) is converted as JSON would.
     """
+    data = _fresh_payload(event)
+    if data is not None:
+        return data
     data = event.to_dict()
     return data if _is_plain(data) else _plain(data)
+
+
+def _fresh_payload(event: DomainEvent) -> dict[str, Any] | None:
+    """``to_dict`` of an event of the usual field values: a new tree of exact JSON data.
+
+    None for any other event (one whose class writes its own ``to_dict``, or a field value
+    ``to_dict`` serialises through ``attrs.asdict``).
+    """
+    if type(event).to_dict is not DomainEvent.to_dict:
+        return None
+    return event._plain_dict()
+
+
+def _frozen_payload(event: DomainEvent) -> MappingProxyType[str, Any]:
+    """The outbox message payload of ``event``, as ``OutboxMessage`` converts :func:`_payload`.
+
+    A read-only view of a dict no one else holds.
+    """
+    data = _fresh_payload(event)
+    if data is not None:  # a new tree: the view needs no copy of its own
+        return MappingProxyType(data)
+    return MappingProxyType(dict(_payload(event)))
 
 
 class InMemoryOrderRepository:
@@ -173,20 +200,18 @@ class InMemoryOrderRepository:
     def save(self, order: Order) -> int:
         """Store the order and append its pending events to the outbox, atomically."""
         events = order.pending_events
-        payloads = [_payload(e) for e in events]
+        payloads = [_frozen_payload(e) for e in events]
+        order_id = order.order_id
         with self._store.lock:
             owner = self._numbers.get(order.number)
-            if owner is not None and owner != order.order_id:
-                raise InvalidOrderError(order.order_id, f"number {order.number!r} is taken")
-            version = self._store.save(order.order_id, order, order.version)
-            self._numbers[order.number] = order.order_id
+            if owner is not None and owner != order_id:
+                raise InvalidOrderError(order_id, f"number {order.number!r} is taken")
+            version = self._store.save(order_id, order, order.version)
+            self._numbers[order.number] = order_id
             self._outbox._append(
                 [
-                    OutboxMessage(
-                        message_id=f"{order.order_id}:{version}:{index}",
-                        order_id=order.order_id,
-                        event_type=event.event_type,
-                        payload=payload,
+                    OutboxMessage._frozen(
+                        f"{order_id}:{version}:{index}", order_id, event.event_type, payload, 0, ""
                     )
                     for index, (event, payload) in enumerate(zip(events, payloads, strict=True))
                 ]
