@@ -1126,13 +1126,24 @@ def price_cart(
     """
     with decimal.localcontext(_CTX):
         lines = _lines_of(cart_or_lines)
-        if stages:
+        if stages and any(_reads_estimate(stage) for stage in stages):
             context = _with_shipping_estimate(lines, context, shipping)
         run = _Run(lines, context, tax)
         run.apply_stages(tuple(stages))
         run.amounts(summarize=shipping is not None and context.shipping_method is not None)
         run.ship(shipping)
         return run.finish()
+
+
+def _reads_estimate(stage: AdjustmentStage) -> bool:
+    """Whether ``stage`` may read ``context.shipping_estimate`` (True unless it says not).
+
+    A stage that provably never reads it (a promotion engine of the library whose promotions
+    hold no shipping benefit, see ``PromotionEngine._reads_shipping_estimate``) says so with
+    a private ``_reads_shipping_estimate`` attribute that is False: quoting the estimate for it
+    would change nothing in the breakdown (a failing estimate quote is ignored anyway).
+    """
+    return getattr(stage, "_reads_shipping_estimate", True) is not False
 
 
 def _with_shipping_estimate(

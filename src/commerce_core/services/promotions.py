@@ -95,6 +95,23 @@ class PromotionEngine:
         """The stage's name."""
         return self._name
 
+    @property
+    def _reads_shipping_estimate(self) -> bool:
+        """Internal: whether :meth:`adjust` may read ``context.shipping_estimate``.
+
+        The estimate only values pending shipping benefits (``Award.shipping_later``): when
+        no promotion of the book may grant one or read the estimate
+        (``PromotionBook._reads_shipping_estimate``), False tells ``price_cart`` it need not
+        quote it. A subclass (of the engine or of the book) may do as it likes: it always gets
+        the estimate.
+        """
+        book = self.book
+        return (
+            type(self) is not PromotionEngine
+            or type(book) is not PromotionBook
+            or book._reads_shipping_estimate
+        )
+
     def promotion_input(
         self, lines: Sequence[PricingLine], context: PricingContext
     ) -> PromotionInput:

@@ -29,13 +29,43 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Final, cast
 
 import attrs
 
 from commerce_core.domain.coupons import Coupon, normalize_code
 from commerce_core.domain.pricing import ShippingDiscount
-from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
-from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
+from commerce_core.domain.promotions.benefits import (
+    AmountOffEachUnit,
+    AmountOffOrder,
+    Award,
+    BenefitView,
+    BundlePrice,
+    BuyXGetY,
+    FixedUnitPrice,
+    FreeGift,
+    Gift,
+    Hint,
+    NForPriceOfM,
+    PercentOff,
+    Tiered,
+)
+from commerce_core.domain.promotions.conditions import (
+    AllOf,
+    AnyOf,
+    Channel,
+    ConditionCheck,
+    Contains,
+    ContainsNone,
+    CurrencyIs,
+    CustomerGroup,
+    DateWindow,
+    MinQuantity,
+    MinSubtotal,
+    NotAppliedReason,
+    NthOrder,
+    ShippingDestination,
+)
 from commerce_core.domain.promotions.core import (
     CartState,
     Key,
@@ -68,6 +98,54 @@ __all__ = [
 
 
 _ZERO = Decimal(0)
+
+# The shipping estimate (``PromotionInput.shipping_estimate``) only values pending shipping
+# benefits (``Award.shipping_later``, see ``_run_one``). These built-in benefits never grant one
+# (only ``ShippingOff`` does) and these built-in conditions never read the estimate; a subclass,
+# or a host's own benefit or condition, may do anything.
+_ESTIMATE_BLIND_BENEFITS: Final[frozenset[type]] = frozenset(
+    {
+        PercentOff,
+        AmountOffEachUnit,
+        AmountOffOrder,
+        FixedUnitPrice,
+        BuyXGetY,
+        NForPriceOfM,
+        BundlePrice,
+        Tiered,
+        FreeGift,
+    }
+)
+_ESTIMATE_BLIND_CONDITIONS: Final[frozenset[type]] = frozenset(
+    {
+        MinSubtotal,
+        MinQuantity,
+        Contains,
+        ContainsNone,
+        CustomerGroup,
+        NthOrder,
+        DateWindow,
+        Channel,
+        CurrencyIs,
+        ShippingDestination,
+    }
+)
+
+
+def _blind_condition(condition: object) -> bool:
+    kind = type(condition)
+    if kind is AllOf or kind is AnyOf:
+        return all(_blind_condition(c) for c in cast("AllOf | AnyOf", condition).conditions)
+    return kind in _ESTIMATE_BLIND_CONDITIONS
+
+
+def _ignores_shipping_estimate(promotion: Promotion) -> bool:
+    """Whether ``promotion``'s outcome is the same whatever the shipping estimate."""
+    return (
+        type(promotion) is Promotion
+        and type(promotion.benefit) in _ESTIMATE_BLIND_BENEFITS
+        and all(_blind_condition(c) for c in promotion.conditions)
+    )
 
 
 def _freeze(data: Mapping[str, Money]) -> Mapping[str, Money]:
@@ -274,6 +352,11 @@ class PromotionBook:
             self._coupons[coupon.code] = coupon
         self._by_key: dict[Key, list[Promotion]] = {}
         self._anywhere: list[Promotion] = []
+        # Whether the book's promotions may read the shipping estimate (see
+        # ``_reads_shipping_estimate``), so a pipeline knows when quoting one is of no use.
+        self._reads_shipping_estimate = not all(
+            _ignores_shipping_estimate(p) for p in self._promotions.values()
+        )
         for promotion in self._promotions.values():
             if promotion.requires_code:
                 continue
