@@ -4,6 +4,12 @@
   neither grant a pending shipping discount nor read the estimate: the breakdown is the one a
   stage that always gets the estimate produces (EUR, JPY, BHD; with and without shipping
   benefits, exclusives and groups, which value shipping on the estimate).
+* ``Adjustment._trusted``, ``AdjustmentNote._owned`` and ``AdjustmentResult._owned`` build values
+  equal to the validating constructors'; ``PromotionEngine.adjust`` builds through them the
+  result a subclass (which gets the validating constructors) builds.
+* ``apply_promotions`` decides one code-free candidate that combines with ``_lone_candidate``:
+  the result of the general steps (forced by an unknown code, whose rejection is then the only
+  difference).
 """
 
 from __future__ import annotations
@@ -11,11 +17,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+import attrs
 from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce_core.domain.pricing import (
+    Adjustment,
+    AdjustmentNote,
     AdjustmentResult,
+    NoteStatus,
     PricingContext,
     PricingLine,
     price_cart,
@@ -28,10 +38,13 @@ from commerce_core.domain.promotions import (
     PercentOff,
     Promotion,
     PromotionBook,
+    PromotionInput,
+    PromotionLine,
     Selector,
     ShippingOff,
     Stacking,
 )
+from commerce_core.domain.promotions.engine import apply_promotions
 from commerce_core.domain.shipping import (
     FlatRate,
     FreeAbove,
@@ -157,3 +170,84 @@ def test_what_may_read_the_estimate_always_gets_it() -> None:
 
     assert Engine(PromotionBook([plain]))._reads_shipping_estimate
     assert PromotionEngine(Book([plain]))._reads_shipping_estimate
+
+
+@given(code=st.sampled_from(CODES), units=st.integers(-(10**9), 10**9), tag=st.booleans())
+def test_trusted_adjustment_equals_the_validated_one(*, code: str, units: int, tag: bool) -> None:
+    amount = from_minor(units, code)
+    given_code = "SAVE5" if tag else ""
+    trusted = Adjustment._trusted("p1", "10% off", amount, given_code)
+    assert trusted == Adjustment("p1", "10% off", amount, given_code)
+    assert trusted.amount is amount
+
+
+@given(
+    data=st.dictionaries(
+        st.sampled_from(["amount", "lines", "code", "reason"]),
+        st.one_of(st.text(max_size=5), st.integers(), st.lists(st.text(max_size=3))),
+        max_size=4,
+    ),
+    status=st.sampled_from(list(NoteStatus)),
+)
+def test_owned_note_equals_the_validated_one(data: dict[str, object], status: NoteStatus) -> None:
+    owned = AdjustmentNote._owned("p1", status, "a message", dict(data))
+    assert owned == AdjustmentNote("p1", status, "a message", data)
+    assert owned.data == data
+    try:
+        owned.data["new"] = 1  # type: ignore[index]
+    except TypeError:
+        pass
+    else:  # pragma: no cover - the data is read-only
+        raise AssertionError("a note's data must be read-only")
+
+
+@given(data=st.data(), code=st.sampled_from(CODES))
+def test_engine_adjust_equals_the_validating_constructors(data: st.DataObject, code: str) -> None:
+    class Validating(PromotionEngine):
+        """Not exactly the engine: its adjustments go through the validating constructor."""
+
+    lines = data.draw(cst.pricing_lines(code, max_size=5))
+    book = PromotionBook(data.draw(_promotions(code)))
+    context = PricingContext(
+        currency=code,
+        now=T0,
+        shipping_estimate=from_minor(data.draw(st.integers(0, 2_000)), code),
+    )
+    fast = PromotionEngine(book).adjust(lines, context)
+    checked = Validating(book).adjust(lines, context)
+    assert fast == checked
+    rebuilt = AdjustmentResult(
+        line_adjustments={k: list(v) for k, v in fast.line_adjustments.items()},
+        shipping_adjustments=list(fast.shipping_adjustments),
+        shipping_discounts=list(fast.shipping_discounts),
+        extra_lines=list(fast.extra_lines),
+        notes=list(fast.notes),
+        report=fast.report,
+    )
+    assert fast == rebuilt
+    for adjs in fast.line_adjustments.values():
+        for adj in adjs:
+            assert adj == Adjustment(adj.source_id, adj.label, adj.amount, adj.code)
+
+
+@given(data=st.data(), code=st.sampled_from(CODES))
+def test_the_lone_candidate_is_what_the_general_steps_decide(
+    data: st.DataObject, code: str
+) -> None:
+    promotions = data.draw(_promotions(code))[:1]
+    prices = data.draw(st.lists(st.integers(0, 50_000), min_size=0, max_size=4))
+    cart = PromotionInput(
+        currency=code,
+        lines=[
+            PromotionLine(f"l{i}", f"SKU-{i}", 1 + i % 3, from_minor(p, code))
+            for i, p in enumerate(prices)
+        ],
+        now=T0,
+        shipping_estimate=data.draw(st.sampled_from([None, from_minor(490, code)])),
+        shipping=data.draw(st.sampled_from([None, from_minor(300, code)])),
+    )
+    book = PromotionBook(promotions)
+    lean = apply_promotions(book, cart)
+    general = apply_promotions(book, cart.with_codes(["NO-SUCH-CODE"]))
+    assert [r.code for r in general.rejected_codes] == ["NO-SUCH-CODE"]
+    assert lean == attrs.evolve(general, rejected_codes=())

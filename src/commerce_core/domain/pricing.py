@@ -349,6 +349,21 @@ class Adjustment:
         # A sub-cent adjustment would be rounded away silently (-0.005 on 5.00 gives 5.00).
         to_minor(self.amount)
 
+    @classmethod
+    def _trusted(cls, source_id: str, label: str, amount: Money, code: str) -> Adjustment:
+        """Internal: an adjustment of an amount its caller built on the currency grid.
+
+        For amounts made from minor units (``from_minor``) or the negation of such an amount:
+        not checked again. Equal to ``Adjustment(...)`` of the same values.
+        """
+        adjustment = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(adjustment, "source_id", source_id)
+        set_field(adjustment, "label", label)
+        set_field(adjustment, "amount", amount)
+        set_field(adjustment, "code", code)
+        return adjustment
+
 
 def _percent(value: object) -> Decimal | None:
     if value is None:
@@ -476,6 +491,23 @@ class AdjustmentNote:
     message: str
     data: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
 
+    @classmethod
+    def _owned(
+        cls, source_id: str, status: NoteStatus, message: str, data: dict[str, Any]
+    ) -> AdjustmentNote:
+        """Internal: a note whose caller hands over ``data`` (a new dict nothing else holds).
+
+        The dict is wrapped read-only instead of copied first; equal to
+        ``AdjustmentNote(...)`` of the same values.
+        """
+        note = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(note, "source_id", source_id)
+        set_field(note, "status", status)
+        set_field(note, "message", message)
+        set_field(note, "data", MappingProxyType(data) if data else _EMPTY)
+        return note
+
 
 def _adjustment_map(
     data: Mapping[str, Sequence[Adjustment]],
@@ -512,6 +544,31 @@ class AdjustmentResult:
     extra_lines: tuple[PricingLine, ...] = attrs.field(default=(), converter=_tuple)
     notes: tuple[AdjustmentNote, ...] = attrs.field(default=(), converter=_tuple)
     report: object = None
+
+    @classmethod
+    def _owned(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line_adjustments: dict[str, tuple[Adjustment, ...]],
+        shipping_adjustments: tuple[Adjustment, ...],
+        shipping_discounts: tuple[ShippingDiscount, ...],
+        extra_lines: tuple[PricingLine, ...],
+        notes: tuple[AdjustmentNote, ...],
+        report: object,
+    ) -> AdjustmentResult:
+        """Internal: a result from its converted fields (a new dict of tuples, then tuples).
+
+        The caller hands over ``line_adjustments`` (nothing else holds it): it is wrapped
+        read-only instead of copied. Equal to ``AdjustmentResult(...)`` of the same values.
+        """
+        result = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(result, "line_adjustments", MappingProxyType(line_adjustments))
+        set_field(result, "shipping_adjustments", shipping_adjustments)
+        set_field(result, "shipping_discounts", shipping_discounts)
+        set_field(result, "extra_lines", extra_lines)
+        set_field(result, "notes", notes)
+        set_field(result, "report", report)
+        return result
 
 
 @runtime_checkable

@@ -213,8 +213,13 @@ class PromotionLine:
         set_field(line, "sku", sku)
         set_field(line, "quantity", quantity)
         set_field(line, "unit_price", unit_price)
-        set_field(line, "categories", _strings(categories))
-        set_field(line, "tags", _strings(tags))
+        # A frozenset converts to itself: only other iterables are converted.
+        set_field(
+            line,
+            "categories",
+            categories if type(categories) is frozenset else _strings(categories),
+        )
+        set_field(line, "tags", tags if type(tags) is frozenset else _strings(tags))
         return line
 
     def anchor_keys(self) -> list[Key]:

@@ -735,6 +735,40 @@ _CODE_FAILURES = {
 }
 
 
+def _lone_candidate(ordered: Sequence[Promotion], cart: CartState) -> PromotionResult:
+    """:func:`apply_promotions` without codes for at most one candidate, which combines.
+
+    What the steps decide then: no code is accepted or rejected, no group has two members and
+    no exclusive competes, so the candidate applies alone (the stack of one wins, on ``cart``
+    as ``_lone_stack`` keeps it) or is not applied with its own reason and hint.
+    """
+    currency = cart.currency
+    if not ordered:
+        return PromotionResult(currency)
+    promotion = ordered[0]
+    outcome = _run_one(promotion, cart)
+    check, award = outcome.failure, outcome.award
+    hints: tuple[UpsellHint, ...] = ()
+    if check is not None:
+        assert check.reason is not None  # noqa: S101 - failures carry a reason
+        missed = NotApplied(
+            promotion.id,
+            check.reason,
+            check.message,
+            _money_or_none(check.missing_minor, currency),
+            check.missing_quantity,
+        )
+        if award is not None and award.hint is not None:
+            hints = (_hint(promotion.id, award.hint, currency),)
+        elif check.missing_minor is not None or check.missing_quantity is not None:
+            hints = (_condition_hint(promotion, check, currency),)
+        return PromotionResult(currency, (), (missed,), hints)
+    assert award is not None  # noqa: S101 - an outcome without failure has its award
+    if award.hint is not None:
+        hints = (_hint(promotion.id, award.hint, currency),)
+    return PromotionResult(currency, (_applied(outcome, cart, None),), (), hints)
+
+
 def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in order
     book: PromotionBook, data: PromotionInput
 ) -> PromotionResult:
@@ -791,6 +825,8 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
     for pid in unlocked:
         candidates[pid] = book.promotion(pid)
     ordered = sorted(candidates.values(), key=_sort_key)
+    if not data.codes and len(ordered) <= 1 and not any(p.stacking.exclusive for p in ordered):
+        return _lone_candidate(ordered, cart)
 
     not_applied: dict[str, NotApplied] = {}
     hints: dict[str, UpsellHint] = {}
