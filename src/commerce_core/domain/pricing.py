@@ -250,7 +250,9 @@ class PricingLine:
     metadata: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze)
 
     def __attrs_post_init__(self) -> None:
-        check_quantity(self.quantity)
+        quantity: object = self.quantity
+        if type(quantity) is not int or quantity < 1:
+            check_quantity(quantity)  # decides (and words the error) for anything else
         price: object = self.unit_price
         if not isinstance(price, Money) or price.amount < 0:
             raise InvalidAmountError(self.unit_price, "a unit price is non-negative Money")

@@ -24,6 +24,9 @@ from commerce_core.errors import (
     NegativeAmountError,
 )
 from commerce_core.money import (
+    _EXPONENTS as _KNOWN_EXPONENTS,  # the exponents of the currencies resolved so far
+)
+from commerce_core.money import (
     DEFAULT_ROUNDING,
     Money,
     RoundingPolicy,
@@ -317,11 +320,13 @@ _CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps
 
 def round_minor(value: Decimal, currency: str, policy: RoundingPolicy = DEFAULT_ROUNDING) -> int:
     """Round an exact amount in minor units to a whole number of minor units, via ``quantize``."""
-    exponent = minor_units(currency)  # refuses unknown currencies
     if policy.cash_increment is None:
+        if currency not in _KNOWN_EXPONENTS:
+            minor_units(currency)  # refuses unknown currencies
         # Rounding to the minor unit: the same as quantizing the major amount to the currency's
         # grid and scaling back (exact Decimal arithmetic), in one step.
         return int(value.quantize(_ONE, rounding=policy.mode.value, context=_CONTEXT))
+    exponent = minor_units(currency)
     major = quantize_decimal(value.scaleb(-exponent), currency, policy)
     return int(major.scaleb(exponent))
 
