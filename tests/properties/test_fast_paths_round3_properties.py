@@ -10,6 +10,8 @@
 * ``apply_promotions`` decides one code-free candidate that combines with ``_lone_candidate``:
   the result of the general steps (forced by an unknown code, whose rejection is then the only
   difference).
+* ``LineBreakdown.taxed`` is built once and kept: equal to ``TaxedMoney(net, gross)`` for every
+  priced line, and a breakdown built with sides in two currencies still refuses it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +28,7 @@ from commerce_core.domain.pricing import (
     Adjustment,
     AdjustmentNote,
     AdjustmentResult,
+    LineBreakdown,
     NoteStatus,
     PricingContext,
     PricingLine,
@@ -52,7 +56,8 @@ from commerce_core.domain.shipping import (
     ShippingRateTable,
 )
 from commerce_core.domain.tax import Destination
-from commerce_core.money import from_minor
+from commerce_core.errors import CurrencyMismatchError
+from commerce_core.money import TaxedMoney, from_minor
 from commerce_core.services.promotions import PromotionEngine
 from commerce_core.testing import strategies as cst
 
@@ -251,3 +256,23 @@ def test_the_lone_candidate_is_what_the_general_steps_decide(
     general = apply_promotions(book, cart.with_codes(["NO-SUCH-CODE"]))
     assert [r.code for r in general.rejected_codes] == ["NO-SUCH-CODE"]
     assert lean == attrs.evolve(general, rejected_codes=())
+
+
+@given(data=st.data(), code=st.sampled_from(CODES))
+def test_a_line_keeps_its_taxed_pair(data: st.DataObject, code: str) -> None:
+    lines = data.draw(cst.pricing_lines(code, min_size=1, max_size=4))
+    tax = data.draw(cst.tax_tables())
+    breakdown = price_cart(lines, PricingContext(currency=code, now=T0), tax=tax)
+    for priced in breakdown.lines:
+        taxed = priced.taxed
+        assert taxed == TaxedMoney(priced.net, priced.gross)
+        assert priced.taxed is taxed
+        assert taxed.tax == priced.tax
+
+
+def test_a_line_with_sides_in_two_currencies_refuses_its_taxed_pair() -> None:
+    line = PricingLine("l1", "TEA", "Tea", 1, from_minor(100, "EUR"))
+    eur, jpy = from_minor(100, "EUR"), from_minor(100, "JPY")
+    priced = LineBreakdown(line, eur, (), eur, eur, (), jpy)
+    with pytest.raises(CurrencyMismatchError):
+        _ = priced.taxed

@@ -659,6 +659,7 @@ class LineBreakdown:
         "_line",
         "_net",
         "_tax_lines",
+        "_taxed",
         "_total",
     )
     __match_args__ = (
@@ -680,6 +681,7 @@ class LineBreakdown:
     _tax_lines: tuple[TaxLine, ...] | _CompactTaxes
     _gross: Money | Decimal
     _derivation: str
+    _taxed: TaxedMoney | None
 
     def __init__(  # noqa: PLR0917 - the fields, in order, as the former attrs class took them
         self,
@@ -700,6 +702,7 @@ class LineBreakdown:
         self._tax_lines = tax_lines
         self._gross = gross
         self._derivation = derivation
+        self._taxed = None  # built on first read, then kept
 
     @classmethod
     def _priced(  # noqa: PLR0917 - the fields, in order
@@ -788,8 +791,22 @@ class LineBreakdown:
 
     @property
     def taxed(self) -> TaxedMoney:
-        """Net and gross as :class:`~commerce_core.money.TaxedMoney`."""
-        return TaxedMoney(self.net, self.gross)
+        """Net and gross as :class:`~commerce_core.money.TaxedMoney` (built once, then kept)."""
+        value = self._taxed
+        if value is None:
+            net, gross = self.net, self.gross
+            # Money of one currency (as the pipeline builds them) needs no check; anything
+            # else goes through the constructor, which raises its error.
+            if (
+                type(net) is Money
+                and type(gross) is Money
+                and net.currency.code == gross.currency.code
+            ):
+                value = TaxedMoney._trusted(net, gross)
+            else:
+                value = TaxedMoney(net, gross)
+            self._taxed = value
+        return value
 
     @property
     def discount(self) -> Money:
