@@ -250,7 +250,9 @@ class PricingLine:
     metadata: Mapping[str, str] = attrs.field(factory=dict, converter=_freeze)
 
     def __attrs_post_init__(self) -> None:
-        check_quantity(self.quantity)
+        quantity: object = self.quantity
+        if type(quantity) is not int or quantity < 1:
+            check_quantity(quantity)  # decides (and words the error) for anything else
         price: object = self.unit_price
         if not isinstance(price, Money) or price.amount < 0:
             raise InvalidAmountError(self.unit_price, "a unit price is non-negative Money")
@@ -348,6 +350,21 @@ class Adjustment:
             raise InvalidAmountError(self.amount, "an adjustment amount is Money")
         # A sub-cent adjustment would be rounded away silently (-0.005 on 5.00 gives 5.00).
         to_minor(self.amount)
+
+    @classmethod
+    def _trusted(cls, source_id: str, label: str, amount: Money, code: str) -> Adjustment:
+        """Internal: an adjustment of an amount its caller built on the currency grid.
+
+        For amounts made from minor units (``from_minor``) or the negation of such an amount:
+        not checked again. Equal to ``Adjustment(...)`` of the same values.
+        """
+        adjustment = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(adjustment, "source_id", source_id)
+        set_field(adjustment, "label", label)
+        set_field(adjustment, "amount", amount)
+        set_field(adjustment, "code", code)
+        return adjustment
 
 
 def _percent(value: object) -> Decimal | None:
@@ -476,6 +493,23 @@ class AdjustmentNote:
     message: str
     data: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
 
+    @classmethod
+    def _owned(
+        cls, source_id: str, status: NoteStatus, message: str, data: dict[str, Any]
+    ) -> AdjustmentNote:
+        """Internal: a note whose caller hands over ``data`` (a new dict nothing else holds).
+
+        The dict is wrapped read-only instead of copied first; equal to
+        ``AdjustmentNote(...)`` of the same values.
+        """
+        note = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(note, "source_id", source_id)
+        set_field(note, "status", status)
+        set_field(note, "message", message)
+        set_field(note, "data", MappingProxyType(data) if data else _EMPTY)
+        return note
+
 
 def _adjustment_map(
     data: Mapping[str, Sequence[Adjustment]],
@@ -512,6 +546,31 @@ class AdjustmentResult:
     extra_lines: tuple[PricingLine, ...] = attrs.field(default=(), converter=_tuple)
     notes: tuple[AdjustmentNote, ...] = attrs.field(default=(), converter=_tuple)
     report: object = None
+
+    @classmethod
+    def _owned(  # noqa: PLR0917 - the fields, in order
+        cls,
+        line_adjustments: dict[str, tuple[Adjustment, ...]],
+        shipping_adjustments: tuple[Adjustment, ...],
+        shipping_discounts: tuple[ShippingDiscount, ...],
+        extra_lines: tuple[PricingLine, ...],
+        notes: tuple[AdjustmentNote, ...],
+        report: object,
+    ) -> AdjustmentResult:
+        """Internal: a result from its converted fields (a new dict of tuples, then tuples).
+
+        The caller hands over ``line_adjustments`` (nothing else holds it): it is wrapped
+        read-only instead of copied. Equal to ``AdjustmentResult(...)`` of the same values.
+        """
+        result = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(result, "line_adjustments", MappingProxyType(line_adjustments))
+        set_field(result, "shipping_adjustments", shipping_adjustments)
+        set_field(result, "shipping_discounts", shipping_discounts)
+        set_field(result, "extra_lines", extra_lines)
+        set_field(result, "notes", notes)
+        set_field(result, "report", report)
+        return result
 
 
 @runtime_checkable
@@ -600,6 +659,7 @@ class LineBreakdown:
         "_line",
         "_net",
         "_tax_lines",
+        "_taxed",
         "_total",
     )
     __match_args__ = (
@@ -621,6 +681,7 @@ class LineBreakdown:
     _tax_lines: tuple[TaxLine, ...] | _CompactTaxes
     _gross: Money | Decimal
     _derivation: str
+    _taxed: TaxedMoney | None
 
     def __init__(  # noqa: PLR0917 - the fields, in order, as the former attrs class took them
         self,
@@ -641,6 +702,7 @@ class LineBreakdown:
         self._tax_lines = tax_lines
         self._gross = gross
         self._derivation = derivation
+        self._taxed = None  # built on first read, then kept
 
     @classmethod
     def _priced(  # noqa: PLR0917 - the fields, in order
@@ -729,8 +791,22 @@ class LineBreakdown:
 
     @property
     def taxed(self) -> TaxedMoney:
-        """Net and gross as :class:`~commerce_core.money.TaxedMoney`."""
-        return TaxedMoney(self.net, self.gross)
+        """Net and gross as :class:`~commerce_core.money.TaxedMoney` (built once, then kept)."""
+        value = self._taxed
+        if value is None:
+            net, gross = self.net, self.gross
+            # Money of one currency (as the pipeline builds them) needs no check; anything
+            # else goes through the constructor, which raises its error.
+            if (
+                type(net) is Money
+                and type(gross) is Money
+                and net.currency.code == gross.currency.code
+            ):
+                value = TaxedMoney._trusted(net, gross)
+            else:
+                value = TaxedMoney(net, gross)
+            self._taxed = value
+        return value
 
     @property
     def discount(self) -> Money:
@@ -1126,13 +1202,24 @@ def price_cart(
     """
     with decimal.localcontext(_CTX):
         lines = _lines_of(cart_or_lines)
-        if stages:
+        if stages and any(_reads_estimate(stage) for stage in stages):
             context = _with_shipping_estimate(lines, context, shipping)
         run = _Run(lines, context, tax)
         run.apply_stages(tuple(stages))
         run.amounts(summarize=shipping is not None and context.shipping_method is not None)
         run.ship(shipping)
         return run.finish()
+
+
+def _reads_estimate(stage: AdjustmentStage) -> bool:
+    """Whether ``stage`` may read ``context.shipping_estimate`` (True unless it says not).
+
+    A stage that provably never reads it (a promotion engine of the library whose promotions
+    hold no shipping benefit, see ``PromotionEngine._reads_shipping_estimate``) says so with
+    a private ``_reads_shipping_estimate`` attribute that is False: quoting the estimate for it
+    would change nothing in the breakdown (a failing estimate quote is ignored anyway).
+    """
+    return getattr(stage, "_reads_shipping_estimate", True) is not False
 
 
 def _with_shipping_estimate(

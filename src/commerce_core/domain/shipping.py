@@ -142,7 +142,8 @@ class FlatRate:
 
     def price(self, summary: ShipmentSummary) -> Money | None:
         """``amount`` when the currency matches."""
-        return self.amount if currency_of(self.amount) == summary.currency else None
+        amount = self.amount
+        return amount if amount.currency.code == summary.goods_value.currency.code else None
 
     def describe(self) -> str:
         """``"flat <amount>"``."""

@@ -95,6 +95,23 @@ class PromotionEngine:
         """The stage's name."""
         return self._name
 
+    @property
+    def _reads_shipping_estimate(self) -> bool:
+        """Internal: whether :meth:`adjust` may read ``context.shipping_estimate``.
+
+        The estimate only values pending shipping benefits (``Award.shipping_later``): when
+        no promotion of the book may grant one or read the estimate
+        (``PromotionBook._reads_shipping_estimate``), False tells ``price_cart`` it need not
+        quote it. A subclass (of the engine or of the book) may do as it likes: it always gets
+        the estimate.
+        """
+        book = self.book
+        return (
+            type(self) is not PromotionEngine
+            or type(book) is not PromotionBook
+            or book._reads_shipping_estimate
+        )
+
     def promotion_input(
         self, lines: Sequence[PricingLine], context: PricingContext
     ) -> PromotionInput:
@@ -129,7 +146,7 @@ class PromotionEngine:
         )
 
     def _exhausted(self, codes: Iterable[str], customer_id: str | None) -> frozenset[str]:
-        if self.usage is None:
+        if self.usage is None or not codes:
             return frozenset()
         out: set[str] = set()
         for raw in codes:
@@ -172,6 +189,10 @@ class PromotionEngine:
         """
         result = self.evaluate(lines, context)
         currency = context.currency
+        # The library's own decisions hold amounts made from minor units (on the grid): their
+        # adjustments need no check again. A subclass's ``evaluate`` may return anything.
+        adjustment = Adjustment._trusted if type(self) is PromotionEngine else Adjustment
+        note = AdjustmentNote._owned
         line_adjs: dict[str, list[Adjustment]] = {}
         shipping: list[Adjustment] = []
         shipping_discounts: list[ShippingDiscount] = []
@@ -180,20 +201,21 @@ class PromotionEngine:
         for applied in result.applied:
             code = applied.code or ""
             label = applied.name
+            source = applied.promotion_id
             line_amounts = applied.line_amounts
-            for line_id in applied.line_ids:
+            line_ids = applied.line_ids
+            for line_id in line_ids:
                 amount = line_amounts[line_id]
-                line_adjs.setdefault(line_id, []).append(
-                    Adjustment(applied.promotion_id, label, -amount, code)
-                )
+                found = line_adjs.get(line_id)
+                if found is None:
+                    found = line_adjs[line_id] = []
+                found.append(adjustment(source, label, -amount, code))
             if applied.shipping_amount.amount > 0:
-                shipping.append(
-                    Adjustment(applied.promotion_id, label, -applied.shipping_amount, code)
-                )
+                shipping.append(adjustment(source, label, -applied.shipping_amount, code))
             if applied.shipping_discount is not None:
                 shipping_discounts.append(applied.shipping_discount)
             for gift in applied.gifts:
-                line_id = f"gift:{applied.promotion_id}:{gift.sku}"
+                line_id = f"gift:{source}:{gift.sku}"
                 value = gift.value if gift.value is not None else zero(currency)
                 inclusive = any(line.prices_include_tax for line in lines)
                 extra.append(
@@ -204,12 +226,12 @@ class PromotionEngine:
                         gift.quantity,
                         value,
                         prices_include_tax=inclusive,
-                        metadata={"gift_of": applied.promotion_id},
+                        metadata={"gift_of": source},
                     )
                 )
                 if value.amount > 0:
                     line_adjs.setdefault(line_id, []).append(
-                        Adjustment(applied.promotion_id, label, -(value * gift.quantity), code)
+                        Adjustment(source, label, -(value * gift.quantity), code)
                     )
             total = applied.amount.amount
             shown = (
@@ -218,13 +240,13 @@ class PromotionEngine:
                 else f"-{total}"
             )
             notes.append(
-                AdjustmentNote(
-                    applied.promotion_id,
+                note(
+                    source,
                     NoteStatus.APPLIED,
                     f"{applied.name}: {shown}",
                     {
                         "amount": str(total),
-                        "lines": list(applied.line_ids),
+                        "lines": list(line_ids),
                         "code": code,
                         "applications": applied.applications,
                     },
@@ -238,18 +260,16 @@ class PromotionEngine:
                 data["missing_quantity"] = missed.missing_quantity
             if missed.excluded_by:
                 data["excluded_by"] = list(missed.excluded_by)
-            notes.append(
-                AdjustmentNote(missed.promotion_id, NoteStatus.NOT_APPLICABLE, missed.message, data)
-            )
+            notes.append(note(missed.promotion_id, NoteStatus.NOT_APPLICABLE, missed.message, data))
         for hint in result.hints:
             data = {}
             if hint.missing_amount is not None:
                 data["missing"] = str(hint.missing_amount.amount)
             if hint.missing_quantity is not None:
                 data["missing_quantity"] = hint.missing_quantity
-            notes.append(AdjustmentNote(hint.promotion_id, NoteStatus.UPSELL, hint.message, data))
+            notes.append(note(hint.promotion_id, NoteStatus.UPSELL, hint.message, data))
         notes.extend(
-            AdjustmentNote(
+            note(
                 f"code:{rejection.code}",
                 NoteStatus.NOT_APPLICABLE,
                 rejection.message,
@@ -257,13 +277,13 @@ class PromotionEngine:
             )
             for rejection in result.rejected_codes
         )
-        return AdjustmentResult(
-            line_adjustments=line_adjs,
-            shipping_adjustments=shipping,
-            shipping_discounts=shipping_discounts,
-            extra_lines=extra,
-            notes=notes,
-            report=result,
+        return AdjustmentResult._owned(
+            {line_id: tuple(adjs) for line_id, adjs in line_adjs.items()},
+            tuple(shipping),
+            tuple(shipping_discounts),
+            tuple(extra),
+            tuple(notes),
+            result,
         )
 
     def redeem_codes(

@@ -24,6 +24,9 @@ from commerce_core.errors import (
     NegativeAmountError,
 )
 from commerce_core.money import (
+    _EXPONENTS as _KNOWN_EXPONENTS,  # the exponents of the currencies resolved so far
+)
+from commerce_core.money import (
     DEFAULT_ROUNDING,
     Money,
     RoundingPolicy,
@@ -213,8 +216,13 @@ class PromotionLine:
         set_field(line, "sku", sku)
         set_field(line, "quantity", quantity)
         set_field(line, "unit_price", unit_price)
-        set_field(line, "categories", _strings(categories))
-        set_field(line, "tags", _strings(tags))
+        # A frozenset converts to itself: only other iterables are converted.
+        set_field(
+            line,
+            "categories",
+            categories if type(categories) is frozenset else _strings(categories),
+        )
+        set_field(line, "tags", tags if type(tags) is frozenset else _strings(tags))
         return line
 
     def anchor_keys(self) -> list[Key]:
@@ -312,11 +320,13 @@ _CONTEXT: Final = decimal.Context(prec=60, rounding=decimal.ROUND_HALF_UP, traps
 
 def round_minor(value: Decimal, currency: str, policy: RoundingPolicy = DEFAULT_ROUNDING) -> int:
     """Round an exact amount in minor units to a whole number of minor units, via ``quantize``."""
-    exponent = minor_units(currency)  # refuses unknown currencies
     if policy.cash_increment is None:
+        if currency not in _KNOWN_EXPONENTS:
+            minor_units(currency)  # refuses unknown currencies
         # Rounding to the minor unit: the same as quantizing the major amount to the currency's
         # grid and scaling back (exact Decimal arithmetic), in one step.
         return int(value.quantize(_ONE, rounding=policy.mode.value, context=_CONTEXT))
+    exponent = minor_units(currency)
     major = quantize_decimal(value.scaleb(-exponent), currency, policy)
     return int(major.scaleb(exponent))
 

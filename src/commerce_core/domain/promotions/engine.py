@@ -29,13 +29,43 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Final, cast
 
 import attrs
 
 from commerce_core.domain.coupons import Coupon, normalize_code
 from commerce_core.domain.pricing import ShippingDiscount
-from commerce_core.domain.promotions.benefits import Award, BenefitView, Gift, Hint
-from commerce_core.domain.promotions.conditions import ConditionCheck, NotAppliedReason
+from commerce_core.domain.promotions.benefits import (
+    AmountOffEachUnit,
+    AmountOffOrder,
+    Award,
+    BenefitView,
+    BundlePrice,
+    BuyXGetY,
+    FixedUnitPrice,
+    FreeGift,
+    Gift,
+    Hint,
+    NForPriceOfM,
+    PercentOff,
+    Tiered,
+)
+from commerce_core.domain.promotions.conditions import (
+    AllOf,
+    AnyOf,
+    Channel,
+    ConditionCheck,
+    Contains,
+    ContainsNone,
+    CurrencyIs,
+    CustomerGroup,
+    DateWindow,
+    MinQuantity,
+    MinSubtotal,
+    NotAppliedReason,
+    NthOrder,
+    ShippingDestination,
+)
 from commerce_core.domain.promotions.core import (
     CartState,
     Key,
@@ -68,6 +98,54 @@ __all__ = [
 
 
 _ZERO = Decimal(0)
+
+# The shipping estimate (``PromotionInput.shipping_estimate``) only values pending shipping
+# benefits (``Award.shipping_later``, see ``_run_one``). These built-in benefits never grant one
+# (only ``ShippingOff`` does) and these built-in conditions never read the estimate; a subclass,
+# or a host's own benefit or condition, may do anything.
+_ESTIMATE_BLIND_BENEFITS: Final[frozenset[type]] = frozenset(
+    {
+        PercentOff,
+        AmountOffEachUnit,
+        AmountOffOrder,
+        FixedUnitPrice,
+        BuyXGetY,
+        NForPriceOfM,
+        BundlePrice,
+        Tiered,
+        FreeGift,
+    }
+)
+_ESTIMATE_BLIND_CONDITIONS: Final[frozenset[type]] = frozenset(
+    {
+        MinSubtotal,
+        MinQuantity,
+        Contains,
+        ContainsNone,
+        CustomerGroup,
+        NthOrder,
+        DateWindow,
+        Channel,
+        CurrencyIs,
+        ShippingDestination,
+    }
+)
+
+
+def _blind_condition(condition: object) -> bool:
+    kind = type(condition)
+    if kind is AllOf or kind is AnyOf:
+        return all(_blind_condition(c) for c in cast("AllOf | AnyOf", condition).conditions)
+    return kind in _ESTIMATE_BLIND_CONDITIONS
+
+
+def _ignores_shipping_estimate(promotion: Promotion) -> bool:
+    """Whether ``promotion``'s outcome is the same whatever the shipping estimate."""
+    return (
+        type(promotion) is Promotion
+        and type(promotion.benefit) in _ESTIMATE_BLIND_BENEFITS
+        and all(_blind_condition(c) for c in promotion.conditions)
+    )
 
 
 def _freeze(data: Mapping[str, Money]) -> Mapping[str, Money]:
@@ -274,6 +352,11 @@ class PromotionBook:
             self._coupons[coupon.code] = coupon
         self._by_key: dict[Key, list[Promotion]] = {}
         self._anywhere: list[Promotion] = []
+        # Whether the book's promotions may read the shipping estimate (see
+        # ``_reads_shipping_estimate``), so a pipeline knows when quoting one is of no use.
+        self._reads_shipping_estimate = not all(
+            _ignores_shipping_estimate(p) for p in self._promotions.values()
+        )
         for promotion in self._promotions.values():
             if promotion.requires_code:
                 continue
@@ -652,6 +735,40 @@ _CODE_FAILURES = {
 }
 
 
+def _lone_candidate(ordered: Sequence[Promotion], cart: CartState) -> PromotionResult:
+    """:func:`apply_promotions` without codes for at most one candidate, which combines.
+
+    What the steps decide then: no code is accepted or rejected, no group has two members and
+    no exclusive competes, so the candidate applies alone (the stack of one wins, on ``cart``
+    as ``_lone_stack`` keeps it) or is not applied with its own reason and hint.
+    """
+    currency = cart.currency
+    if not ordered:
+        return PromotionResult(currency)
+    promotion = ordered[0]
+    outcome = _run_one(promotion, cart)
+    check, award = outcome.failure, outcome.award
+    hints: tuple[UpsellHint, ...] = ()
+    if check is not None:
+        assert check.reason is not None  # noqa: S101 - failures carry a reason
+        missed = NotApplied(
+            promotion.id,
+            check.reason,
+            check.message,
+            _money_or_none(check.missing_minor, currency),
+            check.missing_quantity,
+        )
+        if award is not None and award.hint is not None:
+            hints = (_hint(promotion.id, award.hint, currency),)
+        elif check.missing_minor is not None or check.missing_quantity is not None:
+            hints = (_condition_hint(promotion, check, currency),)
+        return PromotionResult(currency, (), (missed,), hints)
+    assert award is not None  # noqa: S101 - an outcome without failure has its award
+    if award.hint is not None:
+        hints = (_hint(promotion.id, award.hint, currency),)
+    return PromotionResult(currency, (_applied(outcome, cart, None),), (), hints)
+
+
 def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in order
     book: PromotionBook, data: PromotionInput
 ) -> PromotionResult:
@@ -708,6 +825,8 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
     for pid in unlocked:
         candidates[pid] = book.promotion(pid)
     ordered = sorted(candidates.values(), key=_sort_key)
+    if not data.codes and len(ordered) <= 1 and not any(p.stacking.exclusive for p in ordered):
+        return _lone_candidate(ordered, cart)
 
     not_applied: dict[str, NotApplied] = {}
     hints: dict[str, UpsellHint] = {}
