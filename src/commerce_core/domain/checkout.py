@@ -738,17 +738,35 @@ class CheckoutAttempt(EventRecorder):
     _refusals: int = attrs.field(default=0, alias="_refusals")
     _shortages: tuple[Shortage, ...] = attrs.field(default=(), alias="_shortages")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
+    _step_events: list[tuple[datetime, CheckoutStep]] = attrs.field(
+        init=False, factory=list, repr=False
+    )
+    """The pending ``CheckoutStepCompleted`` events as ``(occurred_at, step)``, in order.
+
+    Built into events when read (:meth:`collect_events`, :meth:`pending_events`): a checkout
+    records seven and its service drops them unread at each save (``_drop_events``). They
+    all come before the pending ``_events``: those are only the terminal outcome's event, and no
+    step is recorded once the attempt ended.
+    """
     _request_data: tuple[CheckoutRequest, dict[str, Any]] | None = attrs.field(
         init=False, default=None, repr=False
     )
     """``request`` and its ``to_data()``, built once: each snapshot gets a fresh copy of it."""
+    _started_text: tuple[datetime, str] | None = attrs.field(init=False, default=None, repr=False)
+    """``started_at`` and its ISO text, written once for every snapshot."""
 
     @classmethod
-    def start(cls, request: CheckoutRequest, *, now: datetime) -> CheckoutAttempt:
-        """A new attempt for ``request``, in progress with no step done."""
+    def start(
+        cls, request: CheckoutRequest, *, now: datetime, checkout_id: str | None = None
+    ) -> CheckoutAttempt:
+        """A new attempt for ``request``, in progress with no step done.
+
+        ``checkout_id``: ``request.checkout_id`` when the caller derived it already (it must be
+        that id; ``None`` derives it).
+        """
         data = request.to_data()
         attempt = cls(
-            checkout_id=request.checkout_id,
+            checkout_id=request.checkout_id if checkout_id is None else checkout_id,
             request=request,
             fingerprint=request._fingerprint_of(data),
             started_at=now,
@@ -867,14 +885,14 @@ class CheckoutAttempt(EventRecorder):
             InvalidCheckoutError: the attempt is not in progress, or ``step`` comes before the
                 last recorded step (steps may be skipped: no capture in authorize-only mode).
         """
-        if step in self._steps:
+        steps = self._steps
+        if step in steps:
             return
         if self._status is not CheckoutStatus.IN_PROGRESS:
             raise InvalidCheckoutError("step", f"cannot record {step} while {self._status}")
-        last = self.last_step
-        if last is not None and _STEP_RANK[step] < _STEP_RANK[last]:
-            raise InvalidCheckoutError("step", f"{step} cannot follow {last}")
-        self._steps += (step,)
+        if steps and _STEP_RANK[step] < _STEP_RANK[steps[-1]]:
+            raise InvalidCheckoutError("step", f"{step} cannot follow {steps[-1]}")
+        self._steps = (*steps, step)
         self._updated_at = now
         if codes is not None:
             self._codes = tuple(codes)
@@ -890,9 +908,34 @@ class CheckoutAttempt(EventRecorder):
             # The order now holds what was placed; the draft is never read again, so the saves
             # from here on (order created, outcome) do not carry it.
             self._draft = self._priced = None
-        self._record(
-            CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
-        )
+        self._step_events.append((now, step))  # a CheckoutStepCompleted, built when read
+
+    def _build_step_events(self) -> None:
+        """Turn the pending ``(occurred_at, step)`` into events, ahead of the other pending ones."""
+        checkout_id = self.checkout_id
+        self._events[:0] = [
+            CheckoutStepCompleted(occurred_at=at, checkout_id=checkout_id, step=step)
+            for at, step in self._step_events
+        ]
+        self._step_events.clear()
+
+    def collect_events(self) -> tuple[DomainEvent, ...]:
+        """Return the pending events in the order they happened and forget them."""
+        if self._step_events:
+            self._build_step_events()
+        return super().collect_events()
+
+    @property
+    def pending_events(self) -> tuple[DomainEvent, ...]:
+        """The events recorded since the last ``collect_events()``, without draining them."""
+        if self._step_events:
+            self._build_step_events()
+        return tuple(self._events)
+
+    def _drop_events(self) -> None:
+        """Internal: forget the pending events unread (the checkout service, after a save)."""
+        self._step_events.clear()
+        self._events.clear()
 
     def await_action(self, failure: CheckoutFailure, *, now: datetime) -> None:
         """The payment needs a customer action: hold everything and wait."""
@@ -968,6 +1011,10 @@ class CheckoutAttempt(EventRecorder):
         cached = self._request_data
         if cached is None or cached[0] is not self.request:
             cached = self._request_data = (self.request, self.request.to_data())
+        started = self._started_text
+        if started is None or started[0] is not self.started_at:
+            started = self._started_text = (self.started_at, self.started_at.isoformat())
+        updated = self._updated_at
         amount = self._amount
         draft = self._draft
         draft_data: dict[str, Any] | None = None
@@ -979,10 +1026,10 @@ class CheckoutAttempt(EventRecorder):
             "checkout_id": self.checkout_id,
             "request": _fresh_request(cached[1]),
             "fingerprint": self.fingerprint,
-            "started_at": self.started_at.isoformat(),
+            "started_at": started[1],
             "status": _STATUS_TEXT[self._status],
             "steps": [_STEP_TEXT[step] for step in self._steps],
-            "updated_at": self.updated_at.isoformat(),
+            "updated_at": started[1] if updated is None else updated.isoformat(),
             "codes": list(self._codes),
             "amount": None if amount is None else dict(amount),
             "draft": draft_data,
@@ -990,7 +1037,7 @@ class CheckoutAttempt(EventRecorder):
             "failure": None if self._failure is None else self._failure.to_data(),
             "announced": self._announced,
             "refusals": self._refusals,
-            "shortages": [attrs.asdict(s) for s in self._shortages],
+            "shortages": [attrs.asdict(s) for s in self._shortages] if self._shortages else [],
         }
 
     @classmethod

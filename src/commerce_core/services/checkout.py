@@ -68,10 +68,10 @@ from typing import Final
 import attrs
 
 from commerce_core.domain.analytics.events import (
-    CheckoutStarted,
     ItemParts,
     JourneyEvent,
     PaymentFailed,
+    build_checkout_started,
     build_order_placed,
 )
 from commerce_core.domain.cart import Cart, CartStatus
@@ -285,6 +285,11 @@ class CheckoutService:
         on_step: StepHook | None = None,
     ) -> None:
         self._log = log
+        find = getattr(log, "find", None)
+        self._find: Callable[[str], CheckoutAttempt | None] = (
+            find if callable(find) else self._get_or_none
+        )
+        """The attempt under a checkout id or None: the log's optional ``find``, else ``get``."""
         self._carts = carts
         self._inventory = inventory
         self._payments = payments
@@ -358,19 +363,19 @@ class CheckoutService:
         without a tax rate or a currency mismatch raises its typed error and leaves every store
         unchanged (a replayed key answers from the log without this check).
         """
-        try:
-            stored: CheckoutAttempt | None = self._log.get(request.checkout_id)
-        except NotFoundError:
-            stored = None
+        checkout_id = request.checkout_id
+        stored = self._find(checkout_id)
         if stored is not None:
             return self._replay_request(stored, request)
         cart, breakdown = self._precheck(request)
         now = self._clock.now()
-        attempt, created = self._log.begin(CheckoutAttempt.start(request, now=now))
+        attempt, created = self._log.begin(
+            CheckoutAttempt.start(request, now=now, checkout_id=checkout_id)
+        )
         if not created:
             return self._replay_request(attempt, request)
         self._emit(
-            lambda: CheckoutStarted(
+            lambda: build_checkout_started(
                 occurred_at=now,
                 session_id=request.session_id or request.cart_id,
                 channel=request.channel,
@@ -379,6 +384,13 @@ class CheckoutService:
             )
         )
         return self._advance(_Run(attempt, cart=cart, breakdown=breakdown, prepriced=True))
+
+    def _get_or_none(self, checkout_id: str) -> CheckoutAttempt | None:
+        """The logged attempt ``checkout_id``, or None (through the port's ``get``)."""
+        try:
+            return self._log.get(checkout_id)
+        except NotFoundError:
+            return None
 
     def _replay_request(self, attempt: CheckoutAttempt, request: CheckoutRequest) -> CheckoutResult:
         fingerprint = request.fingerprint()
@@ -711,7 +723,7 @@ class CheckoutService:
                 if tried == _SAVE_TRIES:
                     raise
                 _LOG.warning("checkout %s: log save failed, retrying", attempt.checkout_id)
-        attempt.collect_events()
+        attempt._drop_events()  # nobody reads the attempt's own events here
 
     def _already_saved(self, attempt: CheckoutAttempt) -> bool:
         stored = self._log.get(attempt.checkout_id)

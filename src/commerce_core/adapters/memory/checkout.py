@@ -43,6 +43,12 @@ class InMemoryCheckoutLog:
         """The attempt ``checkout_id`` (``NotFoundError`` when absent)."""
         return self._store.get(checkout_id)
 
+    def find(self, checkout_id: str) -> CheckoutAttempt | None:
+        """The attempt ``checkout_id``, or None when absent (``get`` without the exception)."""
+        if not self._store.version_of(checkout_id):  # attempts are never deleted
+            return None
+        return self._store.get(checkout_id)
+
     def save(self, attempt: CheckoutAttempt) -> None:
         """Store a changed attempt under the version check; a terminal one frees its cart."""
         with self._store.lock:
