@@ -9,10 +9,14 @@
 * ``CheckoutAttempt.start`` with the checkout id already derived builds the same attempt.
 * A snapshot writes ``started_at`` from its text written once, and follows a reassigned time.
 * The in-memory checkout log's ``find`` answers as ``get`` does, with None for an absent id.
+* A fingerprint writes one address's JSON once when the billing and shipping addresses are
+  equal: the same digest as the JSON encoder (one address, equal ones and different ones).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -27,12 +31,15 @@ from commerce_core.domain.checkout import (
     CheckoutAttempt,
     CheckoutFailed,
     CheckoutFailure,
+    CheckoutRequest,
     CheckoutStep,
     CheckoutStepCompleted,
     CheckoutSucceeded,
     FailureReason,
 )
 from commerce_core.domain.events import DomainEvent
+from commerce_core.domain.orders import Address, Customer
+from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.testing.contracts.checkout import make_checkout_request
 
 _AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -182,3 +189,46 @@ def test_the_log_finds_what_it_gets() -> None:
     assert found is not None
     assert found.to_snapshot() == log.get(attempt.checkout_id).to_snapshot()
     assert found.version == 1
+
+
+_TEXT = st.text(max_size=8)
+
+
+@given(
+    billing=st.tuples(_TEXT, _TEXT, _TEXT, _TEXT, _TEXT),
+    shipping=st.one_of(st.none(), st.tuples(_TEXT, _TEXT, _TEXT, _TEXT, _TEXT)),
+    same_object=st.booleans(),
+)
+def test_a_fingerprint_with_one_address_for_both_equals_the_json_encoder(
+    billing: tuple[str, str, str, str, str],
+    shipping: tuple[str, str, str, str, str] | None,
+    *,
+    same_object: bool,
+) -> None:
+    bill = Address(*billing)
+    ship = Address(*(billing if shipping is None else shipping))
+    if shipping is None and same_object:  # one address for both: the same object, or equal ones
+        ship = bill
+    request = CheckoutRequest(
+        cart_id="c",
+        customer=Customer("a@example.test", customer_id="c-1"),
+        billing_address=bill,
+        shipping_address=ship,
+        shipping_method="standard",
+        payment_method=PaymentMethod("tok_visa"),
+        idempotency_key="k",
+    )
+    data = request.to_data()
+    purchase = {
+        "cart_id": "c",
+        "customer": data["customer"],
+        "billing_address": data["billing_address"],
+        "shipping_address": data["shipping_address"],
+        "shipping_method": "standard",
+        "payment_token": "tok_visa",
+        "coupon_codes": [],
+        "capture_mode": None,
+        "accept_price_changes": False,
+    }
+    blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
+    assert request.fingerprint() == hashlib.sha256(blob.encode()).hexdigest()

@@ -526,15 +526,20 @@ def _purchase_json(purchase: Mapping[str, Any]) -> str:
     if type(accept) is not bool:
         raise TypeError(accept)
     codes = ",".join([encode_basestring_ascii(code) for code in purchase["coupon_codes"]])
+    billing_data = purchase["billing_address"]
+    billing = _flat_json(billing_data)
+    shipping_data = purchase["shipping_address"]
+    # one address for both (the common case): its JSON is written once
+    shipping = billing if shipping_data == billing_data else _flat_json(shipping_data)
     return (
         f'{{"accept_price_changes":{"true" if accept else "false"},'
-        f'"billing_address":{_flat_json(purchase["billing_address"])},'
+        f'"billing_address":{billing},'
         f'"capture_mode":{_text_json(purchase["capture_mode"])},'
         f'"cart_id":{encode_basestring_ascii(purchase["cart_id"])},'
         f'"coupon_codes":[{codes}],'
         f'"customer":{_flat_json(purchase["customer"])},'
         f'"payment_token":{encode_basestring_ascii(purchase["payment_token"])},'
-        f'"shipping_address":{_flat_json(purchase["shipping_address"])},'
+        f'"shipping_address":{shipping},'
         f'"shipping_method":{encode_basestring_ascii(purchase["shipping_method"])}}}'
     )
 
