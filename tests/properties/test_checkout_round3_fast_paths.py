@@ -232,3 +232,25 @@ def test_a_fingerprint_with_one_address_for_both_equals_the_json_encoder(
     }
     blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
     assert request.fingerprint() == hashlib.sha256(blob.encode()).hexdigest()
+
+
+@attrs.frozen
+class _LoyalCustomer(Customer):
+    tier: str = "gold"
+
+
+@given(
+    email=_TEXT.filter(str.strip),
+    customer_id=st.one_of(st.none(), _TEXT),
+    name=_TEXT,
+    subclass=st.booleans(),
+)
+def test_the_request_data_holds_the_customer_as_attrs_asdict(
+    email: str, customer_id: str | None, name: str, *, subclass: bool
+) -> None:
+    kind = _LoyalCustomer if subclass else Customer
+    customer = kind(email, customer_id=customer_id, name=name)
+    request = attrs.evolve(make_checkout_request(), customer=customer)
+    data = request.to_data()["customer"]
+    assert data == attrs.asdict(customer)
+    assert list(data) == list(attrs.asdict(customer))

@@ -248,6 +248,13 @@ def _fresh(value: Any) -> Any:
     return value
 
 
+def _customer_data(customer: Customer) -> dict[str, Any]:
+    """``attrs.asdict(customer)``, written out for a ``Customer`` itself (three texts)."""
+    if type(customer) is not Customer:  # a subclass may hold more: asdict knows its fields
+        return attrs.asdict(customer)
+    return {"email": customer.email, "customer_id": customer.customer_id, "name": customer.name}
+
+
 def _fresh_request(data: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of :meth:`CheckoutRequest.to_data` output (as :func:`_fresh`, shaped: faster).
 
@@ -416,7 +423,7 @@ class CheckoutRequest:
         """The request as JSON primitives."""
         return {
             "cart_id": self.cart_id,
-            "customer": attrs.asdict(self.customer),
+            "customer": _customer_data(self.customer),
             "billing_address": self.billing_address.to_data(),
             "shipping_address": self.shipping_address.to_data(),
             "shipping_method": self.shipping_method,

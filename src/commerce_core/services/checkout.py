@@ -673,14 +673,30 @@ class CheckoutService:
         return self._rollback(attempt, failure, decided=False)
 
     def _record(
-        self, run: _Run, step: CheckoutStep, *, durable: bool = False, **facts: object
+        self,
+        run: _Run,
+        step: CheckoutStep,
+        *,
+        durable: bool = False,
+        codes: tuple[str, ...] | None = None,
+        amount: dict[str, str] | None = None,
+        order_id: str | None = None,
+        priced: PriceBreakdown | None = None,
     ) -> None:
         """Record ``step`` on the attempt; save it now when ``durable``, else at the next save.
 
-        The steps between the save points are re-found by their derived ids (see
-        :meth:`_checkpoint`), so only the save points pay for a log write.
+        The facts go to :meth:`CheckoutAttempt.complete_step`. The steps between the save points
+        are re-found by their derived ids (see :meth:`_checkpoint`), so only the save points pay
+        for a log write.
         """
-        run.attempt.complete_step(step, now=self._clock.now(), **facts)  # type: ignore[arg-type]
+        run.attempt.complete_step(
+            step,
+            now=self._clock.now(),
+            codes=codes,
+            amount=amount,
+            order_id=order_id,
+            priced=priced,
+        )
         run.unsaved = True
         if durable:
             self._checkpoint(run)
