@@ -8,7 +8,10 @@
   recorded eagerly before; ``_drop_events`` forgets them.
 * ``CheckoutAttempt.start`` with the checkout id already derived builds the same attempt.
 * A snapshot writes ``started_at`` from its text written once, and follows a reassigned time.
-* The in-memory checkout log's ``find`` answers as ``get`` does, with None for an absent id.
+* The in-memory checkout log's ``find`` answers as ``get`` does, with None for an absent id;
+  its ``save`` checks a stored version once (the store's own check): an attempt never begun
+  is still ``NotFoundError`` whatever its version, a stale one ``ConcurrencyConflictError``.
+* ``is_terminal`` answers from the lifecycle's terminal statuses, as the table does.
 * A fingerprint writes one address's JSON once when the billing and shipping addresses are
   equal: the same digest as the JSON encoder (one address, equal ones and different ones).
 """
@@ -21,17 +24,20 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce_core.adapters.memory.checkout import InMemoryCheckoutLog
 from commerce_core.domain.analytics.events import CheckoutStarted, build_checkout_started
 from commerce_core.domain.checkout import (
+    CHECKOUT_LIFECYCLE,
     STEP_ORDER,
     CheckoutAttempt,
     CheckoutFailed,
     CheckoutFailure,
     CheckoutRequest,
+    CheckoutStatus,
     CheckoutStep,
     CheckoutStepCompleted,
     CheckoutSucceeded,
@@ -40,6 +46,7 @@ from commerce_core.domain.checkout import (
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.orders import Address, Customer
 from commerce_core.domain.payment_gateway import PaymentMethod
+from commerce_core.errors import ConcurrencyConflictError, NotFoundError
 from commerce_core.testing.contracts.checkout import make_checkout_request
 
 _AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -254,3 +261,34 @@ def test_the_request_data_holds_the_customer_as_attrs_asdict(
     data = request.to_data()["customer"]
     assert data == attrs.asdict(customer)
     assert list(data) == list(attrs.asdict(customer))
+
+
+@pytest.mark.parametrize("version", [0, 1, 5])
+def test_saving_an_attempt_never_begun_is_not_found_whatever_its_version(version: int) -> None:
+    log = InMemoryCheckoutLog()
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=_AT)
+    attempt.version = version
+    with pytest.raises(NotFoundError):
+        log.save(attempt)
+    assert log.find(attempt.checkout_id) is None
+    assert attempt.version == version
+
+
+def test_saving_a_stale_or_early_version_conflicts() -> None:
+    log = InMemoryCheckoutLog()
+    attempt, _ = log.begin(CheckoutAttempt.start(make_checkout_request(), now=_AT))
+    log.save(attempt)
+    for version in (0, 1, 7):
+        stale = log.get(attempt.checkout_id)
+        stale.version = version
+        with pytest.raises(ConcurrencyConflictError) as raised:
+            log.save(stale)
+        assert raised.value.actual_version == 2
+    assert log.get(attempt.checkout_id).version == 2
+
+
+@pytest.mark.parametrize("status", list(CheckoutStatus))
+def test_is_terminal_answers_as_the_lifecycle(status: CheckoutStatus) -> None:
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=_AT)
+    attempt._status = status
+    assert attempt.is_terminal is CHECKOUT_LIFECYCLE.is_terminal(status)

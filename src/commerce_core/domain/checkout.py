@@ -128,6 +128,9 @@ CHECKOUT_LIFECYCLE: Final = TransitionTable(
 )
 """The checkout attempt lifecycle as data."""
 
+_TERMINAL: Final = frozenset(CheckoutStatus(state) for state in CHECKOUT_LIFECYCLE.terminal)
+"""The lifecycle's terminal statuses (what ``CHECKOUT_LIFECYCLE.is_terminal`` answers)."""
+
 
 class FailureReason(enum.StrEnum):
     """Why a checkout did not produce an order (a value the host maps to a message)."""
@@ -277,6 +280,7 @@ def _line_draft(priced: LineBreakdown) -> dict[str, Any]:
     from this very breakdown, or from the draft, through ``OrderLine``, which checks the line).
     """
     line = priced.line
+    adjustments = priced.adjustments
     return {
         "line_id": line.line_id,
         "sku": line.sku,
@@ -284,8 +288,16 @@ def _line_draft(priced: LineBreakdown) -> dict[str, Any]:
         "quantity": line.quantity,
         "unit_price": money_to_data(line.unit_price),
         "total": {"net": money_to_data(priced.net), "gross": money_to_data(priced.gross)},
-        "adjustments": _adjustments_to_data(priced.adjustments),
-        "tax_lines": _taxes_to_data(priced.tax_lines),
+        "adjustments": _adjustments_to_data(adjustments) if adjustments else [],
+        "tax_lines": [
+            {
+                "name": t.name,
+                "rate": str(t.rate),
+                "amount": money_to_data(t.amount),
+                "compound": t.compound,
+            }
+            for t in priced.tax_lines
+        ],
         "prices_include_tax": line.prices_include_tax,
         "base_total": money_to_data(priced.base_total),
         "basis_total": money_to_data(priced.total),
@@ -864,7 +876,7 @@ class CheckoutAttempt(EventRecorder):
     @property
     def is_terminal(self) -> bool:
         """Whether the attempt ended (succeeded or failed)."""
-        return CHECKOUT_LIFECYCLE.is_terminal(self._status)
+        return self._status in _TERMINAL
 
     def done(self, step: CheckoutStep) -> bool:
         """Whether ``step`` was recorded."""
@@ -1040,7 +1052,7 @@ class CheckoutAttempt(EventRecorder):
             "fingerprint": self.fingerprint,
             "started_at": started[1],
             "status": _STATUS_TEXT[self._status],
-            "steps": [_STEP_TEXT[step] for step in self._steps],
+            "steps": list(map(_STEP_TEXT.__getitem__, self._steps)),
             "updated_at": started[1] if updated is None else updated.isoformat(),
             "codes": list(self._codes),
             "amount": None if amount is None else dict(amount),

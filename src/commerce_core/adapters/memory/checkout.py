@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.checkout import CheckoutAttempt
-from commerce_core.errors import CheckoutInProgressError, NotFoundError
+from commerce_core.errors import (
+    CheckoutInProgressError,
+    ConcurrencyConflictError,
+    NotFoundError,
+)
 
 __all__ = ["InMemoryCheckoutLog"]
 
@@ -52,9 +56,14 @@ class InMemoryCheckoutLog:
     def save(self, attempt: CheckoutAttempt) -> None:
         """Store a changed attempt under the version check; a terminal one frees its cart."""
         with self._store.lock:
-            if not self._store.version_of(attempt.checkout_id):
-                raise NotFoundError("checkout", attempt.checkout_id)
-            attempt.version = self._store.save(attempt.checkout_id, attempt, attempt.version)
+            if not attempt.version and not self._store.version_of(attempt.checkout_id):
+                raise NotFoundError("checkout", attempt.checkout_id)  # saving would create it
+            try:
+                attempt.version = self._store.save(attempt.checkout_id, attempt, attempt.version)
+            except ConcurrencyConflictError as conflict:
+                if not conflict.actual_version:  # nothing stored under this id: never begun
+                    raise NotFoundError("checkout", attempt.checkout_id) from None
+                raise
             if attempt.is_terminal and self._carts.get(attempt.cart_id) == attempt.checkout_id:
                 del self._carts[attempt.cart_id]
 
