@@ -11,6 +11,8 @@
 * The in-memory checkout log's ``find`` answers as ``get`` does, with None for an absent id;
   its ``save`` checks a stored version once (the store's own check): an attempt never begun
   is still ``NotFoundError`` whatever its version, a stale one ``ConcurrencyConflictError``.
+* A checkout validated in this run uses the grand total as the amount: what the recorded
+  amount reads back as (``money_from_data(money_to_data(total))``), digit for digit.
 * ``is_terminal`` answers from the lifecycle's terminal statuses, as the table does.
 * A fingerprint writes one address's JSON once when the billing and shipping addresses are
   equal: the same digest as the JSON encoder (one address, equal ones and different ones).
@@ -21,12 +23,14 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from moneyed import Money
 
 from commerce_core.adapters.memory.checkout import InMemoryCheckoutLog
 from commerce_core.domain.analytics.events import CheckoutStarted, build_checkout_started
@@ -47,6 +51,7 @@ from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.orders import Address, Customer
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.errors import ConcurrencyConflictError, NotFoundError
+from commerce_core.money import money_from_data, money_to_data
 from commerce_core.testing.contracts.checkout import make_checkout_request
 
 _AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -292,3 +297,18 @@ def test_is_terminal_answers_as_the_lifecycle(status: CheckoutStatus) -> None:
     attempt = CheckoutAttempt.start(make_checkout_request(), now=_AT)
     attempt._status = status
     assert attempt.is_terminal is CHECKOUT_LIFECYCLE.is_terminal(status)
+
+
+@given(
+    amount=st.decimals(allow_nan=False, allow_infinity=False, places=2, max_value=10**9),
+    code=st.sampled_from(["EUR", "JPY", "USD"]),
+)
+def test_the_validated_amount_is_what_the_recorded_amount_reads_back_as(
+    amount: Decimal, code: str
+) -> None:
+    """A checkout validated in this run authorizes the grand total itself, not its reading."""
+    total = Money(amount, code)
+    read = money_from_data(money_to_data(total))
+    assert read == total
+    assert str(read.amount) == str(total.amount)
+    assert read.currency == total.currency

@@ -776,14 +776,16 @@ class CheckoutService:
             if failure is not None:
                 return failure
             assert run.breakdown is not None  # noqa: S101 - set by a successful validation
+            amount = run.breakdown.grand_total  # what the recorded amount reads back as
             self._record(
                 run,
                 CheckoutStep.VALIDATED,
                 codes=run.codes,
-                amount=money_to_data(run.breakdown.grand_total),
+                amount=money_to_data(amount),
                 priced=run.breakdown,
             )
-        amount = self._amount(attempt)
+        else:
+            amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
             cart = run.cart if run.cart is not None else self._carts.get(request.cart_id)
             quantities: dict[str, int] = {}
@@ -925,7 +927,7 @@ class CheckoutService:
             )
         breakdown = prepriced if prepriced is not None else self._price_cart(cart, request)
         codes = _codes_of(breakdown)
-        accepted = {_norm(code) for code in codes}
+        accepted = {_norm(code) for code in codes} if request.coupon_codes else set()
         for code in request.coupon_codes:
             if _norm(code) in accepted:
                 continue
@@ -1405,7 +1407,7 @@ class CheckoutService:
                 if amount > 0
             ],
             shipping=order.shipping.net,
-            tax=total.gross - total.net,
+            tax=Money(total.gross.amount - total.net.amount, total.gross.currency),  # gross - net
             total=total.gross,
         )
 

@@ -422,10 +422,12 @@ def _order_fits(
         return False
     if occurred_at.utcoffset() is None or not items:
         return False
-    if not all(_is_text(value) for value in texts):
-        return False
-    if not all(value is None or _is_text(value) for value in optional_texts):
-        return False
+    for value in texts:
+        if not isinstance(value, str) or not value:
+            return False
+    for value in optional_texts:
+        if value is not None and (not isinstance(value, str) or not value):
+            return False
     if not isinstance(total, Money):
         return False
     code = total.currency.code
