@@ -422,9 +422,12 @@ class CheckoutRequest:
     channel: str = "web"
 
     def __attrs_post_init__(self) -> None:
-        for name in ("cart_id", "idempotency_key", "channel"):
-            if not str(getattr(self, name)).strip():
-                raise InvalidCheckoutError(name, "must be a non-empty string")
+        if not str(self.cart_id).strip():
+            raise InvalidCheckoutError("cart_id", "must be a non-empty string")
+        if not str(self.idempotency_key).strip():
+            raise InvalidCheckoutError("idempotency_key", "must be a non-empty string")
+        if not str(self.channel).strip():
+            raise InvalidCheckoutError("channel", "must be a non-empty string")
 
     @property
     def checkout_id(self) -> str:
@@ -524,12 +527,16 @@ def _text_json(value: object) -> str:
     return "null" if value is None else encode_basestring_ascii(value)  # type: ignore[arg-type]
 
 
-def _flat_json(data: Mapping[str, object]) -> str:
+def _flat_json(data: Mapping[str, Any]) -> str:
     """The canonical JSON of a flat dict of texts and ``None`` (``TypeError`` for other values)."""
     return (
         "{"
         + ",".join(
-            [f"{encode_basestring_ascii(key)}:{_text_json(data[key])}" for key in sorted(data)]
+            [
+                f"{encode_basestring_ascii(key)}:"
+                f"{'null' if value is None else encode_basestring_ascii(value)}"
+                for key, value in sorted(data.items())
+            ]
         )
         + "}"
     )

@@ -218,6 +218,8 @@ class _Run:
     """Resumed after a customer action: the reservation may have lapsed meanwhile."""
     unsaved: bool = False
     """A step was recorded on ``attempt`` since it was last saved (see ``_checkpoint``)."""
+    quantities: dict[str, int] | None = None
+    """The units per SKU of ``cart``, as validation counted them (reserved as counted)."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -238,6 +240,14 @@ def _codes_of(breakdown: PriceBreakdown) -> tuple[str, ...]:
         if isinstance(accepted, tuple):
             codes.update(str(code) for code in accepted)
     return tuple(sorted(codes))
+
+
+def _quantities(cart: Cart) -> dict[str, int]:
+    """The units of each SKU in ``cart`` (lines of one SKU added up), in line order."""
+    quantities: dict[str, int] = {}
+    for line in cart.lines:
+        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+    return quantities
 
 
 def _norm(code: str) -> str:
@@ -788,9 +798,9 @@ class CheckoutService:
             amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
             cart = run.cart if run.cart is not None else self._carts.get(request.cart_id)
-            quantities: dict[str, int] = {}
-            for line in cart.lines:
-                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+            quantities = run.quantities if run.cart is not None else None
+            if quantities is None:
+                quantities = _quantities(cart)
             outcome = self._inventory.reserve(
                 reservation_id,
                 list(quantities.items()),
@@ -908,9 +918,7 @@ class CheckoutService:
             )
         if changes:
             prepriced = None
-        quantities: dict[str, int] = {}
-        for line in cart.lines:
-            quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        quantities = _quantities(cart)
         shortages = []
         for sku, quantity in quantities.items():
             availability = self._inventory.availability(sku, quantity)
@@ -955,6 +963,7 @@ class CheckoutService:
         run.cart = cart
         run.breakdown = breakdown
         run.codes = codes
+        run.quantities = quantities
         return None
 
     def _authorize(
