@@ -128,6 +128,9 @@ CHECKOUT_LIFECYCLE: Final = TransitionTable(
 )
 """The checkout attempt lifecycle as data."""
 
+_TERMINAL: Final = frozenset(CheckoutStatus(state) for state in CHECKOUT_LIFECYCLE.terminal)
+"""The lifecycle's terminal statuses (what ``CHECKOUT_LIFECYCLE.is_terminal`` answers)."""
+
 
 class FailureReason(enum.StrEnum):
     """Why a checkout did not produce an order (a value the host maps to a message)."""
@@ -248,6 +251,13 @@ def _fresh(value: Any) -> Any:
     return value
 
 
+def _customer_data(customer: Customer) -> dict[str, Any]:
+    """``attrs.asdict(customer)``, written out for a ``Customer`` itself (three texts)."""
+    if type(customer) is not Customer:  # a subclass may hold more: asdict knows its fields
+        return attrs.asdict(customer)
+    return {"email": customer.email, "customer_id": customer.customer_id, "name": customer.name}
+
+
 def _fresh_request(data: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of :meth:`CheckoutRequest.to_data` output (as :func:`_fresh`, shaped: faster).
 
@@ -270,6 +280,7 @@ def _line_draft(priced: LineBreakdown) -> dict[str, Any]:
     from this very breakdown, or from the draft, through ``OrderLine``, which checks the line).
     """
     line = priced.line
+    adjustments = priced.adjustments
     return {
         "line_id": line.line_id,
         "sku": line.sku,
@@ -277,8 +288,16 @@ def _line_draft(priced: LineBreakdown) -> dict[str, Any]:
         "quantity": line.quantity,
         "unit_price": money_to_data(line.unit_price),
         "total": {"net": money_to_data(priced.net), "gross": money_to_data(priced.gross)},
-        "adjustments": _adjustments_to_data(priced.adjustments),
-        "tax_lines": _taxes_to_data(priced.tax_lines),
+        "adjustments": _adjustments_to_data(adjustments) if adjustments else [],
+        "tax_lines": [
+            {
+                "name": t.name,
+                "rate": str(t.rate),
+                "amount": money_to_data(t.amount),
+                "compound": t.compound,
+            }
+            for t in priced.tax_lines
+        ],
         "prices_include_tax": line.prices_include_tax,
         "base_total": money_to_data(priced.base_total),
         "basis_total": money_to_data(priced.total),
@@ -403,9 +422,12 @@ class CheckoutRequest:
     channel: str = "web"
 
     def __attrs_post_init__(self) -> None:
-        for name in ("cart_id", "idempotency_key", "channel"):
-            if not str(getattr(self, name)).strip():
-                raise InvalidCheckoutError(name, "must be a non-empty string")
+        if not str(self.cart_id).strip():
+            raise InvalidCheckoutError("cart_id", "must be a non-empty string")
+        if not str(self.idempotency_key).strip():
+            raise InvalidCheckoutError("idempotency_key", "must be a non-empty string")
+        if not str(self.channel).strip():
+            raise InvalidCheckoutError("channel", "must be a non-empty string")
 
     @property
     def checkout_id(self) -> str:
@@ -416,7 +438,7 @@ class CheckoutRequest:
         """The request as JSON primitives."""
         return {
             "cart_id": self.cart_id,
-            "customer": attrs.asdict(self.customer),
+            "customer": _customer_data(self.customer),
             "billing_address": self.billing_address.to_data(),
             "shipping_address": self.shipping_address.to_data(),
             "shipping_method": self.shipping_method,
@@ -505,12 +527,16 @@ def _text_json(value: object) -> str:
     return "null" if value is None else encode_basestring_ascii(value)  # type: ignore[arg-type]
 
 
-def _flat_json(data: Mapping[str, object]) -> str:
+def _flat_json(data: Mapping[str, Any]) -> str:
     """The canonical JSON of a flat dict of texts and ``None`` (``TypeError`` for other values)."""
     return (
         "{"
         + ",".join(
-            [f"{encode_basestring_ascii(key)}:{_text_json(data[key])}" for key in sorted(data)]
+            [
+                f"{encode_basestring_ascii(key)}:"
+                f"{'null' if value is None else encode_basestring_ascii(value)}"
+                for key, value in sorted(data.items())
+            ]
         )
         + "}"
     )
@@ -526,15 +552,20 @@ def _purchase_json(purchase: Mapping[str, Any]) -> str:
     if type(accept) is not bool:
         raise TypeError(accept)
     codes = ",".join([encode_basestring_ascii(code) for code in purchase["coupon_codes"]])
+    billing_data = purchase["billing_address"]
+    billing = _flat_json(billing_data)
+    shipping_data = purchase["shipping_address"]
+    # one address for both (the common case): its JSON is written once
+    shipping = billing if shipping_data == billing_data else _flat_json(shipping_data)
     return (
         f'{{"accept_price_changes":{"true" if accept else "false"},'
-        f'"billing_address":{_flat_json(purchase["billing_address"])},'
+        f'"billing_address":{billing},'
         f'"capture_mode":{_text_json(purchase["capture_mode"])},'
         f'"cart_id":{encode_basestring_ascii(purchase["cart_id"])},'
         f'"coupon_codes":[{codes}],'
         f'"customer":{_flat_json(purchase["customer"])},'
         f'"payment_token":{encode_basestring_ascii(purchase["payment_token"])},'
-        f'"shipping_address":{_flat_json(purchase["shipping_address"])},'
+        f'"shipping_address":{shipping},'
         f'"shipping_method":{encode_basestring_ascii(purchase["shipping_method"])}}}'
     )
 
@@ -738,17 +769,35 @@ class CheckoutAttempt(EventRecorder):
     _refusals: int = attrs.field(default=0, alias="_refusals")
     _shortages: tuple[Shortage, ...] = attrs.field(default=(), alias="_shortages")
     _events: list[DomainEvent] = attrs.field(init=False, factory=list)
+    _step_events: list[tuple[datetime, CheckoutStep]] = attrs.field(
+        init=False, factory=list, repr=False
+    )
+    """The pending ``CheckoutStepCompleted`` events as ``(occurred_at, step)``, in order.
+
+    Built into events when read (:meth:`collect_events`, :meth:`pending_events`): a checkout
+    records seven and its service drops them unread at each save (``_drop_events``). They
+    all come before the pending ``_events``: those are only the terminal outcome's event, and no
+    step is recorded once the attempt ended.
+    """
     _request_data: tuple[CheckoutRequest, dict[str, Any]] | None = attrs.field(
         init=False, default=None, repr=False
     )
     """``request`` and its ``to_data()``, built once: each snapshot gets a fresh copy of it."""
+    _started_text: tuple[datetime, str] | None = attrs.field(init=False, default=None, repr=False)
+    """``started_at`` and its ISO text, written once for every snapshot."""
 
     @classmethod
-    def start(cls, request: CheckoutRequest, *, now: datetime) -> CheckoutAttempt:
-        """A new attempt for ``request``, in progress with no step done."""
+    def start(
+        cls, request: CheckoutRequest, *, now: datetime, checkout_id: str | None = None
+    ) -> CheckoutAttempt:
+        """A new attempt for ``request``, in progress with no step done.
+
+        ``checkout_id``: ``request.checkout_id`` when the caller derived it already (it must be
+        that id; ``None`` derives it).
+        """
         data = request.to_data()
         attempt = cls(
-            checkout_id=request.checkout_id,
+            checkout_id=request.checkout_id if checkout_id is None else checkout_id,
             request=request,
             fingerprint=request._fingerprint_of(data),
             started_at=now,
@@ -834,7 +883,7 @@ class CheckoutAttempt(EventRecorder):
     @property
     def is_terminal(self) -> bool:
         """Whether the attempt ended (succeeded or failed)."""
-        return CHECKOUT_LIFECYCLE.is_terminal(self._status)
+        return self._status in _TERMINAL
 
     def done(self, step: CheckoutStep) -> bool:
         """Whether ``step`` was recorded."""
@@ -867,14 +916,14 @@ class CheckoutAttempt(EventRecorder):
             InvalidCheckoutError: the attempt is not in progress, or ``step`` comes before the
                 last recorded step (steps may be skipped: no capture in authorize-only mode).
         """
-        if step in self._steps:
+        steps = self._steps
+        if step in steps:
             return
         if self._status is not CheckoutStatus.IN_PROGRESS:
             raise InvalidCheckoutError("step", f"cannot record {step} while {self._status}")
-        last = self.last_step
-        if last is not None and _STEP_RANK[step] < _STEP_RANK[last]:
-            raise InvalidCheckoutError("step", f"{step} cannot follow {last}")
-        self._steps += (step,)
+        if steps and _STEP_RANK[step] < _STEP_RANK[steps[-1]]:
+            raise InvalidCheckoutError("step", f"{step} cannot follow {steps[-1]}")
+        self._steps = (*steps, step)
         self._updated_at = now
         if codes is not None:
             self._codes = tuple(codes)
@@ -890,9 +939,34 @@ class CheckoutAttempt(EventRecorder):
             # The order now holds what was placed; the draft is never read again, so the saves
             # from here on (order created, outcome) do not carry it.
             self._draft = self._priced = None
-        self._record(
-            CheckoutStepCompleted(occurred_at=now, checkout_id=self.checkout_id, step=step)
-        )
+        self._step_events.append((now, step))  # a CheckoutStepCompleted, built when read
+
+    def _build_step_events(self) -> None:
+        """Turn the pending ``(occurred_at, step)`` into events, ahead of the other pending ones."""
+        checkout_id = self.checkout_id
+        self._events[:0] = [
+            CheckoutStepCompleted(occurred_at=at, checkout_id=checkout_id, step=step)
+            for at, step in self._step_events
+        ]
+        self._step_events.clear()
+
+    def collect_events(self) -> tuple[DomainEvent, ...]:
+        """Return the pending events in the order they happened and forget them."""
+        if self._step_events:
+            self._build_step_events()
+        return super().collect_events()
+
+    @property
+    def pending_events(self) -> tuple[DomainEvent, ...]:
+        """The events recorded since the last ``collect_events()``, without draining them."""
+        if self._step_events:
+            self._build_step_events()
+        return tuple(self._events)
+
+    def _drop_events(self) -> None:
+        """Internal: forget the pending events unread (the checkout service, after a save)."""
+        self._step_events.clear()
+        self._events.clear()
 
     def await_action(self, failure: CheckoutFailure, *, now: datetime) -> None:
         """The payment needs a customer action: hold everything and wait."""
@@ -968,6 +1042,10 @@ class CheckoutAttempt(EventRecorder):
         cached = self._request_data
         if cached is None or cached[0] is not self.request:
             cached = self._request_data = (self.request, self.request.to_data())
+        started = self._started_text
+        if started is None or started[0] is not self.started_at:
+            started = self._started_text = (self.started_at, self.started_at.isoformat())
+        updated = self._updated_at
         amount = self._amount
         draft = self._draft
         draft_data: dict[str, Any] | None = None
@@ -979,10 +1057,10 @@ class CheckoutAttempt(EventRecorder):
             "checkout_id": self.checkout_id,
             "request": _fresh_request(cached[1]),
             "fingerprint": self.fingerprint,
-            "started_at": self.started_at.isoformat(),
+            "started_at": started[1],
             "status": _STATUS_TEXT[self._status],
-            "steps": [_STEP_TEXT[step] for step in self._steps],
-            "updated_at": self.updated_at.isoformat(),
+            "steps": list(map(_STEP_TEXT.__getitem__, self._steps)),
+            "updated_at": started[1] if updated is None else updated.isoformat(),
             "codes": list(self._codes),
             "amount": None if amount is None else dict(amount),
             "draft": draft_data,
@@ -990,7 +1068,7 @@ class CheckoutAttempt(EventRecorder):
             "failure": None if self._failure is None else self._failure.to_data(),
             "announced": self._announced,
             "refusals": self._refusals,
-            "shortages": [attrs.asdict(s) for s in self._shortages],
+            "shortages": [attrs.asdict(s) for s in self._shortages] if self._shortages else [],
         }
 
     @classmethod

@@ -27,6 +27,11 @@ class CheckoutLog(Protocol):
 
     **Durability.** A save that returned is durable: after a crash :meth:`unfinished` lists
     every attempt not saved as succeeded or failed. Loaded attempts are independent copies.
+
+    **Optional lookup.** An adapter may also offer ``find(checkout_id)``, returning the attempt
+    as :meth:`get` does, or ``None`` where :meth:`get` raises ``NotFoundError``: the checkout
+    service then uses it to look up each new key (a new key is the common case, and an
+    exception per checkout costs more than the lookup). Without it, the service uses :meth:`get`.
     """
 
     def begin(self, attempt: CheckoutAttempt) -> tuple[CheckoutAttempt, bool]:

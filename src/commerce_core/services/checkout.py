@@ -68,10 +68,10 @@ from typing import Final
 import attrs
 
 from commerce_core.domain.analytics.events import (
-    CheckoutStarted,
     ItemParts,
     JourneyEvent,
     PaymentFailed,
+    build_checkout_started,
     build_order_placed,
 )
 from commerce_core.domain.cart import Cart, CartStatus
@@ -218,6 +218,8 @@ class _Run:
     """Resumed after a customer action: the reservation may have lapsed meanwhile."""
     unsaved: bool = False
     """A step was recorded on ``attempt`` since it was last saved (see ``_checkpoint``)."""
+    quantities: dict[str, int] | None = None
+    """The units per SKU of ``cart``, as validation counted them (reserved as counted)."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -238,6 +240,14 @@ def _codes_of(breakdown: PriceBreakdown) -> tuple[str, ...]:
         if isinstance(accepted, tuple):
             codes.update(str(code) for code in accepted)
     return tuple(sorted(codes))
+
+
+def _quantities(cart: Cart) -> dict[str, int]:
+    """The units of each SKU in ``cart`` (lines of one SKU added up), in line order."""
+    quantities: dict[str, int] = {}
+    for line in cart.lines:
+        quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+    return quantities
 
 
 def _norm(code: str) -> str:
@@ -285,6 +295,11 @@ class CheckoutService:
         on_step: StepHook | None = None,
     ) -> None:
         self._log = log
+        find = getattr(log, "find", None)
+        self._find: Callable[[str], CheckoutAttempt | None] = (
+            find if callable(find) else self._get_or_none
+        )
+        """The attempt under a checkout id or None: the log's optional ``find``, else ``get``."""
         self._carts = carts
         self._inventory = inventory
         self._payments = payments
@@ -358,19 +373,19 @@ class CheckoutService:
         without a tax rate or a currency mismatch raises its typed error and leaves every store
         unchanged (a replayed key answers from the log without this check).
         """
-        try:
-            stored: CheckoutAttempt | None = self._log.get(request.checkout_id)
-        except NotFoundError:
-            stored = None
+        checkout_id = request.checkout_id
+        stored = self._find(checkout_id)
         if stored is not None:
             return self._replay_request(stored, request)
         cart, breakdown = self._precheck(request)
         now = self._clock.now()
-        attempt, created = self._log.begin(CheckoutAttempt.start(request, now=now))
+        attempt, created = self._log.begin(
+            CheckoutAttempt.start(request, now=now, checkout_id=checkout_id)
+        )
         if not created:
             return self._replay_request(attempt, request)
         self._emit(
-            lambda: CheckoutStarted(
+            lambda: build_checkout_started(
                 occurred_at=now,
                 session_id=request.session_id or request.cart_id,
                 channel=request.channel,
@@ -379,6 +394,13 @@ class CheckoutService:
             )
         )
         return self._advance(_Run(attempt, cart=cart, breakdown=breakdown, prepriced=True))
+
+    def _get_or_none(self, checkout_id: str) -> CheckoutAttempt | None:
+        """The logged attempt ``checkout_id``, or None (through the port's ``get``)."""
+        try:
+            return self._log.get(checkout_id)
+        except NotFoundError:
+            return None
 
     def _replay_request(self, attempt: CheckoutAttempt, request: CheckoutRequest) -> CheckoutResult:
         fingerprint = request.fingerprint()
@@ -661,14 +683,30 @@ class CheckoutService:
         return self._rollback(attempt, failure, decided=False)
 
     def _record(
-        self, run: _Run, step: CheckoutStep, *, durable: bool = False, **facts: object
+        self,
+        run: _Run,
+        step: CheckoutStep,
+        *,
+        durable: bool = False,
+        codes: tuple[str, ...] | None = None,
+        amount: dict[str, str] | None = None,
+        order_id: str | None = None,
+        priced: PriceBreakdown | None = None,
     ) -> None:
         """Record ``step`` on the attempt; save it now when ``durable``, else at the next save.
 
-        The steps between the save points are re-found by their derived ids (see
-        :meth:`_checkpoint`), so only the save points pay for a log write.
+        The facts go to :meth:`CheckoutAttempt.complete_step`. The steps between the save points
+        are re-found by their derived ids (see :meth:`_checkpoint`), so only the save points pay
+        for a log write.
         """
-        run.attempt.complete_step(step, now=self._clock.now(), **facts)  # type: ignore[arg-type]
+        run.attempt.complete_step(
+            step,
+            now=self._clock.now(),
+            codes=codes,
+            amount=amount,
+            order_id=order_id,
+            priced=priced,
+        )
         run.unsaved = True
         if durable:
             self._checkpoint(run)
@@ -711,7 +749,7 @@ class CheckoutService:
                 if tried == _SAVE_TRIES:
                     raise
                 _LOG.warning("checkout %s: log save failed, retrying", attempt.checkout_id)
-        attempt.collect_events()
+        attempt._drop_events()  # nobody reads the attempt's own events here
 
     def _already_saved(self, attempt: CheckoutAttempt) -> bool:
         stored = self._log.get(attempt.checkout_id)
@@ -748,19 +786,21 @@ class CheckoutService:
             if failure is not None:
                 return failure
             assert run.breakdown is not None  # noqa: S101 - set by a successful validation
+            amount = run.breakdown.grand_total  # what the recorded amount reads back as
             self._record(
                 run,
                 CheckoutStep.VALIDATED,
                 codes=run.codes,
-                amount=money_to_data(run.breakdown.grand_total),
+                amount=money_to_data(amount),
                 priced=run.breakdown,
             )
-        amount = self._amount(attempt)
+        else:
+            amount = self._amount(attempt)
         if not attempt.done(CheckoutStep.RESERVED):
             cart = run.cart if run.cart is not None else self._carts.get(request.cart_id)
-            quantities: dict[str, int] = {}
-            for line in cart.lines:
-                quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+            quantities = run.quantities if run.cart is not None else None
+            if quantities is None:
+                quantities = _quantities(cart)
             outcome = self._inventory.reserve(
                 reservation_id,
                 list(quantities.items()),
@@ -878,9 +918,7 @@ class CheckoutService:
             )
         if changes:
             prepriced = None
-        quantities: dict[str, int] = {}
-        for line in cart.lines:
-            quantities[line.sku] = quantities.get(line.sku, 0) + line.quantity
+        quantities = _quantities(cart)
         shortages = []
         for sku, quantity in quantities.items():
             availability = self._inventory.availability(sku, quantity)
@@ -897,7 +935,7 @@ class CheckoutService:
             )
         breakdown = prepriced if prepriced is not None else self._price_cart(cart, request)
         codes = _codes_of(breakdown)
-        accepted = {_norm(code) for code in codes}
+        accepted = {_norm(code) for code in codes} if request.coupon_codes else set()
         for code in request.coupon_codes:
             if _norm(code) in accepted:
                 continue
@@ -925,6 +963,7 @@ class CheckoutService:
         run.cart = cart
         run.breakdown = breakdown
         run.codes = codes
+        run.quantities = quantities
         return None
 
     def _authorize(
@@ -1377,7 +1416,7 @@ class CheckoutService:
                 if amount > 0
             ],
             shipping=order.shipping.net,
-            tax=total.gross - total.net,
+            tax=Money(total.gross.amount - total.net.amount, total.gross.currency),  # gross - net
             total=total.gross,
         )
 

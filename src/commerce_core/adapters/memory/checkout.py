@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.checkout import CheckoutAttempt
-from commerce_core.errors import CheckoutInProgressError, NotFoundError
+from commerce_core.errors import (
+    CheckoutInProgressError,
+    ConcurrencyConflictError,
+    NotFoundError,
+)
 
 __all__ = ["InMemoryCheckoutLog"]
 
@@ -43,12 +47,23 @@ class InMemoryCheckoutLog:
         """The attempt ``checkout_id`` (``NotFoundError`` when absent)."""
         return self._store.get(checkout_id)
 
+    def find(self, checkout_id: str) -> CheckoutAttempt | None:
+        """The attempt ``checkout_id``, or None when absent (``get`` without the exception)."""
+        if not self._store.version_of(checkout_id):  # attempts are never deleted
+            return None
+        return self._store.get(checkout_id)
+
     def save(self, attempt: CheckoutAttempt) -> None:
         """Store a changed attempt under the version check; a terminal one frees its cart."""
         with self._store.lock:
-            if not self._store.version_of(attempt.checkout_id):
-                raise NotFoundError("checkout", attempt.checkout_id)
-            attempt.version = self._store.save(attempt.checkout_id, attempt, attempt.version)
+            if not attempt.version and not self._store.version_of(attempt.checkout_id):
+                raise NotFoundError("checkout", attempt.checkout_id)  # saving would create it
+            try:
+                attempt.version = self._store.save(attempt.checkout_id, attempt, attempt.version)
+            except ConcurrencyConflictError as conflict:
+                if not conflict.actual_version:  # nothing stored under this id: never begun
+                    raise NotFoundError("checkout", attempt.checkout_id) from None
+                raise
             if attempt.is_terminal and self._carts.get(attempt.cart_id) == attempt.checkout_id:
                 del self._carts[attempt.cart_id]
 

@@ -376,6 +376,13 @@ def _is_text(value: object) -> bool:
     return isinstance(value, str) and value != ""
 
 
+def _is_aware(value: object) -> bool:
+    """Whether ``value`` is a timezone-aware ``datetime`` (as ``JourneyEvent`` requires)."""
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return False
+    return value.utcoffset() is not None
+
+
 def _grid_units(amount: object, code: str) -> int | None:
     """Minor units of a non-negative ``Money`` in currency ``code`` on its grid, else None."""
     if not isinstance(amount, Money) or amount.currency.code != code:
@@ -415,10 +422,12 @@ def _order_fits(
         return False
     if occurred_at.utcoffset() is None or not items:
         return False
-    if not all(_is_text(value) for value in texts):
-        return False
-    if not all(value is None or _is_text(value) for value in optional_texts):
-        return False
+    for value in texts:
+        if not isinstance(value, str) or not value:
+            return False
+    for value in optional_texts:
+        if value is not None and (not isinstance(value, str) or not value):
+            return False
     if not isinstance(total, Money):
         return False
     code = total.currency.code
@@ -452,6 +461,43 @@ def _order_fits(
     if discounted > subtotal:
         return False
     return subtotal - discounted + shipping_units + tax_units == total_units
+
+
+def build_checkout_started(
+    *,
+    occurred_at: datetime,
+    session_id: str,
+    channel: str,
+    customer_id: str | None,
+    cart_id: str,
+) -> CheckoutStarted:
+    """``CheckoutStarted(...)`` with its checks made in one pass (the same event or error).
+
+    When every check passes (a timezone-aware time, non-empty texts) the event is assembled
+    without checking it again; otherwise the validating constructor runs and raises its error.
+    For hot paths (every checkout announces its start).
+    """
+    if (
+        _is_aware(occurred_at)
+        and _is_text(session_id)
+        and _is_text(channel)
+        and (customer_id is None or _is_text(customer_id))
+        and _is_text(cart_id)
+    ):
+        event = object.__new__(CheckoutStarted)
+        _set(event, "occurred_at", occurred_at)
+        _set(event, "session_id", session_id)
+        _set(event, "channel", channel)
+        _set(event, "customer_id", customer_id)
+        _set(event, "cart_id", cart_id)
+        return event
+    return CheckoutStarted(
+        occurred_at=occurred_at,
+        session_id=session_id,
+        channel=channel,
+        customer_id=customer_id,
+        cart_id=cart_id,
+    )
 
 
 def build_order_placed(

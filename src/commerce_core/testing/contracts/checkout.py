@@ -121,6 +121,18 @@ class CheckoutLogContract:
         with pytest.raises(NotFoundError):
             log.save(CheckoutAttempt.start(make_checkout_request(), now=_NOW))
 
+    def test_the_optional_find_answers_as_get_does(self) -> None:
+        log = self.make_log()
+        find = getattr(log, "find", None)
+        if find is None:
+            pytest.skip("this adapter has no optional find (the service uses get)")
+        assert find("chk_missing") is None
+        attempt = self._begin(log)
+        found = find(attempt.checkout_id)
+        assert isinstance(found, CheckoutAttempt)
+        assert found.version == 1
+        assert found.to_snapshot() == log.get(attempt.checkout_id).to_snapshot()
+
     def test_unfinished_lists_running_attempts_least_recently_updated_first(self) -> None:
         log = self.make_log()
         older = self._begin(log, "key-1", "cart-1")
