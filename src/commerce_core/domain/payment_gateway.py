@@ -99,6 +99,21 @@ class PaymentMethod:
             None if card is None else CardSummary.from_data(card),
         )
 
+    @classmethod
+    def _from_own_data(cls, data: Mapping[str, Any]) -> PaymentMethod:
+        """:meth:`from_data` of what :meth:`to_data` of a method returned, unchanged since.
+
+        The token was checked when that method was built: it is set without the checks (the
+        card summary, when there is one, is rebuilt by ``CardSummary.from_data`` as usual).
+        """
+        card = data["card"]
+        method = object.__new__(cls)
+        set_field = object.__setattr__  # a frozen class: what its generated __init__ does
+        set_field(method, "token", str(data["token"]))
+        set_field(method, "kind", str(data["kind"]))
+        set_field(method, "card", None if card is None else CardSummary.from_data(card))
+        return method
+
 
 class DeclineCode(enum.StrEnum):
     """Why a gateway declined. Adapters map their provider's codes onto these."""

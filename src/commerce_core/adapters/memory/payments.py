@@ -381,7 +381,8 @@ class InMemoryPaymentRepository:
         self._store: VersionedSnapshotStore[Payment] = VersionedSnapshotStore(
             "payment",
             Payment.to_snapshot,
-            Payment.from_snapshot,
+            # the store keeps exactly what to_snapshot returned: rebuilt as our own snapshots
+            Payment._from_own_snapshot,
             fresh_snapshots=True,
             plain_snapshots=True,
             readonly_rebuilds=True,
