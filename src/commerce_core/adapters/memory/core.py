@@ -300,7 +300,8 @@ class VersionedSnapshotStore(Generic[T]):
         if not self._trusted and not (self._fresh and type(data) is dict and _is_plain(data)):
             data = _plain(data)
         with self.lock:
-            current = self._rows.get(key, (0, None))[0]
+            row = self._rows.get(key)
+            current = 0 if row is None else row[0]
             if current != expected_version:
                 raise ConcurrencyConflictError(self.kind, key, expected_version, current)
             self._rows[key] = (current + 1, data)
