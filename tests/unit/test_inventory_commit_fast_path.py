@@ -19,6 +19,7 @@ from commerce_core.domain.inventory import (
 )
 from commerce_core.domain.inventory.events import ReservationCommitted
 from commerce_core.domain.inventory.reservation import pack_closed
+from commerce_core.errors import CommerceError
 from commerce_core.testing.strategies.inventory import LOCATIONS, SKUS, reservation_requests
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -123,3 +124,53 @@ def test_availability_per_location_is_each_items_free_units_in_ranking_order(
         answer = book.availability(sku, quantity)
         assert list(answer.per_location.items()) == list(expected.items())
         assert answer.available == sum(expected.values())
+
+
+_steps = st.lists(
+    st.tuples(st.sampled_from(["reserve", "replace", "commit", "release"]), st.integers(0, 2)),
+    min_size=1,
+    max_size=10,
+)
+
+
+@given(
+    stock=st.dictionaries(
+        st.tuples(st.sampled_from(SKUS), st.sampled_from(LOCATIONS)), st.integers(0, 8)
+    ),
+    steps=_steps,
+    requests=st.lists(reservation_requests(max_quantity=6), min_size=3, max_size=3),
+    split=st.booleans(),
+)
+def test_the_holds_are_exactly_the_active_reservations_allocations(
+    *,
+    stock: dict[tuple[str, str], int],
+    steps: list[tuple[str, int]],
+    requests: list[dict[str, int]],
+    split: bool,
+) -> None:
+    book = _book(stock)
+    strategy = PriorityOrder() if split else None
+    for index, (action, which) in enumerate(steps):
+        rid = f"r{which}"
+        try:
+            if action == "reserve":
+                book.reserve(rid, requests[which], now=NOW, expires_at=EXPIRES, strategy=strategy)
+            elif action == "replace":
+                wanted = requests[(which + index) % 3]
+                book.replace(rid, wanted, now=NOW, expires_at=EXPIRES, strategy=strategy)
+            elif action == "commit":
+                book.commit(rid, now=NOW, reference="order")
+            else:
+                book.release(rid, now=NOW)
+        except CommerceError:
+            pass  # a refused step changes nothing; the invariant must hold all the same
+        expected: dict[tuple[str, str], dict[str, int]] = {}
+        for reservation in book.active_reservations():
+            for line in reservation.lines:
+                for allocation in line.allocations:
+                    held = expected.setdefault((line.sku, allocation.location), {})
+                    held[reservation.id] = allocation.quantity
+        for sku, per_sku in book._items.items():
+            for location, item in per_sku.items():
+                assert item.holds == expected.get((sku, location), {})
+                assert item.held == sum(item.holds.values())

@@ -612,10 +612,16 @@ class InventoryBook(EventRecorder):
 
     def _hold(self, reservation: Reservation) -> None:
         rid = reservation.id
+        items = self._items
         for line in reservation.lines:
-            per_sku = self._items.get(line.sku, {})
+            per_sku = items.get(line.sku, {})
             for allocation in line.allocations:
-                per_sku[allocation.location].hold(rid, allocation.quantity)
+                # _Item.hold inlined: this runs for every allocation of every reservation.
+                item = per_sku[allocation.location]
+                quantity = allocation.quantity
+                holds = item.holds
+                item.held += quantity - holds.get(rid, 0)
+                holds[rid] = quantity
             if line.backordered:
                 self._backorders.setdefault(line.sku, {})[rid] = line.backordered
         self._active[rid] = reservation
