@@ -184,10 +184,11 @@ class InMemoryNotifier:
                 self._failures_left -= 1
                 msg = "notifier unavailable (simulated)"
                 raise ConnectionError(msg)
-            if notification.key and notification.key in self._keys:
-                return
-            if notification.key:
-                self._keys.add(notification.key)
+            key = notification.key
+            if key:
+                if key in self._keys:
+                    return
+                self._keys.add(key)
             self._sent.append(notification)
 
     def fail_next(self, times: int = 1) -> None:
