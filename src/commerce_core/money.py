@@ -569,4 +569,15 @@ def money_from_data(data: Mapping[str, str]) -> Money:
         amount, currency = data["amount"], data["currency"]
     except (KeyError, TypeError):
         raise InvalidAmountError(data, "money data needs 'amount' and 'currency'") from None
+    # What money_to_data wrote (a str amount, a currency code already resolved once) is built
+    # here directly; anything else, and any amount that is not finite, takes money() itself.
+    if type(amount) is str and type(currency) is str:
+        found = _CURRENCIES.get(currency)
+        if found is not None:
+            try:
+                value = Decimal(amount.strip())
+            except decimal.InvalidOperation:
+                raise InvalidAmountError(amount, "not a decimal number") from None
+            if value.is_finite():
+                return Money(value, found)
     return money(amount, currency)

@@ -184,10 +184,11 @@ class InMemoryNotifier:
                 self._failures_left -= 1
                 msg = "notifier unavailable (simulated)"
                 raise ConnectionError(msg)
-            if notification.key and notification.key in self._keys:
-                return
-            if notification.key:
-                self._keys.add(notification.key)
+            key = notification.key
+            if key:
+                if key in self._keys:
+                    return
+                self._keys.add(key)
             self._sent.append(notification)
 
     def fail_next(self, times: int = 1) -> None:
@@ -300,7 +301,8 @@ class VersionedSnapshotStore(Generic[T]):
         if not self._trusted and not (self._fresh and type(data) is dict and _is_plain(data)):
             data = _plain(data)
         with self.lock:
-            current = self._rows.get(key, (0, None))[0]
+            row = self._rows.get(key)
+            current = 0 if row is None else row[0]
             if current != expected_version:
                 raise ConcurrencyConflictError(self.kind, key, expected_version, current)
             self._rows[key] = (current + 1, data)

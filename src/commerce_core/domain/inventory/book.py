@@ -78,6 +78,7 @@ __all__ = ["InventoryBook", "ReserveOutcome"]
 
 _NEW, _OUT, _LOW, _OK = -1, 0, 1, 2  # _NEW: never stocked, so neither out of nor back in stock
 _DEFAULT_STRATEGY = SingleLocationFirst()
+_SALE = str(MovementKind.SALE)  # the kind text of a sale's StockMovementRecorded
 
 
 @attrs.frozen
@@ -611,10 +612,16 @@ class InventoryBook(EventRecorder):
 
     def _hold(self, reservation: Reservation) -> None:
         rid = reservation.id
+        items = self._items
         for line in reservation.lines:
-            per_sku = self._items.get(line.sku, {})
+            per_sku = items.get(line.sku, {})
             for allocation in line.allocations:
-                per_sku[allocation.location].hold(rid, allocation.quantity)
+                # _Item.hold inlined: this runs for every allocation of every reservation.
+                item = per_sku[allocation.location]
+                quantity = allocation.quantity
+                holds = item.holds
+                item.held += quantity - holds.get(rid, 0)
+                holds[rid] = quantity
             if line.backordered:
                 self._backorders.setdefault(line.sku, {})[rid] = line.backordered
         self._active[rid] = reservation
@@ -839,20 +846,45 @@ class InventoryBook(EventRecorder):
             return reservation
         committed = reservation.closed(ReservationState.COMMITTED, now, reference)
         self.version += 1
-        self._unhold(reservation, backorders=False)
         self._reservations[reservation_id] = pack_closed(committed)
+        self._active.pop(reservation_id, None)
+        # One pass per allocation: release its hold, then its SALE movement (what _unhold with
+        # backorders=False and then _move per allocation do; a SALE adds no _applied key).
+        # Neither the movements nor their events read the holds, so the result is the same.
+        items, ledger, events = self._items, self._ledger, self._events
         for line in reservation.lines:
-            per_sku = self._items.get(line.sku, {})
+            sku = line.sku
+            per_sku = items.get(sku, {})
             for allocation in line.allocations:
-                self._move(
-                    line.sku,
-                    allocation.location,
-                    per_sku[allocation.location],
-                    -allocation.quantity,
-                    MovementKind.SALE,
-                    now=now,
-                    reason="reservation committed",
-                    reference=reservation_id,
+                location = allocation.location
+                item = per_sku[location]
+                item.held -= item.holds.pop(reservation_id, 0)
+                delta = -allocation.quantity
+                item.on_hand += delta
+                item.stocked = True
+                on_hand = item.on_hand
+                ledger.append(
+                    StockMovement(
+                        sku,
+                        location,
+                        delta,
+                        MovementKind.SALE,
+                        "reservation committed",
+                        reservation_id,
+                        now,
+                        on_hand,
+                    )
+                )
+                events.append(
+                    StockMovementRecorded(
+                        occurred_at=now,
+                        sku=sku,
+                        location=location,
+                        quantity=delta,
+                        kind=_SALE,
+                        reference=reservation_id,
+                        on_hand=on_hand,
+                    )
                 )
         self._record(
             ReservationCommitted(
@@ -992,7 +1024,11 @@ class InventoryBook(EventRecorder):
         _check_positive(quantity)
         policy = self._policy(sku)
         items = self._items.get(sku, {})
-        per_location = {loc: items[loc].free() for loc in self._ranking if loc in items}
+        per_location: dict[str, int] = {}
+        for loc in self._ranking:  # _Item.free inlined: checkout asks once per line
+            item = items.get(loc)
+            if item is not None:
+                per_location[loc] = max(0, item.on_hand - item.held - item.safety_stock)
         available = sum(per_location.values())
         outstanding = self._outstanding(sku)
         restock_date = None
