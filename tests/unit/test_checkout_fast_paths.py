@@ -33,8 +33,10 @@ from commerce_core.domain.cards import CardBrand, CardExpiry, CardSummary
 from commerce_core.domain.checkout import (
     CaptureMode,
     CheckoutAttempt,
+    CheckoutFailure,
     CheckoutRequest,
     CheckoutStep,
+    FailureReason,
     draft_from_breakdown,
 )
 from commerce_core.domain.orders import Address, Customer, OrderLine
@@ -173,11 +175,22 @@ def test_an_attempt_records_the_draft_of_its_priced_cart() -> None:
     by_priced = CheckoutAttempt.start(request, now=NOW)
     by_priced.complete_step(CheckoutStep.VALIDATED, now=NOW, priced=breakdown)
     assert by_priced.to_snapshot() == by_draft.to_snapshot()
+    # in progress, the log needs no draft: an interrupted attempt is rolled back, not continued
+    assert by_priced.to_snapshot()["draft"] is None
+    waiting = CheckoutFailure(
+        checkout_id=request.checkout_id,
+        reason=FailureReason.REQUIRES_ACTION,
+        message="the payment needs a customer action",
+    )
+    for attempt in (by_draft, by_priced):
+        attempt.await_action(waiting, now=NOW)  # resumed after 3-D Secure: read back from the log
     assert by_priced.to_snapshot()["draft"] == expected
     assert by_priced.draft == expected  # built when read, then kept
     assert by_priced.to_snapshot() == by_draft.to_snapshot()
     rebuilt = CheckoutAttempt.from_snapshot(by_priced.to_snapshot(), 1)
     assert rebuilt.draft == expected
+    for attempt in (by_draft, by_priced, rebuilt):
+        attempt.resume(now=NOW)
     for attempt in (by_draft, by_priced, rebuilt):
         attempt.complete_step(CheckoutStep.ORDER_CREATED, now=NOW, order_id="ord_1")
         assert attempt.draft is None

@@ -854,7 +854,10 @@ class CheckoutAttempt(EventRecorder):
 
         The order is created from it, so a checkout resumed after 3-D Secure places exactly
         what was authorized, without pricing the cart again. None before validation and again
-        once the order is created (the order holds what was placed; the log stops carrying it).
+        once the order is created (the order holds what was placed). The snapshot carries it
+        only while the attempt awaits a customer action: that is the only time a run reads it
+        back from the log (an attempt interrupted in progress before its order exists is rolled
+        back, never continued, so its saves need no draft).
         """
         if self._priced is not None:
             self._draft, self._priced = draft_from_breakdown(self._priced), None
@@ -1049,10 +1052,11 @@ class CheckoutAttempt(EventRecorder):
         amount = self._amount
         draft = self._draft
         draft_data: dict[str, Any] | None = None
-        if self._priced is not None:
-            draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
-        elif draft is not None:
-            draft_data = _fresh(draft)
+        if self._status is CheckoutStatus.AWAITING_ACTION:  # the only time it is read back
+            if self._priced is not None:
+                draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
+            elif draft is not None:
+                draft_data = _fresh(draft)
         return {
             "checkout_id": self.checkout_id,
             "request": _fresh_request(cached[1]),
