@@ -1651,10 +1651,11 @@ class Order(EventRecorder):
                 a void above the open authorization.
             InvalidTransitionError: a capture on a cancelled order (refund it instead).
         """
-        try:
-            kind = PaymentKind(kind)
-        except ValueError:
-            raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
+        if type(kind) is not PaymentKind:  # a member is itself: only other values convert
+            try:
+                kind = PaymentKind(kind)
+            except ValueError:
+                raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
         if any(p.kind is kind and p.reference == reference for p in self._payments):
             return False
         self._check_amount(amount)
