@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import attrs
 import pytest
@@ -30,7 +31,7 @@ from commerce_core.domain.orders import (
     _covers,
     _step_sums,
 )
-from commerce_core.errors import PaymentFactRejectedError
+from commerce_core.errors import InvalidOrderError, PaymentFactRejectedError
 from commerce_core.money import Money, money
 from commerce_core.testing.contracts import make_sample_order
 
@@ -173,3 +174,13 @@ def test_the_repository_saves_the_payloads_each_event_gives() -> None:
     repository.save(order)
     messages = repository.outbox.all()
     assert [dict(m.payload) for m in messages[-len(expected) :]] == expected
+
+
+def test_a_payment_kind_given_as_text_converts_and_an_unknown_one_is_refused() -> None:
+    order = make_sample_order()
+    text_kind: Any = "authorized"
+    assert order.record_payment(text_kind, order.amount_due, reference="a", now=_NOW)
+    assert order.payments[-1].kind is PaymentKind.AUTHORIZED
+    unknown: Any = "bogus"
+    with pytest.raises(InvalidOrderError, match="unknown payment kind 'bogus'"):
+        order.record_payment(unknown, order.amount_due, reference="b", now=_NOW)
