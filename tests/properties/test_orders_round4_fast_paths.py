@@ -7,30 +7,21 @@
 * ``_covers`` is ``amount >= other``.
 * A capture compares itself with ``amount_due - captured`` on the Decimals: it is refused
   exactly when the Money comparison refuses it, with the same amount due on the error.
-* The events the order repository saves together share the ISO texts of their datetimes (by
-  object): each payload equals the event's ``to_dict`` on its own.
+* ``Order.record_payment`` takes a PaymentKind member as it is; other values still convert
+  (or are refused).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commerce_core.adapters.memory import InMemoryOrderRepository
-from commerce_core.domain.events import DomainEvent, _serialize
-from commerce_core.domain.orders import (
-    OrderPaid,
-    OrderStatusChanged,
-    PaymentKind,
-    _covers,
-    _step_sums,
-)
+from commerce_core.domain.orders import PaymentKind, _covers, _step_sums
 from commerce_core.errors import InvalidOrderError, PaymentFactRejectedError
 from commerce_core.money import Money, money
 from commerce_core.testing.contracts import make_sample_order
@@ -111,69 +102,6 @@ def test_a_capture_is_refused_exactly_above_what_is_still_due(cents: list[int]) 
             assert order.record_payment(
                 PaymentKind.CAPTURED, amount, reference=f"c{index}", now=_NOW
             )
-
-
-# --- event payloads of one batch share their ISO texts ----------------------------------------
-
-_offsets = st.sampled_from([timedelta(0), timedelta(hours=2), timedelta(hours=-5)])
-
-
-@attrs.frozen(kw_only=True)
-class _OnlyWhen(DomainEvent):
-    """An event with its one inherited field."""
-
-
-_EARLIEST = datetime(2000, 1, 1, tzinfo=UTC).replace(tzinfo=None)
-_LATEST = datetime(2100, 1, 1, tzinfo=UTC).replace(tzinfo=None)
-
-
-@st.composite
-def _instants(draw: st.DrawFn) -> datetime:
-    naive = draw(st.datetimes(min_value=_EARLIEST, max_value=_LATEST))
-    offset = draw(st.one_of(st.none(), _offsets))
-    return naive if offset is None else naive.replace(tzinfo=timezone(offset))
-
-
-@given(st.lists(_instants(), min_size=1, max_size=3), st.lists(st.integers(0, 2), max_size=8))
-def test_a_batch_of_event_dicts_equals_each_event_on_its_own(
-    instants: list[datetime], picks: list[int]
-) -> None:
-    # the same instant in two offsets is one datetime value but two texts: keyed by object
-    same = instants[0].astimezone(timezone(timedelta(hours=3))) if instants[0].tzinfo else None
-    whens = [instants[i % len(instants)] for i in picks] + ([same] if same else [])
-    events: list[DomainEvent] = []
-    for index, when in enumerate(whens):
-        events.append(
-            OrderStatusChanged(
-                occurred_at=when,
-                order_id="o1",
-                from_status="placed",
-                to_status="paid",
-                actor="payments",
-                note=str(index),
-            )
-        )
-        events.append(OrderPaid(occurred_at=when, order_id="o1", amount=money("1.50", "EUR")))
-        events.append(_OnlyWhen(occurred_at=when))
-    times: dict[int, str] = {}
-    for event in events:
-        expected = attrs.asdict(event, value_serializer=_serialize)
-        expected["event_type"] = event.event_type
-        assert event._plain_dict(times) == expected
-        assert event._plain_dict() == expected
-        assert event.to_dict() == expected
-
-
-def test_the_repository_saves_the_payloads_each_event_gives() -> None:
-    repository = InMemoryOrderRepository()
-    order = make_sample_order()
-    repository.save(order)
-    order.record_payment(PaymentKind.AUTHORIZED, order.amount_due, reference="a", now=_NOW)
-    order.record_payment(PaymentKind.CAPTURED, order.amount_due, reference="a", now=_NOW)
-    expected = [e.to_dict() for e in order.pending_events]
-    repository.save(order)
-    messages = repository.outbox.all()
-    assert [dict(m.payload) for m in messages[-len(expected) :]] == expected
 
 
 def test_a_payment_kind_given_as_text_converts_and_an_unknown_one_is_refused() -> None:

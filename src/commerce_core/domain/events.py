@@ -7,8 +7,6 @@ hands them on (outbox, notifier, analytics sink).
 
 from __future__ import annotations
 
-import operator
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
@@ -41,7 +39,7 @@ class DomainEvent:
         data = self._plain_dict()
         return data if data is not None else self._to_dict_generic()
 
-    def _plain_dict(self, times: dict[int, str] | None = None) -> dict[str, Any] | None:
+    def _plain_dict(self) -> dict[str, Any] | None:
         """Internal: :meth:`to_dict` of the usual field values, or None for any other value.
 
         The field values events hold almost always (exact strings, numbers, times, amounts)
@@ -49,26 +47,15 @@ class DomainEvent:
         its per-field machinery; that dict is then a new tree of exact JSON data (text
         ``event_type`` included). Any other value (a tuple, a StrEnum, a nested class) gives
         None: :meth:`to_dict` takes the ``attrs.asdict`` path for it.
-
-        ``times``: the ISO texts of datetimes already written, by ``id()``, shared by the events
-        of one batch (one command records several events at the same ``now``). The caller keeps
-        those datetimes alive while it uses the dict (the events hold them), so no ``id()`` is
-        reused; a text missing is added.
         """
-        names, read = _fields_of(type(self))
         data: dict[str, Any] = {}
-        for name, value in zip(names, read(self), strict=True):
+        for name in _field_names(type(self)):
+            value = getattr(self, name)
             kind = type(value)
             if kind in _LEAVES:
                 data[name] = value
             elif kind is datetime:
-                if times is None:
-                    data[name] = value.isoformat()
-                else:
-                    text = times.get(id(value))
-                    if text is None:
-                        text = times[id(value)] = value.isoformat()
-                    data[name] = text
+                data[name] = value.isoformat()
             elif kind is Money:
                 data[name] = {"amount": str(value.amount), "currency": str(value.currency.code)}
             else:
@@ -93,29 +80,12 @@ _LEAVES: Final = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-_FIELDS: dict[type, tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]] = {}
-
-
 def _field_names(cls: type) -> tuple[str, ...]:
     """The attrs field names of an event class, looked up once per class."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(field.name for field in attrs.fields(cls))
     return names
-
-
-def _fields_of(cls: type) -> tuple[tuple[str, ...], Callable[[Any], tuple[Any, ...]]]:
-    """The field names of an event class and a reader of their values in that order (cached)."""
-    fields = _FIELDS.get(cls)
-    if fields is None:
-        names = _field_names(cls)
-        if len(names) == 1:
-            (only,) = names
-            fields = (names, lambda event: (getattr(event, only),))
-        else:
-            fields = (names, operator.attrgetter(*names))
-        _FIELDS[cls] = fields
-    return fields
 
 
 def _serialize(_inst: object, _field: object, value: Any) -> Any:

@@ -140,28 +140,23 @@ def _payload(event: DomainEvent) -> dict[str, Any]:
     return data if _is_plain(data) else _plain(data)
 
 
-def _fresh_payload(
-    event: DomainEvent, times: dict[int, str] | None = None
-) -> dict[str, Any] | None:
+def _fresh_payload(event: DomainEvent) -> dict[str, Any] | None:
     """``to_dict`` of an event of the usual field values: a new tree of exact JSON data.
 
     None for any other event (one whose class writes its own ``to_dict``, or a field value
-    ``to_dict`` serialises through ``attrs.asdict``). ``times``: see ``DomainEvent._plain_dict``.
+    ``to_dict`` serialises through ``attrs.asdict``).
     """
     if type(event).to_dict is not DomainEvent.to_dict:
         return None
-    return event._plain_dict(times)
+    return event._plain_dict()
 
 
-def _frozen_payload(
-    event: DomainEvent, times: dict[int, str] | None = None
-) -> MappingProxyType[str, Any]:
+def _frozen_payload(event: DomainEvent) -> MappingProxyType[str, Any]:
     """The outbox message payload of ``event``, as ``OutboxMessage`` converts :func:`_payload`.
 
-    A read-only view of a dict no one else holds. ``times``: the ISO texts of the datetimes of
-    the events saved together (see ``DomainEvent._plain_dict``).
+    A read-only view of a dict no one else holds.
     """
-    data = _fresh_payload(event, times)
+    data = _fresh_payload(event)
     if data is not None:  # a new tree: the view needs no copy of its own
         return MappingProxyType(data)
     return MappingProxyType(dict(_payload(event)))
@@ -205,8 +200,7 @@ class InMemoryOrderRepository:
     def save(self, order: Order) -> int:
         """Store the order and append its pending events to the outbox, atomically."""
         events = order.pending_events
-        times: dict[int, str] = {}  # the events of one command mostly share one ``now``
-        payloads = [_frozen_payload(e, times) for e in events]
+        payloads = [_frozen_payload(e) for e in events]
         order_id = order.order_id
         with self._store.lock:
             owner = self._numbers.get(order.number)
