@@ -794,7 +794,7 @@ def _guard_all_delivered(order: Order) -> str | None:
 
 def _guard_captured(order: Order) -> str | None:
     captured, due = order.captured, order.amount_due
-    if captured >= due and captured.amount > 0:
+    if _covers(captured, due) and captured.amount > 0:
         return None
     return f"captured {captured} of {due}"
 
@@ -1043,11 +1043,35 @@ def _step_sums(
     captured: Money, authorized: Money, kind: PaymentKind, amount: Money
 ) -> tuple[Money, Money]:
     """Captured and open authorization after one more payment entry (the re-summing's step)."""
+    currency = amount.currency
+    if (
+        type(amount) is not Money
+        or type(captured) is not Money
+        or type(authorized) is not Money
+        or captured.currency is not currency
+        or authorized.currency is not currency
+    ):  # what the Money operators make of it (or the error they raise)
+        if kind is PaymentKind.AUTHORIZED:
+            return captured, authorized + amount
+        if kind is PaymentKind.CAPTURED:
+            captured += amount
+        return captured, authorized - min(authorized, amount)
+    # One currency: the same sums on the Decimals (``a - b`` is ``a + (-b)``, in the ambient
+    # context as Money's operators compute them), building one Money per changed sum.
+    value = amount.amount
     if kind is PaymentKind.AUTHORIZED:
-        return captured, authorized + amount
+        return captured, Money(authorized.amount + value, currency)
     if kind is PaymentKind.CAPTURED:
-        captured += amount
-    return captured, authorized - min(authorized, amount)
+        captured = Money(captured.amount + value, currency)
+    left = authorized.amount
+    return captured, Money(left - min(left, value), currency)
+
+
+def _covers(amount: Money, other: Money) -> bool:
+    """``amount >= other`` (Money's comparison, on the Decimals when the currency is one)."""
+    if amount.currency is other.currency and type(amount) is Money and type(other) is Money:
+        return amount.amount >= other.amount
+    return amount >= other
 
 
 _ORDER_STATE: Final = (
@@ -1627,10 +1651,11 @@ class Order(EventRecorder):
                 a void above the open authorization.
             InvalidTransitionError: a capture on a cancelled order (refund it instead).
         """
-        try:
-            kind = PaymentKind(kind)
-        except ValueError:
-            raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
+        if type(kind) is not PaymentKind:  # a member is itself: only other values convert
+            try:
+                kind = PaymentKind(kind)
+            except ValueError:
+                raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
         if any(p.kind is kind and p.reference == reference for p in self._payments):
             return False
         self._check_amount(amount)
@@ -1644,8 +1669,10 @@ class Order(EventRecorder):
                     "the order is cancelled: refund money captured for it, do not record it",
                 )
             amount_due, captured = self.amount_due, self.captured
-            due = amount_due - captured
-            if amount > due:
+            # ``amount > amount_due - captured``: all three are in the order's currency (checked
+            # above; the sums start from its zero), so the Decimals compare as the Money would.
+            if amount.amount > amount_due.amount - captured.amount:
+                due = amount_due - captured
                 raise PaymentFactRejectedError(self.order_id, str(kind), amount, due)
             with self._change():
                 refunded = self.refunded
