@@ -220,6 +220,8 @@ class _Run:
     """A step was recorded on ``attempt`` since it was last saved (see ``_checkpoint``)."""
     quantities: dict[str, int] | None = None
     """The units per SKU of ``cart``, as validation counted them (reserved as counted)."""
+    fresh: bool = False
+    """The attempt was begun by this very call: no earlier run can have placed its order."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -393,7 +395,9 @@ class CheckoutService:
                 cart_id=request.cart_id,
             )
         )
-        return self._advance(_Run(attempt, cart=cart, breakdown=breakdown, prepriced=True))
+        return self._advance(
+            _Run(attempt, cart=cart, breakdown=breakdown, prepriced=True, fresh=True)
+        )
 
     def _get_or_none(self, checkout_id: str) -> CheckoutAttempt | None:
         """The logged attempt ``checkout_id``, or None (through the port's ``get``)."""
@@ -1053,7 +1057,8 @@ class CheckoutService:
         self, run: _Run, order_id: str, payment_id: str, amount: Money
     ) -> CheckoutFailure | None:
         request = run.attempt.request
-        order = self._find_order(order_id)
+        # an attempt begun by this call has no order yet (its id is derived from the new key)
+        order = None if run.fresh else self._find_order(order_id)
         if order is None:
             breakdown = run.breakdown
             if breakdown is None:
