@@ -296,7 +296,30 @@ def _digest(data: Mapping[str, str | None], text: str | None) -> str:
 _q = encode_basestring_ascii  # a JSON string literal, as json writes it
 
 
-def _remember_fingerprint(request: GatewayRequest) -> None:
+@attrs.frozen
+class _FingerprintedRequest:
+    """What every gateway request shares: a fingerprint of everything but the key.
+
+    Computed once, as the request is built (:func:`_remember_fingerprint`): the service and the
+    gateway both ask for it.
+    """
+
+    def fingerprint(self) -> str:
+        """A digest of everything but the key: same key + other fingerprint = key reuse."""
+        return self._fingerprint
+
+    def __attrs_post_init__(self) -> None:
+        _remember_fingerprint(self)
+
+    @functools.cached_property
+    def _fingerprint(self) -> str:  # kept at construction, or computed when first asked
+        return self._compute_fingerprint()
+
+    def _compute_fingerprint(self) -> str:
+        raise NotImplementedError
+
+
+def _remember_fingerprint(request: _FingerprintedRequest) -> None:
     """Compute ``request``'s fingerprint as it is built and keep it in its cached property.
 
     The service and the gateway both ask for it; kept at construction, the first ask reads the
@@ -312,7 +335,7 @@ def _remember_fingerprint(request: GatewayRequest) -> None:
 
 
 @attrs.frozen
-class AuthorizeRequest:
+class AuthorizeRequest(_FingerprintedRequest):
     """Reserve ``amount`` on the payment method.
 
     Attributes:
@@ -329,17 +352,6 @@ class AuthorizeRequest:
     amount: Money = attrs.field(validator=_positive)
     method: PaymentMethod
     operation: ClassVar[PaymentOperation] = PaymentOperation.AUTHORIZE
-
-    def fingerprint(self) -> str:
-        """A digest of everything but the key: same key + other fingerprint = key reuse."""
-        return self._fingerprint
-
-    def __attrs_post_init__(self) -> None:
-        _remember_fingerprint(self)
-
-    @functools.cached_property
-    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
-        return self._compute_fingerprint()
 
     def _compute_fingerprint(self) -> str:
         op, payment, order, amount, token = (
@@ -361,7 +373,7 @@ class AuthorizeRequest:
 
 
 @attrs.frozen
-class CaptureRequest:
+class CaptureRequest(_FingerprintedRequest):
     """Take ``amount`` (all or part of what remains) of an authorization.
 
     Attributes:
@@ -377,23 +389,12 @@ class CaptureRequest:
     amount: Money = attrs.field(validator=_positive)
     operation: ClassVar[PaymentOperation] = PaymentOperation.CAPTURE
 
-    def fingerprint(self) -> str:
-        """A digest of everything but the key."""
-        return self._fingerprint
-
-    def __attrs_post_init__(self) -> None:
-        _remember_fingerprint(self)
-
-    @functools.cached_property
-    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
-        return self._compute_fingerprint()
-
     def _compute_fingerprint(self) -> str:
         return _amount_fingerprint(self.operation, self.payment_id, self.reference, self.amount)
 
 
 @attrs.frozen
-class VoidRequest:
+class VoidRequest(_FingerprintedRequest):
     """Release an authorization that has not been captured.
 
     Attributes:
@@ -407,17 +408,6 @@ class VoidRequest:
     reference: str
     operation: ClassVar[PaymentOperation] = PaymentOperation.VOID
 
-    def fingerprint(self) -> str:
-        """A digest of everything but the key."""
-        return self._fingerprint
-
-    def __attrs_post_init__(self) -> None:
-        _remember_fingerprint(self)
-
-    @functools.cached_property
-    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
-        return self._compute_fingerprint()
-
     def _compute_fingerprint(self) -> str:
         op, payment, reference = str(self.operation), self.payment_id, self.reference
         text = None
@@ -427,7 +417,7 @@ class VoidRequest:
 
 
 @attrs.frozen
-class RefundRequest:
+class RefundRequest(_FingerprintedRequest):
     """Return ``amount`` (all or part) of what was captured.
 
     Attributes:
@@ -442,17 +432,6 @@ class RefundRequest:
     reference: str
     amount: Money = attrs.field(validator=_positive)
     operation: ClassVar[PaymentOperation] = PaymentOperation.REFUND
-
-    def fingerprint(self) -> str:
-        """A digest of everything but the key."""
-        return self._fingerprint
-
-    def __attrs_post_init__(self) -> None:
-        _remember_fingerprint(self)
-
-    @functools.cached_property
-    def _fingerprint(self) -> str:  # computed once: the service and the gateway both ask
-        return self._compute_fingerprint()
 
     def _compute_fingerprint(self) -> str:
         return _amount_fingerprint(self.operation, self.payment_id, self.reference, self.amount)
