@@ -7,6 +7,7 @@ hands them on (outbox, notifier, analytics sink).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar, Final
 
@@ -39,7 +40,9 @@ class DomainEvent:
         data = self._plain_dict()
         return data if data is not None else self._to_dict_generic()
 
-    def _plain_dict(self) -> dict[str, Any] | None:
+    def _plain_dict(
+        self, time_text: Callable[[datetime], str] | None = None
+    ) -> dict[str, Any] | None:
         """Internal: :meth:`to_dict` of the usual field values, or None for any other value.
 
         The field values events hold almost always (exact strings, numbers, times, amounts)
@@ -47,6 +50,9 @@ class DomainEvent:
         its per-field machinery; that dict is then a new tree of exact JSON data (text
         ``event_type`` included). Any other value (a tuple, a StrEnum, a nested class) gives
         None: :meth:`to_dict` takes the ``attrs.asdict`` path for it.
+
+        ``time_text``: what gives a time's ``isoformat()`` text (one that remembers the text
+        of a time written several times in a row); by default ``isoformat()`` itself.
         """
         data: dict[str, Any] = {}
         for name in _field_names(type(self)):
@@ -55,7 +61,7 @@ class DomainEvent:
             if kind in _LEAVES:
                 data[name] = value
             elif kind is datetime:
-                data[name] = value.isoformat()
+                data[name] = value.isoformat() if time_text is None else time_text(value)
             elif kind is Money:
                 data[name] = {"amount": str(value.amount), "currency": str(value.currency.code)}
             else:

@@ -1012,10 +1012,6 @@ def _dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def _iso(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
 def _line_quantities(
     order_id: str, lines: Mapping[str, int] | Iterable[tuple[str, int]]
 ) -> tuple[tuple[str, int], ...]:
@@ -1174,6 +1170,10 @@ class Order(EventRecorder):
         init=False, default=None, repr=False, on_setattr=_ASSIGNED
     )
     """What ``captured`` and ``authorized`` make of ``_payments`` (for that very tuple)."""
+    _last_time: tuple[datetime, str] | None = attrs.field(
+        init=False, default=None, repr=False, on_setattr=_ASSIGNED
+    )
+    """The last time :meth:`_time_text` formatted, with its ISO text."""
 
     _STATE: ClassVar[tuple[str, ...]] = _ORDER_STATE
 
@@ -2289,9 +2289,31 @@ class Order(EventRecorder):
 
     # -- snapshots ------------------------------------------------------------------------------
 
+    def _time_text(self, value: datetime) -> str:
+        """Internal: ``value.isoformat()``, remembered for the last ``datetime`` object given.
+
+        One command stamps its history entry, payment entry and events with the same ``now``
+        object, and the repository writes them all in one save (snapshot and event payloads):
+        formatting an aware time costs more than the rest of such an entry, so it is done once.
+        The text is kept with the very object it was made from (identity, not equality: an
+        equal time in another zone has another text), an immutable leaf the snapshots share.
+        """
+        last = self._last_time
+        if last is not None and last[0] is value:
+            return last[1]
+        text = value.isoformat()
+        self._last_time = (value, text)
+        return text
+
+    @functools.cached_property
+    def _placed_at_text(self) -> str:
+        """``placed_at.isoformat()``, once per order object (``placed_at`` never changes)."""
+        return self._time_text(self.placed_at)
+
     def to_snapshot(self) -> dict[str, Any]:
         """The order as JSON primitives (ISO times, money via ``money_to_data``)."""
         customer, terms = self.customer, self.payment_terms
+        iso = self._time_text
         return {
             "order_id": self.order_id,
             "number": self.number,
@@ -2310,13 +2332,13 @@ class Order(EventRecorder):
                 "allows_fulfilment_before_payment": terms.allows_fulfilment_before_payment,
             },
             "reservation_id": self.reservation_id,
-            "placed_at": self.placed_at.isoformat(),
+            "placed_at": self._placed_at_text,
             "status": self._status,
             "history": [
                 {
                     "from": h.from_status,
                     "to": h.to_status,
-                    "at": h.at.isoformat(),
+                    "at": iso(h.at),
                     "actor": h.actor,
                     "note": h.note,
                 }
@@ -2327,7 +2349,7 @@ class Order(EventRecorder):
                     "kind": p.kind.value,
                     "amount": money_to_data(p.amount),
                     "reference": p.reference,
-                    "at": p.at.isoformat(),
+                    "at": iso(p.at),
                 }
                 for p in self._payments
             ],
@@ -2337,8 +2359,8 @@ class Order(EventRecorder):
                     "lines": [list(pair) for pair in s.lines],
                     "location": s.location,
                     "tracking_reference": s.tracking_reference,
-                    "shipped_at": s.shipped_at.isoformat(),
-                    "delivered_at": _iso(s.delivered_at),
+                    "shipped_at": iso(s.shipped_at),
+                    "delivered_at": None if s.delivered_at is None else iso(s.delivered_at),
                 }
                 for s in self._shipments
             ],
@@ -2357,7 +2379,7 @@ class Order(EventRecorder):
                     "shipping": _taxed_to_data(r.shipping),
                     "total": money_to_data(r.total),
                     "reason": r.reason,
-                    "at": r.at.isoformat(),
+                    "at": iso(r.at),
                     "return_id": r.return_id,
                     "reference": r.reference,
                 }
@@ -2368,9 +2390,9 @@ class Order(EventRecorder):
                     "return_id": r.return_id,
                     "lines": [[rl.line_id, rl.quantity, rl.reason] for rl in r.lines],
                     "status": r.status.value,
-                    "requested_at": r.requested_at.isoformat(),
+                    "requested_at": iso(r.requested_at),
                     "note": r.note,
-                    "received_at": _iso(r.received_at),
+                    "received_at": None if r.received_at is None else iso(r.received_at),
                     "restock_location": r.restock_location,
                     "refund_id": r.refund_id,
                 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
@@ -140,23 +140,29 @@ def _payload(event: DomainEvent) -> dict[str, Any]:
     return data if _is_plain(data) else _plain(data)
 
 
-def _fresh_payload(event: DomainEvent) -> dict[str, Any] | None:
+def _fresh_payload(
+    event: DomainEvent, time_text: Callable[[datetime], str] | None = None
+) -> dict[str, Any] | None:
     """``to_dict`` of an event of the usual field values: a new tree of exact JSON data.
 
     None for any other event (one whose class writes its own ``to_dict``, or a field value
-    ``to_dict`` serialises through ``attrs.asdict``).
+    ``to_dict`` serialises through ``attrs.asdict``). ``time_text`` gives a time's
+    ``isoformat()`` text (see ``DomainEvent._plain_dict``).
     """
     if type(event).to_dict is not DomainEvent.to_dict:
         return None
-    return event._plain_dict()
+    return event._plain_dict(time_text)
 
 
-def _frozen_payload(event: DomainEvent) -> MappingProxyType[str, Any]:
+def _frozen_payload(
+    event: DomainEvent, time_text: Callable[[datetime], str] | None = None
+) -> MappingProxyType[str, Any]:
     """The outbox message payload of ``event``, as ``OutboxMessage`` converts :func:`_payload`.
 
-    A read-only view of a dict no one else holds.
+    A read-only view of a dict no one else holds. ``time_text`` gives a time's
+    ``isoformat()`` text (see ``DomainEvent._plain_dict``).
     """
-    data = _fresh_payload(event)
+    data = _fresh_payload(event, time_text)
     if data is not None:  # a new tree: the view needs no copy of its own
         return MappingProxyType(data)
     return MappingProxyType(dict(_payload(event)))
@@ -200,7 +206,10 @@ class InMemoryOrderRepository:
     def save(self, order: Order) -> int:
         """Store the order and append its pending events to the outbox, atomically."""
         events = order.pending_events
-        payloads = [_frozen_payload(e) for e in events]
+        # the events of one command share its ``now``: the order formats it once for them all
+        # (and for the snapshot's history and payment entries)
+        time_text = order._time_text
+        payloads = [_frozen_payload(e, time_text) for e in events]
         order_id = order.order_id
         with self._store.lock:
             owner = self._numbers.get(order.number)

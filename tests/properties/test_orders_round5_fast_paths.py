@@ -1,0 +1,214 @@
+"""The order fast paths of the fifth checkout round give what the general paths give.
+
+* ``Order._time_text`` is ``isoformat()`` of the time given, remembered for the very object
+  (never for an equal time in another zone); ``Order.to_snapshot`` and the event payloads the
+  repository writes through it are what ``isoformat()`` everywhere wrote, in every state a
+  lifecycle leaves an order in.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from commerce_core.adapters.memory import InMemoryOrderRepository
+from commerce_core.domain.orders import Order, PaymentKind, ReturnLine
+from commerce_core.money import money, money_to_data
+from commerce_core.testing.contracts import make_sample_order
+
+_NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+_PARIS = timezone(timedelta(hours=2))
+
+_zones = st.sampled_from([UTC, _PARIS, timezone(timedelta(hours=-5, minutes=-30))])
+
+
+def _taxed(value: Any) -> dict[str, Any]:
+    return {"net": money_to_data(value.net), "gross": money_to_data(value.gross)}
+
+
+def _optional_iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _reference_snapshot(order: Order) -> dict[str, Any]:
+    """``Order.to_snapshot`` as it was before its fast paths (every leaf made on the spot)."""
+    customer, terms = order.customer, order.payment_terms
+    return {
+        "order_id": order.order_id,
+        "number": order.number,
+        "lines": [
+            {
+                "line_id": line.line_id,
+                "sku": line.sku,
+                "name": line.name,
+                "quantity": line.quantity,
+                "unit_price": money_to_data(line.unit_price),
+                "total": _taxed(line.total),
+                "adjustments": [
+                    {
+                        "source_id": a.source_id,
+                        "label": a.label,
+                        "amount": money_to_data(a.amount),
+                        "code": a.code,
+                    }
+                    for a in line.adjustments
+                ],
+                "tax_lines": [
+                    {
+                        "name": t.name,
+                        "rate": str(t.rate),
+                        "amount": money_to_data(t.amount),
+                        "compound": t.compound,
+                    }
+                    for t in line.tax_lines
+                ],
+                "prices_include_tax": line.prices_include_tax,
+            }
+            for line in order.lines
+        ],
+        "shipping": _taxed(order.shipping),
+        "customer": {
+            "email": customer.email,
+            "customer_id": customer.customer_id,
+            "name": customer.name,
+        },
+        "billing_address": order.billing_address.to_data(),
+        "shipping_address": order.shipping_address.to_data(),
+        "shipping_method": order.shipping_method,
+        "payment_terms": {
+            "code": terms.code,
+            "allows_fulfilment_before_payment": terms.allows_fulfilment_before_payment,
+        },
+        "reservation_id": order.reservation_id,
+        "placed_at": order.placed_at.isoformat(),
+        "status": order.status,
+        "history": [
+            {
+                "from": h.from_status,
+                "to": h.to_status,
+                "at": h.at.isoformat(),
+                "actor": h.actor,
+                "note": h.note,
+            }
+            for h in order.history
+        ],
+        "payments": [
+            {
+                "kind": p.kind.value,
+                "amount": money_to_data(p.amount),
+                "reference": p.reference,
+                "at": p.at.isoformat(),
+            }
+            for p in order.payments
+        ],
+        "shipments": [
+            {
+                "shipment_id": s.shipment_id,
+                "lines": [list(pair) for pair in s.lines],
+                "location": s.location,
+                "tracking_reference": s.tracking_reference,
+                "shipped_at": s.shipped_at.isoformat(),
+                "delivered_at": _optional_iso(s.delivered_at),
+            }
+            for s in order.shipments
+        ],
+        "cancelled": [list(pair) for pair in order._cancelled],
+        "refunds": [
+            {
+                "refund_id": r.refund_id,
+                "lines": [
+                    {"line_id": p.line_id, "quantity": p.quantity, "amount": _taxed(p.amount)}
+                    for p in r.lines
+                ],
+                "shipping": _taxed(r.shipping),
+                "total": money_to_data(r.total),
+                "reason": r.reason,
+                "at": r.at.isoformat(),
+                "return_id": r.return_id,
+                "reference": r.reference,
+            }
+            for r in order.refunds
+        ],
+        "returns": [
+            {
+                "return_id": r.return_id,
+                "lines": [[rl.line_id, rl.quantity, rl.reason] for rl in r.lines],
+                "status": r.status.value,
+                "requested_at": r.requested_at.isoformat(),
+                "note": r.note,
+                "received_at": _optional_iso(r.received_at),
+                "restock_location": r.restock_location,
+                "refund_id": r.refund_id,
+            }
+            for r in order.returns
+        ],
+        "settlements": [s.to_data() for s in order._settlements],
+    }
+
+
+def _same_json(left: Any, right: Any) -> None:
+    assert left == right
+    assert json.dumps(left, sort_keys=True) == json.dumps(right, sort_keys=True)
+
+
+@given(st.datetimes(timezones=_zones), _zones)
+def test_time_text_is_isoformat_of_that_very_object(value: datetime, zone: Any) -> None:
+    order = make_sample_order()
+    same_instant = value.astimezone(zone)  # equal, maybe with another text
+    for when in (value, value, same_instant, value, same_instant, same_instant):
+        assert order._time_text(when) == when.isoformat()
+
+
+def _check(order: Order, repository: InMemoryOrderRepository) -> None:
+    """The snapshot and the payloads of the pending events are what ``isoformat()`` made."""
+    events = order.pending_events
+    expected_payloads = [json.loads(json.dumps(e.to_dict())) for e in events]
+    _same_json(order.to_snapshot(), _reference_snapshot(order))
+    repository.save(order)
+    messages = repository.outbox.all()[-len(events) :] if events else ()
+    _same_json([dict(m.payload) for m in messages], expected_payloads)
+    _same_json(order.to_snapshot(), _reference_snapshot(order))
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(_zones, min_size=8, max_size=8), st.sampled_from(["one object", "own times"]))
+def test_snapshots_and_payloads_of_a_lifecycle_are_what_isoformat_made(
+    zones: list[Any], clock: str
+) -> None:
+    # each step at its own time, or (as a fixed clock gives them) the very same object
+    times = [
+        _NOW if clock == "one object" else (_NOW + timedelta(minutes=i)).astimezone(zone)
+        for i, zone in enumerate(zones)
+    ]
+    repository = InMemoryOrderRepository()
+    order = make_sample_order()
+    _check(order, repository)
+    total = order.totals.total.gross
+    order.record_payment(PaymentKind.AUTHORIZED, total, reference="p1", now=times[0])
+    _check(order, repository)
+    order.record_payment(PaymentKind.CAPTURED, total, reference="p1", now=times[1])
+    _check(order, repository)
+    order.ship(
+        shipment_id="s1", lines={"l1": 3, "l2": 1}, location="main", now=times[2], actor="wh"
+    )
+    _check(order, repository)
+    order.mark_delivered("s1", now=times[3], actor="carrier")
+    _check(order, repository)
+    order.request_return(
+        return_id="r1", lines=[ReturnLine("l1", 1, "broken")], now=times[4], actor="ann"
+    )
+    order.approve_return("r1", now=times[4], actor="cs")
+    _check(order, repository)
+    order.receive_return("r1", restock_location="main", now=times[5], actor="wh")
+    _check(order, repository)
+    refund = order.plan_return_refund("r1", refund_id="f1", now=times[6])
+    order.apply_refund(refund, reference="ref-1")
+    _check(order, repository)
+    order.refund(refund_id="f2", amount=money("1.00", "EUR"), now=times[7], reason="goodwill")
+    _check(order, repository)
+    rebuilt = repository.get(order.order_id)
+    _same_json(rebuilt.to_snapshot(), _reference_snapshot(order))
