@@ -4,6 +4,8 @@
   (never for an equal time in another zone); ``Order.to_snapshot`` and the event payloads the
   repository writes through it are what ``isoformat()`` everywhere wrote, in every state a
   lifecycle leaves an order in.
+* The in-memory outbox keeps each message and the end of its lease without a row object per
+  message: claims, marks and releases give what one mutable row per message gave.
 """
 
 from __future__ import annotations
@@ -12,11 +14,13 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commerce_core.adapters.memory import InMemoryOrderRepository
-from commerce_core.domain.orders import Order, PaymentKind, ReturnLine
+from commerce_core.domain.orders import Order, OutboxMessage, PaymentKind, ReturnLine
+from commerce_core.errors import NotFoundError
 from commerce_core.money import money, money_to_data
 from commerce_core.testing.contracts import make_sample_order
 
@@ -212,3 +216,121 @@ def test_snapshots_and_payloads_of_a_lifecycle_are_what_isoformat_made(
     _check(order, repository)
     rebuilt = repository.get(order.order_id)
     _same_json(rebuilt.to_snapshot(), _reference_snapshot(order))
+
+
+# --- the in-memory outbox keeps messages and leases without a row object per message ------------
+
+
+@attrs.define
+class _Row:
+    message: OutboxMessage
+    leased_until: datetime | None = None
+    dispatched_at: datetime | None = None
+
+
+class _ReferenceOutbox:
+    """The in-memory outbox as it was before: one mutable row object per message."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, _Row] = {}
+
+    def append(self, messages: list[OutboxMessage]) -> None:
+        for message in messages:
+            self._rows[message.message_id] = _Row(message)
+
+    def claim(self, *, now: datetime, limit: int, lease: timedelta) -> tuple[OutboxMessage, ...]:
+        claimed: list[OutboxMessage] = []
+        for row in self._rows.values():
+            if len(claimed) >= limit:
+                break
+            if row.dispatched_at is not None:
+                continue
+            if row.leased_until is not None and row.leased_until > now:
+                continue
+            row.message = attrs.evolve(row.message, attempts=row.message.attempts + 1)
+            row.leased_until = now + lease
+            claimed.append(row.message)
+        return tuple(claimed)
+
+    def _row(self, message_id: str) -> _Row:
+        row = self._rows.get(message_id)
+        if row is None:
+            raise NotFoundError("outbox message", message_id)
+        return row
+
+    def mark_dispatched(self, message_id: str, *, now: datetime) -> None:
+        row = self._row(message_id)
+        if row.dispatched_at is None:
+            row.dispatched_at = now
+        row.leased_until = None
+
+    def release(self, message_id: str, *, error: str) -> None:
+        row = self._row(message_id)
+        row.leased_until = None
+        row.message = attrs.evolve(row.message, last_error=error)
+
+    def undispatched(self) -> tuple[OutboxMessage, ...]:
+        return tuple(r.message for r in self._rows.values() if r.dispatched_at is None)
+
+    def dispatched(self) -> tuple[OutboxMessage, ...]:
+        return tuple(r.message for r in self._rows.values() if r.dispatched_at is not None)
+
+    def all(self) -> tuple[OutboxMessage, ...]:
+        return tuple(r.message for r in self._rows.values())
+
+
+_ids = st.sampled_from([f"m{i}" for i in range(6)])
+_operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("append"), st.integers(0, 3)),
+        st.tuples(st.just("claim"), st.integers(0, 150), st.integers(0, 4), st.integers(1, 90)),
+        st.tuples(st.just("dispatched"), _ids),
+        st.tuples(st.just("release"), _ids, st.text(max_size=3)),
+    ),
+    max_size=30,
+)
+
+
+def _outcome(method: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return method(*args, **kwargs)
+    except NotFoundError as error:
+        return ("error", str(error))
+
+
+@settings(max_examples=200, deadline=None)
+@given(_operations)
+def test_the_outbox_claims_marks_and_releases_as_one_row_per_message_did(
+    operations: list[Any],
+) -> None:
+    outbox = InMemoryOrderRepository().outbox
+    reference = _ReferenceOutbox()
+    appended = 0  # message ids are unique (``<order_id>:<version>:<index>``)
+    for operation in operations:
+        kind = operation[0]
+        if kind == "append":
+            messages = [
+                OutboxMessage(f"m{appended + index}", "order_1", "OrderPlaced", {"n": index})
+                for index in range(operation[1])
+            ]
+            appended += operation[1]
+            outbox._append(messages)
+            reference.append(messages)
+        elif kind == "claim":
+            _, seconds, limit, lease = operation
+            now, length = _NOW + timedelta(seconds=seconds), timedelta(seconds=lease)
+            claimed = outbox.claim(now=now, limit=limit, lease=length)
+            assert claimed == reference.claim(now=now, limit=limit, lease=length)
+        elif kind == "dispatched":
+            message_id = operation[1]
+            assert _outcome(outbox.mark_dispatched, message_id, now=_NOW) == _outcome(
+                reference.mark_dispatched, message_id, now=_NOW
+            )
+        else:
+            _, message_id, error = operation
+            assert _outcome(outbox.release, message_id, error=error) == _outcome(
+                reference.release, message_id, error=error
+            )
+        assert outbox.all() == reference.all()
+        assert outbox.undispatched() == reference.undispatched()
+        assert outbox.dispatched() == reference.dispatched()

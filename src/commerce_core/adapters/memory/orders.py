@@ -40,91 +40,90 @@ __all__ = [
 ]
 
 
-@attrs.define
-class _OutboxRow:
-    message: OutboxMessage
-    leased_until: datetime | None = None
-    dispatched_at: datetime | None = None
-
-
 class InMemoryOrderOutbox:
     """The outbox of an :class:`InMemoryOrderRepository` (get it from ``repository.outbox``)."""
 
     def __init__(self, lock: threading.RLock) -> None:
         self._lock = lock
-        self._rows: dict[str, _OutboxRow] = {}
-        # The undispatched rows, in the order of ``_rows``: a claim scans only these, not every
-        # message ever stored.
-        self._pending: dict[str, _OutboxRow] = {}
+        # Every message ever stored (its latest copy: a claim counts an attempt, a release
+        # writes the error), oldest first.
+        self._messages: dict[str, OutboxMessage] = {}
+        # The undispatched messages' ids, in the order of ``_messages``, each with the end of
+        # its lease (None when not leased): a claim scans only these, not every message ever
+        # stored; a dispatched message is one that is no longer here.
+        self._pending: dict[str, datetime | None] = {}
 
     def _append(self, messages: Sequence[OutboxMessage]) -> None:
         # Called by the repository while it holds the shared lock.
         for message in messages:
-            row = _OutboxRow(message)
-            self._rows[message.message_id] = row
-            self._pending[message.message_id] = row
+            message_id = message.message_id
+            self._messages[message_id] = message
+            self._pending[message_id] = None
 
     def claim(
         self, *, now: datetime, limit: int = 100, lease: timedelta = timedelta(seconds=60)
     ) -> tuple[OutboxMessage, ...]:
         """Lease up to ``limit`` undispatched, unleased messages, oldest first."""
         claimed: list[OutboxMessage] = []
+        leased_until = now + lease
         with self._lock:
-            for row in self._pending.values():
+            messages, pending = self._messages, self._pending
+            # only values of existing keys change while iterating (no key is added or removed)
+            for message_id, lease_end in pending.items():
                 if len(claimed) >= limit:
                     break
-                if row.leased_until is not None and row.leased_until > now:
+                if lease_end is not None and lease_end > now:
                     continue
-                message = row.message
+                message = messages[message_id]
                 # the same read-only payload: the first message's converter made its copy
-                row.message = OutboxMessage._frozen(
-                    message.message_id,
+                message = messages[message_id] = OutboxMessage._frozen(
+                    message_id,
                     message.order_id,
                     message.event_type,
                     message.payload,
                     message.attempts + 1,
                     message.last_error,
                 )
-                row.leased_until = now + lease
-                claimed.append(row.message)
+                pending[message_id] = leased_until
+                claimed.append(message)
         return tuple(claimed)
 
-    def _row(self, message_id: str) -> _OutboxRow:
-        row = self._rows.get(message_id)
-        if row is None:
+    def _check_known(self, message_id: str) -> None:
+        if message_id not in self._messages:
             raise NotFoundError("outbox message", message_id)
-        return row
 
     def mark_dispatched(self, message_id: str, *, now: datetime) -> None:
         """Record delivery (idempotent)."""
+        del now  # the in-memory outbox keeps no delivery times
         with self._lock:
-            row = self._row(message_id)
-            if row.dispatched_at is None:
-                row.dispatched_at = now
-                self._pending.pop(message_id, None)
-            row.leased_until = None
+            self._check_known(message_id)
+            self._pending.pop(message_id, None)  # its lease ends with it
 
     def release(self, message_id: str, *, error: str) -> None:
         """End a lease after a failed delivery so the next claim retries it."""
         with self._lock:
-            row = self._row(message_id)
-            row.leased_until = None
-            row.message = attrs.evolve(row.message, last_error=error)
+            self._check_known(message_id)
+            if message_id in self._pending:
+                self._pending[message_id] = None
+            message = self._messages[message_id]
+            self._messages[message_id] = attrs.evolve(message, last_error=error)
 
     def undispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages not yet dispatched, oldest first."""
         with self._lock:
-            return tuple(r.message for r in self._pending.values())
+            messages = self._messages
+            return tuple(messages[message_id] for message_id in self._pending)
 
     def dispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages already dispatched, oldest first (for tests)."""
         with self._lock:
-            return tuple(r.message for r in self._rows.values() if r.dispatched_at is not None)
+            pending = self._pending
+            return tuple(m for i, m in self._messages.items() if i not in pending)
 
     def all(self) -> tuple[OutboxMessage, ...]:
         """Every message ever stored, oldest first (for tests)."""
         with self._lock:
-            return tuple(r.message for r in self._rows.values())
+            return tuple(self._messages.values())
 
 
 def _payload(event: DomainEvent) -> dict[str, Any]:
