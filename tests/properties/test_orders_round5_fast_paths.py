@@ -6,6 +6,8 @@
   lifecycle leaves an order in.
 * The in-memory outbox keeps each message and the end of its lease without a row object per
   message: claims, marks and releases give what one mutable row per message gave.
+* A capture records ``OrderPaid`` (with the captured total its entry's sums carry) exactly when
+  it makes the order paid, after any sequence of payment facts and refunds.
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commerce_core.adapters.memory import InMemoryOrderRepository
-from commerce_core.domain.orders import Order, OutboxMessage, PaymentKind, ReturnLine
-from commerce_core.errors import NotFoundError
-from commerce_core.money import money, money_to_data
+from commerce_core.domain.orders import (
+    Order,
+    OrderPaid,
+    OutboxMessage,
+    PaymentKind,
+    ReturnLine,
+)
+from commerce_core.domain.payment_status import OrderPaymentStatus
+from commerce_core.errors import CommerceError, NotFoundError
+from commerce_core.money import from_minor, money, money_to_data
 from commerce_core.testing.contracts import make_sample_order
 
 _NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -334,3 +343,49 @@ def test_the_outbox_claims_marks_and_releases_as_one_row_per_message_did(
         assert outbox.all() == reference.all()
         assert outbox.undispatched() == reference.undispatched()
         assert outbox.dispatched() == reference.dispatched()
+
+
+# --- a capture records OrderPaid from the sums its entry carried on -----------------------------
+
+_payment_steps = st.lists(
+    st.tuples(st.sampled_from(["authorize", "capture", "void", "refund"]), st.integers(1, 8000)),
+    max_size=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_payment_steps)
+def test_a_capture_records_order_paid_exactly_when_it_makes_the_order_paid(
+    steps: list[tuple[str, int]],
+) -> None:
+    order = make_sample_order()
+    kinds = {
+        "authorize": PaymentKind.AUTHORIZED,
+        "capture": PaymentKind.CAPTURED,
+        "void": PaymentKind.VOIDED,
+    }
+    for index, (step, cents) in enumerate(steps):
+        amount = from_minor(cents, "EUR")
+        order.collect_events()
+        before, captured_before = order.payment_status, order.captured
+        try:
+            if step == "refund":
+                order.refund(refund_id=f"f{index}", amount=amount, now=_NOW)
+                continue
+            order.record_payment(kinds[step], amount, reference=f"p{index}", now=_NOW)
+        except CommerceError:
+            continue
+        paid_events = [e for e in order.collect_events() if isinstance(e, OrderPaid)]
+        if step != "capture":
+            assert paid_events == []
+            continue
+        assert order.captured == captured_before + amount
+        became_paid = (
+            before is not OrderPaymentStatus.PAID
+            and order.payment_status is OrderPaymentStatus.PAID
+        )
+        assert paid_events == (
+            [OrderPaid(occurred_at=_NOW, order_id=order.order_id, amount=captured_before + amount)]
+            if became_paid
+            else []
+        )

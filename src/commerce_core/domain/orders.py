@@ -1674,22 +1674,19 @@ class Order(EventRecorder):
             if amount.amount > amount_due.amount - captured.amount:
                 due = amount_due - captured
                 raise PaymentFactRejectedError(self.order_id, str(kind), amount, due)
+            # The order was not paid before this capture: ``paid`` needs a capture covering the
+            # amount due and no refund, and a capture is refused above once that is so.
             with self._change():
-                refunded = self.refunded
-                was_paid = (
-                    derive_order_payment_status(
-                        amount_due, authorized=self.authorized, captured=captured, refunded=refunded
-                    )
-                    is OrderPaymentStatus.PAID
-                )
-                self._add_payment(kind, amount, reference, now)
-                captured += amount  # the new entry comes last in the sum ``captured`` makes
+                sums = self._add_payment(kind, amount, reference, now)
                 paid = derive_order_payment_status(
-                    amount_due, authorized=self.authorized, captured=captured, refunded=refunded
+                    amount_due,
+                    authorized=sums.authorized,
+                    captured=sums.captured,
+                    refunded=self.refunded,
                 )
-                if not was_paid and paid is OrderPaymentStatus.PAID:
+                if paid is OrderPaymentStatus.PAID:
                     self._record(
-                        OrderPaid(occurred_at=now, order_id=self.order_id, amount=captured)
+                        OrderPaid(occurred_at=now, order_id=self.order_id, amount=sums.captured)
                     )
                 self._advance(OrderStatus.PAID, now=now, actor=actor)
             return True
@@ -1701,16 +1698,20 @@ class Order(EventRecorder):
                 self._advance(OrderStatus.PAYMENT_AUTHORIZED, now=now, actor=actor)
         return True
 
-    def _add_payment(self, kind: PaymentKind, amount: Money, reference: str, now: datetime) -> None:
+    def _add_payment(
+        self, kind: PaymentKind, amount: Money, reference: str, now: datetime
+    ) -> _PaymentSums:
+        """Append the entry and record its event; return the sums with the entry counted."""
         sums = self._sums()
         payments = self._payments = (*sums.payments, PaymentEntry(kind, amount, reference, now))
         captured, authorized = _step_sums(sums.captured, sums.authorized, kind, amount)
-        self._payment_sums = _PaymentSums(payments, captured, authorized)
+        sums = self._payment_sums = _PaymentSums(payments, captured, authorized)
         self._record(
             _PAYMENT_EVENTS[kind](
                 occurred_at=now, order_id=self.order_id, amount=amount, reference=reference
             )
         )
+        return sums
 
     def _check_amount(self, amount: Money, *, allow_zero: bool = False) -> None:
         if not isinstance(amount, Money):
