@@ -330,6 +330,10 @@ def _tax_lines(values: Iterable[TaxLine]) -> tuple[TaxLine, ...]:
     return tuple(values)
 
 
+_NO_TAX: Final = Decimal(0)
+"""Where the sum of a line's tax amounts starts (``sum()``'s start)."""
+
+
 def _line_amounts_fit(
     net: Money,
     gross: Money,
@@ -347,15 +351,17 @@ def _line_amounts_fit(
     for adjustment in adjustments:
         if adjustment.amount.currency.code != code:
             return False
+    taxes = _NO_TAX  # ``sum(...)`` of the tax line amounts, added up in the same pass
     for tax_line in tax_lines:
-        if tax_line.amount.currency.code != code:
+        tax_amount = tax_line.amount
+        if tax_amount.currency.code != code:
             return False
+        taxes += tax_amount.amount
     if net.amount < 0 or gross.amount < 0:
         return False
     if not tax_lines:
         return True
-    tax = _TAXED_MONEY_CONTEXT.subtract(gross.amount, net.amount)
-    return sum((t.amount.amount for t in tax_lines), Decimal(0)) == tax
+    return taxes == _TAXED_MONEY_CONTEXT.subtract(gross.amount, net.amount)
 
 
 @attrs.frozen
