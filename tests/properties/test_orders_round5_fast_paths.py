@@ -5,7 +5,8 @@
   repository writes through it are what ``isoformat()`` everywhere wrote, in every state a
   lifecycle leaves an order in.
 * The in-memory outbox keeps each message and the end of its lease without a row object per
-  message: claims, marks and releases give what one mutable row per message gave.
+  message, and a message never claimed as its fields: claims, marks, releases and reads give
+  what one mutable row per message gave.
 * A capture records ``OrderPaid`` (with the captured total its entry's sums carry) exactly when
   it makes the order paid, after any sequence of payment facts and refunds.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -323,7 +325,9 @@ def test_the_outbox_claims_marks_and_releases_as_one_row_per_message_did(
                 for index in range(operation[1])
             ]
             appended += operation[1]
-            outbox._append(messages)
+            for message in messages:
+                payload = MappingProxyType(dict(message.payload))
+                outbox._append(message.message_id, message.order_id, message.event_type, payload)
             reference.append(messages)
         elif kind == "claim":
             _, seconds, limit, lease = operation

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -40,25 +40,42 @@ __all__ = [
 ]
 
 
+_Unclaimed: TypeAlias = tuple[str, str, MappingProxyType[str, Any]]
+"""A message never claimed nor released: its order id, event type and read-only payload."""
+
+
 class InMemoryOrderOutbox:
     """The outbox of an :class:`InMemoryOrderRepository` (get it from ``repository.outbox``)."""
 
     def __init__(self, lock: threading.RLock) -> None:
         self._lock = lock
-        # Every message ever stored (its latest copy: a claim counts an attempt, a release
-        # writes the error), oldest first.
-        self._messages: dict[str, OutboxMessage] = {}
+        # Every message ever stored, oldest first: its latest copy (a claim counts an attempt,
+        # a release writes the error), or the fields of one never claimed nor released (most
+        # are claimed before anyone reads them: the message with no attempts is built when
+        # read, and a claim builds the one it hands out from them).
+        self._messages: dict[str, OutboxMessage | _Unclaimed] = {}
         # The undispatched messages' ids, in the order of ``_messages``, each with the end of
         # its lease (None when not leased): a claim scans only these, not every message ever
         # stored; a dispatched message is one that is no longer here.
         self._pending: dict[str, datetime | None] = {}
 
-    def _append(self, messages: Sequence[OutboxMessage]) -> None:
-        # Called by the repository while it holds the shared lock.
-        for message in messages:
-            message_id = message.message_id
-            self._messages[message_id] = message
-            self._pending[message_id] = None
+    def _append(
+        self, message_id: str, order_id: str, event_type: str, payload: MappingProxyType[str, Any]
+    ) -> None:
+        """Store a new message (``payload`` a read-only view no one else can change).
+
+        Called by the repository while it holds the shared lock.
+        """
+        self._messages[message_id] = (order_id, event_type, payload)
+        self._pending[message_id] = None
+
+    def _message(self, message_id: str) -> OutboxMessage:
+        """The stored message ``message_id`` (it exists)."""
+        stored = self._messages[message_id]
+        if isinstance(stored, OutboxMessage):
+            return stored
+        order_id, event_type, payload = stored
+        return OutboxMessage._frozen(message_id, order_id, event_type, payload, 0, "")
 
     def claim(
         self, *, now: datetime, limit: int = 100, lease: timedelta = timedelta(seconds=60)
@@ -74,16 +91,23 @@ class InMemoryOrderOutbox:
                     break
                 if lease_end is not None and lease_end > now:
                     continue
-                message = messages[message_id]
-                # the same read-only payload: the first message's converter made its copy
-                message = messages[message_id] = OutboxMessage._frozen(
-                    message_id,
-                    message.order_id,
-                    message.event_type,
-                    message.payload,
-                    message.attempts + 1,
-                    message.last_error,
-                )
+                stored = messages[message_id]
+                # the same read-only payload: the stored one is already a copy no one can change
+                if isinstance(stored, OutboxMessage):  # claimed or released before
+                    message = OutboxMessage._frozen(
+                        message_id,
+                        stored.order_id,
+                        stored.event_type,
+                        stored.payload,
+                        stored.attempts + 1,
+                        stored.last_error,
+                    )
+                else:
+                    order_id, event_type, payload = stored  # its first attempt
+                    message = OutboxMessage._frozen(
+                        message_id, order_id, event_type, payload, 1, ""
+                    )
+                messages[message_id] = message
                 pending[message_id] = leased_until
                 claimed.append(message)
         return tuple(claimed)
@@ -105,25 +129,24 @@ class InMemoryOrderOutbox:
             self._check_known(message_id)
             if message_id in self._pending:
                 self._pending[message_id] = None
-            message = self._messages[message_id]
+            message = self._message(message_id)
             self._messages[message_id] = attrs.evolve(message, last_error=error)
 
     def undispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages not yet dispatched, oldest first."""
         with self._lock:
-            messages = self._messages
-            return tuple(messages[message_id] for message_id in self._pending)
+            return tuple(self._message(message_id) for message_id in self._pending)
 
     def dispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages already dispatched, oldest first (for tests)."""
         with self._lock:
             pending = self._pending
-            return tuple(m for i, m in self._messages.items() if i not in pending)
+            return tuple(self._message(i) for i in self._messages if i not in pending)
 
     def all(self) -> tuple[OutboxMessage, ...]:
         """Every message ever stored, oldest first (for tests)."""
         with self._lock:
-            return tuple(self._messages.values())
+            return tuple(self._message(message_id) for message_id in self._messages)
 
 
 def _payload(event: DomainEvent) -> dict[str, Any]:
@@ -216,14 +239,9 @@ class InMemoryOrderRepository:
                 raise InvalidOrderError(order_id, f"number {order.number!r} is taken")
             version = self._store.save(order_id, order, order.version)
             self._numbers[order.number] = order_id
-            self._outbox._append(
-                [
-                    OutboxMessage._frozen(
-                        f"{order_id}:{version}:{index}", order_id, event.event_type, payload, 0, ""
-                    )
-                    for index, (event, payload) in enumerate(zip(events, payloads, strict=True))
-                ]
-            )
+            append = self._outbox._append
+            for index, (event, payload) in enumerate(zip(events, payloads, strict=True)):
+                append(f"{order_id}:{version}:{index}", order_id, event.event_type, payload)
         order.version = version
         order.collect_events()
         return version
