@@ -1436,7 +1436,10 @@ class Order(EventRecorder):
     @property
     def refunded(self) -> Money:
         """Everything refunded so far."""
-        return sum((r.total for r in self._refunds), self._zero)
+        refunds = self._refunds
+        if not refunds:  # the common case: ``sum()`` of nothing is its start
+            return self._zero
+        return sum((r.total for r in refunds), self._zero)
 
     @property
     def refundable(self) -> Money:
@@ -1662,8 +1665,9 @@ class Order(EventRecorder):
                 kind = PaymentKind(kind)
             except ValueError:
                 raise InvalidOrderError(self.order_id, f"unknown payment kind {kind!r}") from None
-        if any(p.kind is kind and p.reference == reference for p in self._payments):
-            return False
+        for entry in self._payments:
+            if entry.kind is kind and entry.reference == reference:
+                return False  # already known
         self._check_amount(amount)
         if kind is PaymentKind.CAPTURED:
             if self._status == OrderStatus.CANCELLED:
