@@ -55,6 +55,7 @@ from commerce_core.domain.payment_gateway import (
     RetryPolicy,
     TransientFailure,
     VoidRequest,
+    _key_of_text,
     amount_key,
     idempotency_key,
     result_from_data,
@@ -292,16 +293,17 @@ class PaymentService:
         A stale one loses the version race when its result is applied, and the stored payment
         is read again (``_apply``).
         """
-        key = idempotency_key(
-            order_id=payment.order_id,
-            payment_id=payment.id,
-            operation=PaymentOperation.AUTHORIZE,
-            amount=payment.amount,
-        )
+        amount_text = amount_key(payment.amount)  # written once: for the key and the request
+        key = _key_of_text("authorize", payment.order_id, payment.id, amount_text, "")
         if key not in payment.applied_keys:
             payment.ensure_can_authorize()
-        request = AuthorizeRequest(
-            key, payment.id, payment.order_id, payment.amount, payment.method
+        request = AuthorizeRequest._of_key(
+            key,
+            payment.id,
+            payment.order_id,
+            payment.amount,
+            payment.method,
+            amount_text=amount_text,
         )
         return self._execute(
             payment,
@@ -342,16 +344,19 @@ class PaymentService:
         """
         payment = self._payments.get(payment_id)
         wanted = amount if amount is not None else payment.capturable
-        key = idempotency_key(
-            order_id=payment.order_id,
-            payment_id=payment.id,
-            operation=PaymentOperation.CAPTURE,
-            amount=wanted,
-            scope=scope or f"after:{amount_key(payment.captured)}",
+        amount_text = amount_key(wanted)  # written once: for the key and the request
+        key = _key_of_text(
+            "capture",
+            payment.order_id,
+            payment.id,
+            amount_text,
+            scope or f"after:{amount_key(payment.captured)}",
         )
         if key not in payment.applied_keys:
             payment.ensure_can_capture(wanted)
-        request = CaptureRequest(key, payment.id, payment.reference or "", wanted)
+        request = CaptureRequest._of_key(
+            key, payment.id, payment.reference or "", wanted, amount_text=amount_text
+        )
         return self._execute(
             payment,
             request,
