@@ -128,6 +128,7 @@ class SimulatedPaymentGateway:
         self._results: dict[str, GatewayResult] = {}
         self._scripts: dict[str, deque[GatewayResult]] = {}
         self._transient_left: dict[str, int] = {}
+        self._zeros: dict[str, Money] = {}  # one zero per currency code: Money is immutable
         self._fail_next = 0
         self._counter = itertools.count(1)
         self._token_counter = itertools.count(1)
@@ -253,8 +254,10 @@ class SimulatedPaymentGateway:
         if isinstance(planned, (Declined, TransientFailure)):
             return planned
         reference = self._new_reference()
-        nothing = zero(request.amount.currency)
         amount = request.amount
+        nothing = self._zeros.get(amount.currency.code)
+        if nothing is None:
+            nothing = self._zeros[amount.currency.code] = zero(amount.currency)
         if isinstance(planned, Approved) and planned.amount < amount:
             amount = planned.amount  # a scripted partial approval
         auth = _Authorization(request.payment_id, amount, nothing, nothing)
