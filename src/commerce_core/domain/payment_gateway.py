@@ -293,6 +293,11 @@ def _digest(data: Mapping[str, str | None], text: str | None) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _text_digest(text: str) -> str:
+    """:func:`_digest` of data whose canonical JSON ``text`` the caller wrote (no dict built)."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 _q = encode_basestring_ascii  # a JSON string literal, as json writes it
 
 
@@ -354,22 +359,60 @@ class AuthorizeRequest(_FingerprintedRequest):
     operation: ClassVar[PaymentOperation] = PaymentOperation.AUTHORIZE
 
     def _compute_fingerprint(self) -> str:
-        op, payment, order, amount, token = (
-            str(self.operation),
-            self.payment_id,
-            self.order_id,
-            amount_key(self.amount),
-            self.method.token,
+        return _authorize_fingerprint(
+            self.payment_id, self.order_id, amount_key(self.amount), self.method.token
         )
-        text = None
-        if type(payment) is str and type(order) is str and type(token) is str:
-            text = (
-                f'{{"amount":{_q(amount)},"op":{_q(op)},"order":{_q(order)},'
-                f'"payment":{_q(payment)},"token":{_q(token)}}}'
-            )
-        return _digest(
-            {"op": op, "payment": payment, "order": order, "amount": amount, "token": token}, text
+
+    @classmethod
+    def _of_key(
+        cls,
+        idempotency_key: str,
+        payment_id: str,
+        order_id: str,
+        amount: Money,
+        method: PaymentMethod,
+        *,
+        amount_text: str,
+    ) -> AuthorizeRequest:
+        """The request ``AuthorizeRequest(...)`` builds, its fingerprint from ``amount_text``.
+
+        For the payment service, which just wrote ``amount_text`` (``amount_key(amount)``) for
+        the idempotency key: the fingerprint is written from it, not from the amount again.
+        The same checks run (a blank key, an amount that is not positive raise as the
+        constructor does); the fields and the fingerprint are those the constructor keeps.
+        """
+        _check_key_and_amount(idempotency_key, amount)
+        request = object.__new__(cls)
+        set_field = object.__setattr__  # a frozen class: what its generated __init__ does
+        set_field(request, "idempotency_key", idempotency_key)
+        set_field(request, "payment_id", payment_id)
+        set_field(request, "order_id", order_id)
+        set_field(request, "amount", amount)
+        set_field(request, "method", method)
+        fingerprint = _authorize_fingerprint(payment_id, order_id, amount_text, method.token)
+        set_field(request, "_fingerprint", fingerprint)
+        return request
+
+
+def _authorize_fingerprint(payment: str, order: str, amount: str, token: str) -> str:
+    """The fingerprint of an authorization, ``amount`` written by :func:`amount_key`."""
+    op = "authorize"
+    if type(payment) is str and type(order) is str and type(token) is str:
+        return _text_digest(
+            f'{{"amount":{_q(amount)},"op":"authorize","order":{_q(order)},'
+            f'"payment":{_q(payment)},"token":{_q(token)}}}'
         )
+    return _digest(
+        {"op": op, "payment": payment, "order": order, "amount": amount, "token": token}, None
+    )
+
+
+def _check_key_and_amount(idempotency_key: object, amount: object) -> None:
+    """What the request constructors' validators check of a key and an amount, same errors."""
+    if not isinstance(idempotency_key, str) or not idempotency_key.strip():
+        _non_empty(None, _KEY_FIELD, idempotency_key)
+    if not isinstance(amount, Money) or amount.amount <= 0:
+        _positive(None, _AMOUNT_FIELD, amount)
 
 
 @attrs.frozen
@@ -391,6 +434,31 @@ class CaptureRequest(_FingerprintedRequest):
 
     def _compute_fingerprint(self) -> str:
         return _amount_fingerprint(self.operation, self.payment_id, self.reference, self.amount)
+
+    @classmethod
+    def _of_key(
+        cls,
+        idempotency_key: str,
+        payment_id: str,
+        reference: str,
+        amount: Money,
+        *,
+        amount_text: str,
+    ) -> CaptureRequest:
+        """The request ``CaptureRequest(...)`` builds, its fingerprint from ``amount_text``.
+
+        ``amount_text`` is ``amount_key(amount)`` (see :meth:`AuthorizeRequest._of_key`).
+        """
+        _check_key_and_amount(idempotency_key, amount)
+        request = object.__new__(cls)
+        set_field = object.__setattr__  # a frozen class: what its generated __init__ does
+        set_field(request, "idempotency_key", idempotency_key)
+        set_field(request, "payment_id", payment_id)
+        set_field(request, "reference", reference)
+        set_field(request, "amount", amount)
+        fingerprint = _amount_text_fingerprint(cls.operation, payment_id, reference, amount_text)
+        set_field(request, "_fingerprint", fingerprint)
+        return request
 
 
 @attrs.frozen
@@ -441,20 +509,30 @@ def _amount_fingerprint(
     operation: PaymentOperation, payment: str, reference: str, amount: Money
 ) -> str:
     """The fingerprint of a capture or a refund: the same fields, the same JSON."""
-    op, money_text = str(operation), amount_key(amount)
-    text = None
+    return _amount_text_fingerprint(operation, payment, reference, amount_key(amount))
+
+
+def _amount_text_fingerprint(
+    operation: PaymentOperation, payment: str, reference: str, money_text: str
+) -> str:
+    """:func:`_amount_fingerprint` of the amount ``money_text`` (written by :func:`amount_key`)."""
+    op = str(operation)
     if type(payment) is str and type(reference) is str:
-        text = (
+        return _text_digest(
             f'{{"amount":{_q(money_text)},"op":{_q(op)},"payment":{_q(payment)},'
             f'"reference":{_q(reference)}}}'
         )
     return _digest(
-        {"op": op, "payment": payment, "reference": reference, "amount": money_text}, text
+        {"op": op, "payment": payment, "reference": reference, "amount": money_text}, None
     )
 
 
 GatewayRequest: TypeAlias = AuthorizeRequest | CaptureRequest | VoidRequest | RefundRequest
 """Any request to the gateway."""
+
+_KEY_FIELD: Final = attrs.fields(AuthorizeRequest).idempotency_key
+_AMOUNT_FIELD: Final = attrs.fields(AuthorizeRequest).amount
+"""The attributes the validators name in their errors (the same in every request class)."""
 
 
 def idempotency_key(
@@ -479,27 +557,43 @@ def idempotency_key(
     >>> key.startswith("capture-"), len(key)
     (True, 40)
     """
-    op = str(operation)
-    money_text = None if amount is None else amount_key(amount)
-    text = None
+    return _key_of_text(
+        str(operation),
+        order_id,
+        payment_id,
+        None if amount is None else amount_key(amount),
+        scope,
+    )
+
+
+def _key_of_text(
+    op: str, order_id: str, payment_id: str, money_text: str | None, scope: str
+) -> str:
+    """:func:`idempotency_key` of the operation text ``op`` and the amount text ``money_text``.
+
+    ``money_text`` is what :func:`amount_key` wrote (None without an amount): for a caller that
+    keeps that text for the request too.
+    """
     if (
         money_text is not None
         and type(order_id) is str
         and type(payment_id) is str
         and type(scope) is str
     ):
-        text = (
+        digest = _text_digest(
             f'{{"amount":{_q(money_text)},"operation":{_q(op)},"order":{_q(order_id)},'
             f'"payment":{_q(payment_id)},"scope":{_q(scope)}}}'
         )
-    parts = {
-        "order": order_id,
-        "payment": payment_id,
-        "operation": op,
-        "amount": money_text,
-        "scope": scope,
-    }
-    return f"{op}-{_digest(parts, text)[: 39 - len(op)]}"
+    else:
+        parts = {
+            "order": order_id,
+            "payment": payment_id,
+            "operation": op,
+            "amount": money_text,
+            "scope": scope,
+        }
+        digest = _digest(parts, None)
+    return f"{op}-{digest[: 39 - len(op)]}"
 
 
 def _at_least_one(_inst: object, _attr: object, value: object) -> None:

@@ -55,6 +55,7 @@ from commerce_core.domain.payment_gateway import (
     RetryPolicy,
     TransientFailure,
     VoidRequest,
+    _key_of_text,
     amount_key,
     idempotency_key,
     result_from_data,
@@ -62,6 +63,7 @@ from commerce_core.domain.payment_gateway import (
 )
 from commerce_core.domain.transaction_log import TransactionRecord
 from commerce_core.errors import (
+    CommerceError,
     ConcurrencyConflictError,
     IdempotencyInProgressError,
     IdempotencyKeyReuseError,
@@ -274,16 +276,25 @@ class PaymentService:
             raise IdempotencyKeyReuseError(payment_id, "existing payment", "new payment")
         return existing
 
-    def authorize(self, payment_id: str) -> PaymentResult:
+    def authorize(self, payment_id: str, *, current: Payment | None = None) -> PaymentResult:
         """Authorize a payment's full amount, retrying transient failures.
 
         Replaying it after it completed returns the stored result without a gateway call.
+
+        Args:
+            payment_id: the payment.
+            current: the caller's copy of the payment as this service left it (what
+                :meth:`open_payment` returned), used and changed in place instead of reading
+                the payment again. A stale copy loses the version race when the result is
+                applied, and the stored payment is read again.
 
         Raises:
             NotFoundError: no such payment.
             InvalidTransitionError: the payment was already submitted with another outcome.
             IdempotencyInProgressError: the same authorization is running concurrently.
         """
+        if current is not None and current.id == payment_id:
+            return self._authorize(current)
         return self._authorize(self._payments.get(payment_id))
 
     def _authorize(self, payment: Payment) -> PaymentResult:
@@ -292,16 +303,17 @@ class PaymentService:
         A stale one loses the version race when its result is applied, and the stored payment
         is read again (``_apply``).
         """
-        key = idempotency_key(
-            order_id=payment.order_id,
-            payment_id=payment.id,
-            operation=PaymentOperation.AUTHORIZE,
-            amount=payment.amount,
-        )
+        amount_text = amount_key(payment.amount)  # written once: for the key and the request
+        key = _key_of_text("authorize", payment.order_id, payment.id, amount_text, "")
         if key not in payment.applied_keys:
             payment.ensure_can_authorize()
-        request = AuthorizeRequest(
-            key, payment.id, payment.order_id, payment.amount, payment.method
+        request = AuthorizeRequest._of_key(
+            key,
+            payment.id,
+            payment.order_id,
+            payment.amount,
+            payment.method,
+            amount_text=amount_text,
         )
         return self._execute(
             payment,
@@ -324,7 +336,12 @@ class PaymentService:
         return self._authorize(payment)  # the payment just opened (or found): no second read
 
     def capture(
-        self, payment_id: str, amount: Money | None = None, *, scope: str = ""
+        self,
+        payment_id: str,
+        amount: Money | None = None,
+        *,
+        scope: str = "",
+        current: Payment | None = None,
     ) -> PaymentResult:
         """Capture ``amount`` (default: everything still capturable) of an authorized payment.
 
@@ -335,23 +352,44 @@ class PaymentService:
                 amount and scope are one operation: a replay returns the first result. Without a
                 scope the key includes the total captured so far, so a retry of an unsaved
                 attempt reuses its key while a deliberate second capture gets a new one.
+            current: the caller's copy of the payment as this service left it (the one it
+                passed to :meth:`authorize`), used and changed in place instead of reading the
+                payment again, for a capture of an explicit ``amount`` and ``scope`` (whose key
+                does not depend on the payment's totals; otherwise the payment is read). A
+                stale copy loses the version race when the result is applied, and the stored
+                payment is read again; a capture it refuses is checked against the stored
+                payment before raising.
 
         Raises:
             OverCaptureError: ``amount`` exceeds what is capturable (nothing called or stored).
             InvalidTransitionError: the payment is not in a capturable state.
         """
-        payment = self._payments.get(payment_id)
+        if current is not None and current.id == payment_id and amount is not None and scope:
+            payment = current  # the key does not depend on its totals: no read
+        else:
+            payment = self._payments.get(payment_id)
         wanted = amount if amount is not None else payment.capturable
-        key = idempotency_key(
-            order_id=payment.order_id,
-            payment_id=payment.id,
-            operation=PaymentOperation.CAPTURE,
-            amount=wanted,
-            scope=scope or f"after:{amount_key(payment.captured)}",
+        amount_text = amount_key(wanted)  # written once: for the key and the request
+        key = _key_of_text(
+            "capture",
+            payment.order_id,
+            payment.id,
+            amount_text,
+            scope or f"after:{amount_key(payment.captured)}",
         )
         if key not in payment.applied_keys:
-            payment.ensure_can_capture(wanted)
-        request = CaptureRequest(key, payment.id, payment.reference or "", wanted)
+            try:
+                payment.ensure_can_capture(wanted)
+            except CommerceError:
+                if payment is not current:
+                    raise
+                # the caller's copy refuses: the stored payment decides (the copy may be stale)
+                payment = self._payments.get(payment_id)
+                if key not in payment.applied_keys:
+                    payment.ensure_can_capture(wanted)
+        request = CaptureRequest._of_key(
+            key, payment.id, payment.reference or "", wanted, amount_text=amount_text
+        )
         return self._execute(
             payment,
             request,
@@ -457,18 +495,18 @@ class PaymentService:
             key,
             attempts,
         )
-        return PaymentResult(
-            payment_id=saved.id,
-            operation=request.operation,
-            result=result,
-            status=saved.status,
-            amount=amount,
-            authorized=saved.authorized,
-            captured=saved.captured,
-            refunded=saved.refunded,
-            idempotency_key=key,
-            attempts=attempts,
-            replayed=claim.status is ClaimStatus.COMPLETED,
+        return PaymentResult(  # positionally (cheaper than keywords), in field order:
+            saved.id,  # payment_id
+            request.operation,  # operation
+            result,  # result
+            saved.status,  # status
+            amount,  # amount
+            saved.authorized,  # authorized
+            saved.captured,  # captured
+            saved.refunded,  # refunded
+            key,  # idempotency_key
+            attempts,  # attempts
+            claim.status is ClaimStatus.COMPLETED,  # replayed
         )
 
     def _call_with_retries(
@@ -504,20 +542,21 @@ class PaymentService:
             detail, reference = result.action.kind, result.reference
         else:
             detail = result.reason
+        method = payment.method
         self._log.append(
-            TransactionRecord(
-                recorded_at=self._clock.now(),
-                payment_id=payment.id,
-                order_id=payment.order_id,
-                operation=str(request.operation),
-                idempotency_key=request.idempotency_key,
-                attempt=attempt,
-                amount=amount,
-                outcome=str(result.outcome),
-                detail=detail,
-                reference=reference or payment.reference,
-                method_kind=payment.method.kind,
-                card=payment.method.card,
+            TransactionRecord(  # positionally (cheaper than keywords), in field order:
+                self._clock.now(),  # recorded_at
+                payment.id,  # payment_id
+                payment.order_id,  # order_id
+                str(request.operation),  # operation
+                request.idempotency_key,  # idempotency_key
+                attempt,  # attempt
+                amount,  # amount
+                str(result.outcome),  # outcome
+                detail,  # detail
+                reference or payment.reference,  # reference
+                method.kind,  # method_kind
+                method.card,  # card
             )
         )
 

@@ -123,9 +123,12 @@ class SimulatedPaymentGateway:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._auths: dict[str, _Authorization] = {}
-        self._keys: dict[str, tuple[str, GatewayResult]] = {}
+        # the fingerprint and the final answer of each key (two flat maps: no pair kept per key)
+        self._fingerprints: dict[str, str] = {}
+        self._results: dict[str, GatewayResult] = {}
         self._scripts: dict[str, deque[GatewayResult]] = {}
         self._transient_left: dict[str, int] = {}
+        self._zeros: dict[str, Money] = {}  # one zero per currency code: Money is immutable
         self._fail_next = 0
         self._counter = itertools.count(1)
         self._token_counter = itertools.count(1)
@@ -215,17 +218,18 @@ class SimulatedPaymentGateway:
         fingerprint = request.fingerprint()
         with self._lock:
             self.calls.append((str(request.operation), key))
-            stored = self._keys.get(key)
+            stored = self._fingerprints.get(key)
             if stored is not None:
-                if stored[0] != fingerprint:
-                    raise IdempotencyKeyReuseError(key, stored[0], fingerprint)
-                return stored[1]
+                if stored != fingerprint:
+                    raise IdempotencyKeyReuseError(key, stored, fingerprint)
+                return self._results[key]
             if self._fail_next:
                 self._fail_next -= 1
                 return TransientFailure("simulated outage")
             result = act(request)
             if not isinstance(result, TransientFailure):
-                self._keys[key] = (fingerprint, result)
+                self._fingerprints[key] = fingerprint
+                self._results[key] = result
             return result
 
     def _new_reference(self) -> str:
@@ -250,8 +254,10 @@ class SimulatedPaymentGateway:
         if isinstance(planned, (Declined, TransientFailure)):
             return planned
         reference = self._new_reference()
-        nothing = zero(request.amount.currency)
         amount = request.amount
+        nothing = self._zeros.get(amount.currency.code)
+        if nothing is None:
+            nothing = self._zeros[amount.currency.code] = zero(amount.currency)
         if isinstance(planned, Approved) and planned.amount < amount:
             amount = planned.amount  # a scripted partial approval
         auth = _Authorization(request.payment_id, amount, nothing, nothing)
@@ -308,13 +314,6 @@ _CLAIMED: Final = IdempotencyClaim(ClaimStatus.CLAIMED)
 _IN_PROGRESS: Final = IdempotencyClaim(ClaimStatus.IN_PROGRESS)
 
 
-@attrs.define
-class _Claim:
-    fingerprint: str
-    claimed_at: datetime | None
-    result: dict[str, Any] | None = None
-
-
 class InMemoryIdempotencyStore:
     """Thread-safe :class:`~commerce_core.ports.payments.IdempotencyStore`.
 
@@ -327,7 +326,10 @@ class InMemoryIdempotencyStore:
     def __init__(self, clock: Clock | None = None, lease: timedelta = timedelta(minutes=5)) -> None:
         self._clock = clock
         self._lease = lease
-        self._rows: dict[str, _Claim] = {}
+        # each key's (fingerprint, claimed_at), and the result of each completed key: an
+        # immutable pair and one result per key, rather than a mutable row object holding both
+        self._rows: dict[str, tuple[str, datetime | None]] = {}
+        self._results: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def claim(self, key: str, fingerprint: str) -> IdempotencyClaim:
@@ -336,18 +338,16 @@ class InMemoryIdempotencyStore:
         with self._lock:
             row = self._rows.get(key)
             if row is None:
-                self._rows[key] = _Claim(fingerprint, now)
+                self._rows[key] = (fingerprint, now)
                 return _CLAIMED
-            if row.fingerprint != fingerprint:
-                raise IdempotencyKeyReuseError(key, row.fingerprint, fingerprint)
-            if row.result is not None:
-                return IdempotencyClaim(ClaimStatus.COMPLETED, dict(row.result))
-            if (
-                now is not None
-                and row.claimed_at is not None
-                and now - row.claimed_at >= self._lease
-            ):
-                row.claimed_at = now
+            stored, claimed_at = row
+            if stored != fingerprint:
+                raise IdempotencyKeyReuseError(key, stored, fingerprint)
+            result = self._results.get(key)
+            if result is not None:
+                return IdempotencyClaim(ClaimStatus.COMPLETED, dict(result))
+            if now is not None and claimed_at is not None and now - claimed_at >= self._lease:
+                self._rows[key] = (stored, now)
                 return _CLAIMED
             return _IN_PROGRESS
 
@@ -357,16 +357,16 @@ class InMemoryIdempotencyStore:
             row = self._rows.get(key)
             if row is None:
                 raise NotFoundError("idempotency key", key)
-            if row.fingerprint != fingerprint:
-                raise IdempotencyKeyReuseError(key, row.fingerprint, fingerprint)
-            if row.result is None:
-                row.result = dict(result)
+            if row[0] != fingerprint:
+                raise IdempotencyKeyReuseError(key, row[0], fingerprint)
+            if key not in self._results:
+                self._results[key] = dict(result)
 
     def release(self, key: str, fingerprint: str) -> None:
         """Drop an unfinished claim so it can be retried."""
         with self._lock:
             row = self._rows.get(key)
-            if row is not None and row.result is None and row.fingerprint == fingerprint:
+            if row is not None and key not in self._results and row[0] == fingerprint:
                 del self._rows[key]
 
     def __len__(self) -> int:
@@ -387,7 +387,7 @@ class InMemoryPaymentRepository:
             plain_snapshots=True,
             readonly_rebuilds=True,
         )
-        self._by_order: dict[str, list[str]] = {}
+        self._by_order: dict[str, tuple[str, ...]] = {}  # immutable: a new tuple per payment
 
     def get(self, payment_id: str) -> Payment:
         """Load an independent copy of a payment (``NotFoundError`` when absent)."""
@@ -399,14 +399,14 @@ class InMemoryPaymentRepository:
             payment.version = self._store.save(payment.id, payment, payment.version)
             ids = self._by_order.get(payment.order_id)
             if ids is None:
-                self._by_order[payment.order_id] = [payment.id]
+                self._by_order[payment.order_id] = (payment.id,)
             elif payment.id not in ids:
-                ids.append(payment.id)
+                self._by_order[payment.order_id] = (*ids, payment.id)
 
     def for_order(self, order_id: str) -> list[Payment]:
         """Every payment of ``order_id``, oldest first."""
         with self._store.lock:
-            ids = list(self._by_order.get(order_id, ()))
+            ids = self._by_order.get(order_id, ())
         return [self._store.get(i) for i in ids]
 
     def all(self) -> list[Payment]:
