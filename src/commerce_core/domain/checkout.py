@@ -268,7 +268,8 @@ def _fresh_request(data: dict[str, Any]) -> dict[str, Any]:
     copy["customer"] = data["customer"].copy()
     copy["billing_address"] = data["billing_address"].copy()
     copy["shipping_address"] = data["shipping_address"].copy()
-    copy["payment_method"] = _fresh(data["payment_method"])
+    method = data["payment_method"]  # two texts and an optional card summary
+    copy["payment_method"] = method.copy() if method.get("card") is None else _fresh(method)
     copy["coupon_codes"] = data["coupon_codes"].copy()
     return copy
 
@@ -785,6 +786,8 @@ class CheckoutAttempt(EventRecorder):
     """``request`` and its ``to_data()``, built once: each snapshot gets a fresh copy of it."""
     _started_text: tuple[datetime, str] | None = attrs.field(init=False, default=None, repr=False)
     """``started_at`` and its ISO text, written once for every snapshot."""
+    _updated_text: tuple[datetime, str] | None = attrs.field(init=False, default=None, repr=False)
+    """The last ``updated_at`` a snapshot wrote and its ISO text (a later save may reuse it)."""
 
     @classmethod
     def start(
@@ -1049,6 +1052,13 @@ class CheckoutAttempt(EventRecorder):
         if started is None or started[0] is not self.started_at:
             started = self._started_text = (self.started_at, self.started_at.isoformat())
         updated = self._updated_at
+        if updated is None or updated is started[0]:
+            updated_text = started[1]
+        else:
+            known = self._updated_text
+            if known is None or known[0] is not updated:
+                known = self._updated_text = (updated, updated.isoformat())
+            updated_text = known[1]
         amount = self._amount
         draft = self._draft
         draft_data: dict[str, Any] | None = None
@@ -1064,7 +1074,7 @@ class CheckoutAttempt(EventRecorder):
             "started_at": started[1],
             "status": _STATUS_TEXT[self._status],
             "steps": list(map(_STEP_TEXT.__getitem__, self._steps)),
-            "updated_at": started[1] if updated is None else updated.isoformat(),
+            "updated_at": updated_text,
             "codes": list(self._codes),
             "amount": None if amount is None else dict(amount),
             "draft": draft_data,

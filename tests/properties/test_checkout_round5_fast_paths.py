@@ -1,0 +1,89 @@
+"""Round-5 fast paths of the checkout give what the paths they replace give.
+
+* A snapshot writes ``updated_at`` from the start time's text when it is that very instant, and
+  keeps the last text it wrote for the next save of the same instant: the text is
+  ``updated_at.isoformat()`` whatever the instants (zones included), and each snapshot is a new
+  tree (a payment method with or without a card summary).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+from hypothesis import given
+from hypothesis import strategies as st
+
+from commerce_core.domain.cards import CardSummary
+from commerce_core.domain.checkout import STEP_ORDER, CheckoutAttempt
+from commerce_core.domain.payment_gateway import PaymentMethod
+from commerce_core.testing.contracts.checkout import make_checkout_request
+
+_AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+
+
+def _containers(value: Any) -> list[Any]:
+    """Every dict and list of a snapshot tree."""
+    found: list[Any] = []
+    if isinstance(value, dict):
+        found.append(value)
+        for item in value.values():
+            found.extend(_containers(item))
+    elif isinstance(value, list):
+        found.append(value)
+        for item in value:
+            found.extend(_containers(item))
+    return found
+
+
+_INSTANTS = st.sampled_from(["same", "equal", "later", "zoned"])
+
+
+def _instant(kind: str, start: datetime, index: int) -> datetime:
+    if kind == "same":
+        return start
+    if kind == "equal":  # an equal instant that is another object
+        return start + timedelta(0)
+    if kind == "later":
+        return start + timedelta(seconds=index + 1)
+    return (start + timedelta(minutes=index)).astimezone(timezone(timedelta(hours=2)))
+
+
+@given(kinds=st.lists(_INSTANTS, min_size=1, max_size=len(STEP_ORDER) - 1), card=st.booleans())
+def test_snapshots_write_updated_at_as_its_iso_text_in_new_trees(
+    kinds: list[str], *, card: bool
+) -> None:
+    request = make_checkout_request()
+    if card:
+        method = PaymentMethod("tok_visa", card=CardSummary(None, "4242"))
+        request = attrs.evolve(request, payment_method=method)
+    attempt = CheckoutAttempt.start(request, now=_AT)
+    earlier = attempt.to_snapshot()
+    seen = _containers(earlier)
+    assert earlier["updated_at"] == _AT.isoformat()
+    for index, kind in enumerate(kinds):
+        now = _instant(kind, _AT, index)
+        attempt.complete_step(STEP_ORDER[index], now=now)
+        snapshot = attempt.to_snapshot()
+        assert snapshot["updated_at"] == now.isoformat()
+        assert snapshot["started_at"] == _AT.isoformat()
+        again = attempt.to_snapshot()
+        assert again == snapshot
+        fresh = _containers(snapshot) + _containers(again)
+        assert len({id(c) for c in fresh + seen}) == len(fresh) + len(seen)
+        seen += fresh
+        rebuilt = CheckoutAttempt.from_snapshot(snapshot, index + 1)
+        assert rebuilt.to_snapshot() == snapshot
+
+
+def test_a_rebuilt_attempt_writes_its_own_updated_at() -> None:
+    attempt = CheckoutAttempt.start(make_checkout_request(), now=_AT)
+    later = _AT + timedelta(minutes=3)
+    attempt.touch(now=later)
+    snapshot = attempt.to_snapshot()
+    rebuilt = CheckoutAttempt.from_snapshot(snapshot, 1)
+    assert rebuilt.to_snapshot()["updated_at"] == later.isoformat()
+    evenlater = later + timedelta(seconds=1)
+    rebuilt.touch(now=evenlater)
+    assert rebuilt.to_snapshot()["updated_at"] == evenlater.isoformat()
