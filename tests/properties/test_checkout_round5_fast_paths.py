@@ -12,12 +12,15 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.cards import CardSummary
 from commerce_core.domain.checkout import STEP_ORDER, CheckoutAttempt
 from commerce_core.domain.payment_gateway import PaymentMethod
+from commerce_core.errors import NotFoundError
 from commerce_core.testing.contracts.checkout import make_checkout_request
 
 _AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -87,3 +90,34 @@ def test_a_rebuilt_attempt_writes_its_own_updated_at() -> None:
     evenlater = later + timedelta(seconds=1)
     rebuilt.touch(now=evenlater)
     assert rebuilt.to_snapshot()["updated_at"] == evenlater.isoformat()
+
+
+_OPS = st.lists(
+    st.tuples(st.sampled_from(["save", "delete"]), st.sampled_from(["a", "b", "c", "d"])),
+    max_size=30,
+)
+
+
+@given(_OPS)
+def test_the_store_keeps_versions_and_snapshots_in_step(ops: list[tuple[str, str]]) -> None:
+    """Versions and snapshots are kept apart: every read pairs each key's own of both."""
+    store: VersionedSnapshotStore[dict[str, Any]] = VersionedSnapshotStore(
+        "thing", lambda thing: {"name": thing["name"]}, lambda data, version: {**data, "v": version}
+    )
+    model: dict[str, int] = {}
+    for op, key in ops:
+        if op == "save":
+            assert store.save(key, {"name": key}, model.get(key, 0)) == model.get(key, 0) + 1
+            model[key] = model.get(key, 0) + 1
+        else:
+            store.delete(key)
+            model.pop(key, None)
+    assert len(store) == len(model)
+    assert sorted((t["name"], t["v"]) for t in store.all()) == sorted(model.items())
+    for key in "abcd":
+        assert store.version_of(key) == model.get(key, 0)
+        if key in model:
+            assert store.get(key) == {"name": key, "v": model[key]}
+        else:
+            with pytest.raises(NotFoundError):
+                store.get(key)
