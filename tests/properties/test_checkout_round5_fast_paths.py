@@ -8,7 +8,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -18,9 +21,11 @@ from hypothesis import strategies as st
 
 from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.cards import CardSummary
-from commerce_core.domain.checkout import STEP_ORDER, CheckoutAttempt
+from commerce_core.domain.checkout import STEP_ORDER, CaptureMode, CheckoutAttempt
+from commerce_core.domain.orders import Address
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.errors import NotFoundError
+from commerce_core.services.checkout import _codes_of
 from commerce_core.testing.contracts.checkout import make_checkout_request
 
 _AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
@@ -121,3 +126,83 @@ def test_the_store_keeps_versions_and_snapshots_in_step(ops: list[tuple[str, str
         else:
             with pytest.raises(NotFoundError):
                 store.get(key)
+
+
+def _codes_of_before(breakdown: Any) -> tuple[str, ...]:
+    """``_codes_of`` as it was written before round 5 (generator expressions): the reference."""
+    codes: set[str] = set()
+    for line in breakdown.lines:
+        codes.update(adj.code for adj in line.adjustments if adj.code)
+    if breakdown.shipping is not None:
+        codes.update(adj.code for adj in breakdown.shipping.adjustments if adj.code)
+    for report in breakdown.extensions.values():
+        accepted = getattr(report, "accepted_codes", ())
+        if isinstance(accepted, tuple):
+            codes.update(str(code) for code in accepted)
+    return tuple(sorted(codes))
+
+
+_CODE = st.sampled_from(["", "SAVE5", "save5", "VIP", "B"])
+_ADJUSTMENTS = st.lists(_CODE.map(lambda code: SimpleNamespace(code=code)), max_size=3)
+
+
+@given(
+    lines=st.lists(_ADJUSTMENTS.map(lambda adj: SimpleNamespace(adjustments=adj)), max_size=3),
+    shipping=st.one_of(st.none(), _ADJUSTMENTS.map(lambda adj: SimpleNamespace(adjustments=adj))),
+    reports=st.lists(
+        st.one_of(
+            st.just(SimpleNamespace()),
+            st.lists(st.one_of(_CODE, st.integers(0, 3)), max_size=3).map(
+                lambda codes: SimpleNamespace(accepted_codes=tuple(codes))
+            ),
+            st.just(SimpleNamespace(accepted_codes=["LIST"])),
+        ),
+        max_size=2,
+    ),
+)
+def test_the_codes_of_a_breakdown_are_those_the_former_loops_found(
+    lines: list[Any], shipping: Any, reports: list[Any]
+) -> None:
+    breakdown = SimpleNamespace(
+        lines=lines,
+        shipping=shipping,
+        extensions={f"stage-{index}": report for index, report in enumerate(reports)},
+    )
+    codes = _codes_of(breakdown)  # type: ignore[arg-type]
+    assert codes == _codes_of_before(breakdown)
+    assert type(codes) is tuple
+
+
+@given(
+    codes=st.lists(st.sampled_from(["save5", " SAVE5", "vip", "Ünï", '"q"']), max_size=3),
+    mode=st.sampled_from([None, CaptureMode.IMMEDIATE, CaptureMode.AUTHORIZE_ONLY]),
+    accept=st.booleans(),
+    two_addresses=st.booleans(),
+)
+def test_the_fingerprint_written_without_a_purchase_dict_equals_the_json_encoder(
+    codes: list[str], mode: CaptureMode | None, *, accept: bool, two_addresses: bool
+) -> None:
+    request = attrs.evolve(
+        make_checkout_request(),
+        coupon_codes=tuple(codes),
+        capture_mode=mode,
+        accept_price_changes=accept,
+    )
+    if two_addresses:
+        request = attrs.evolve(
+            request, shipping_address=Address("Bo", "2 quai", "Nantes", "44000", "FR")
+        )
+    data = request.to_data()
+    purchase = {
+        "cart_id": data["cart_id"],
+        "customer": data["customer"],
+        "billing_address": data["billing_address"],
+        "shipping_address": data["shipping_address"],
+        "shipping_method": data["shipping_method"],
+        "payment_token": data["payment_method"]["token"],
+        "coupon_codes": sorted({code.strip().upper() for code in codes}),
+        "capture_mode": data["capture_mode"],
+        "accept_price_changes": data["accept_price_changes"],
+    }
+    blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
+    assert request.fingerprint() == hashlib.sha256(blob.encode()).hexdigest()

@@ -501,21 +501,11 @@ class CheckoutRequest:
 
     def _fingerprint_of(self, data: Mapping[str, Any]) -> str:
         """:meth:`fingerprint` of this request's :meth:`to_data` output (built once per attempt)."""
-        purchase = {
-            "cart_id": data["cart_id"],
-            "customer": data["customer"],
-            "billing_address": data["billing_address"],
-            "shipping_address": data["shipping_address"],
-            "shipping_method": data["shipping_method"],
-            "payment_token": data["payment_method"]["token"],
-            "coupon_codes": sorted({_code_key(code) for code in self.coupon_codes}),
-            "capture_mode": data["capture_mode"],
-            "accept_price_changes": data["accept_price_changes"],
-        }
+        codes = sorted({_code_key(code) for code in self.coupon_codes}) if self.coupon_codes else []
         try:
-            blob = _purchase_json(purchase)
+            blob = _purchase_json(data, codes)
         except TypeError:  # a value that is not text (or a bool where one is expected)
-            blob = _CANONICAL.encode(purchase)
+            blob = _CANONICAL.encode(_purchase(data, codes))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -543,31 +533,47 @@ def _flat_json(data: Mapping[str, Any]) -> str:
     )
 
 
-def _purchase_json(purchase: Mapping[str, Any]) -> str:
-    """``_CANONICAL.encode(purchase)`` for the usual values, written field by field, keys sorted.
+def _purchase(data: Mapping[str, Any], codes: list[str]) -> dict[str, Any]:
+    """What a request's fingerprint covers, of its ``to_data()`` and its normalized codes."""
+    return {
+        "cart_id": data["cart_id"],
+        "customer": data["customer"],
+        "billing_address": data["billing_address"],
+        "shipping_address": data["shipping_address"],
+        "shipping_method": data["shipping_method"],
+        "payment_token": data["payment_method"]["token"],
+        "coupon_codes": codes,
+        "capture_mode": data["capture_mode"],
+        "accept_price_changes": data["accept_price_changes"],
+    }
 
-    The texts go through ``encode_basestring_ascii`` as ``json`` writes them. Raises
-    ``TypeError`` for a value of another kind (the caller then uses the JSON encoder itself).
+
+def _purchase_json(data: Mapping[str, Any], codes: list[str]) -> str:
+    """``_CANONICAL.encode(_purchase(data, codes))`` for the usual values, written field by field.
+
+    The keys come sorted and the texts go through ``encode_basestring_ascii`` as ``json``
+    writes them (no ``_purchase`` dict is built on the way). Raises ``TypeError`` for a value
+    of another kind (the caller then uses the JSON encoder itself).
     """
-    accept = purchase["accept_price_changes"]
+    accept = data["accept_price_changes"]
     if type(accept) is not bool:
         raise TypeError(accept)
-    codes = ",".join([encode_basestring_ascii(code) for code in purchase["coupon_codes"]])
-    billing_data = purchase["billing_address"]
+    coupon_codes = ",".join([encode_basestring_ascii(code) for code in codes])
+    billing_data = data["billing_address"]
     billing = _flat_json(billing_data)
-    shipping_data = purchase["shipping_address"]
+    shipping_data = data["shipping_address"]
     # one address for both (the common case): its JSON is written once
     shipping = billing if shipping_data == billing_data else _flat_json(shipping_data)
     return (
         f'{{"accept_price_changes":{"true" if accept else "false"},'
         f'"billing_address":{billing},'
-        f'"capture_mode":{_text_json(purchase["capture_mode"])},'
-        f'"cart_id":{encode_basestring_ascii(purchase["cart_id"])},'
-        f'"coupon_codes":[{codes}],'
-        f'"customer":{_flat_json(purchase["customer"])},'
-        f'"payment_token":{encode_basestring_ascii(purchase["payment_token"])},'
+        f'"capture_mode":{_text_json(data["capture_mode"])},'
+        f'"cart_id":{encode_basestring_ascii(data["cart_id"])},'
+        f'"coupon_codes":[{coupon_codes}],'
+        f'"customer":{_flat_json(data["customer"])},'
+        f'"payment_token":{encode_basestring_ascii(data["payment_method"]["token"])},'
         f'"shipping_address":{shipping},'
-        f'"shipping_method":{encode_basestring_ascii(purchase["shipping_method"])}}}'
+        f'"shipping_method":{encode_basestring_ascii(data["shipping_method"])}}}'
     )
 
 
