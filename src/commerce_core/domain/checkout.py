@@ -268,7 +268,8 @@ def _fresh_request(data: dict[str, Any]) -> dict[str, Any]:
     copy["customer"] = data["customer"].copy()
     copy["billing_address"] = data["billing_address"].copy()
     copy["shipping_address"] = data["shipping_address"].copy()
-    copy["payment_method"] = _fresh(data["payment_method"])
+    method = data["payment_method"]  # two texts and an optional card summary
+    copy["payment_method"] = method.copy() if method.get("card") is None else _fresh(method)
     copy["coupon_codes"] = data["coupon_codes"].copy()
     return copy
 
@@ -500,21 +501,11 @@ class CheckoutRequest:
 
     def _fingerprint_of(self, data: Mapping[str, Any]) -> str:
         """:meth:`fingerprint` of this request's :meth:`to_data` output (built once per attempt)."""
-        purchase = {
-            "cart_id": data["cart_id"],
-            "customer": data["customer"],
-            "billing_address": data["billing_address"],
-            "shipping_address": data["shipping_address"],
-            "shipping_method": data["shipping_method"],
-            "payment_token": data["payment_method"]["token"],
-            "coupon_codes": sorted({_code_key(code) for code in self.coupon_codes}),
-            "capture_mode": data["capture_mode"],
-            "accept_price_changes": data["accept_price_changes"],
-        }
+        codes = sorted({_code_key(code) for code in self.coupon_codes}) if self.coupon_codes else []
         try:
-            blob = _purchase_json(purchase)
+            blob = _purchase_json(data, codes)
         except TypeError:  # a value that is not text (or a bool where one is expected)
-            blob = _CANONICAL.encode(purchase)
+            blob = _CANONICAL.encode(_purchase(data, codes))
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -542,31 +533,47 @@ def _flat_json(data: Mapping[str, Any]) -> str:
     )
 
 
-def _purchase_json(purchase: Mapping[str, Any]) -> str:
-    """``_CANONICAL.encode(purchase)`` for the usual values, written field by field, keys sorted.
+def _purchase(data: Mapping[str, Any], codes: list[str]) -> dict[str, Any]:
+    """What a request's fingerprint covers, of its ``to_data()`` and its normalized codes."""
+    return {
+        "cart_id": data["cart_id"],
+        "customer": data["customer"],
+        "billing_address": data["billing_address"],
+        "shipping_address": data["shipping_address"],
+        "shipping_method": data["shipping_method"],
+        "payment_token": data["payment_method"]["token"],
+        "coupon_codes": codes,
+        "capture_mode": data["capture_mode"],
+        "accept_price_changes": data["accept_price_changes"],
+    }
 
-    The texts go through ``encode_basestring_ascii`` as ``json`` writes them. Raises
-    ``TypeError`` for a value of another kind (the caller then uses the JSON encoder itself).
+
+def _purchase_json(data: Mapping[str, Any], codes: list[str]) -> str:
+    """``_CANONICAL.encode(_purchase(data, codes))`` for the usual values, written field by field.
+
+    The keys come sorted and the texts go through ``encode_basestring_ascii`` as ``json``
+    writes them (no ``_purchase`` dict is built on the way). Raises ``TypeError`` for a value
+    of another kind (the caller then uses the JSON encoder itself).
     """
-    accept = purchase["accept_price_changes"]
+    accept = data["accept_price_changes"]
     if type(accept) is not bool:
         raise TypeError(accept)
-    codes = ",".join([encode_basestring_ascii(code) for code in purchase["coupon_codes"]])
-    billing_data = purchase["billing_address"]
+    coupon_codes = ",".join([encode_basestring_ascii(code) for code in codes])
+    billing_data = data["billing_address"]
     billing = _flat_json(billing_data)
-    shipping_data = purchase["shipping_address"]
+    shipping_data = data["shipping_address"]
     # one address for both (the common case): its JSON is written once
     shipping = billing if shipping_data == billing_data else _flat_json(shipping_data)
     return (
         f'{{"accept_price_changes":{"true" if accept else "false"},'
         f'"billing_address":{billing},'
-        f'"capture_mode":{_text_json(purchase["capture_mode"])},'
-        f'"cart_id":{encode_basestring_ascii(purchase["cart_id"])},'
-        f'"coupon_codes":[{codes}],'
-        f'"customer":{_flat_json(purchase["customer"])},'
-        f'"payment_token":{encode_basestring_ascii(purchase["payment_token"])},'
+        f'"capture_mode":{_text_json(data["capture_mode"])},'
+        f'"cart_id":{encode_basestring_ascii(data["cart_id"])},'
+        f'"coupon_codes":[{coupon_codes}],'
+        f'"customer":{_flat_json(data["customer"])},'
+        f'"payment_token":{encode_basestring_ascii(data["payment_method"]["token"])},'
         f'"shipping_address":{shipping},'
-        f'"shipping_method":{encode_basestring_ascii(purchase["shipping_method"])}}}'
+        f'"shipping_method":{encode_basestring_ascii(data["shipping_method"])}}}'
     )
 
 
@@ -785,6 +792,8 @@ class CheckoutAttempt(EventRecorder):
     """``request`` and its ``to_data()``, built once: each snapshot gets a fresh copy of it."""
     _started_text: tuple[datetime, str] | None = attrs.field(init=False, default=None, repr=False)
     """``started_at`` and its ISO text, written once for every snapshot."""
+    _updated_text: tuple[datetime, str] | None = attrs.field(init=False, default=None, repr=False)
+    """The last ``updated_at`` a snapshot wrote and its ISO text (a later save may reuse it)."""
 
     @classmethod
     def start(
@@ -1049,6 +1058,13 @@ class CheckoutAttempt(EventRecorder):
         if started is None or started[0] is not self.started_at:
             started = self._started_text = (self.started_at, self.started_at.isoformat())
         updated = self._updated_at
+        if updated is None or updated is started[0]:
+            updated_text = started[1]
+        else:
+            known = self._updated_text
+            if known is None or known[0] is not updated:
+                known = self._updated_text = (updated, updated.isoformat())
+            updated_text = known[1]
         amount = self._amount
         draft = self._draft
         draft_data: dict[str, Any] | None = None
@@ -1064,7 +1080,7 @@ class CheckoutAttempt(EventRecorder):
             "started_at": started[1],
             "status": _STATUS_TEXT[self._status],
             "steps": list(map(_STEP_TEXT.__getitem__, self._steps)),
-            "updated_at": started[1] if updated is None else updated.isoformat(),
+            "updated_at": updated_text,
             "codes": list(self._codes),
             "amount": None if amount is None else dict(amount),
             "draft": draft_data,

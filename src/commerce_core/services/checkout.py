@@ -234,14 +234,18 @@ def _codes_of(breakdown: PriceBreakdown) -> tuple[str, ...]:
     """The coupon codes the breakdown's promotions accepted (from adjustments and reports)."""
     codes: set[str] = set()
     for line in breakdown.lines:
-        codes.update(adj.code for adj in line.adjustments if adj.code)
+        for adjustment in line.adjustments:
+            if adjustment.code:
+                codes.add(adjustment.code)
     if breakdown.shipping is not None:
-        codes.update(adj.code for adj in breakdown.shipping.adjustments if adj.code)
+        for adjustment in breakdown.shipping.adjustments:
+            if adjustment.code:
+                codes.add(adjustment.code)
     for report in breakdown.extensions.values():
         accepted = getattr(report, "accepted_codes", ())
         if isinstance(accepted, tuple):
-            codes.update(str(code) for code in accepted)
-    return tuple(sorted(codes))
+            codes.update([str(code) for code in accepted])
+    return tuple(sorted(codes)) if codes else ()
 
 
 def _quantities(cart: Cart) -> dict[str, int]:

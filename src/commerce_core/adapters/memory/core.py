@@ -269,7 +269,11 @@ class VersionedSnapshotStore(Generic[T]):
         self._fresh = fresh_snapshots
         self._trusted = plain_snapshots
         self._readonly = readonly_rebuilds
-        self._rows: dict[str, tuple[int, Any]] = {}
+        self._versions: dict[str, int] = {}
+        self._snapshots: dict[str, Any] = {}
+        """The stored snapshot of each key (``_versions`` holds its version: no pair is kept
+        per aggregate; both dicts change together under the lock, so they list the same keys in
+        the same order)."""
         self.lock = threading.RLock()
 
     def get(self, key: str) -> T:
@@ -279,17 +283,16 @@ class VersionedSnapshotStore(Generic[T]):
             NotFoundError: nothing is stored under ``key``.
         """
         with self.lock:
-            row = self._rows.get(key)
-        if row is None:
-            raise NotFoundError(self.kind, key)
-        version, data = row
+            version = self._versions.get(key)
+            if version is None:
+                raise NotFoundError(self.kind, key)
+            data = self._snapshots[key]
         return self._from_snapshot(data if self._readonly else _copy(data), version)
 
     def version_of(self, key: str) -> int:
         """The stored version of ``key`` (0 when absent)."""
         with self.lock:
-            row = self._rows.get(key)
-        return 0 if row is None else row[0]
+            return self._versions.get(key, 0)
 
     def save(self, key: str, aggregate: T, expected_version: int) -> int:
         """Store ``aggregate`` if the stored version is ``expected_version``; return the new one.
@@ -301,29 +304,30 @@ class VersionedSnapshotStore(Generic[T]):
         if not self._trusted and not (self._fresh and type(data) is dict and _is_plain(data)):
             data = _plain(data)
         with self.lock:
-            row = self._rows.get(key)
-            current = 0 if row is None else row[0]
+            current = self._versions.get(key, 0)
             if current != expected_version:
                 raise ConcurrencyConflictError(self.kind, key, expected_version, current)
-            self._rows[key] = (current + 1, data)
+            self._versions[key] = current + 1
+            self._snapshots[key] = data
             return current + 1
 
     def delete(self, key: str) -> None:
         """Forget ``key`` (no error when absent)."""
         with self.lock:
-            self._rows.pop(key, None)
+            self._versions.pop(key, None)
+            self._snapshots.pop(key, None)
 
     def all(self) -> list[T]:
         """Every stored aggregate, rebuilt (a consistent copy taken under the lock)."""
         with self.lock:
-            rows = list(self._rows.values())
+            rows = list(zip(self._versions.values(), self._snapshots.values(), strict=True))
         if self._readonly:
             return [self._from_snapshot(data, version) for version, data in rows]
         return [self._from_snapshot(_copy(data), version) for version, data in rows]
 
     def __len__(self) -> int:
         with self.lock:
-            return len(self._rows)
+            return len(self._versions)
 
 
 class ScriptedRandomSource:
