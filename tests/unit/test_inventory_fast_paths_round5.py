@@ -14,11 +14,14 @@ from __future__ import annotations
 import gc
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from commerce_core.domain.inventory import (
+    Availability,
     BackorderPolicy,
     InventoryBook,
     Location,
@@ -29,6 +32,7 @@ from commerce_core.domain.inventory import (
 )
 from commerce_core.domain.inventory.book import _signal
 from commerce_core.domain.inventory.reservation import pack_closed
+from commerce_core.domain.inventory.values import _checked_availability
 from commerce_core.errors import CommerceError
 from commerce_core.testing.strategies.inventory import LOCATIONS, SKUS, reservation_requests
 
@@ -171,3 +175,50 @@ def test_the_ledger_hands_out_the_movements_recorded_and_keeps_atoms() -> None:
     gc.collect()
     assert not any(gc.is_tracked(entry) for entry in book._ledger)
     assert all(type(entry[3]) is str for entry in book._ledger)
+
+
+@given(
+    requested=st.integers(1, 20),
+    available=st.integers(0, 20),
+    per_location=st.dictionaries(st.sampled_from(LOCATIONS), st.integers(0, 9)),
+    backorderable=st.one_of(st.none(), st.integers(0, 5)),
+    restock=st.one_of(st.none(), st.just(EXPIRES)),
+)
+def test_a_checked_availability_is_what_the_constructor_builds(
+    *,
+    requested: int,
+    available: int,
+    per_location: dict[str, int],
+    backorderable: int | None,
+    restock: datetime | None,
+) -> None:
+    built = Availability("tee", requested, available, per_location, backorderable, restock)
+    checked = _checked_availability(
+        "tee", requested, available, dict(per_location), backorderable, restock
+    )
+    assert checked == built
+    assert repr(checked) == repr(built)
+    assert isinstance(checked.per_location, MappingProxyType)
+    assert checked.can_fulfil == built.can_fulfil
+    assert checked.shortfall == built.shortfall
+    # anything but an exact dict takes the constructor (which copies it)
+    view = MappingProxyType(dict(per_location))
+    assert _checked_availability("tee", requested, available, view, None, None) == Availability(  # type: ignore[arg-type]
+        "tee", requested, available, view, None, None
+    )
+
+
+@given(settings=_settings, quantity=st.integers(1, 12))
+def test_the_books_availability_answer_is_read_only_and_its_own(
+    *, settings: dict[tuple[str, str], tuple[int, int, int]], quantity: int
+) -> None:
+    book = InventoryBook()
+    _setup(book, settings)
+    for sku in SKUS:
+        first = book.availability(sku, quantity)
+        second = book.availability(sku, quantity)
+        assert first == second
+        assert first.per_location is not second.per_location
+        assert isinstance(first.per_location, MappingProxyType)
+        with pytest.raises(TypeError):
+            first.per_location["x"] = 1  # type: ignore[index]

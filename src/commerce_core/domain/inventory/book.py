@@ -58,6 +58,7 @@ from commerce_core.domain.inventory.values import (
     StockLevel,
     StockMovement,
     _checked_allocation,
+    _checked_availability,
     _checked_line,
 )
 from commerce_core.domain.shoppers import OwnerKind
@@ -1097,7 +1098,9 @@ class InventoryBook(EventRecorder):
                 if arriving >= needed:
                     restock_date = incoming.eta
                     break
-        return Availability(  # positional, in field order: checkout asks once per line
+        # per_location is this answer's own dict: handed over, not copied (checkout asks once
+        # per line)
+        return _checked_availability(
             sku, quantity, available, per_location, policy.headroom(outstanding), restock_date
         )
 
