@@ -58,7 +58,7 @@ from commerce_core.errors import (
     StockUnavailableError,
     UnknownSkuError,
 )
-from commerce_core.money import currency_of, money_from_data, money_to_data, to_minor, zero
+from commerce_core.money import currency_of, money_from_data, money_to_data, zero
 
 __all__ = [
     "CartStatus",
@@ -304,33 +304,6 @@ class CartLine:
 
     def pricing_line(self) -> PricingLine:
         """The line as the pricing pipeline sees it."""
-        quantity, price = self.quantity, self.unit_price
-        if (
-            type(quantity) is int
-            and quantity >= 1
-            and type(self.weight) is Decimal
-            and type(price) is Money
-            and price.amount >= 0
-        ):
-            # What PricingLine checks, checked here (the grid by to_minor itself, which raises
-            # the constructor's error); the metadata is this line's own read-only mapping
-            # (_freeze made it), so the pricing line may share it. Anything else takes the
-            # validating constructor below, and its errors.
-            to_minor(price)
-            return PricingLine._trusted(
-                self.line_id,
-                self.sku,
-                self.name,
-                quantity,
-                price,
-                self.prices_include_tax,
-                self.tax_class,
-                self.categories,
-                self.tags,
-                self.weight,
-                self.shippable,
-                self.metadata,
-            )
         return PricingLine(
             self.line_id,
             self.sku,
