@@ -27,7 +27,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
@@ -204,6 +204,21 @@ def _stored_owner(kind: str, owner_id: str) -> CartOwner:
 _OWNER_KINDS: Final = {kind.value: kind for kind in OwnerKind}
 """Owner kinds by their stored value."""
 
+_OWNER_KIND_TEXT: Final = {kind: kind.value for kind in OwnerKind}
+"""The stored value of each owner kind (a dict lookup: ``.value`` is a Python-level property)."""
+
+_STATUSES: Final = {status.value: status for status in CartStatus}
+"""Cart statuses by their stored value."""
+
+_STATUS_TEXT: Final = {status: status.value for status in CartStatus}
+"""The stored value of each cart status."""
+
+
+def _stored_status(value: str) -> CartStatus:
+    """``CartStatus(value)`` (and its error for anything but a status value), looked up."""
+    status = _STATUSES.get(value) if type(value) is str else None
+    return status if status is not None else CartStatus(value)
+
 
 def _stored_limits(max_lines: int, max_quantity: int) -> CartLimits:
     """The stored limits, validated unless they are the default ones (then shared)."""
@@ -228,6 +243,17 @@ def _freeze(data: Mapping[str, str]) -> Mapping[str, str]:
     if not data:
         return _NO_METADATA
     return MappingProxyType({str(k): str(v) for k, v in data.items()})
+
+
+_NO_LABELS: frozenset[str] = frozenset()
+"""The categories and tags of most lines (immutable, so every such line can share them)."""
+
+
+def _stored_set(values: Iterable[str]) -> frozenset[str]:
+    """``frozenset(values)``; the shared empty one for an empty stored list."""
+    if type(values) is list and not values:
+        return _NO_LABELS
+    return frozenset(values)
 
 
 def _quantity_rule(minimum: int, maximum: int | None, step: int) -> QuantityRule:
@@ -309,8 +335,8 @@ class CartLine:
             "unit_price": money_to_data(self.unit_price),
             "prices_include_tax": self.prices_include_tax,
             "tax_class": self.tax_class,
-            "categories": sorted(self.categories),
-            "tags": sorted(self.tags),
+            "categories": sorted(self.categories) if self.categories else [],
+            "tags": sorted(self.tags) if self.tags else [],
             "weight": str(self.weight),
             "shippable": self.shippable,
             "quantity_rule": [rule.minimum, rule.maximum, rule.step],
@@ -329,8 +355,8 @@ class CartLine:
             money_from_data(data["unit_price"]),
             bool(data["prices_include_tax"]),
             data["tax_class"],
-            frozenset(data["categories"]),
-            frozenset(data["tags"]),
+            _stored_set(data["categories"]),
+            _stored_set(data["tags"]),
             Decimal(data["weight"]),
             bool(data["shippable"]),
             _quantity_rule(minimum, maximum, step),
@@ -993,14 +1019,14 @@ class Cart(EventRecorder):
         """The cart as JSON primitives (ISO strings, money as ``{"amount", "currency"}``)."""
         return {
             "id": self.id,
-            "owner": {"kind": self.owner.kind.value, "id": self.owner.id},
+            "owner": {"kind": _OWNER_KIND_TEXT[self.owner.kind], "id": self.owner.id},
             "currency": self.currency,
             "channel": self.channel,
             "price_list": self.price_list,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
             "limits": [self.limits.max_lines, self.limits.max_quantity_per_line],
-            "status": self._status.value,
+            "status": _STATUS_TEXT[self._status],
             "lines": [line.to_data() for line in self._lines],
             "line_seq": self._line_seq,
             "recovery_digest": self._recovery_digest,
@@ -1025,7 +1051,7 @@ class Cart(EventRecorder):
             updated_at=datetime.fromisoformat(data["updated_at"]),
             limits=_stored_limits(max_lines, max_quantity),
             version=version,
-            status=CartStatus(data["status"]),
+            status=_stored_status(data["status"]),
             lines=[CartLine.from_data(line) for line in data["lines"]],
             line_seq=int(data["line_seq"]),
             recovery_digest=data["recovery_digest"],

@@ -58,6 +58,7 @@ from commerce_core.domain.inventory.values import (
     StockLevel,
     StockMovement,
     _checked_allocation,
+    _checked_availability,
     _checked_line,
 )
 from commerce_core.domain.shoppers import OwnerKind
@@ -79,6 +80,24 @@ __all__ = ["InventoryBook", "ReserveOutcome"]
 _NEW, _OUT, _LOW, _OK = -1, 0, 1, 2  # _NEW: never stocked, so neither out of nor back in stock
 _DEFAULT_STRATEGY = SingleLocationFirst()
 _SALE = str(MovementKind.SALE)  # the kind text of a sale's StockMovementRecorded
+_KINDS = {str(kind): kind for kind in MovementKind}
+"""Movement kinds by their text (the kind a ledger entry keeps)."""
+
+_Entry = tuple[str, str, int, str, str, str, datetime, int]
+"""A ledger movement as atoms, as the book keeps it: the :class:`StockMovement` fields in order,
+with the kind as its text (``"sale"``). The ledger is kept forever and grows with every sale; a
+tuple holding only strings, integers and a datetime is untracked by Python's cyclic garbage
+collector once it has seen it, where a :class:`StockMovement` is an object every full
+collection walks again. :meth:`InventoryBook.ledger` hands out equal :class:`StockMovement`
+values built from the entries."""
+
+
+def _movement_of(entry: _Entry) -> StockMovement:
+    """The :class:`StockMovement` a ledger entry stands for (equal to the one recorded)."""
+    sku, location, quantity, kind, reason, reference, occurred_at, on_hand_after = entry
+    return StockMovement(
+        sku, location, quantity, _KINDS[kind], reason, reference, occurred_at, on_hand_after
+    )
 
 
 @attrs.frozen
@@ -188,7 +207,7 @@ class InventoryBook(EventRecorder):
     _ranking: list[str] = attrs.field(factory=list, init=False)
     _policies: dict[str, BackorderPolicy] = attrs.field(factory=dict, init=False)
     _items: dict[str, dict[str, _Item]] = attrs.field(factory=dict, init=False)
-    _ledger: list[StockMovement] = attrs.field(factory=list, init=False)
+    _ledger: list[_Entry] = attrs.field(factory=list, init=False)
     _applied: set[tuple[str, str, str, str]] = attrs.field(factory=set, init=False)
     # Every reservation in creation order: active ones as values, closed ones packed into atoms
     # (see ClosedReservation: kept forever, so kept out of the cyclic GC's way).
@@ -362,27 +381,24 @@ class InventoryBook(EventRecorder):
         now: datetime,
         reason: str,
         reference: str,
-    ) -> StockMovement:
+    ) -> None:
         item.on_hand += quantity
         item.stocked = True
-        movement = StockMovement(
-            sku, location, quantity, kind, reason, reference, now, item.on_hand
-        )
-        self._ledger.append(movement)
+        text = str(kind)
+        self._ledger.append((sku, location, quantity, text, reason, reference, now, item.on_hand))
         if reference and kind is not MovementKind.SALE:
-            self._applied.add((str(kind), sku, location, reference))
+            self._applied.add((text, sku, location, reference))
         self._record(
             StockMovementRecorded(
                 occurred_at=now,
                 sku=sku,
                 location=location,
                 quantity=quantity,
-                kind=str(kind),
+                kind=text,
                 reference=reference,
                 on_hand=item.on_hand,
             )
         )
-        return movement
 
     def _movement(
         self,
@@ -606,8 +622,11 @@ class InventoryBook(EventRecorder):
             # Checked above (units > 0, each taken quantity > 0 and within what is free, the sum
             # within units): the checked builders skip the validators, unless a strategy
             # returned something that is not an int (then the validators refuse it as before).
-            allocations = tuple([_checked_allocation(loc, qty) for loc, qty in taken.items()])
-            lines.append(_checked_line(sku, units, allocations, short))
+            # (A plain loop: a comprehension is one more call per line.)
+            allocations: list[Allocation] = []
+            for location, quantity in taken.items():
+                allocations.append(_checked_allocation(location, quantity))
+            lines.append(_checked_line(sku, units, tuple(allocations), short))
         return tuple(lines), tuple(shortages), free
 
     def _hold(self, reservation: Reservation) -> None:
@@ -625,6 +644,41 @@ class InventoryBook(EventRecorder):
             if line.backordered:
                 self._backorders.setdefault(line.sku, {})[rid] = line.backordered
         self._active[rid] = reservation
+
+    def _hold_new(
+        self, reservation: Reservation, free: Mapping[str, Mapping[str, int]]
+    ) -> dict[tuple[str, str], int]:
+        """:meth:`_hold` for a reservation of which nothing is held yet; the alert signals.
+
+        ``free`` is what :meth:`_plan` saw free per SKU and location just before (nothing of
+        this id was held, so it is the availability before the change). Returns the signal
+        before the change of every (SKU, location) whose signal the hold changes, in allocation
+        order: :meth:`_raise_alerts` of that gives exactly what it gives for every key (the
+        others raise nothing), without a second look at each item.
+        """
+        rid = reservation.id
+        items = self._items
+        changed: dict[tuple[str, str], int] = {}
+        for line in reservation.lines:
+            sku = line.sku
+            per_sku = items.get(sku, {})
+            sku_free = free[sku]
+            for allocation in line.allocations:
+                location = allocation.location
+                quantity = allocation.quantity
+                item = per_sku[location]
+                item.held += quantity  # nothing of rid held: _Item.hold, inlined
+                item.holds[rid] = quantity
+                # A location gives units only when some are free, so ``available`` is exactly
+                # on_hand - held - safety_stock before the hold, and less ``quantity`` after.
+                available = sku_free[location]
+                was = _signal(available, item)
+                if _signal(available - quantity, item) != was:
+                    changed[sku, location] = was
+            if line.backordered:
+                self._backorders.setdefault(sku, {})[rid] = line.backordered
+        self._active[rid] = reservation
+        return changed
 
     def _unhold(self, reservation: Reservation, *, backorders: bool = True) -> None:
         rid = reservation.id
@@ -777,23 +831,14 @@ class InventoryBook(EventRecorder):
             1 if previous is None else previous.version + 1,
         )
         if swapping:
-            before = self._signals(self._keys(reservation) + self._keys(previous))
-        else:
-            # Nothing of this id is held yet, so the free units just planned are the
-            # availability before the change.
-            items = self._items
-            before = {
-                (line.sku, a.location): _signal(
-                    free[line.sku][a.location], items[line.sku][a.location]
-                )
-                for line in lines
-                for a in line.allocations
-            }
-        self.version += 1
-        if swapping:
             assert previous is not None  # noqa: S101 - implied by swapping
+            before = self._signals(self._keys(reservation) + self._keys(previous))
+            self.version += 1
             self._unhold(previous)
-        self._hold(reservation)
+            self._hold(reservation)
+        else:
+            self.version += 1
+            before = self._hold_new(reservation, free)
         self._reservations[reservation_id] = reservation
         event = ReservationReplaced if swapping else StockReserved
         self._record(
@@ -804,7 +849,8 @@ class InventoryBook(EventRecorder):
                 expires_at=expires_at,
             )
         )
-        self._raise_alerts(before, now)
+        if before:
+            self._raise_alerts(before, now)
         return ReserveOutcome(reservation)
 
     def extend(self, reservation_id: str, *, expires_at: datetime, now: datetime) -> Reservation:
@@ -846,29 +892,37 @@ class InventoryBook(EventRecorder):
             return reservation
         committed = reservation.closed(ReservationState.COMMITTED, now, reference)
         self.version += 1
-        self._reservations[reservation_id] = pack_closed(committed)
         self._active.pop(reservation_id, None)
         # One pass per allocation: release its hold, then its SALE movement (what _unhold with
         # backorders=False and then _move per allocation do; a SALE adds no _applied key).
         # Neither the movements nor their events read the holds, so the result is the same.
+        # The same pass gathers the packed lines of the closed reservation (pack_closed).
         items, ledger, events = self._items, self._ledger, self._events
+        texts: list[str] = []
+        numbers: list[int] = []
         for line in reservation.lines:
             sku = line.sku
+            allocations = line.allocations
+            texts.append(sku)
+            numbers += (line.quantity, line.backordered, len(allocations))
             per_sku = items.get(sku, {})
-            for allocation in line.allocations:
+            for allocation in allocations:
                 location = allocation.location
+                quantity = allocation.quantity
+                texts.append(location)
+                numbers.append(quantity)
                 item = per_sku[location]
                 item.held -= item.holds.pop(reservation_id, 0)
-                delta = -allocation.quantity
+                delta = -quantity
                 item.on_hand += delta
                 item.stocked = True
                 on_hand = item.on_hand
                 ledger.append(
-                    StockMovement(
+                    (
                         sku,
                         location,
                         delta,
-                        MovementKind.SALE,
+                        _SALE,
                         "reservation committed",
                         reservation_id,
                         now,
@@ -886,6 +940,7 @@ class InventoryBook(EventRecorder):
                         on_hand=on_hand,
                     )
                 )
+        self._reservations[reservation_id] = pack_closed(committed, (tuple(texts), tuple(numbers)))
         self._record(
             ReservationCommitted(
                 occurred_at=now, reservation_id=reservation_id, reference=reference
@@ -1043,7 +1098,9 @@ class InventoryBook(EventRecorder):
                 if arriving >= needed:
                     restock_date = incoming.eta
                     break
-        return Availability(  # positional, in field order: checkout asks once per line
+        # per_location is this answer's own dict: handed over, not copied (checkout asks once
+        # per line)
+        return _checked_availability(
             sku, quantity, available, per_location, policy.headroom(outstanding), restock_date
         )
 
@@ -1077,9 +1134,9 @@ class InventoryBook(EventRecorder):
     ) -> tuple[StockMovement, ...]:
         """The ledger, oldest first, optionally for one SKU and/or location."""
         return tuple(
-            m
-            for m in self._ledger
-            if (sku is None or m.sku == sku) and (location is None or m.location == location)
+            _movement_of(entry)
+            for entry in self._ledger
+            if (sku is None or entry[0] == sku) and (location is None or entry[1] == location)
         )
 
     def incoming(self, sku: str | None = None) -> tuple[IncomingStock, ...]:
@@ -1125,16 +1182,8 @@ class InventoryBook(EventRecorder):
                 for loc, item in per_sku.items()
             ],
             "ledger": [
-                [
-                    m.sku,
-                    m.location,
-                    m.quantity,
-                    str(m.kind),
-                    m.reason,
-                    m.reference,
-                    m.occurred_at.isoformat(),
-                ]
-                for m in self._ledger
+                [sku, location, quantity, kind, reason, reference, occurred_at.isoformat()]
+                for sku, location, quantity, kind, reason, reference, occurred_at, _ in self._ledger
             ],
             "reservations": [
                 [r.version, r.to_snapshot()]
@@ -1165,19 +1214,11 @@ class InventoryBook(EventRecorder):
             item = book._items[sku][loc]
             item.on_hand += quantity
             item.stocked = True
-            movement = StockMovement(
-                sku,
-                loc,
-                quantity,
-                MovementKind(kind),
-                reason,
-                reference,
-                datetime.fromisoformat(at),
-                item.on_hand,
-            )
-            book._ledger.append(movement)
-            if reference and movement.kind is not MovementKind.SALE:
-                book._applied.add((kind, sku, loc, reference))
+            text = str(MovementKind(kind))
+            moment = datetime.fromisoformat(at)
+            book._ledger.append((sku, loc, quantity, text, reason, reference, moment, item.on_hand))
+            if reference and text != _SALE:
+                book._applied.add((text, sku, loc, reference))
         for res_version, snapshot in data["reservations"]:
             reservation = Reservation.from_snapshot(snapshot, res_version)
             if reservation.is_active:

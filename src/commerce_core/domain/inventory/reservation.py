@@ -233,8 +233,14 @@ and their tuples) that every full collection would walk again.
 """
 
 
-def pack_closed(reservation: Reservation) -> ClosedReservation:
+def pack_closed(
+    reservation: Reservation, lines: tuple[tuple[str, ...], tuple[int, ...]] | None = None
+) -> ClosedReservation:
     """The :data:`ClosedReservation` atoms of ``reservation`` (:func:`unpack_closed` inverts it).
+
+    ``lines``: the ``(texts, numbers)`` of ``reservation.lines`` when the caller gathered them
+    already (as it walked the lines for another reason); they must be what this function would
+    gather.
 
     >>> from datetime import UTC, datetime, timedelta
     >>> from commerce_core.domain.inventory.values import Allocation
@@ -248,17 +254,8 @@ def pack_closed(reservation: Reservation) -> ClosedReservation:
     >>> unpack_closed("cart-1", pack_closed(r)) == r
     True
     """
-    # Plain loops and str(): this runs on every commit and release.
-    texts: list[str] = []
-    numbers: list[int] = []
-    for line in reservation.lines:
-        texts.append(line.sku)
-        numbers.append(line.quantity)
-        numbers.append(line.backordered)
-        numbers.append(len(line.allocations))
-        for allocation in line.allocations:
-            texts.append(allocation.location)
-            numbers.append(allocation.quantity)
+    if lines is None:
+        lines = _pack_lines(reservation.lines)
     return (
         str(reservation.state),
         str(reservation.owner),
@@ -267,9 +264,24 @@ def pack_closed(reservation: Reservation) -> ClosedReservation:
         reservation.version,
         reservation.reference,
         reservation.closed_at,
-        tuple(texts),
-        tuple(numbers),
+        *lines,
     )
+
+
+def _pack_lines(lines: Iterable[ReservationLine]) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The ``(texts, numbers)`` of :data:`ClosedReservation` for ``lines``."""
+    # Plain loops: this runs on every release.
+    texts: list[str] = []
+    numbers: list[int] = []
+    for line in lines:
+        texts.append(line.sku)
+        numbers.append(line.quantity)
+        numbers.append(line.backordered)
+        numbers.append(len(line.allocations))
+        for allocation in line.allocations:
+            texts.append(allocation.location)
+            numbers.append(allocation.quantity)
+    return tuple(texts), tuple(numbers)
 
 
 def unpack_closed(reservation_id: str, packed: ClosedReservation) -> Reservation:

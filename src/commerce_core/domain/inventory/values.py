@@ -92,6 +92,33 @@ class Availability:
         return max(0, self.requested - self.available)
 
 
+def _checked_availability(  # noqa: PLR0917 - the fields, in order
+    sku: str,
+    requested: int,
+    available: int,
+    per_location: dict[str, int],
+    backorderable: int | None,
+    restock_date: datetime | None,
+) -> Availability:
+    """``Availability(...)`` of the same values, for a ``per_location`` dict the caller made.
+
+    The validating constructor copies ``per_location`` into a new read-only mapping; a book
+    that built the dict for this answer alone (and keeps no reference to it) hands it over
+    instead: the answer is equal and holds a read-only view that nothing else can change.
+    Anything but an exact ``dict`` takes the constructor.
+    """
+    if type(per_location) is not dict:
+        return Availability(sku, requested, available, per_location, backorderable, restock_date)
+    answer = object.__new__(Availability)
+    _set(answer, "sku", sku)
+    _set(answer, "requested", requested)
+    _set(answer, "available", available)
+    _set(answer, "per_location", MappingProxyType(per_location))
+    _set(answer, "backorderable", backorderable)
+    _set(answer, "restock_date", restock_date)
+    return answer
+
+
 @attrs.frozen
 class ReservationTtl:
     """Default time-to-live of a reservation, per owner kind.
