@@ -479,8 +479,9 @@ class TaxedMoney:
         Equal to ``TaxedMoney(net, gross)`` for such a pair.
         """
         pair = object.__new__(cls)
-        object.__setattr__(pair, "net", net)
-        object.__setattr__(pair, "gross", gross)
+        set_field = object.__setattr__.__get__(pair)
+        set_field("net", net)
+        set_field("gross", gross)
         return pair
 
     @classmethod

@@ -12,7 +12,9 @@ Checkout calls :meth:`PromotionEngine.evaluate_codes` (which codes apply),
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 import attrs
 
@@ -38,7 +40,7 @@ from commerce_core.domain.promotions import (
     backtest,
 )
 from commerce_core.errors import UnknownCouponError
-from commerce_core.money import zero
+from commerce_core.money import Money, zero
 from commerce_core.ports.promotions import CouponUsage, CustomerHistory
 from commerce_core.ports.random import RandomSource
 
@@ -47,6 +49,10 @@ __all__ = [
     "CouponRedemption",
     "generate_coupons",
 ]
+
+
+_NO_STRINGS: Final[frozenset[str]] = frozenset()
+_line_id: Final = operator.attrgetter("line_id")
 
 
 @attrs.frozen
@@ -119,10 +125,12 @@ class PromotionEngine:
         previous: int | None = None
         if self.history is not None and context.customer_id is not None:
             previous = self.history.previous_orders(context.customer_id)
-        return PromotionInput(
-            currency=context.currency,
-            # The pricing lines are validated already (quantity, unit price and more).
-            lines=[
+        # The pricing lines are validated already (quantity, unit price and more), and every
+        # field below is in the form the input's converters would give it (lines sorted by id,
+        # frozensets, the context's tuple of codes): the input is built without converting
+        # again (its own checks still run).
+        promotion_lines = sorted(
+            (
                 PromotionLine._trusted(
                     line.line_id,
                     line.sku,
@@ -132,22 +140,30 @@ class PromotionEngine:
                     line.tags,
                 )
                 for line in lines
-            ],
-            now=context.now,
-            channel=context.channel,
-            customer_id=context.customer_id,
-            customer_groups=() if context.customer_group is None else (context.customer_group,),
-            previous_orders=previous,
-            shipping_country=(None if context.destination is None else context.destination.country),
-            shipping_estimate=context.shipping_estimate,
-            codes=context.coupon_codes,
-            exhausted_codes=self._exhausted(context.coupon_codes, context.customer_id),
-            rounding=context.rounding,
+            ),
+            key=_line_id,
+        )
+        group = context.customer_group
+        destination = context.destination
+        return PromotionInput._trusted(
+            context.currency,
+            tuple(promotion_lines),
+            context.now,
+            context.channel,
+            context.customer_id,
+            _NO_STRINGS if group is None else frozenset((group,)),
+            previous,
+            None if destination is None else destination.country,
+            None,
+            context.shipping_estimate,
+            tuple(context.coupon_codes),
+            self._exhausted(context.coupon_codes, context.customer_id),
+            context.rounding,
         )
 
     def _exhausted(self, codes: Iterable[str], customer_id: str | None) -> frozenset[str]:
         if self.usage is None or not codes:
-            return frozenset()
+            return _NO_STRINGS
         out: set[str] = set()
         for raw in codes:
             coupon = self.book.coupon(raw)
@@ -191,7 +207,8 @@ class PromotionEngine:
         currency = context.currency
         # The library's own decisions hold amounts made from minor units (on the grid): their
         # adjustments need no check again. A subclass's ``evaluate`` may return anything.
-        adjustment = Adjustment._trusted if type(self) is PromotionEngine else Adjustment
+        trusted = type(self) is PromotionEngine
+        adjustment = Adjustment._trusted if trusted else Adjustment
         note = AdjustmentNote._owned
         line_adjs: dict[str, list[Adjustment]] = {}
         shipping: list[Adjustment] = []
@@ -209,7 +226,10 @@ class PromotionEngine:
                 found = line_adjs.get(line_id)
                 if found is None:
                     found = line_adjs[line_id] = []
-                found.append(adjustment(source, label, -amount, code))
+                # ``-amount``, without Money's keyword-argument constructor (the library's
+                # amounts are plain Money).
+                off = Money(-amount.amount, amount.currency) if trusted else -amount
+                found.append(adjustment(source, label, off, code))
             if applied.shipping_amount.amount > 0:
                 shipping.append(adjustment(source, label, -applied.shipping_amount, code))
             if applied.shipping_discount is not None:

@@ -211,18 +211,16 @@ class PromotionLine:
         values.
         """
         line = object.__new__(cls)
-        set_field = object.__setattr__
-        set_field(line, "line_id", line_id)
-        set_field(line, "sku", sku)
-        set_field(line, "quantity", quantity)
-        set_field(line, "unit_price", unit_price)
+        set_field = object.__setattr__.__get__(line)
+        set_field("line_id", line_id)
+        set_field("sku", sku)
+        set_field("quantity", quantity)
+        set_field("unit_price", unit_price)
         # A frozenset converts to itself: only other iterables are converted.
         set_field(
-            line,
-            "categories",
-            categories if type(categories) is frozenset else _strings(categories),
+            "categories", categories if type(categories) is frozenset else _strings(categories)
         )
-        set_field(line, "tags", tags if type(tags) is frozenset else _strings(tags))
+        set_field("tags", tags if type(tags) is frozenset else _strings(tags))
         return line
 
     def anchor_keys(self) -> list[Key]:
@@ -306,6 +304,48 @@ class PromotionInput:
             if charge is not None and charge.currency.code != currency:
                 raise CurrencyMismatchError(currency, currency_of(charge), context="shipping")
 
+    @classmethod
+    def _trusted(  # noqa: PLR0917 - the fields, in order
+        cls,
+        currency: str,
+        lines: tuple[PromotionLine, ...],
+        now: datetime,
+        channel: str | None,
+        customer_id: str | None,
+        customer_groups: frozenset[str],
+        previous_orders: int | None,
+        shipping_country: str | None,
+        shipping: Money | None,
+        shipping_estimate: Money | None,
+        codes: tuple[str, ...],
+        exhausted_codes: frozenset[str],
+        rounding: RoundingPolicy,
+    ) -> PromotionInput:
+        """Internal: an input from fields already in their converted form.
+
+        ``lines`` is a tuple sorted by ``line_id``, the sets are frozensets and ``codes`` a
+        tuple: what the converters would make of them (and equal to it), so nothing is
+        converted again. The checks of the constructor (currencies, unique line ids) still run
+        and raise the same errors; the input equals ``PromotionInput(...)`` of the same values.
+        """
+        data = object.__new__(cls)
+        set_field = object.__setattr__.__get__(data)
+        set_field("currency", currency)
+        set_field("lines", lines)
+        set_field("now", now)
+        set_field("channel", channel)
+        set_field("customer_id", customer_id)
+        set_field("customer_groups", customer_groups)
+        set_field("previous_orders", previous_orders)
+        set_field("shipping_country", shipping_country)
+        set_field("shipping", shipping)
+        set_field("shipping_estimate", shipping_estimate)
+        set_field("codes", codes)
+        set_field("exhausted_codes", exhausted_codes)
+        set_field("rounding", rounding)
+        data.__attrs_post_init__()
+        return data
+
     def with_codes(self, codes: Iterable[str]) -> PromotionInput:
         """The same cart with other coupon codes entered."""
         return attrs.evolve(self, codes=tuple(codes))
@@ -363,7 +403,27 @@ class CartState:
     def __init__(self, data: PromotionInput) -> None:
         self.input = data
         self.currency = data.currency
-        self.lines = [LineState(i, line) for i, line in enumerate(data.lines)]
+        # The lines' states, their total value and the index, in one pass over the lines.
+        self.lines: list[LineState] = []
+        self.by_key: dict[Key, list[int]] = {}
+        by_key = self.by_key
+        subtotal = 0
+        for position, line in enumerate(data.lines):
+            state = LineState(position, line)
+            self.lines.append(state)
+            subtotal += state.original
+            # The common case first: a line without categories or tags has its SKU as only key.
+            if line.categories or line.tags:
+                for key in line.anchor_keys():
+                    by_key.setdefault(key, []).append(position)
+            else:
+                key = ("sku", line.sku)
+                found = by_key.get(key)
+                if found is None:
+                    by_key[key] = [position]
+                else:
+                    found.append(position)
+        self.original_subtotal = subtotal
         self.shipping_known = data.shipping is not None
         self.shipping_original = 0 if data.shipping is None else to_minor(data.shipping)
         self.shipping_remaining = self.shipping_original
@@ -375,14 +435,6 @@ class CartState:
             else to_minor(data.shipping_estimate)
         )
         self.estimate_remaining = self.estimate_original
-        self.original_subtotal = sum(line.original for line in self.lines)
-        self.by_key: dict[Key, list[int]] = {}
-        for state in self.lines:
-            line = state.line
-            # The common case first: a line without categories or tags has its SKU as only key.
-            keys = line.anchor_keys() if line.categories or line.tags else [("sku", line.sku)]
-            for key in keys:
-                self.by_key.setdefault(key, []).append(state.position)
         self._matches: dict[Selector, tuple[int, ...]] = {}
 
     def copy_fresh(self) -> CartState:
@@ -406,6 +458,32 @@ class CartState:
         cached = self._matches.get(selector)
         if cached is not None:
             return cached
+        if type(selector) is not Selector:  # a subclass may define its own keys and exclusions
+            return self._matching(selector)
+        if selector.all_products:
+            candidates: Iterable[int] = range(len(self.lines))
+        else:
+            # The lines under the selector's anchor keys (``anchor_keys()``, without building
+            # that set).
+            by_key = self.by_key
+            found: set[int] = set()
+            for sku in selector.skus:
+                found.update(by_key.get(("sku", sku), ()))
+            for category in selector.categories:
+                found.update(by_key.get(("category", category), ()))
+            for tag in selector.tags:
+                found.update(by_key.get(("tag", tag), ()))
+            candidates = sorted(found)
+        if selector.exclude_skus or selector.exclude_categories or selector.exclude_tags:
+            lines = self.lines
+            result = tuple(p for p in candidates if not selector.excludes(lines[p].line))
+        else:
+            result = tuple(candidates)  # nothing to exclude
+        self._matches[selector] = result
+        return result
+
+    def _matching(self, selector: Selector) -> tuple[int, ...]:
+        """:meth:`matching` through the selector's own methods (cached)."""
         if selector.all_products:
             candidates: Iterable[int] = range(len(self.lines))
         else:
