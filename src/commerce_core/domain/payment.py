@@ -888,23 +888,24 @@ class Payment(EventRecorder):
         status = data["status"]
         amount = money_from_data(data["amount"])
         authorized, captured, refunded = _totals(data, amount)
-        return cls(  # positionally, in field order (id, order_id, amount, ... applied, version)
-            data["id"],
-            data["order_id"],
-            amount,
-            method,
-            datetime.fromisoformat(data["created_at"]),
-            (_STATUSES.get(status) if type(status) is str else None) or PaymentStatus(status),
-            authorized,
-            captured,
-            refunded,
-            data["reference"],
-            None
+        return cls(
+            id=data["id"],
+            order_id=data["order_id"],
+            amount=amount,
+            method=method,
+            created_at=datetime.fromisoformat(data["created_at"]),
+            status=(_STATUSES.get(status) if type(status) is str else None)
+            or PaymentStatus(status),
+            authorized=authorized,
+            captured=captured,
+            refunded=refunded,
+            reference=data["reference"],
+            action=None
             if action is None
             else RequiredAction(action["kind"], action["url"], action["client_secret"]),
-            None if decline is None else DeclineCode(decline),
-            list(data["applied"]),
-            version,
+            decline_code=None if decline is None else DeclineCode(decline),
+            applied=list(data["applied"]),
+            version=version,
         )
 
     def __repr__(self) -> str:

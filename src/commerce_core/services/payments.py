@@ -495,18 +495,18 @@ class PaymentService:
             key,
             attempts,
         )
-        return PaymentResult(  # positionally (cheaper than keywords), in field order:
-            saved.id,  # payment_id
-            request.operation,  # operation
-            result,  # result
-            saved.status,  # status
-            amount,  # amount
-            saved.authorized,  # authorized
-            saved.captured,  # captured
-            saved.refunded,  # refunded
-            key,  # idempotency_key
-            attempts,  # attempts
-            claim.status is ClaimStatus.COMPLETED,  # replayed
+        return PaymentResult(
+            payment_id=saved.id,
+            operation=request.operation,
+            result=result,
+            status=saved.status,
+            amount=amount,
+            authorized=saved.authorized,
+            captured=saved.captured,
+            refunded=saved.refunded,
+            idempotency_key=key,
+            attempts=attempts,
+            replayed=claim.status is ClaimStatus.COMPLETED,
         )
 
     def _call_with_retries(
@@ -544,19 +544,19 @@ class PaymentService:
             detail = result.reason
         method = payment.method
         self._log.append(
-            TransactionRecord(  # positionally (cheaper than keywords), in field order:
-                self._clock.now(),  # recorded_at
-                payment.id,  # payment_id
-                payment.order_id,  # order_id
-                str(request.operation),  # operation
-                request.idempotency_key,  # idempotency_key
-                attempt,  # attempt
-                amount,  # amount
-                str(result.outcome),  # outcome
-                detail,  # detail
-                reference or payment.reference,  # reference
-                method.kind,  # method_kind
-                method.card,  # card
+            TransactionRecord(
+                recorded_at=self._clock.now(),
+                payment_id=payment.id,
+                order_id=payment.order_id,
+                operation=str(request.operation),
+                idempotency_key=request.idempotency_key,
+                attempt=attempt,
+                amount=amount,
+                outcome=str(result.outcome),
+                detail=detail,
+                reference=reference or payment.reference,
+                method_kind=method.kind,
+                card=method.card,
             )
         )
 
