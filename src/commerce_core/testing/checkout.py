@@ -194,6 +194,8 @@ class CheckoutWorld:
         on_step: the checkout step hook.
         analytics: the analytics sink (default: ``recorded``, an :class:`InMemoryAnalyticsSink`).
         faults: wrap the ports in :class:`FaultyPort` (False for benchmarks).
+        clock: the clock every service reads (default: a new :class:`InMemoryClock`, which
+            moves only when a test moves it; a subclass may read a real clock instead).
     """
 
     def __init__(
@@ -205,10 +207,11 @@ class CheckoutWorld:
         on_step: StepHook | None = None,
         analytics: AnalyticsSink | None = None,
         faults: bool = True,
+        clock: InMemoryClock | None = None,
     ) -> None:
         self.plan = FaultPlan()
         self._faults = faults
-        self.clock = InMemoryClock()
+        self.clock = clock if clock is not None else InMemoryClock()
         self.ids = SequentialIdFactory()
         self.notifier = InMemoryNotifier()
         self.catalog = InMemoryCatalog(
