@@ -99,7 +99,7 @@ from commerce_core.domain.orders import (
     PaymentKind,
     PaymentTerms,
 )
-from commerce_core.domain.payment import Payment, PaymentStatus
+from commerce_core.domain.payment import PaymentStatus
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.domain.pricing import (
     AdjustmentStage,
@@ -222,8 +222,6 @@ class _Run:
     """The units per SKU of ``cart``, as validation counted them (reserved as counted)."""
     fresh: bool = False
     """The attempt was begun by this very call: no earlier run can have placed its order."""
-    payment: Payment | None = None
-    """The payment as this run authorized it (captured in hand, without reading it again)."""
 
 
 def _ids(checkout_id: str) -> tuple[str, str, str]:
@@ -980,11 +978,9 @@ class CheckoutService:
         self, run: _Run, payment_id: str, order_id: str, amount: Money
     ) -> CheckoutFailure | None:
         cid = run.attempt.checkout_id
-        payment = self._payments.open_payment(
+        result = self._payments.pay(
             order_id, amount, run.attempt.request.payment_method, payment_id=payment_id
         )
-        result = self._payments.authorize(payment_id, current=payment)
-        run.payment = payment
         if result.status is PaymentStatus.AUTHORIZED and result.authorized == amount:
             return None
         if result.status is PaymentStatus.REQUIRES_ACTION:
@@ -1106,7 +1102,7 @@ class CheckoutService:
         self, run: _Run, payment_id: str, order_id: str, amount: Money
     ) -> CheckoutFailure | None:
         cid = run.attempt.checkout_id
-        result = self._payments.capture(payment_id, amount, scope=cid, current=run.payment)
+        result = self._payments.capture(payment_id, amount, scope=cid)
         if result.status is not PaymentStatus.CAPTURED:
             if result.is_transient:
                 return CheckoutFailure(
