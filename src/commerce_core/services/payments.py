@@ -63,7 +63,6 @@ from commerce_core.domain.payment_gateway import (
 )
 from commerce_core.domain.transaction_log import TransactionRecord
 from commerce_core.errors import (
-    CommerceError,
     ConcurrencyConflictError,
     IdempotencyInProgressError,
     IdempotencyKeyReuseError,
@@ -276,25 +275,16 @@ class PaymentService:
             raise IdempotencyKeyReuseError(payment_id, "existing payment", "new payment")
         return existing
 
-    def authorize(self, payment_id: str, *, current: Payment | None = None) -> PaymentResult:
+    def authorize(self, payment_id: str) -> PaymentResult:
         """Authorize a payment's full amount, retrying transient failures.
 
         Replaying it after it completed returns the stored result without a gateway call.
-
-        Args:
-            payment_id: the payment.
-            current: the caller's copy of the payment as this service left it (what
-                :meth:`open_payment` returned), used and changed in place instead of reading
-                the payment again. A stale copy loses the version race when the result is
-                applied, and the stored payment is read again.
 
         Raises:
             NotFoundError: no such payment.
             InvalidTransitionError: the payment was already submitted with another outcome.
             IdempotencyInProgressError: the same authorization is running concurrently.
         """
-        if current is not None and current.id == payment_id:
-            return self._authorize(current)
         return self._authorize(self._payments.get(payment_id))
 
     def _authorize(self, payment: Payment) -> PaymentResult:
@@ -336,12 +326,7 @@ class PaymentService:
         return self._authorize(payment)  # the payment just opened (or found): no second read
 
     def capture(
-        self,
-        payment_id: str,
-        amount: Money | None = None,
-        *,
-        scope: str = "",
-        current: Payment | None = None,
+        self, payment_id: str, amount: Money | None = None, *, scope: str = ""
     ) -> PaymentResult:
         """Capture ``amount`` (default: everything still capturable) of an authorized payment.
 
@@ -352,22 +337,12 @@ class PaymentService:
                 amount and scope are one operation: a replay returns the first result. Without a
                 scope the key includes the total captured so far, so a retry of an unsaved
                 attempt reuses its key while a deliberate second capture gets a new one.
-            current: the caller's copy of the payment as this service left it (the one it
-                passed to :meth:`authorize`), used and changed in place instead of reading the
-                payment again, for a capture of an explicit ``amount`` and ``scope`` (whose key
-                does not depend on the payment's totals; otherwise the payment is read). A
-                stale copy loses the version race when the result is applied, and the stored
-                payment is read again; a capture it refuses is checked against the stored
-                payment before raising.
 
         Raises:
             OverCaptureError: ``amount`` exceeds what is capturable (nothing called or stored).
             InvalidTransitionError: the payment is not in a capturable state.
         """
-        if current is not None and current.id == payment_id and amount is not None and scope:
-            payment = current  # the key does not depend on its totals: no read
-        else:
-            payment = self._payments.get(payment_id)
+        payment = self._payments.get(payment_id)
         wanted = amount if amount is not None else payment.capturable
         amount_text = amount_key(wanted)  # written once: for the key and the request
         key = _key_of_text(
@@ -378,15 +353,7 @@ class PaymentService:
             scope or f"after:{amount_key(payment.captured)}",
         )
         if key not in payment.applied_keys:
-            try:
-                payment.ensure_can_capture(wanted)
-            except CommerceError:
-                if payment is not current:
-                    raise
-                # the caller's copy refuses: the stored payment decides (the copy may be stale)
-                payment = self._payments.get(payment_id)
-                if key not in payment.applied_keys:
-                    payment.ensure_can_capture(wanted)
+            payment.ensure_can_capture(wanted)
         request = CaptureRequest._of_key(
             key, payment.id, payment.reference or "", wanted, amount_text=amount_text
         )
