@@ -479,9 +479,9 @@ class TaxedMoney:
         Equal to ``TaxedMoney(net, gross)`` for such a pair.
         """
         pair = object.__new__(cls)
-        set_field = object.__setattr__.__get__(pair)
-        set_field("net", net)
-        set_field("gross", gross)
+        set_field = object.__setattr__
+        set_field(pair, "net", net)
+        set_field(pair, "gross", gross)
         return pair
 
     @classmethod

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.cards import CardSummary
 from commerce_core.domain.checkout import STEP_ORDER, CaptureMode, CheckoutAttempt
-from commerce_core.domain.orders import Address
+from commerce_core.domain.orders import Address, Customer
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.errors import NotFoundError
 from commerce_core.services.checkout import _codes_of
@@ -83,6 +83,25 @@ def test_snapshots_write_updated_at_as_its_iso_text_in_new_trees(
         seen += fresh
         rebuilt = CheckoutAttempt.from_snapshot(snapshot, index + 1)
         assert rebuilt.to_snapshot() == snapshot
+
+
+@attrs.frozen
+class _TaggedCustomer(Customer):
+    """A host's customer holding a list: its request data is not the flat shape."""
+
+    tags: list[str] = attrs.field(factory=list)
+
+
+def test_a_request_of_other_classes_is_copied_whole_in_every_snapshot() -> None:
+    request = attrs.evolve(
+        make_checkout_request(), customer=_TaggedCustomer("a@example.test", tags=["vip"])
+    )
+    attempt = CheckoutAttempt.start(request, now=_AT)
+    first, second = attempt.to_snapshot(), attempt.to_snapshot()
+    assert first == second
+    assert first["request"]["customer"]["tags"] == ["vip"]
+    shared = {id(c) for c in _containers(first)} & {id(c) for c in _containers(second)}
+    assert not shared
 
 
 def test_a_rebuilt_attempt_writes_its_own_updated_at() -> None:

@@ -258,11 +258,25 @@ def _customer_data(customer: Customer) -> dict[str, Any]:
     return {"email": customer.email, "customer_id": customer.customer_id, "name": customer.name}
 
 
+def _flat_parts(request: CheckoutRequest) -> bool:
+    """The request's customer, addresses and payment method are the library's own classes.
+
+    Their data is then the shape :func:`_fresh_request` copies: flat dicts of texts, but for the
+    payment method's optional card summary (a subclass may hold more: :func:`_fresh` copies it).
+    """
+    return (
+        type(request.customer) is Customer
+        and type(request.billing_address) is Address
+        and type(request.shipping_address) is Address
+        and type(request.payment_method) is PaymentMethod
+    )
+
+
 def _fresh_request(data: dict[str, Any]) -> dict[str, Any]:
     """A deep copy of :meth:`CheckoutRequest.to_data` output (as :func:`_fresh`, shaped: faster).
 
-    The customer and the addresses are flat dicts of strings (``attrs.asdict`` of flat
-    classes), the payment method a flat dict but for its optional card summary.
+    Only for a request of :func:`_flat_parts`: the customer and the addresses are flat dicts of
+    strings, the payment method a flat dict but for its optional card summary.
     """
     copy = data.copy()
     copy["customer"] = data["customer"].copy()
@@ -1075,7 +1089,9 @@ class CheckoutAttempt(EventRecorder):
                 draft_data = _fresh(draft)
         return {
             "checkout_id": self.checkout_id,
-            "request": _fresh_request(cached[1]),
+            "request": (
+                _fresh_request(cached[1]) if _flat_parts(self.request) else _fresh(cached[1])
+            ),
             "fingerprint": self.fingerprint,
             "started_at": started[1],
             "status": _STATUS_TEXT[self._status],

@@ -396,10 +396,10 @@ class AuthorizeRequest(_FingerprintedRequest):
 
 def _authorize_fingerprint(payment: str, order: str, amount: str, token: str) -> str:
     """The fingerprint of an authorization, ``amount`` written by :func:`amount_key`."""
-    op = "authorize"
+    op = str(PaymentOperation.AUTHORIZE)
     if type(payment) is str and type(order) is str and type(token) is str:
         return _text_digest(
-            f'{{"amount":{_q(amount)},"op":"authorize","order":{_q(order)},'
+            f'{{"amount":{_q(amount)},"op":{_q(op)},"order":{_q(order)},'
             f'"payment":{_q(payment)},"token":{_q(token)}}}'
         )
     return _digest(

@@ -286,19 +286,19 @@ class PricingLine:
         of the same values.
         """
         line = object.__new__(cls)
-        set_field = object.__setattr__.__get__(line)
-        set_field("line_id", line_id)
-        set_field("sku", sku)
-        set_field("name", name)
-        set_field("quantity", quantity)
-        set_field("unit_price", unit_price)
-        set_field("prices_include_tax", prices_include_tax)
-        set_field("tax_class", tax_class)
-        set_field("categories", categories)
-        set_field("tags", tags)
-        set_field("weight", weight)
-        set_field("shippable", shippable)
-        set_field("metadata", metadata or _EMPTY)
+        set_field = object.__setattr__
+        set_field(line, "line_id", line_id)
+        set_field(line, "sku", sku)
+        set_field(line, "name", name)
+        set_field(line, "quantity", quantity)
+        set_field(line, "unit_price", unit_price)
+        set_field(line, "prices_include_tax", prices_include_tax)
+        set_field(line, "tax_class", tax_class)
+        set_field(line, "categories", categories)
+        set_field(line, "tags", tags)
+        set_field(line, "weight", weight)
+        set_field(line, "shippable", shippable)
+        set_field(line, "metadata", metadata or _EMPTY)
         return line
 
     @property
@@ -360,11 +360,11 @@ class Adjustment:
         not checked again. Equal to ``Adjustment(...)`` of the same values.
         """
         adjustment = object.__new__(cls)
-        set_field = object.__setattr__.__get__(adjustment)
-        set_field("source_id", source_id)
-        set_field("label", label)
-        set_field("amount", amount)
-        set_field("code", code)
+        set_field = object.__setattr__
+        set_field(adjustment, "source_id", source_id)
+        set_field(adjustment, "label", label)
+        set_field(adjustment, "amount", amount)
+        set_field(adjustment, "code", code)
         return adjustment
 
 
@@ -504,11 +504,11 @@ class AdjustmentNote:
         ``AdjustmentNote(...)`` of the same values.
         """
         note = object.__new__(cls)
-        set_field = object.__setattr__.__get__(note)
-        set_field("source_id", source_id)
-        set_field("status", status)
-        set_field("message", message)
-        set_field("data", MappingProxyType(data) if data else _EMPTY)
+        set_field = object.__setattr__
+        set_field(note, "source_id", source_id)
+        set_field(note, "status", status)
+        set_field(note, "message", message)
+        set_field(note, "data", MappingProxyType(data) if data else _EMPTY)
         return note
 
 
@@ -564,13 +564,13 @@ class AdjustmentResult:
         read-only instead of copied. Equal to ``AdjustmentResult(...)`` of the same values.
         """
         result = object.__new__(cls)
-        set_field = object.__setattr__.__get__(result)
-        set_field("line_adjustments", MappingProxyType(line_adjustments))
-        set_field("shipping_adjustments", shipping_adjustments)
-        set_field("shipping_discounts", shipping_discounts)
-        set_field("extra_lines", extra_lines)
-        set_field("notes", notes)
-        set_field("report", report)
+        set_field = object.__setattr__
+        set_field(result, "line_adjustments", MappingProxyType(line_adjustments))
+        set_field(result, "shipping_adjustments", shipping_adjustments)
+        set_field(result, "shipping_discounts", shipping_discounts)
+        set_field(result, "extra_lines", extra_lines)
+        set_field(result, "notes", notes)
+        set_field(result, "report", report)
         return result
 
 

@@ -294,7 +294,9 @@ class PaymentService:
         is read again (``_apply``).
         """
         amount_text = amount_key(payment.amount)  # written once: for the key and the request
-        key = _key_of_text("authorize", payment.order_id, payment.id, amount_text, "")
+        key = _key_of_text(
+            str(PaymentOperation.AUTHORIZE), payment.order_id, payment.id, amount_text, ""
+        )
         if key not in payment.applied_keys:
             payment.ensure_can_authorize()
         request = AuthorizeRequest._of_key(
@@ -346,7 +348,7 @@ class PaymentService:
         wanted = amount if amount is not None else payment.capturable
         amount_text = amount_key(wanted)  # written once: for the key and the request
         key = _key_of_text(
-            "capture",
+            str(PaymentOperation.CAPTURE),
             payment.order_id,
             payment.id,
             amount_text,

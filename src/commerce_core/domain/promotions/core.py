@@ -211,16 +211,18 @@ class PromotionLine:
         values.
         """
         line = object.__new__(cls)
-        set_field = object.__setattr__.__get__(line)
-        set_field("line_id", line_id)
-        set_field("sku", sku)
-        set_field("quantity", quantity)
-        set_field("unit_price", unit_price)
+        set_field = object.__setattr__
+        set_field(line, "line_id", line_id)
+        set_field(line, "sku", sku)
+        set_field(line, "quantity", quantity)
+        set_field(line, "unit_price", unit_price)
         # A frozenset converts to itself: only other iterables are converted.
         set_field(
-            "categories", categories if type(categories) is frozenset else _strings(categories)
+            line,
+            "categories",
+            categories if type(categories) is frozenset else _strings(categories),
         )
-        set_field("tags", tags if type(tags) is frozenset else _strings(tags))
+        set_field(line, "tags", tags if type(tags) is frozenset else _strings(tags))
         return line
 
     def anchor_keys(self) -> list[Key]:
@@ -329,20 +331,20 @@ class PromotionInput:
         and raise the same errors; the input equals ``PromotionInput(...)`` of the same values.
         """
         data = object.__new__(cls)
-        set_field = object.__setattr__.__get__(data)
-        set_field("currency", currency)
-        set_field("lines", lines)
-        set_field("now", now)
-        set_field("channel", channel)
-        set_field("customer_id", customer_id)
-        set_field("customer_groups", customer_groups)
-        set_field("previous_orders", previous_orders)
-        set_field("shipping_country", shipping_country)
-        set_field("shipping", shipping)
-        set_field("shipping_estimate", shipping_estimate)
-        set_field("codes", codes)
-        set_field("exhausted_codes", exhausted_codes)
-        set_field("rounding", rounding)
+        set_field = object.__setattr__
+        set_field(data, "currency", currency)
+        set_field(data, "lines", lines)
+        set_field(data, "now", now)
+        set_field(data, "channel", channel)
+        set_field(data, "customer_id", customer_id)
+        set_field(data, "customer_groups", customer_groups)
+        set_field(data, "previous_orders", previous_orders)
+        set_field(data, "shipping_country", shipping_country)
+        set_field(data, "shipping", shipping)
+        set_field(data, "shipping_estimate", shipping_estimate)
+        set_field(data, "codes", codes)
+        set_field(data, "exhausted_codes", exhausted_codes)
+        set_field(data, "rounding", rounding)
         data.__attrs_post_init__()
         return data
 
