@@ -202,18 +202,16 @@ class InMemoryInventoryStore:
         strategy: AllocationStrategy | None = None,
     ) -> ReserveOutcome:
         """See :meth:`InventoryBook.reserve`."""
-        with self._lock:  # _write, written out: every checkout reserves
-            try:
-                return self._book.reserve(
-                    reservation_id,
-                    requested,
-                    now=now,
-                    expires_at=expires_at,
-                    owner=owner,
-                    strategy=strategy,
-                )
-            finally:
-                self._flush()
+        return self._write(
+            lambda: self._book.reserve(
+                reservation_id,
+                requested,
+                now=now,
+                expires_at=expires_at,
+                owner=owner,
+                strategy=strategy,
+            )
+        )
 
     def replace(
         self,
@@ -247,11 +245,7 @@ class InMemoryInventoryStore:
 
     def commit(self, reservation_id: str, *, now: datetime, reference: str = "") -> Reservation:
         """See :meth:`InventoryBook.commit`."""
-        with self._lock:  # _write, written out: every checkout commits
-            try:
-                return self._book.commit(reservation_id, now=now, reference=reference)
-            finally:
-                self._flush()
+        return self._write(lambda: self._book.commit(reservation_id, now=now, reference=reference))
 
     def release(self, reservation_id: str, *, now: datetime) -> Reservation:
         """See :meth:`InventoryBook.release`."""
