@@ -8,8 +8,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 from typing import Any
@@ -21,8 +19,8 @@ from hypothesis import strategies as st
 
 from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.cards import CardSummary
-from commerce_core.domain.checkout import STEP_ORDER, CaptureMode, CheckoutAttempt
-from commerce_core.domain.orders import Address, Customer
+from commerce_core.domain.checkout import STEP_ORDER, CheckoutAttempt
+from commerce_core.domain.orders import Customer
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.errors import NotFoundError
 from commerce_core.services.checkout import _codes_of
@@ -190,38 +188,3 @@ def test_the_codes_of_a_breakdown_are_those_the_former_loops_found(
     codes = _codes_of(breakdown)  # type: ignore[arg-type]
     assert codes == _codes_of_before(breakdown)
     assert type(codes) is tuple
-
-
-@given(
-    codes=st.lists(st.sampled_from(["save5", " SAVE5", "vip", "Ünï", '"q"']), max_size=3),
-    mode=st.sampled_from([None, CaptureMode.IMMEDIATE, CaptureMode.AUTHORIZE_ONLY]),
-    accept=st.booleans(),
-    two_addresses=st.booleans(),
-)
-def test_the_fingerprint_written_without_a_purchase_dict_equals_the_json_encoder(
-    codes: list[str], mode: CaptureMode | None, *, accept: bool, two_addresses: bool
-) -> None:
-    request = attrs.evolve(
-        make_checkout_request(),
-        coupon_codes=tuple(codes),
-        capture_mode=mode,
-        accept_price_changes=accept,
-    )
-    if two_addresses:
-        request = attrs.evolve(
-            request, shipping_address=Address("Bo", "2 quai", "Nantes", "44000", "FR")
-        )
-    data = request.to_data()
-    purchase = {
-        "cart_id": data["cart_id"],
-        "customer": data["customer"],
-        "billing_address": data["billing_address"],
-        "shipping_address": data["shipping_address"],
-        "shipping_method": data["shipping_method"],
-        "payment_token": data["payment_method"]["token"],
-        "coupon_codes": sorted({code.strip().upper() for code in codes}),
-        "capture_mode": data["capture_mode"],
-        "accept_price_changes": data["accept_price_changes"],
-    }
-    blob = json.dumps(purchase, sort_keys=True, separators=(",", ":"))
-    assert request.fingerprint() == hashlib.sha256(blob.encode()).hexdigest()
