@@ -104,3 +104,28 @@ def test_replaying_a_decided_failure_returns_it_while_the_undo_cannot_finish() -
     again = world.check_out(cart_id, "k-1")
     assert isinstance(again, CheckoutFailure)
     assert again.reason is first.reason
+
+
+def test_an_authorization_whose_outcome_stays_unknown_is_asked_again_until_it_is_voided() -> None:
+    """Rule: the undo gives back an authorization it cannot rule out.
+
+    The authorization reaches the provider but its answer is lost, so the checkout fails on an
+    internal error and its undo asks again under the same key to learn the outcome. When that
+    question also goes unanswered (the gateway stays unavailable), the outcome is still unknown:
+    the attempt stays rolling back, and a later recovery run learns the approval and voids it.
+    (The undo used to take the unanswered question for "nothing held" and end the attempt
+    failed, leaving the provider's authorization open.)
+    """
+    world = CheckoutWorld()
+    world.plan.arm("gateway", "authorize", "lost_response")  # authorized; the answer is lost
+    world.plan.arm("gateway", "authorize", "transient", times=3)  # the undo's question too
+    failed = world.check_out(world.fill_cart(), "k-1")
+    assert isinstance(failed, CheckoutFailure)
+    assert failed.reason is FailureReason.INTERNAL_ERROR
+    assert world.service.attempt("k-1").status is CheckoutStatus.ROLLING_BACK
+    assert world.gateway.open_authorizations  # held at the provider, to be given back
+    for _ in range(2):
+        world.clock.advance(timedelta(minutes=10))
+        world.service.recover()
+    assert world.service.attempt("k-1").status is CheckoutStatus.FAILED
+    assert leaks(world) == []

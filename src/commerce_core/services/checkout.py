@@ -1308,9 +1308,10 @@ class CheckoutService:
 
         When the checkout failed on an error or a crash, a payment still ``created`` may have
         been authorized without the answer being recorded; it is asked again under the same
-        idempotency key (the gateway replays its first answer) and then undone. After a
-        decline or a gateway still unavailable after its retries the outcome is known: nothing
-        to settle.
+        idempotency key (the gateway replays its first answer) and then undone. If that question
+        goes unanswered too, the outcome is still unknown and the undo raises (the next
+        recovery run asks again). After a decline or a gateway still unavailable after its
+        retries in the checkout itself the outcome is known: nothing to settle.
 
         A refused void or refund is the stored answer of its idempotency key; each refusal is
         counted on the attempt (:meth:`CheckoutAttempt.note_refusal`) and the next try uses a
@@ -1318,7 +1319,8 @@ class CheckoutService:
         replayed under the same key).
 
         Raises:
-            RuntimeError: the gateway did not approve the void or refund (tried again later).
+            RuntimeError: the gateway did not approve the void or refund, or did not answer
+                whether it authorized (tried again later).
         """
         checkout_id = attempt.checkout_id
         capture_tried = attempt.done(CheckoutStep.ORDER_CREATED) and (
@@ -1336,6 +1338,11 @@ class CheckoutService:
             # authorization under its idempotency key to learn it, then undo it.
             self._payments.authorize(payment_id)
             payment = self._payments.get(payment_id)
+            if payment.status is PaymentStatus.CREATED:
+                # Still no answer (the gateway stayed unavailable): the provider may hold the
+                # authorization all the same. The undo stays incomplete; recovery asks again.
+                msg = f"the authorization outcome of {payment_id} is still unknown"
+                raise RuntimeError(msg)
         if payment.status in _HELD:
             result = self._payments.void(payment_id, scope=f"undo:{tries}" if tries else "")
             if result.approved:
