@@ -20,19 +20,9 @@ from commerce_core.adapters.memory.core import VersionedSnapshotStore
 from commerce_core.domain.checkout import CheckoutSuccess
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.testing.checkout import CheckoutWorld
+from tests.snapshot_helpers import containers
 
 Snapshot = Callable[[], Mapping[str, Any]]
-
-
-def _containers(value: Any) -> Iterator[dict[str, Any] | list[Any]]:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _containers(item)
-    elif isinstance(value, list):
-        yield value
-        for item in value:
-            yield from _containers(item)
 
 
 def _snapshots() -> list[tuple[str, Snapshot]]:
@@ -61,14 +51,14 @@ SNAPSHOTS = _snapshots()
 @pytest.mark.parametrize(("name", "snapshot"), SNAPSHOTS, ids=[name for name, _ in SNAPSHOTS])
 def test_two_snapshots_of_an_aggregate_share_no_dict_or_list(name: str, snapshot: Snapshot) -> None:
     first, second = snapshot(), snapshot()  # both alive: ids are not reused
-    assert {id(c) for c in _containers(first)}.isdisjoint(id(c) for c in _containers(second)), name
+    assert {id(c) for c in containers(first)}.isdisjoint(id(c) for c in containers(second)), name
 
 
 @pytest.mark.parametrize(("name", "snapshot"), SNAPSHOTS, ids=[name for name, _ in SNAPSHOTS])
 def test_changing_a_snapshot_never_changes_the_aggregate(name: str, snapshot: Snapshot) -> None:
     taken = snapshot()
     before = json.dumps(taken)
-    for container in list(_containers(taken)):
+    for container in list(containers(taken)):
         if isinstance(container, dict):
             container["changed after the snapshot"] = True
         else:

@@ -26,6 +26,7 @@ from commerce_core.domain.payment import Payment
 from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.money import money
 from commerce_core.testing.checkout import CheckoutWorld
+from tests.snapshot_helpers import containers
 
 Rebuild = Callable[[Mapping[str, Any], int], Any]
 Snapshot = Callable[[Any], Mapping[str, Any]]
@@ -34,17 +35,6 @@ Case = tuple[str, Rebuild, Snapshot, Mapping[str, Any]]
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
 _NOT_WALKED = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType)
-
-
-def _containers(value: Any) -> Iterator[dict[str, Any] | list[Any]]:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _containers(item)
-    elif isinstance(value, list):
-        yield value
-        for item in value:
-            yield from _containers(item)
 
 
 def _reachable(root: object) -> set[int]:
@@ -136,7 +126,7 @@ def test_a_rebuilt_aggregate_holds_no_dict_or_list_of_its_snapshot(
     given = _fresh(data)
     aggregate = rebuild(given, 1)  # both alive: ids are not reused
     held = _reachable(aggregate)
-    assert held.isdisjoint(id(c) for c in _containers(given)), name
+    assert held.isdisjoint(id(c) for c in containers(given)), name
 
 
 @pytest.mark.parametrize(("name", "rebuild", "snapshot", "data"), CASES, ids=IDS)
@@ -147,7 +137,7 @@ def test_changing_the_snapshot_after_a_rebuild_never_changes_the_aggregate(
     aggregate = rebuild(given, 1)
     before = json.dumps(snapshot(aggregate))
     assert before == json.dumps(data), name  # the rebuild is faithful
-    for container in list(_containers(given)):
+    for container in list(containers(given)):
         if isinstance(container, dict):
             container["changed after the rebuild"] = True
         else:

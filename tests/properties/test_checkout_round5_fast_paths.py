@@ -25,22 +25,9 @@ from commerce_core.domain.payment_gateway import PaymentMethod
 from commerce_core.errors import NotFoundError
 from commerce_core.services.checkout import _codes_of
 from commerce_core.testing.contracts.checkout import make_checkout_request
+from tests.snapshot_helpers import containers
 
 _AT = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
-
-
-def _containers(value: Any) -> list[Any]:
-    """Every dict and list of a snapshot tree."""
-    found: list[Any] = []
-    if isinstance(value, dict):
-        found.append(value)
-        for item in value.values():
-            found.extend(_containers(item))
-    elif isinstance(value, list):
-        found.append(value)
-        for item in value:
-            found.extend(_containers(item))
-    return found
 
 
 _INSTANTS = st.sampled_from(["same", "equal", "later", "zoned"])
@@ -66,7 +53,7 @@ def test_snapshots_write_updated_at_as_its_iso_text_in_new_trees(
         request = attrs.evolve(request, payment_method=method)
     attempt = CheckoutAttempt.start(request, now=_AT)
     earlier = attempt.to_snapshot()
-    seen = _containers(earlier)
+    seen = containers(earlier)
     assert earlier["updated_at"] == _AT.isoformat()
     for index, kind in enumerate(kinds):
         now = _instant(kind, _AT, index)
@@ -76,7 +63,7 @@ def test_snapshots_write_updated_at_as_its_iso_text_in_new_trees(
         assert snapshot["started_at"] == _AT.isoformat()
         again = attempt.to_snapshot()
         assert again == snapshot
-        fresh = _containers(snapshot) + _containers(again)
+        fresh = containers(snapshot) + containers(again)
         assert len({id(c) for c in fresh + seen}) == len(fresh) + len(seen)
         seen += fresh
         rebuilt = CheckoutAttempt.from_snapshot(snapshot, index + 1)
@@ -98,7 +85,7 @@ def test_a_request_of_other_classes_is_copied_whole_in_every_snapshot() -> None:
     first, second = attempt.to_snapshot(), attempt.to_snapshot()
     assert first == second
     assert first["request"]["customer"]["tags"] == ["vip"]
-    shared = {id(c) for c in _containers(first)} & {id(c) for c in _containers(second)}
+    shared = {id(c) for c in containers(first)} & {id(c) for c in containers(second)}
     assert not shared
 
 

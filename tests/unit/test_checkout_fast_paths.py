@@ -45,6 +45,7 @@ from commerce_core.domain.pricing import PriceBreakdown
 from commerce_core.errors import InvalidAnalyticsEventError
 from commerce_core.money import money_to_data, to_minor
 from commerce_core.testing.checkout import CheckoutWorld
+from tests.snapshot_helpers import containers
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SKUS = ("TEA", "MUG", "POT", "JAR", "LID")
@@ -223,17 +224,6 @@ def test_the_attempts_fingerprint_is_the_requests(request_: CheckoutRequest) -> 
     assert attempt.to_snapshot()["request"] == request_.to_data()
 
 
-def _containers(value: Any) -> Iterator[dict[str, Any] | list[Any]]:
-    if isinstance(value, dict):
-        yield value
-        for item in value.values():
-            yield from _containers(item)
-    elif isinstance(value, list):
-        yield value
-        for item in value:
-            yield from _containers(item)
-
-
 def _attempt_states() -> list[tuple[str, CheckoutAttempt]]:
     """Live attempts after each step, and stored ones in every outcome a checkout reaches."""
     live: list[tuple[str, CheckoutAttempt]] = []
@@ -268,9 +258,9 @@ def test_an_attempt_snapshot_is_a_new_tree_of_plain_data(
     first, second = attempt.to_snapshot(), attempt.to_snapshot()
     assert first == second == json.loads(json.dumps(first)), name
     assert _is_plain(first), name  # kept as is by the store, never converted
-    assert {id(c) for c in _containers(first)}.isdisjoint(id(c) for c in _containers(second))
+    assert {id(c) for c in containers(first)}.isdisjoint(id(c) for c in containers(second))
     before = json.dumps(first)
-    for container in list(_containers(first)):
+    for container in list(containers(first)):
         if isinstance(container, dict):
             container["changed after the snapshot"] = True
         else:
