@@ -12,6 +12,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any, Final, Generic, TypeVar
 
 from commerce_core.domain.notifications import Notification
@@ -165,6 +166,9 @@ class SequentialIdFactory:
             return f"{prefix}_{next(counter):06d}"
 
 
+_NO_DATA: Final[MappingProxyType[str, Any]] = MappingProxyType({})
+
+
 class InMemoryNotifier:
     """Records every notification it is sent; can be told to fail, to test retries.
 
@@ -172,7 +176,16 @@ class InMemoryNotifier:
     """
 
     def __init__(self) -> None:
-        self._sent: list[Notification] = []
+        # What was delivered, in order, as columns (one entry per notification in each list):
+        # no object per notification is kept, so nothing is left behind here for the garbage
+        # collector to count or walk; :attr:`sent` builds the notifications when it is read. A
+        # notification that ``Notification._frozen`` could not rebuild equal (a subclass, a
+        # ``data`` that is not a read-only view) is kept itself, in ``_kept`` by position.
+        self._event_types: list[str] = []
+        self._template_keys: list[str] = []
+        self._data: list[MappingProxyType[str, Any]] = []
+        self._sent_keys: list[str] = []
+        self._kept: dict[int, Notification] = {}
         self._keys: set[str] = set()
         self._failures_left = 0
         self._lock = threading.Lock()
@@ -189,7 +202,14 @@ class InMemoryNotifier:
                 if key in self._keys:
                     return
                 self._keys.add(key)
-            self._sent.append(notification)
+            data = notification.data
+            if type(notification) is not Notification or type(data) is not MappingProxyType:
+                self._kept[len(self._data)] = notification
+                data = _NO_DATA  # read from the kept notification
+            self._event_types.append(notification.event_type)
+            self._template_keys.append(notification.template_key)
+            self._data.append(data)
+            self._sent_keys.append(key)
 
     def fail_next(self, times: int = 1) -> None:
         """Make the next ``times`` calls raise ``ConnectionError``."""
@@ -200,12 +220,28 @@ class InMemoryNotifier:
     def sent(self) -> tuple[Notification, ...]:
         """Everything delivered so far, in order."""
         with self._lock:
-            return tuple(self._sent)
+            kept = self._kept
+            return tuple(
+                kept[index]
+                if index in kept
+                else Notification._frozen(event_type, template_key, data, key)
+                for index, (event_type, template_key, data, key) in enumerate(
+                    zip(
+                        self._event_types,
+                        self._template_keys,
+                        self._data,
+                        self._sent_keys,
+                        strict=True,
+                    )
+                )
+            )
 
     def clear(self) -> None:
         """Forget what was delivered."""
         with self._lock:
-            self._sent.clear()
+            for column in (self._event_types, self._template_keys, self._data, self._sent_keys):
+                column.clear()
+            self._kept.clear()
             self._keys.clear()
 
 

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any, TypeAlias
+from typing import Any
 
 import attrs
 
@@ -40,21 +40,24 @@ __all__ = [
 ]
 
 
-_Unclaimed: TypeAlias = tuple[str, str, MappingProxyType[str, Any]]
-"""A message never claimed nor released: its order id, event type and read-only payload."""
-
-
 class InMemoryOrderOutbox:
     """The outbox of an :class:`InMemoryOrderRepository` (get it from ``repository.outbox``)."""
 
     def __init__(self, lock: threading.RLock) -> None:
         self._lock = lock
-        # Every message ever stored, oldest first: its latest copy (a claim counts an attempt,
-        # a release writes the error), or the fields of one never claimed nor released (most
-        # are claimed before anyone reads them: the message with no attempts is built when
-        # read, and a claim builds the one it hands out from them).
-        self._messages: dict[str, OutboxMessage | _Unclaimed] = {}
-        # The undispatched messages' ids, in the order of ``_messages``, each with the end of
+        # Every message ever stored, oldest first, kept as columns keyed by message id (as a
+        # table's rows would be): no object per message, so nothing a checkout leaves behind
+        # here for the garbage collector to count or walk; an ``OutboxMessage`` is built when a
+        # message is handed out. ``_payloads`` gives the order of the messages; every message
+        # is in ``_order_ids``, ``_event_types`` and ``_payloads`` (its read-only payload).
+        self._order_ids: dict[str, str] = {}
+        self._event_types: dict[str, str] = {}
+        self._payloads: dict[str, MappingProxyType[str, Any]] = {}
+        # How many times a message was claimed (absent: never) and the error its last release
+        # wrote (absent: none).
+        self._attempts: dict[str, int] = {}
+        self._errors: dict[str, str] = {}
+        # The undispatched messages' ids, in the order of ``_payloads``, each with the end of
         # its lease (None when not leased): a claim scans only these, not every message ever
         # stored; a dispatched message is one that is no longer here.
         self._pending: dict[str, datetime | None] = {}
@@ -66,16 +69,21 @@ class InMemoryOrderOutbox:
 
         Called by the repository while it holds the shared lock.
         """
-        self._messages[message_id] = (order_id, event_type, payload)
+        self._order_ids[message_id] = order_id
+        self._event_types[message_id] = event_type
+        self._payloads[message_id] = payload
         self._pending[message_id] = None
 
     def _message(self, message_id: str) -> OutboxMessage:
-        """The stored message ``message_id`` (it exists)."""
-        stored = self._messages[message_id]
-        if isinstance(stored, OutboxMessage):
-            return stored
-        order_id, event_type, payload = stored
-        return OutboxMessage._frozen(message_id, order_id, event_type, payload, 0, "")
+        """The stored message ``message_id`` (it exists), as it stands now."""
+        return OutboxMessage._frozen(
+            message_id,
+            self._order_ids[message_id],
+            self._event_types[message_id],
+            self._payloads[message_id],  # the stored read-only view: no one can change it
+            self._attempts.get(message_id, 0),
+            self._errors.get(message_id, ""),
+        )
 
     def claim(
         self, *, now: datetime, limit: int = 100, lease: timedelta = timedelta(seconds=60)
@@ -84,36 +92,29 @@ class InMemoryOrderOutbox:
         claimed: list[OutboxMessage] = []
         leased_until = now + lease
         with self._lock:
-            messages, pending = self._messages, self._pending
+            pending, attempts, errors = self._pending, self._attempts, self._errors
             # only values of existing keys change while iterating (no key is added or removed)
             for message_id, lease_end in pending.items():
                 if len(claimed) >= limit:
                     break
                 if lease_end is not None and lease_end > now:
                     continue
-                stored = messages[message_id]
-                # the same read-only payload: the stored one is already a copy no one can change
-                if isinstance(stored, OutboxMessage):  # claimed or released before
-                    message = OutboxMessage._frozen(
-                        message_id,
-                        stored.order_id,
-                        stored.event_type,
-                        stored.payload,
-                        stored.attempts + 1,
-                        stored.last_error,
-                    )
-                else:
-                    order_id, event_type, payload = stored  # its first attempt
-                    message = OutboxMessage._frozen(
-                        message_id, order_id, event_type, payload, 1, ""
-                    )
-                messages[message_id] = message
+                count = attempts[message_id] = attempts.get(message_id, 0) + 1
                 pending[message_id] = leased_until
-                claimed.append(message)
+                claimed.append(
+                    OutboxMessage._frozen(
+                        message_id,
+                        self._order_ids[message_id],
+                        self._event_types[message_id],
+                        self._payloads[message_id],
+                        count,
+                        errors.get(message_id, ""),
+                    )
+                )
         return tuple(claimed)
 
     def _check_known(self, message_id: str) -> None:
-        if message_id not in self._messages:
+        if message_id not in self._payloads:
             raise NotFoundError("outbox message", message_id)
 
     def mark_dispatched(self, message_id: str, *, now: datetime) -> None:
@@ -129,8 +130,7 @@ class InMemoryOrderOutbox:
             self._check_known(message_id)
             if message_id in self._pending:
                 self._pending[message_id] = None
-            message = self._message(message_id)
-            self._messages[message_id] = attrs.evolve(message, last_error=error)
+            self._errors[message_id] = error
 
     def undispatched(self) -> tuple[OutboxMessage, ...]:
         """Messages not yet dispatched, oldest first."""
@@ -141,12 +141,12 @@ class InMemoryOrderOutbox:
         """Messages already dispatched, oldest first (for tests)."""
         with self._lock:
             pending = self._pending
-            return tuple(self._message(i) for i in self._messages if i not in pending)
+            return tuple(self._message(i) for i in self._payloads if i not in pending)
 
     def all(self) -> tuple[OutboxMessage, ...]:
         """Every message ever stored, oldest first (for tests)."""
         with self._lock:
-            return tuple(self._message(message_id) for message_id in self._messages)
+            return tuple(self._message(message_id) for message_id in self._payloads)
 
 
 def _payload(event: DomainEvent) -> dict[str, Any]:
