@@ -14,15 +14,28 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from commerce_core.adapters.memory import InMemoryNotifier, InMemoryOrderRepository
+from commerce_core.adapters.memory.core import VersionedSnapshotStore
+from commerce_core.adapters.memory.orders import InMemoryOrderOutbox, _frozen_payload
 from commerce_core.domain.notifications import Notification
+from commerce_core.domain.orders import Order, OrderStatus, PaymentKind
+from commerce_core.errors import (
+    CommerceError,
+    ConcurrencyConflictError,
+    InvalidOrderError,
+    NotFoundError,
+)
+from commerce_core.money import money
+from commerce_core.testing.contracts import make_sample_order
 
 _NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -141,3 +154,154 @@ def test_a_claim_hands_out_the_stored_read_only_payload_itself() -> None:
     outbox.release(claimed.message_id, error="down")
     (again,) = outbox.claim(now=_NOW)
     assert (again.attempts, again.last_error, again.payload) == (2, "down", payload)
+
+
+# --- the order repository keeps each snapshot as marshal bytes -----------------------------------
+
+
+class _ReferenceRepository:
+    """The in-memory order repository as it was before: the snapshot trees themselves."""
+
+    def __init__(self) -> None:
+        self._store: VersionedSnapshotStore[Order] = VersionedSnapshotStore(
+            "order",
+            Order.to_snapshot,
+            Order.from_snapshot,
+            fresh_snapshots=True,
+            plain_snapshots=True,
+        )
+        self._numbers: dict[str, str] = {}
+        self.outbox = InMemoryOrderOutbox(self._store.lock)
+
+    def get(self, order_id: str) -> Order:
+        return self._store.get(order_id)
+
+    def get_by_number(self, number: str) -> Order:
+        order_id = self._numbers.get(number)
+        if order_id is None:
+            raise NotFoundError("order number", number)
+        return self._store.get(order_id)
+
+    def save(self, order: Order) -> int:
+        events = order.pending_events
+        payloads = [_frozen_payload(e, order._time_text) for e in events]
+        owner = self._numbers.get(order.number)
+        if owner is not None and owner != order.order_id:
+            raise InvalidOrderError(order.order_id, f"number {order.number!r} is taken")
+        version = self._store.save(order.order_id, order, order.version)
+        self._numbers[order.number] = order.order_id
+        for index, (event, payload) in enumerate(zip(events, payloads, strict=True)):
+            message_id = f"{order.order_id}:{version}:{index}"
+            self.outbox._append(message_id, order.order_id, event.event_type, payload)
+        order.version = version
+        order.collect_events()
+        return version
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+
+class _Note(StrEnum):
+    """A caller's own text type: a ``str`` subclass ``marshal`` refuses, kept as given."""
+
+    RUSH = "rush"
+
+
+def _typed(value: Any) -> Any:
+    """``value`` with every leaf paired with its exact type (a StrEnum is not its text)."""
+    if type(value) is dict:
+        return {key: _typed(item) for key, item in value.items()}
+    if type(value) is list:
+        return [_typed(item) for item in value]
+    return (type(value), value)
+
+
+def _apply(step: str, order: Order) -> None:
+    total = order.totals.total.gross
+    if step == "authorize":
+        order.record_payment(PaymentKind.AUTHORIZED, total, reference="p1", now=_NOW)
+    elif step == "capture":
+        order.record_payment(PaymentKind.CAPTURED, total, reference="p1", now=_NOW)
+    elif step == "ship":
+        order.ship(shipment_id="s1", lines={"l1": 1}, location="main", now=_NOW, actor="wh")
+    elif step == "deliver":
+        order.mark_delivered("s1", now=_NOW, actor="carrier")
+    elif step == "cancel":
+        order.cancel(now=_NOW, actor="cs", reason="asked")
+    elif step == "refund":
+        order.refund(refund_id="f1", amount=money("1.00", "EUR"), now=_NOW, reason="goodwill")
+    else:  # a note of the caller's own text type
+        order.transition(OrderStatus.CANCELLED, now=_NOW, actor="cs", note=_Note.RUSH)
+
+
+def _attempt(repository: Any, step: str, *, stale: Order | None) -> Any:
+    try:
+        order = repository.get("order_1") if stale is None else stale
+        _apply(step, order)
+        return ("saved", repository.save(order))
+    except CommerceError as error:
+        return (type(error).__name__, str(error))
+
+
+_steps = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["authorize", "capture", "ship", "deliver", "cancel", "refund", "rush note"]
+        ),
+        st.booleans(),
+    ),
+    max_size=10,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_steps)
+def test_the_order_repository_stores_and_rebuilds_what_the_snapshot_store_did(
+    steps: list[tuple[str, bool]],
+) -> None:
+    repository, reference = InMemoryOrderRepository(), _ReferenceRepository()
+    for repo in (repository, reference):
+        repo.save(make_sample_order())
+    for step, stale in steps:
+        # ``stale``: a copy read before the other repository's save (a version race)
+        old = (repository.get("order_1"), reference.get("order_1")) if stale else (None, None)
+        if stale:
+            repository.save(repository.get("order_1"))  # no events: only the version moves
+            reference.save(reference.get("order_1"))
+        assert _attempt(repository, step, stale=old[0]) == _attempt(reference, step, stale=old[1])
+        got, expected = repository.get("order_1"), reference.get("order_1")
+        assert got.version == expected.version
+        assert _typed(got.to_snapshot()) == _typed(expected.to_snapshot())
+        assert repository.get_by_number("SO-1").to_snapshot() == expected.to_snapshot()
+        assert repository.outbox.all() == reference.outbox.all()
+        assert len(repository) == len(reference) == 1
+        # every read is a new tree: changing one rebuilt order never reaches the stored one
+        assert repository.get("order_1").to_snapshot() == got.to_snapshot()
+
+
+def test_a_rebuilt_order_keeps_a_callers_own_text_type_as_the_store_did() -> None:
+    repository = InMemoryOrderRepository()
+    order = make_sample_order()
+    order.transition(OrderStatus.CANCELLED, now=_NOW, actor="cs", note=_Note.RUSH)
+    repository.save(order)
+    (entry,) = repository.get(order.order_id).history
+    assert type(entry.note) is _Note
+
+
+def test_unknown_orders_and_stale_saves_raise_what_the_snapshot_store_raised() -> None:
+    repository, reference = InMemoryOrderRepository(), _ReferenceRepository()
+    for kind in (NotFoundError,):
+        with pytest.raises(kind) as got:
+            repository.get("order_9")
+        with pytest.raises(kind) as expected:
+            reference.get("order_9")
+        assert str(got.value) == str(expected.value)
+    errors = []
+    for repo in (repository, reference):
+        repo.save(make_sample_order())
+        stale = repo.get("order_1")
+        repo.save(repo.get("order_1"))
+        with pytest.raises(ConcurrencyConflictError) as conflict:
+            repo.save(stale)
+        errors.append(str(conflict.value))
+    assert errors[0] == errors[1]

@@ -166,25 +166,23 @@ class SequentialIdFactory:
             return f"{prefix}_{next(counter):06d}"
 
 
-_NO_DATA: Final[MappingProxyType[str, Any]] = MappingProxyType({})
-
-
 class InMemoryNotifier:
     """Records every notification it is sent; can be told to fail, to test retries.
 
     Delivery is idempotent by ``Notification.key``: a key already delivered is not recorded twice.
     """
 
+    _WIDTH: Final = 4
+    """How many entries of ``_sent`` one notification takes."""
+
     def __init__(self) -> None:
-        # What was delivered, in order, as columns (one entry per notification in each list):
-        # no object per notification is kept, so nothing is left behind here for the garbage
-        # collector to count or walk; :attr:`sent` builds the notifications when it is read. A
-        # notification that ``Notification._frozen`` could not rebuild equal (a subclass, a
-        # ``data`` that is not a read-only view) is kept itself, in ``_kept`` by position.
-        self._event_types: list[str] = []
-        self._template_keys: list[str] = []
-        self._data: list[MappingProxyType[str, Any]] = []
-        self._sent_keys: list[str] = []
+        # What was delivered, in order, as the fields of each notification one after the other
+        # in one list (event type, template key, data, key): no object per notification is
+        # kept, so nothing is left behind here for the garbage collector to count or walk;
+        # :attr:`sent` builds the notifications when it is read. A notification that
+        # ``Notification._frozen`` could not rebuild equal (a subclass, a ``data`` that is not
+        # a read-only view) is kept itself too, in ``_kept`` by its position.
+        self._sent: list[Any] = []
         self._kept: dict[int, Notification] = {}
         self._keys: set[str] = set()
         self._failures_left = 0
@@ -204,12 +202,8 @@ class InMemoryNotifier:
                 self._keys.add(key)
             data = notification.data
             if type(notification) is not Notification or type(data) is not MappingProxyType:
-                self._kept[len(self._data)] = notification
-                data = _NO_DATA  # read from the kept notification
-            self._event_types.append(notification.event_type)
-            self._template_keys.append(notification.template_key)
-            self._data.append(data)
-            self._sent_keys.append(key)
+                self._kept[len(self._sent)] = notification
+            self._sent.extend((notification.event_type, notification.template_key, data, key))
 
     def fail_next(self, times: int = 1) -> None:
         """Make the next ``times`` calls raise ``ConnectionError``."""
@@ -220,27 +214,16 @@ class InMemoryNotifier:
     def sent(self) -> tuple[Notification, ...]:
         """Everything delivered so far, in order."""
         with self._lock:
-            kept = self._kept
+            sent, kept, width = self._sent, self._kept, self._WIDTH
             return tuple(
-                kept[index]
-                if index in kept
-                else Notification._frozen(event_type, template_key, data, key)
-                for index, (event_type, template_key, data, key) in enumerate(
-                    zip(
-                        self._event_types,
-                        self._template_keys,
-                        self._data,
-                        self._sent_keys,
-                        strict=True,
-                    )
-                )
+                kept[start] if start in kept else Notification._frozen(*sent[start : start + width])
+                for start in range(0, len(sent), width)
             )
 
     def clear(self) -> None:
         """Forget what was delivered."""
         with self._lock:
-            for column in (self._event_types, self._template_keys, self._data, self._sent_keys):
-                column.clear()
+            self._sent.clear()
             self._kept.clear()
             self._keys.clear()
 

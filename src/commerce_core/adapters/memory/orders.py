@@ -8,15 +8,16 @@ every call (idempotent by key) for tests and examples.
 from __future__ import annotations
 
 import itertools
+import marshal
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
 import attrs
 
-from commerce_core.adapters.memory.core import VersionedSnapshotStore, _is_plain, _plain
+from commerce_core.adapters.memory.core import _copy, _is_plain, _plain
 from commerce_core.domain.catalog import check_quantity
 from commerce_core.domain.events import DomainEvent
 from commerce_core.domain.orders import (
@@ -27,7 +28,7 @@ from commerce_core.domain.orders import (
     PaymentOutcome,
     StockLine,
 )
-from commerce_core.errors import InvalidOrderError, NotFoundError
+from commerce_core.errors import ConcurrencyConflictError, InvalidOrderError, NotFoundError
 from commerce_core.money import Money
 
 __all__ = [
@@ -190,8 +191,33 @@ def _frozen_payload(
     return MappingProxyType(dict(_payload(event)))
 
 
+def _stored(order: Order) -> bytes | dict[str, Any]:
+    """What the repository keeps of ``order``: its snapshot as ``marshal`` bytes.
+
+    ``Order.to_snapshot`` builds a new tree of plain JSON data (exact dicts, lists, strings,
+    numbers, booleans and None: ``tests/contracts/test_snapshot_freshness.py`` checks it), which
+    ``marshal`` writes and reads back exactly, with each container new on every read. Bytes
+    are one object the garbage collector never counts or walks, where the tree is some fifty
+    containers an order would leave behind (most of them for as long as the shop runs), and
+    writing them costs less than the collections those containers would cause. A tree
+    ``marshal`` refuses (a ``str`` subclass a caller handed the order, such as a StrEnum
+    member) is kept itself, as a store keeping snapshots uncopied keeps it, and copied when
+    read.
+    """
+    data = order.to_snapshot()
+    try:
+        return marshal.dumps(data)
+    except ValueError:
+        return data
+
+
 class InMemoryOrderRepository:
     """Thread-safe order repository with optimistic locking and a transactional outbox.
+
+    Each order is kept as its snapshot (see :func:`_stored`) with a version: ``save`` succeeds
+    only when the order's ``version`` is the stored one (0 for a new order), otherwise it raises
+    :class:`~commerce_core.errors.ConcurrencyConflictError` and changes nothing; ``get``
+    rebuilds the order from a new copy of its snapshot.
 
     Args:
         workflow: the workflow orders are rebuilt with (pass the host's extended one).
@@ -199,14 +225,13 @@ class InMemoryOrderRepository:
 
     def __init__(self, workflow: OrderWorkflow = DEFAULT_WORKFLOW) -> None:
         self._workflow = workflow
-        self._store: VersionedSnapshotStore[Order] = VersionedSnapshotStore(
-            "order", Order.to_snapshot, self._rebuild, fresh_snapshots=True, plain_snapshots=True
-        )
+        self._lock = threading.RLock()
+        # the stored snapshot and the version of each order, changed together under the lock
+        # (two dicts listing the same keys in the same order: no pair object per order)
+        self._snapshots: dict[str, bytes | dict[str, Any]] = {}
+        self._versions: dict[str, int] = {}
         self._numbers: dict[str, str] = {}
-        self._outbox = InMemoryOrderOutbox(self._store.lock)
-
-    def _rebuild(self, data: Mapping[str, Any], version: int) -> Order:
-        return Order.from_snapshot(data, version, self._workflow)
+        self._outbox = InMemoryOrderOutbox(self._lock)
 
     @property
     def outbox(self) -> InMemoryOrderOutbox:
@@ -215,15 +240,22 @@ class InMemoryOrderRepository:
 
     def get(self, order_id: str) -> Order:
         """The stored order (``NotFoundError`` when unknown)."""
-        return self._store.get(order_id)
+        with self._lock:
+            version = self._versions.get(order_id)
+            if version is None:
+                raise NotFoundError("order", order_id)
+            stored = self._snapshots[order_id]
+        # bytes this repository wrote itself (never outside input)
+        data = marshal.loads(stored) if type(stored) is bytes else _copy(stored)  # noqa: S302
+        return Order.from_snapshot(data, version, self._workflow)
 
     def get_by_number(self, number: str) -> Order:
         """The order with ``number`` (``NotFoundError`` when unknown)."""
-        with self._store.lock:
+        with self._lock:
             order_id = self._numbers.get(number)
         if order_id is None:
             raise NotFoundError("order number", number)
-        return self._store.get(order_id)
+        return self.get(order_id)
 
     def save(self, order: Order) -> int:
         """Store the order and append its pending events to the outbox, atomically."""
@@ -233,11 +265,17 @@ class InMemoryOrderRepository:
         time_text = order._time_text
         payloads = [_frozen_payload(e, time_text) for e in events]
         order_id = order.order_id
-        with self._store.lock:
+        expected = order.version
+        with self._lock:
             owner = self._numbers.get(order.number)
             if owner is not None and owner != order_id:
                 raise InvalidOrderError(order_id, f"number {order.number!r} is taken")
-            version = self._store.save(order_id, order, order.version)
+            stored = _stored(order)
+            current = self._versions.get(order_id, 0)
+            if current != expected:
+                raise ConcurrencyConflictError("order", order_id, expected, current)
+            version = self._versions[order_id] = current + 1
+            self._snapshots[order_id] = stored
             self._numbers[order.number] = order_id
             append = self._outbox._append
             for index, (event, payload) in enumerate(zip(events, payloads, strict=True)):
@@ -247,7 +285,8 @@ class InMemoryOrderRepository:
         return version
 
     def __len__(self) -> int:
-        return len(self._store)
+        with self._lock:
+            return len(self._versions)
 
 
 class InMemoryOrderNumbers:
