@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import marshal
 import threading
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -305,3 +307,20 @@ def test_unknown_orders_and_stale_saves_raise_what_the_snapshot_store_raised() -
             repo.save(stale)
         errors.append(str(conflict.value))
     assert errors[0] == errors[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(_steps)
+def test_the_stored_snapshot_is_the_snapshot_in_every_state(steps: list[tuple[str, bool]]) -> None:
+    order = make_sample_order()
+    assert _typed(order._stored_snapshot()) == _typed(order.to_snapshot())
+    for step, _ in steps:
+        with contextlib.suppress(CommerceError):
+            _apply(step, order)
+        stored = order._stored_snapshot()
+        assert _typed(stored) == _typed(order.to_snapshot())
+        try:
+            written = marshal.dumps(stored)
+        except ValueError:  # a caller's own text type: the repository keeps a tree instead
+            continue
+        assert _typed(marshal.loads(written)) == _typed(stored)  # noqa: S302 - our own bytes

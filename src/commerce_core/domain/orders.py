@@ -1180,6 +1180,10 @@ class Order(EventRecorder):
         init=False, default=None, repr=False, on_setattr=_ASSIGNED
     )
     """The last time :meth:`_time_text` formatted, with its ISO text."""
+    _lines_data: list[dict[str, Any]] | None = attrs.field(
+        init=False, default=None, repr=False, on_setattr=_ASSIGNED
+    )
+    """The data of the (frozen) lines, for :meth:`_stored_snapshot` only (never handed out)."""
 
     _STATE: ClassVar[tuple[str, ...]] = _ORDER_STATE
 
@@ -2323,12 +2327,29 @@ class Order(EventRecorder):
 
     def to_snapshot(self) -> dict[str, Any]:
         """The order as JSON primitives (ISO times, money via ``money_to_data``)."""
+        return self._snapshot([line.to_data() for line in self.lines])
+
+    def _stored_snapshot(self) -> dict[str, Any]:
+        """Internal: :meth:`to_snapshot` for a store that copies it before anyone else sees it.
+
+        Equal to :meth:`to_snapshot`, but the lines' data is built once per order object and
+        the same list is in every such snapshot (the lines are frozen, so it never changes):
+        only for a caller that writes the tree out at once and keeps no part of it (the
+        in-memory repository marshals it; when it keeps a tree, it takes :meth:`to_snapshot`).
+        """
+        lines = self._lines_data
+        if lines is None:
+            lines = self._lines_data = [line.to_data() for line in self.lines]
+        return self._snapshot(lines)
+
+    def _snapshot(self, lines: list[dict[str, Any]]) -> dict[str, Any]:
+        """:meth:`to_snapshot` with ``lines`` as the lines' data."""
         customer, terms = self.customer, self.payment_terms
         iso = self._time_text
         return {
             "order_id": self.order_id,
             "number": self.number,
-            "lines": [line.to_data() for line in self.lines],
+            "lines": lines,
             "shipping": _taxed_to_data(self.shipping),
             "customer": {
                 "email": customer.email,

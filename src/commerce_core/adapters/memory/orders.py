@@ -194,9 +194,10 @@ def _frozen_payload(
 def _stored(order: Order) -> bytes | dict[str, Any]:
     """What the repository keeps of ``order``: its snapshot as ``marshal`` bytes.
 
-    ``Order.to_snapshot`` builds a new tree of plain JSON data (exact dicts, lists, strings,
+    ``Order.to_snapshot`` builds a tree of plain JSON data (exact dicts, lists, strings,
     numbers, booleans and None: ``tests/contracts/test_snapshot_freshness.py`` checks it), which
-    ``marshal`` writes and reads back exactly, with each container new on every read. Bytes
+    ``marshal`` writes and reads back exactly, with each container new on every read (so the
+    tree written may share the lines' data with the order: ``Order._stored_snapshot``). Bytes
     are one object the garbage collector never counts or walks, where the tree is some fifty
     containers an order would leave behind (most of them for as long as the shop runs), and
     writing them costs less than the collections those containers would cause. A tree
@@ -204,11 +205,12 @@ def _stored(order: Order) -> bytes | dict[str, Any]:
     member) is kept itself, as a store keeping snapshots uncopied keeps it, and copied when
     read.
     """
-    data = order.to_snapshot()
     try:
-        return marshal.dumps(data)
+        # a tree no one keeps: marshal copies it (the lines' data is the order's own, shared
+        # by each such tree of the order; see ``Order._stored_snapshot``)
+        return marshal.dumps(order._stored_snapshot())
     except ValueError:
-        return data
+        return order.to_snapshot()  # a new tree of its own: kept as it is
 
 
 class InMemoryOrderRepository:
