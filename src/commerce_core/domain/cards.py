@@ -110,12 +110,12 @@ spans at least (13 to 19 digits, a space or a dash between two of them), in ASCI
 
 
 def _no_cardish_run(text: str) -> bool:
-    """Whether ``text`` surely holds no :data:`_CARDISH` match (False: it may hold one).
+    r"""Whether ``text`` surely holds no :data:`_CARDISH` match (False: it may hold one).
 
-    In ASCII text ``\\d`` is ``[0-9]``, so a match is a run of at least 13 characters from
+    In ASCII text ``\d`` is ``[0-9]``, so a match is a run of at least 13 characters from
     ``[0-9 -]``: text without such a run has none. This scan looks for no lookbehind at each
     position, and is about twice as fast on the usual text (ids and words with short digit runs).
-    Other text is not decided here (``\\d`` also matches other scripts' digits), nor is anything
+    Other text is not decided here (``\d`` also matches other scripts' digits), nor is anything
     but an exact ``str`` (the full scan raises for what is not text, as it did).
     """
     return type(text) is str and text.isascii() and _ASCII_RUN.search(text) is None
