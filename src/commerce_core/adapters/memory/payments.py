@@ -396,6 +396,15 @@ class InMemoryPaymentRepository:
         """Load an independent copy of a payment (``NotFoundError`` when absent)."""
         return self._store.get(payment_id)
 
+    def version_of(self, payment_id: str) -> int:
+        """The stored version of a payment (0 when absent), without loading it.
+
+        Optional beyond the :class:`~commerce_core.ports.payments.PaymentRepository` port: the
+        payment service uses it, when a repository offers it, to tell whether a payment it kept
+        is still the stored one (see :class:`~commerce_core.services.payments.PaymentService`).
+        """
+        return self._store.version_of(payment_id)
+
     def save(self, payment: Payment) -> None:
         """Store ``payment`` if nobody saved a newer version; bump ``payment.version``."""
         with self._store.lock:
