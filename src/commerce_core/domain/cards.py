@@ -104,6 +104,21 @@ BRAND_RULES: Final[tuple[BrandRule, ...]] = (
 
 _SEPARATORS: Final = re.compile(r"[\s-]")
 _CARDISH: Final = re.compile(r"(?<![0-9A-Za-z])(?:\d[ -]?){12,18}\d(?![0-9A-Za-z])")
+_ASCII_RUN: Final = re.compile(r"[0-9 -]{13}")
+"""13 characters in a row that are ASCII digits, spaces or dashes: what a :data:`_CARDISH` match
+spans at least (13 to 19 digits, a space or a dash between two of them), in ASCII text."""
+
+
+def _no_cardish_run(text: str) -> bool:
+    r"""Whether ``text`` surely holds no :data:`_CARDISH` match (False: it may hold one).
+
+    In ASCII text ``\d`` is ``[0-9]``, so a match is a run of at least 13 characters from
+    ``[0-9 -]``: text without such a run has none. This scan looks for no lookbehind at each
+    position, and is about twice as fast on the usual text (ids and words with short digit runs).
+    Other text is not decided here (``\d`` also matches other scripts' digits), nor is anything
+    but an exact ``str`` (the full scan raises for what is not text, as it did).
+    """
+    return type(text) is str and text.isascii() and _ASCII_RUN.search(text) is None
 
 
 def luhn_valid(digits: str) -> bool:
@@ -174,7 +189,7 @@ def looks_like_card_number(text: str) -> bool:
     >>> looks_like_card_number("card 4242-4242-4242-4242"), looks_like_card_number("tok_visa")
     (True, False)
     """
-    if _CARDISH.search(text) is None:  # the usual case: no digit run long enough at all
+    if _no_cardish_run(text) or _CARDISH.search(text) is None:  # the usual case: no digit run
         return False
     return any(_is_card_number(match.group()) for match in _CARDISH.finditer(text))
 
@@ -194,7 +209,7 @@ def mask_card_numbers(text: str) -> str:
     >>> mask_card_numbers("ref 4242-4242-4242-4242 ok"), mask_card_numbers("pi_123")
     ('ref **** 4242 ok', 'pi_123')
     """
-    if _CARDISH.search(text) is None:  # the usual case: nothing to mask
+    if _no_cardish_run(text) or _CARDISH.search(text) is None:  # the usual case: nothing to mask
         return text
     return _CARDISH.sub(
         lambda m: mask_number(m.group()) if _is_card_number(m.group()) else m.group(), text

@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Final, TypeVar
@@ -203,6 +204,19 @@ class PaymentService:
         self._sleep = sleeper
         self._random = random
         self._on_events = on_events
+        version_of = getattr(payments, "version_of", None)
+        self._version_of: Callable[[str], int] | None = version_of if callable(version_of) else None
+        """The repository's optional ``version_of`` (a payment's stored version, not loaded)."""
+        self._kept: Payment | None = None
+        """The payment the last operation left saved (or unchanged), held by nobody else.
+
+        The next operation on that payment starts from it instead of reading it again, only if
+        the repository's ``version_of`` says it is still the stored version (the repository
+        bumps the version on every save, and nothing changes a kept payment): a stale copy is
+        read again and never reaches the gateway. Taken out under ``_kept_lock``, so one
+        operation at a time uses it.
+        """
+        self._kept_lock = threading.Lock()
 
     # -- queries --
 
@@ -285,7 +299,7 @@ class PaymentService:
             InvalidTransitionError: the payment was already submitted with another outcome.
             IdempotencyInProgressError: the same authorization is running concurrently.
         """
-        return self._authorize(self._payments.get(payment_id))
+        return self._authorize(self._load(payment_id))
 
     def _authorize(self, payment: Payment) -> PaymentResult:
         """:meth:`authorize` of a payment this service just loaded or saved.
@@ -344,7 +358,7 @@ class PaymentService:
             OverCaptureError: ``amount`` exceeds what is capturable (nothing called or stored).
             InvalidTransitionError: the payment is not in a capturable state.
         """
-        payment = self._payments.get(payment_id)
+        payment = self._load(payment_id)
         wanted = amount if amount is not None else payment.capturable
         amount_text = amount_key(wanted)  # written once: for the key and the request
         key = _key_of_text(
@@ -378,7 +392,7 @@ class PaymentService:
             InvalidTransitionError: everything was captured, refunds began, or the payment is
                 final.
         """
-        payment = self._payments.get(payment_id)
+        payment = self._load(payment_id)
         key = idempotency_key(
             order_id=payment.order_id,
             payment_id=payment.id,
@@ -407,7 +421,7 @@ class PaymentService:
             OverRefundError: ``amount`` exceeds what is refundable (nothing called or stored).
             InvalidTransitionError: nothing was captured.
         """
-        payment = self._payments.get(payment_id)
+        payment = self._load(payment_id)
         wanted = amount if amount is not None else payment.refundable
         key = idempotency_key(
             order_id=payment.order_id,
@@ -428,6 +442,26 @@ class PaymentService:
         )
 
     # -- the shared pipeline --
+
+    def _load(self, payment_id: str) -> Payment:
+        """The stored payment ``payment_id``: the kept one while it is the stored version.
+
+        Equal to ``self._payments.get(payment_id)``: the kept payment is the one the last
+        operation saved at its version (or left unchanged at the version it read) and nothing
+        has changed since, so while the stored version is still its version, the stored
+        snapshot is its snapshot. Otherwise (another payment kept, a newer version stored, a
+        repository without ``version_of``) the payment is read.
+        """
+        with self._kept_lock:
+            kept = self._kept
+            if kept is not None and kept.id == payment_id:
+                self._kept = None  # one operation at a time changes it
+            else:
+                kept = None
+        version_of = self._version_of
+        if kept is not None and version_of is not None and version_of(payment_id) == kept.version:
+            return kept
+        return self._payments.get(payment_id)
 
     def _execute(
         self,
@@ -464,7 +498,7 @@ class PaymentService:
             key,
             attempts,
         )
-        return PaymentResult(
+        done = PaymentResult(
             payment_id=saved.id,
             operation=request.operation,
             result=result,
@@ -477,6 +511,8 @@ class PaymentService:
             attempts=attempts,
             replayed=claim.status is ClaimStatus.COMPLETED,
         )
+        self._kept = saved  # saved (or unchanged) and no longer used here: see _load
+        return done
 
     def _call_with_retries(
         self,

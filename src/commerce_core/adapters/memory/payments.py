@@ -43,7 +43,7 @@ from commerce_core.domain.transaction_log import (
     GENESIS_HASH,
     LogEntry,
     TransactionRecord,
-    chain_entry,
+    chain_hash,
 )
 from commerce_core.errors import IdempotencyKeyReuseError, NotFoundError
 from commerce_core.money import Money, zero
@@ -326,9 +326,10 @@ class InMemoryIdempotencyStore:
     def __init__(self, clock: Clock | None = None, lease: timedelta = timedelta(minutes=5)) -> None:
         self._clock = clock
         self._lease = lease
-        # each key's (fingerprint, claimed_at), and the result of each completed key: an
-        # immutable pair and one result per key, rather than a mutable row object holding both
-        self._rows: dict[str, tuple[str, datetime | None]] = {}
+        # each key's fingerprint and claim time, and the result of each completed key: flat maps
+        # (a str and a datetime per key are no objects the cyclic GC tracks; a pair would be)
+        self._fingerprints: dict[str, str] = {}
+        self._claimed_at: dict[str, datetime | None] = {}
         self._results: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
@@ -336,42 +337,44 @@ class InMemoryIdempotencyStore:
         """Atomically claim ``key`` or report its completed result / that it is in progress."""
         now = self._clock.now() if self._clock is not None else None
         with self._lock:
-            row = self._rows.get(key)
-            if row is None:
-                self._rows[key] = (fingerprint, now)
+            stored = self._fingerprints.get(key)
+            if stored is None:
+                self._fingerprints[key] = fingerprint
+                self._claimed_at[key] = now
                 return _CLAIMED
-            stored, claimed_at = row
             if stored != fingerprint:
                 raise IdempotencyKeyReuseError(key, stored, fingerprint)
             result = self._results.get(key)
             if result is not None:
                 return IdempotencyClaim(ClaimStatus.COMPLETED, dict(result))
+            claimed_at = self._claimed_at[key]
             if now is not None and claimed_at is not None and now - claimed_at >= self._lease:
-                self._rows[key] = (stored, now)
+                self._claimed_at[key] = now
                 return _CLAIMED
             return _IN_PROGRESS
 
     def complete(self, key: str, fingerprint: str, result: Mapping[str, Any]) -> None:
         """Record the result of a claimed key (the first result stays)."""
         with self._lock:
-            row = self._rows.get(key)
-            if row is None:
+            stored = self._fingerprints.get(key)
+            if stored is None:
                 raise NotFoundError("idempotency key", key)
-            if row[0] != fingerprint:
-                raise IdempotencyKeyReuseError(key, row[0], fingerprint)
+            if stored != fingerprint:
+                raise IdempotencyKeyReuseError(key, stored, fingerprint)
             if key not in self._results:
                 self._results[key] = dict(result)
 
     def release(self, key: str, fingerprint: str) -> None:
         """Drop an unfinished claim so it can be retried."""
         with self._lock:
-            row = self._rows.get(key)
-            if row is not None and key not in self._results and row[0] == fingerprint:
-                del self._rows[key]
+            stored = self._fingerprints.get(key)
+            if stored is not None and key not in self._results and stored == fingerprint:
+                del self._fingerprints[key]
+                del self._claimed_at[key]
 
     def __len__(self) -> int:
         with self._lock:
-            return len(self._rows)
+            return len(self._fingerprints)
 
 
 class InMemoryPaymentRepository:
@@ -387,11 +390,22 @@ class InMemoryPaymentRepository:
             plain_snapshots=True,
             readonly_rebuilds=True,
         )
-        self._by_order: dict[str, tuple[str, ...]] = {}  # immutable: a new tuple per payment
+        self._by_order: dict[str, str | tuple[str, ...]] = {}
+        """Each order's payment ids, oldest first: the id itself while an order has one payment
+        (the usual case: no tuple kept per order), then a tuple (a new one per payment)."""
 
     def get(self, payment_id: str) -> Payment:
         """Load an independent copy of a payment (``NotFoundError`` when absent)."""
         return self._store.get(payment_id)
+
+    def version_of(self, payment_id: str) -> int:
+        """The stored version of a payment (0 when absent), without loading it.
+
+        Optional beyond the :class:`~commerce_core.ports.payments.PaymentRepository` port: the
+        payment service uses it, when a repository offers it, to tell whether a payment it kept
+        is still the stored one (see :class:`~commerce_core.services.payments.PaymentService`).
+        """
+        return self._store.version_of(payment_id)
 
     def save(self, payment: Payment) -> None:
         """Store ``payment`` if nobody saved a newer version; bump ``payment.version``."""
@@ -399,7 +413,10 @@ class InMemoryPaymentRepository:
             payment.version = self._store.save(payment.id, payment, payment.version)
             ids = self._by_order.get(payment.order_id)
             if ids is None:
-                self._by_order[payment.order_id] = (payment.id,)
+                self._by_order[payment.order_id] = payment.id
+            elif isinstance(ids, str):
+                if ids != payment.id:
+                    self._by_order[payment.order_id] = (ids, payment.id)
             elif payment.id not in ids:
                 self._by_order[payment.order_id] = (*ids, payment.id)
 
@@ -407,6 +424,8 @@ class InMemoryPaymentRepository:
         """Every payment of ``order_id``, oldest first."""
         with self._store.lock:
             ids = self._by_order.get(order_id, ())
+        if isinstance(ids, str):
+            return [self._store.get(ids)]
         return [self._store.get(i) for i in ids]
 
     def all(self) -> list[Payment]:
@@ -421,25 +440,37 @@ class InMemoryTransactionLog:
     """
 
     def __init__(self) -> None:
-        self._entries: list[LogEntry] = []
+        # entry n (1-based) is records[n - 1] with hashes[n - 1], chained after hashes[n - 2]
+        # (GENESIS_HASH for the first): the record and the hash text are what each entry holds
+        # of its own, so no LogEntry is kept per entry; entries() builds the equal values
+        self._records: list[TransactionRecord] = []
+        self._hashes: list[str] = []
         self._lock = threading.Lock()
 
     def append(self, record: TransactionRecord) -> LogEntry:
         """Chain ``record`` after the head, atomically."""
         with self._lock:
-            entry = chain_entry(self._entries[-1] if self._entries else None, record)
-            self._entries.append(entry)
+            hashes = self._hashes
+            previous = hashes[-1] if hashes else GENESIS_HASH
+            entry = LogEntry(len(hashes) + 1, record, previous, chain_hash(previous, record))
+            self._records.append(record)
+            hashes.append(entry.hash)
             return entry
 
     def entries(self) -> Sequence[LogEntry]:
         """Every entry, oldest first."""
         with self._lock:
-            return tuple(self._entries)
+            records, hashes = list(self._records), list(self._hashes)
+        previous = (GENESIS_HASH, *hashes)
+        return tuple(
+            LogEntry(sequence, record, previous[sequence - 1], digest)
+            for sequence, (record, digest) in enumerate(zip(records, hashes, strict=True), 1)
+        )
 
     def head(self) -> str:
         """The newest hash (``GENESIS_HASH`` when empty)."""
         with self._lock:
-            return self._entries[-1].hash if self._entries else GENESIS_HASH
+            return self._hashes[-1] if self._hashes else GENESIS_HASH
 
 
 class InMemoryProcessedEventStore:
