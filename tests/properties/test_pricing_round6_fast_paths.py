@@ -11,6 +11,13 @@
   ``_Taxer.compute`` gives, to the exponent.
 * ``PercentOff.award`` reads its targets' remaining values from the line states: covered by the
   adjust property above (the subclass goes through the same benefit) and the promotion suites.
+* ``ShippingBreakdown.taxed`` pairs Money of one currency without the constructor's checks:
+  the pair the constructor builds (anything else still goes through it and its errors).
+* ``PricingContext`` checks its currency by resolving it (what ``zero`` did before it built
+  an amount); ``Destination`` keeps the default empty localities as they are.
+* ``TaxResolution.key`` is kept once read, and ``coefficients()`` keeps the rates of a
+  resolution without compound components: what the former computation gives, in any decimal
+  context; the resolution is still equal, hashed and shown by its fields only.
 * ``_Run.summary`` with one tax resolution of one component builds its row directly: the rows
   of ``_Run.merged_summary`` (the general path).
 """
@@ -22,10 +29,19 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import attrs
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from commerce_core.domain.pricing import _CTX, PricingContext, PricingLine, _Row, _Run, _Taxer
+from commerce_core.domain.pricing import (
+    _CTX,
+    PricingContext,
+    PricingLine,
+    ShippingBreakdown,
+    _Row,
+    _Run,
+    _Taxer,
+)
 from commerce_core.domain.promotions import (
     AmountOffOrder,
     AppliedPromotion,
@@ -46,12 +62,15 @@ from commerce_core.domain.tax import (
     TaxResolution,
     TaxTable,
 )
+from commerce_core.errors import CurrencyMismatchError, InvalidAmountError, UnknownCurrencyError
 from commerce_core.money import (
     RoundingLevel,
     RoundingMode,
     RoundingPolicy,
+    TaxedMoney,
     _resolve_currency,
     from_minor,
+    zero,
 )
 from commerce_core.services.promotions import PromotionEngine
 
@@ -290,3 +309,112 @@ def test_one_unit_one_component_row_is_taxed_as_compute_taxes_it(  # noqa: PLR09
     assert [str(v) for v in (row.net, *row.taxes, row.gross)] == [
         str(v) for v in (expected[0], *expected[1], expected[2])
     ]
+
+
+@given(
+    net_code=st.sampled_from(CODES),
+    gross_code=st.sampled_from(CODES),
+    net=st.integers(0, 10**6),
+    gross=st.integers(0, 10**6),
+)
+def test_shipping_taxed_is_the_constructor_s(
+    net_code: str, gross_code: str, net: int, gross: int
+) -> None:
+    shipping = ShippingBreakdown(
+        "standard",
+        "Standard",
+        from_minor(net, net_code),
+        (),
+        from_minor(net, net_code),
+        from_minor(net, net_code),
+        (),
+        from_minor(gross, gross_code),
+    )
+    if net_code != gross_code:
+        with pytest.raises(CurrencyMismatchError):
+            TaxedMoney(shipping.net, shipping.gross)
+        with pytest.raises(CurrencyMismatchError):
+            _ = shipping.taxed
+        return
+    assert shipping.taxed == TaxedMoney(shipping.net, shipping.gross)
+
+
+def test_shipping_taxed_of_something_else_goes_through_the_constructor() -> None:
+    shipping = ShippingBreakdown(
+        "standard",
+        "Standard",
+        from_minor(490, "EUR"),
+        (),
+        from_minor(490, "EUR"),
+        "4.90",  # type: ignore[arg-type]
+        (),
+        from_minor(588, "EUR"),
+    )
+    with pytest.raises(InvalidAmountError):
+        _ = shipping.taxed
+
+
+@given(
+    currency=st.sampled_from(["EUR", "eur", " usd", "XXX1", "", "EURO", "JPY"]),
+)
+def test_a_context_refuses_the_currencies_zero_refuses(currency: str) -> None:
+    try:
+        zero(currency.upper())
+    except UnknownCurrencyError:
+        with pytest.raises(UnknownCurrencyError):
+            PricingContext(currency=currency, now=T0)
+    else:
+        assert PricingContext(currency=currency, now=T0).currency == currency.upper()
+
+
+@given(
+    localities=st.just(())
+    | st.lists(st.sampled_from(["", " Kings ", "New York City", "Kings"]), max_size=3).map(tuple)
+)
+def test_destination_localities_are_cleaned_as_before(localities: tuple[str, ...]) -> None:
+    names: list[str] = []
+    for name in localities:
+        if name.strip() and name.strip() not in names:
+            names.append(name.strip())
+    assert Destination("US", "NY", localities).localities == tuple(names)
+    assert Destination("US", "NY", list(localities)).localities == tuple(names)
+
+
+def _former_coefficients(resolution: TaxResolution) -> tuple[Decimal, ...]:
+    coefs: list[Decimal] = []
+    running = Decimal(0)
+    for component in resolution.components:
+        coef = component.rate * (1 + running) if component.compound else component.rate
+        coefs.append(coef)
+        running += coef
+    return tuple(coefs)
+
+
+@given(
+    components=st.lists(
+        st.builds(
+            TaxComponent,
+            st.sampled_from(["VAT", "GST", "PST"]),
+            st.decimals(min_value=0, max_value=2, places=6),
+            st.booleans(),
+        ),
+        max_size=3,
+    ),
+    precision=st.sampled_from([6, 28, 60]),
+)
+def test_kept_key_and_coefficients_are_the_computed_ones(
+    components: list[TaxComponent], precision: int
+) -> None:
+    resolution = TaxResolution(tuple(components), "x")
+    with decimal.localcontext(decimal.Context(prec=precision)):
+        first = resolution.coefficients()
+        assert first == _former_coefficients(resolution)
+        assert [str(c) for c in first] == [str(c) for c in _former_coefficients(resolution)]
+        assert resolution.coefficients() == first
+    assert resolution.key == tuple((c.name, c.rate, c.compound) for c in components)
+    assert resolution.key is resolution.key
+    # Still a plain value: equal, hashed and shown by its fields only.
+    again = TaxResolution(tuple(components), "x")
+    assert resolution == again
+    assert hash(resolution) == hash(again)
+    assert repr(resolution) == repr(again)

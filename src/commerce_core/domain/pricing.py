@@ -98,7 +98,6 @@ from commerce_core.money import (
     allocate,
     currency_of,
     to_minor,
-    zero,
 )
 
 __all__ = [
@@ -179,7 +178,7 @@ class PricingContext:
     shipping_estimate: Money | None = None
 
     def __attrs_post_init__(self) -> None:
-        zero(self.currency)  # refuses unknown currencies
+        _resolve_currency(self.currency)  # refuses unknown currencies (as ``zero`` does)
         if self.now.tzinfo is None:
             raise PricingError("the pricing instant must be timezone-aware")
 
@@ -878,7 +877,12 @@ class ShippingBreakdown:
     @property
     def taxed(self) -> TaxedMoney:
         """Net and gross as :class:`~commerce_core.money.TaxedMoney`."""
-        return TaxedMoney(self.net, self.gross)
+        net, gross = self.net, self.gross
+        # Money of one currency (as the pipeline builds them) needs no check; anything else
+        # goes through the constructor, which raises its error.
+        if type(net) is Money and type(gross) is Money and net.currency.code == gross.currency.code:
+            return TaxedMoney._trusted(net, gross)
+        return TaxedMoney(net, gross)
 
 
 @attrs.frozen
