@@ -14,7 +14,8 @@
 * ``ShippingBreakdown.taxed`` pairs Money of one currency without the constructor's checks:
   the pair the constructor builds (anything else still goes through it and its errors).
 * ``PricingContext`` checks its currency by resolving it (what ``zero`` did before it built
-  an amount); ``Destination`` keeps the default empty localities as they are.
+  an amount); ``Destination`` cleans one locality name (a str) or the default empty tuple
+  without the general loop: what the loop gives.
 * ``TaxResolution.key`` is kept once read, and ``coefficients()`` keeps the rates of a
   resolution without compound components: what the former computation gives, in any decimal
   context; the resolution is still equal, hashed and shown by its fields only.
@@ -378,6 +379,9 @@ def test_destination_localities_are_cleaned_as_before(localities: tuple[str, ...
             names.append(name.strip())
     assert Destination("US", "NY", localities).localities == tuple(names)
     assert Destination("US", "NY", list(localities)).localities == tuple(names)
+    for name in localities:
+        stripped = name.strip()
+        assert Destination("US", "NY", name).localities == ((stripped,) if stripped else ())
 
 
 def _former_coefficients(resolution: TaxResolution) -> tuple[Decimal, ...]:

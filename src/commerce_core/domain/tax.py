@@ -86,8 +86,12 @@ def _strip(value: str) -> str:
 
 
 def _localities(value: str | Iterable[str]) -> tuple[str, ...]:
+    if type(value) is str:
+        # One name (an address's city, as checkout gives it): what the loop below makes of it.
+        stripped = value.strip()
+        return (stripped,) if stripped else ()
     if type(value) is tuple and not value:
-        return ()  # the default (most destinations): nothing to clean
+        return ()  # the default: nothing to clean
     names = (value,) if isinstance(value, str) else tuple(value)
     out: list[str] = []
     for name in names:
