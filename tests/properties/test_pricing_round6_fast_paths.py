@@ -11,8 +11,6 @@
   ``_Taxer.compute`` gives, to the exponent.
 * ``PercentOff.award`` reads its targets' remaining values from the line states: covered by the
   adjust property above (the subclass goes through the same benefit) and the promotion suites.
-* ``ShippingBreakdown.taxed`` pairs Money of one currency without the constructor's checks:
-  the pair the constructor builds (anything else still goes through it and its errors).
 * ``PricingContext`` checks its currency by resolving it (what ``zero`` did before it built
   an amount); ``Destination`` cleans one locality name (a str) or the default empty tuple
   without the general loop: what the loop gives.
@@ -38,7 +36,6 @@ from commerce_core.domain.pricing import (
     _CTX,
     PricingContext,
     PricingLine,
-    ShippingBreakdown,
     _Row,
     _Run,
     _Taxer,
@@ -63,12 +60,11 @@ from commerce_core.domain.tax import (
     TaxResolution,
     TaxTable,
 )
-from commerce_core.errors import CurrencyMismatchError, InvalidAmountError, UnknownCurrencyError
+from commerce_core.errors import UnknownCurrencyError
 from commerce_core.money import (
     RoundingLevel,
     RoundingMode,
     RoundingPolicy,
-    TaxedMoney,
     _resolve_currency,
     from_minor,
     zero,
@@ -310,49 +306,6 @@ def test_one_unit_one_component_row_is_taxed_as_compute_taxes_it(  # noqa: PLR09
     assert [str(v) for v in (row.net, *row.taxes, row.gross)] == [
         str(v) for v in (expected[0], *expected[1], expected[2])
     ]
-
-
-@given(
-    net_code=st.sampled_from(CODES),
-    gross_code=st.sampled_from(CODES),
-    net=st.integers(0, 10**6),
-    gross=st.integers(0, 10**6),
-)
-def test_shipping_taxed_is_the_constructor_s(
-    net_code: str, gross_code: str, net: int, gross: int
-) -> None:
-    shipping = ShippingBreakdown(
-        "standard",
-        "Standard",
-        from_minor(net, net_code),
-        (),
-        from_minor(net, net_code),
-        from_minor(net, net_code),
-        (),
-        from_minor(gross, gross_code),
-    )
-    if net_code != gross_code:
-        with pytest.raises(CurrencyMismatchError):
-            TaxedMoney(shipping.net, shipping.gross)
-        with pytest.raises(CurrencyMismatchError):
-            _ = shipping.taxed
-        return
-    assert shipping.taxed == TaxedMoney(shipping.net, shipping.gross)
-
-
-def test_shipping_taxed_of_something_else_goes_through_the_constructor() -> None:
-    shipping = ShippingBreakdown(
-        "standard",
-        "Standard",
-        from_minor(490, "EUR"),
-        (),
-        from_minor(490, "EUR"),
-        "4.90",  # type: ignore[arg-type]
-        (),
-        from_minor(588, "EUR"),
-    )
-    with pytest.raises(InvalidAmountError):
-        _ = shipping.taxed
 
 
 @given(

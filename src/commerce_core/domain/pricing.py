@@ -877,12 +877,7 @@ class ShippingBreakdown:
     @property
     def taxed(self) -> TaxedMoney:
         """Net and gross as :class:`~commerce_core.money.TaxedMoney`."""
-        net, gross = self.net, self.gross
-        # Money of one currency (as the pipeline builds them) needs no check; anything else
-        # goes through the constructor, which raises its error.
-        if type(net) is Money and type(gross) is Money and net.currency.code == gross.currency.code:
-            return TaxedMoney._trusted(net, gross)
-        return TaxedMoney(net, gross)
+        return TaxedMoney(self.net, self.gross)
 
 
 @attrs.frozen
