@@ -98,7 +98,6 @@ from commerce_core.money import (
     allocate,
     currency_of,
     to_minor,
-    zero,
 )
 
 __all__ = [
@@ -179,7 +178,7 @@ class PricingContext:
     shipping_estimate: Money | None = None
 
     def __attrs_post_init__(self) -> None:
-        zero(self.currency)  # refuses unknown currencies
+        _resolve_currency(self.currency)  # refuses unknown currencies (as ``zero`` does)
         if self.now.tzinfo is None:
             raise PricingError("the pricing instant must be timezone-aware")
 
@@ -1094,6 +1093,21 @@ class _Taxer:
 
     def row(self, row: _Row, level: RoundingLevel) -> None:
         """Tax one row at the unit or line level (see :meth:`compute`)."""
+        coefs = row.coefs
+        if len(coefs) == 1 and row.quantity == 1:
+            # One unit, one tax component (a shipping row): :meth:`compute`'s per-line path
+            # (the same at both levels for one unit), inlined.
+            amount = row.amount
+            if row.inclusive:
+                net = (amount / row.factor).quantize(self.quantum, rounding=self.mode)
+                tax = amount - net
+            else:
+                net = amount
+                tax = (amount * coefs[0]).quantize(self.quantum, rounding=self.mode)
+            row.net = net
+            row.taxes = (tax,)
+            row.gross = net + tax
+            return
         row.net, row.taxes, row.gross = self.compute(
             row.amount, row.quantity, row.coefs, row.factor, level, inclusive=row.inclusive
         )
@@ -1602,6 +1616,29 @@ class _Run:
 
     def summary(self) -> tuple[TaxSummaryRow, ...]:
         """The tax summary by (name, rate, compound), lowest rate first."""
+        currency = self.currency
+        tallies = self.by_resolution
+        if len(tallies) == 1:
+            # One tax resolution (every line and the shipping taxed alike): its components are
+            # the rows, unless two of them share a key and merge (the general path below).
+            ((resolution, net, sums, _),) = tallies.values()
+            components = resolution.components
+            if len(components) == 1:
+                (component,) = components
+                return (
+                    TaxSummaryRow(
+                        component.name,
+                        component.rate,
+                        component.compound,
+                        Money(_ZERO + net[0], currency),
+                        Money(_ZERO + sums[0], currency),
+                    ),
+                )
+        return self.merged_summary()
+
+    def merged_summary(self) -> tuple[TaxSummaryRow, ...]:
+        """The tax summary, every resolution's components merged by key (the general path)."""
+        currency = self.currency
         rows: dict[_Key, list[Decimal]] = {}
         for resolution, net, sums, _ in self.by_resolution.values():
             for component, amount in zip(resolution.components, sums, strict=True):
@@ -1609,7 +1646,6 @@ class _Run:
                 acc = rows.setdefault(key, [_ZERO, _ZERO])
                 acc[0] += net[0]
                 acc[1] += amount
-        currency = self.currency
         return tuple(
             TaxSummaryRow(name, rate, compound, Money(acc[0], currency), Money(acc[1], currency))
             for (name, rate, compound), acc in sorted(

@@ -47,6 +47,7 @@ pricing pipeline calls; a host plugs an external tax service through the
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -85,6 +86,12 @@ def _strip(value: str) -> str:
 
 
 def _localities(value: str | Iterable[str]) -> tuple[str, ...]:
+    if type(value) is str:
+        # One name (an address's city, as checkout gives it): what the loop below makes of it.
+        stripped = value.strip()
+        return (stripped,) if stripped else ()
+    if type(value) is tuple and not value:
+        return ()  # the default: nothing to clean
     names = (value,) if isinstance(value, str) else tuple(value)
     out: list[str] = []
     for name in names:
@@ -202,10 +209,24 @@ class TaxResolution:
     components: tuple[TaxComponent, ...]
     explanation: str = ""
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[tuple[str, Decimal, bool], ...]:
-        """A hashable identity of the components (lines with equal keys are taxed alike)."""
+        """A hashable identity of the components (lines with equal keys are taxed alike).
+
+        Computed on first read, then kept: a tuple of immutable values of this frozen value
+        (a tax table answers the same resolution for every cart it taxes alike).
+        """
         return tuple((c.name, c.rate, c.compound) for c in self.components)
+
+    @functools.cached_property
+    def _simple_coefficients(self) -> tuple[Decimal, ...] | None:
+        """The coefficients when no component is compound, else None (computed once, kept).
+
+        Each is then its component's rate: no arithmetic, so the same in every decimal context.
+        """
+        if any(component.compound for component in self.components):
+            return None
+        return tuple(component.rate for component in self.components)
 
     def coefficients(self) -> tuple[Decimal, ...]:
         """Each component's tax as a fraction of the net (compound ones include earlier taxes).
@@ -219,6 +240,9 @@ class TaxResolution:
         >>> r.coefficients()
         (Decimal('0.05'), Decimal('0.1050'))
         """
+        simple = self._simple_coefficients
+        if simple is not None:
+            return simple
         coefs: list[Decimal] = []
         running = Decimal(0)
         for component in self.components:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -52,6 +53,7 @@ __all__ = [
 
 
 _NO_STRINGS: Final[frozenset[str]] = frozenset()
+_ZERO: Final = Decimal(0)
 _line_id: Final = operator.attrgetter("line_id")
 
 
@@ -221,6 +223,10 @@ class PromotionEngine:
             source = applied.promotion_id
             line_amounts = applied.line_amounts
             line_ids = applied.line_ids
+            # The line discounts added up as ``applied.amount`` adds them (the library's
+            # amounts are Money of the cart's currency, in line-id order), without going
+            # over them again.
+            lines_total = _ZERO
             for line_id in line_ids:
                 amount = line_amounts[line_id]
                 found = line_adjs.get(line_id)
@@ -228,7 +234,11 @@ class PromotionEngine:
                     found = line_adjs[line_id] = []
                 # ``-amount``, without Money's keyword-argument constructor (the library's
                 # amounts are plain Money).
-                off = Money(-amount.amount, amount.currency) if trusted else -amount
+                if trusted:
+                    lines_total += amount.amount
+                    off = Money(-amount.amount, amount.currency)
+                else:
+                    off = -amount
                 found.append(adjustment(source, label, off, code))
             if applied.shipping_amount.amount > 0:
                 shipping.append(adjustment(source, label, -applied.shipping_amount, code))
@@ -253,7 +263,9 @@ class PromotionEngine:
                     line_adjs.setdefault(line_id, []).append(
                         Adjustment(source, label, -(value * gift.quantity), code)
                     )
-            total = applied.amount.amount
+            total = (
+                lines_total + applied.shipping_amount.amount if trusted else applied.amount.amount
+            )
             shown = (
                 applied.shipping_discount.describe()
                 if applied.shipping_discount is not None and not total
@@ -272,31 +284,8 @@ class PromotionEngine:
                     },
                 )
             )
-        for missed in result.not_applied:
-            data: dict[str, object] = {"reason": missed.reason.value}
-            if missed.missing_amount is not None:
-                data["missing"] = str(missed.missing_amount.amount)
-            if missed.missing_quantity is not None:
-                data["missing_quantity"] = missed.missing_quantity
-            if missed.excluded_by:
-                data["excluded_by"] = list(missed.excluded_by)
-            notes.append(note(missed.promotion_id, NoteStatus.NOT_APPLICABLE, missed.message, data))
-        for hint in result.hints:
-            data = {}
-            if hint.missing_amount is not None:
-                data["missing"] = str(hint.missing_amount.amount)
-            if hint.missing_quantity is not None:
-                data["missing_quantity"] = hint.missing_quantity
-            notes.append(note(hint.promotion_id, NoteStatus.UPSELL, hint.message, data))
-        notes.extend(
-            note(
-                f"code:{rejection.code}",
-                NoteStatus.NOT_APPLICABLE,
-                rejection.message,
-                {"reason": rejection.reason.value, "code": rejection.code},
-            )
-            for rejection in result.rejected_codes
-        )
+        if result.not_applied or result.hints or result.rejected_codes:
+            notes.extend(_unapplied_notes(result))
         return AdjustmentResult._owned(
             {line_id: tuple(adjs) for line_id, adjs in line_adjs.items()},
             tuple(shipping),
@@ -390,6 +379,38 @@ class PromotionEngine:
                 raise UnknownCouponError(code)
             found[code] = coupon
         return [found[k] for k in sorted(found)]
+
+
+def _unapplied_notes(result: PromotionResult) -> list[AdjustmentNote]:
+    """The notes of what did not apply: promotions with their reason, hints, rejected codes."""
+    note = AdjustmentNote._owned
+    out: list[AdjustmentNote] = []
+    for missed in result.not_applied:
+        data: dict[str, object] = {"reason": missed.reason.value}
+        if missed.missing_amount is not None:
+            data["missing"] = str(missed.missing_amount.amount)
+        if missed.missing_quantity is not None:
+            data["missing_quantity"] = missed.missing_quantity
+        if missed.excluded_by:
+            data["excluded_by"] = list(missed.excluded_by)
+        out.append(note(missed.promotion_id, NoteStatus.NOT_APPLICABLE, missed.message, data))
+    for hint in result.hints:
+        data = {}
+        if hint.missing_amount is not None:
+            data["missing"] = str(hint.missing_amount.amount)
+        if hint.missing_quantity is not None:
+            data["missing_quantity"] = hint.missing_quantity
+        out.append(note(hint.promotion_id, NoteStatus.UPSELL, hint.message, data))
+    out.extend(
+        note(
+            f"code:{rejection.code}",
+            NoteStatus.NOT_APPLICABLE,
+            rejection.message,
+            {"reason": rejection.reason.value, "code": rejection.code},
+        )
+        for rejection in result.rejected_codes
+    )
+    return out
 
 
 def generate_coupons(

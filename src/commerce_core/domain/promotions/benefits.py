@@ -334,9 +334,12 @@ class PercentOff:
         """One application; the rounded total is split over lines by their value."""
         award = Award(applications=1)
         if view.max_items is None:
+            # Each target's remaining value and units, read from the cart's line states.
+            states = view.cart.lines
             positions = list(view.targets)
-            weights = [view.remaining(p) for p in positions]
-            award.items = sum(view.cart.lines[p].line.quantity for p in positions)
+            targeted = [states[p] for p in positions]
+            weights = [state.remaining for state in targeted]
+            award.items = sum([state.line.quantity for state in targeted])
         else:
             per_line: dict[int, int] = {}
             chosen = [u for u in view.units() if u.value > 0][: view.max_items]

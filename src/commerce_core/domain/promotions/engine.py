@@ -183,6 +183,40 @@ class AppliedPromotion:
     gifts: tuple[Gift, ...] = ()
     estimated_shipping: Money | None = None
 
+    @classmethod
+    def _owned(  # noqa: PLR0917 - the fields, in order
+        cls,
+        promotion_id: str,
+        name: str,
+        description: str,
+        line_amounts: dict[str, Money],
+        shipping_amount: Money,
+        shipping_discount: ShippingDiscount | None,
+        applications: int,
+        code: str | None,
+        gifts: tuple[Gift, ...],
+        estimated_shipping: Money | None,
+    ) -> AppliedPromotion:
+        """Internal: an applied promotion whose caller hands over ``line_amounts``.
+
+        ``line_amounts`` is a new dict nothing else holds: it is wrapped read-only instead of
+        copied first (the converter's copy). Equal to ``AppliedPromotion(...)`` of the same
+        values.
+        """
+        applied = object.__new__(cls)
+        set_field = object.__setattr__
+        set_field(applied, "promotion_id", promotion_id)
+        set_field(applied, "name", name)
+        set_field(applied, "description", description)
+        set_field(applied, "line_amounts", MappingProxyType(line_amounts))
+        set_field(applied, "shipping_amount", shipping_amount)
+        set_field(applied, "shipping_discount", shipping_discount)
+        set_field(applied, "applications", applications)
+        set_field(applied, "code", code)
+        set_field(applied, "gifts", gifts)
+        set_field(applied, "estimated_shipping", estimated_shipping)
+        return applied
+
     @property
     def free_shipping(self) -> bool:
         """Whether it makes shipping free once quoted (within its cap, if any)."""
@@ -710,11 +744,13 @@ def _applied(outcome: _Outcome, cart: CartState, code: str | None) -> AppliedPro
     assert award is not None  # noqa: S101 - only applied outcomes get here
     currency = cart.currency
     promotion = outcome.promotion
-    return AppliedPromotion(
+    lines = cart.lines
+    # The dict is new: handed over to the result, not copied again.
+    return AppliedPromotion._owned(
         promotion.id,
         promotion.name,
         promotion.description,
-        {cart.lines[p].line.line_id: from_minor(d, currency) for p, d in award.discounts.items()},
+        {lines[p].line.line_id: from_minor(d, currency) for p, d in award.discounts.items()},
         from_minor(award.shipping, currency),
         _shipping_discount(promotion, award, cart, code),
         max(award.applications, 1),
@@ -778,6 +814,11 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
     """
     cart = CartState(data)
     currency = data.currency
+    automatic = book.candidates(cart)  # does not depend on the codes
+    if not data.codes and len(automatic) <= 1 and not any(p.stacking.exclusive for p in automatic):
+        # No code is entered: nothing is unlocked or rejected, and the candidates are the
+        # book's automatic ones (unique ids, a lone one is sorted already).
+        return _lone_candidate(automatic, cart)
     rejections: list[CodeRejection] = []
     unlocked: dict[str, str] = {}
     seen: set[str] = set()
@@ -821,12 +862,10 @@ def apply_promotions(  # noqa: PLR0915 - the steps of the module docstring, in o
                 )
             )
 
-    candidates = {p.id: p for p in book.candidates(cart)}
+    candidates = {p.id: p for p in automatic}
     for pid in unlocked:
         candidates[pid] = book.promotion(pid)
     ordered = sorted(candidates.values(), key=_sort_key)
-    if not data.codes and len(ordered) <= 1 and not any(p.stacking.exclusive for p in ordered):
-        return _lone_candidate(ordered, cart)
 
     not_applied: dict[str, NotApplied] = {}
     hints: dict[str, UpsellHint] = {}
