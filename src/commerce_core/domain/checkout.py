@@ -25,10 +25,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 
+from commerce_core.domain.cards import CardSummary
 from commerce_core.domain.cart import PriceChange
 from commerce_core.domain.events import DomainEvent, EventRecorder
 from commerce_core.domain.inventory import Shortage
@@ -1107,6 +1108,42 @@ class CheckoutAttempt(EventRecorder):
             "shortages": [attrs.asdict(s) for s in self._shortages] if self._shortages else [],
         }
 
+    def _to_row(self) -> AttemptRow:
+        """Internal: the attempt as the in-memory checkout log keeps it (:func:`snapshot_of_row`).
+
+        What :meth:`to_snapshot` writes, kept as the values it is written from: the immutable
+        ones as they are (texts, instants, the status, the tuples of steps and codes, and the
+        request itself when it is the library's own frozen classes: :func:`_flat_row_request`),
+        every dict or list as a new one that only the row holds. No text, list or dict of the
+        snapshot is built on a save: :func:`snapshot_of_row` builds them when the row is read.
+        """
+        request = self.request
+        amount = self._amount
+        draft = self._draft
+        draft_data: dict[str, Any] | None = None
+        if self._status is CheckoutStatus.AWAITING_ACTION:  # the only time it is read back
+            if self._priced is not None:
+                draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
+            elif draft is not None:
+                draft_data = _fresh(draft)
+        return (
+            self.checkout_id,
+            request if _flat_row_request(request) else _fresh(request.to_data()),
+            self.fingerprint,
+            self.started_at,
+            self._status,
+            self._steps,
+            self._updated_at,
+            self._codes,
+            None if amount is None else dict(amount),
+            draft_data,
+            self._order_id,
+            None if self._failure is None else self._failure.to_data(),
+            self._announced,
+            self._refusals,
+            [attrs.asdict(s) for s in self._shortages] if self._shortages else None,
+        )
+
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any], version: int) -> CheckoutAttempt:
         """Rebuild from :meth:`to_snapshot` output at ``version``."""
@@ -1129,3 +1166,84 @@ class CheckoutAttempt(EventRecorder):
             _refusals=int(data.get("refusals", 0)),
             _shortages=tuple(Shortage(**s) for s in data.get("shortages", ())),
         )
+
+
+AttemptRow: TypeAlias = tuple[
+    str,  # checkout_id
+    CheckoutRequest | dict[str, Any],  # the request, or its data (:func:`_flat_row_request`)
+    str,  # fingerprint
+    datetime,  # started_at
+    CheckoutStatus,
+    tuple[CheckoutStep, ...],
+    datetime | None,  # updated_at (None: started_at)
+    tuple[str, ...],  # codes
+    dict[str, str] | None,  # amount
+    dict[str, Any] | None,  # draft (only while awaiting an action)
+    str | None,  # order_id
+    dict[str, Any] | None,  # failure, as ``CheckoutFailure.to_data()``
+    bool,  # announced
+    int,  # refusals
+    list[dict[str, Any]] | None,  # shortages as data (None: none)
+]
+"""A checkout attempt as the in-memory log keeps it (``CheckoutAttempt._to_row``).
+
+Its dicts and lists are held by the row alone (never by the attempt or another row) and never
+handed out: :func:`snapshot_of_row` copies them.
+"""
+
+
+def _flat_row_request(request: CheckoutRequest) -> bool:
+    """The request is a value of the library's own frozen classes, all the way down.
+
+    Its ``to_data()`` is then the same at every call, and a new tree each time: a row keeps the
+    request itself rather than its data. Any other request (a subclass, a host's customer class
+    that may hold a list) is kept as a copy of its data, as a snapshot would keep it.
+    """
+    if type(request) is not CheckoutRequest or not _flat_parts(request):
+        return False
+    card = request.payment_method.card
+    if card is not None and type(card) is not CardSummary:
+        return False
+    codes = request.coupon_codes
+    return not codes or all(type(code) is str for code in codes)
+
+
+def snapshot_of_row(row: AttemptRow) -> dict[str, Any]:
+    """What :meth:`CheckoutAttempt.to_snapshot` returned for the attempt ``row`` was taken of.
+
+    A new tree on every call: it shares no dict or list with the row or an earlier call.
+    """
+    (
+        checkout_id,
+        request,
+        fingerprint,
+        started_at,
+        status,
+        steps,
+        updated_at,
+        codes,
+        amount,
+        draft,
+        order_id,
+        failure,
+        announced,
+        refusals,
+        shortages,
+    ) = row
+    return {
+        "checkout_id": checkout_id,
+        "request": request.to_data() if type(request) is CheckoutRequest else _fresh(request),
+        "fingerprint": fingerprint,
+        "started_at": started_at.isoformat(),
+        "status": _STATUS_TEXT[status],
+        "steps": list(map(_STEP_TEXT.__getitem__, steps)),
+        "updated_at": (started_at if updated_at is None else updated_at).isoformat(),
+        "codes": list(codes),
+        "amount": None if amount is None else dict(amount),
+        "draft": None if draft is None else _fresh(draft),
+        "order_id": order_id,
+        "failure": None if failure is None else _fresh(failure),
+        "announced": announced,
+        "refusals": refusals,
+        "shortages": [] if shortages is None else _fresh(shortages),
+    }
