@@ -512,7 +512,14 @@ class CheckoutRequest:
         >>> a.fingerprint() == attrs.evolve(a, shipping_method="express").fingerprint()
         False
         """
-        return self._fingerprint_of(self.to_data())
+        if type(self) is not CheckoutRequest or not _flat_parts(self):
+            return self._fingerprint_of(self.to_data())
+        codes = sorted({_code_key(code) for code in self.coupon_codes}) if self.coupon_codes else []
+        try:
+            blob = _own_purchase_json(self, codes)
+        except TypeError:  # a value that is not text (or a bool where one is expected)
+            blob = _CANONICAL.encode(_purchase(self.to_data(), codes))
+        return hashlib.sha256(blob.encode()).hexdigest()
 
     def _fingerprint_of(self, data: Mapping[str, Any]) -> str:
         """:meth:`fingerprint` of this request's :meth:`to_data` output (built once per attempt)."""
@@ -589,6 +596,61 @@ def _purchase_json(data: Mapping[str, Any], codes: list[str]) -> str:
         f'"payment_token":{encode_basestring_ascii(data["payment_method"]["token"])},'
         f'"shipping_address":{shipping},'
         f'"shipping_method":{encode_basestring_ascii(data["shipping_method"])}}}'
+    )
+
+
+def _address_json(address: Address) -> str:
+    """``_flat_json(address.to_data())`` of an ``Address`` itself, its fields in sorted key order.
+
+    Raises ``TypeError`` for a field that is not text, as :func:`_flat_json` does for a value
+    other than text or None (an address field is never None).
+    """
+    return (
+        f'{{"city":{encode_basestring_ascii(address.city)},'
+        f'"country":{encode_basestring_ascii(address.country)},'
+        f'"line1":{encode_basestring_ascii(address.line1)},'
+        f'"line2":{encode_basestring_ascii(address.line2)},'
+        f'"name":{encode_basestring_ascii(address.name)},'
+        f'"phone":{encode_basestring_ascii(address.phone)},'
+        f'"postal_code":{encode_basestring_ascii(address.postal_code)},'
+        f'"region":{encode_basestring_ascii(address.region)}}}'
+    )
+
+
+def _own_purchase_json(request: CheckoutRequest, codes: list[str]) -> str:
+    """``_purchase_json(request.to_data(), codes)`` written from the request itself.
+
+    Only for a ``CheckoutRequest`` of :func:`_flat_parts`: its customer and addresses are the
+    library's own classes, whose data are the fields written here in sorted key order. No
+    ``to_data()`` tree is built on the way. Raises ``TypeError`` where ``_purchase_json`` does.
+    """
+    accept = request.accept_price_changes
+    if type(accept) is not bool:
+        raise TypeError(accept)
+    coupon_codes = ",".join([encode_basestring_ascii(code) for code in codes])
+    billing_address = request.billing_address
+    shipping_address = request.shipping_address
+    billing = _address_json(billing_address)
+    # one address for both (the common case): its JSON is written once
+    shipping = (
+        billing
+        if shipping_address is billing_address or shipping_address == billing_address
+        else _address_json(shipping_address)
+    )
+    customer = request.customer
+    mode = request.capture_mode
+    return (
+        f'{{"accept_price_changes":{"true" if accept else "false"},'
+        f'"billing_address":{billing},'
+        f'"capture_mode":{"null" if mode is None else encode_basestring_ascii(str(mode))},'
+        f'"cart_id":{encode_basestring_ascii(request.cart_id)},'
+        f'"coupon_codes":[{coupon_codes}],'
+        f'"customer":{{"customer_id":{_text_json(customer.customer_id)},'
+        f'"email":{encode_basestring_ascii(customer.email)},'
+        f'"name":{encode_basestring_ascii(customer.name)}}},'
+        f'"payment_token":{encode_basestring_ascii(request.payment_method.token)},'
+        f'"shipping_address":{shipping},'
+        f'"shipping_method":{encode_basestring_ascii(request.shipping_method)}}}'
     )
 
 
@@ -819,16 +881,13 @@ class CheckoutAttempt(EventRecorder):
         ``checkout_id``: ``request.checkout_id`` when the caller derived it already (it must be
         that id; ``None`` derives it).
         """
-        data = request.to_data()
-        attempt = cls(
+        return cls(
             checkout_id=request.checkout_id if checkout_id is None else checkout_id,
             request=request,
-            fingerprint=request._fingerprint_of(data),
+            fingerprint=request.fingerprint(),
             started_at=now,
             _updated_at=now,
         )
-        attempt._request_data = (request, data)
-        return attempt
 
     # -- views --
 
