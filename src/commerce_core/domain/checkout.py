@@ -25,10 +25,11 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeAlias
 
 import attrs
 
+from commerce_core.domain.cards import CardSummary
 from commerce_core.domain.cart import PriceChange
 from commerce_core.domain.events import DomainEvent, EventRecorder
 from commerce_core.domain.inventory import Shortage
@@ -511,7 +512,14 @@ class CheckoutRequest:
         >>> a.fingerprint() == attrs.evolve(a, shipping_method="express").fingerprint()
         False
         """
-        return self._fingerprint_of(self.to_data())
+        if type(self) is not CheckoutRequest or not _flat_parts(self):
+            return self._fingerprint_of(self.to_data())
+        codes = sorted({_code_key(code) for code in self.coupon_codes}) if self.coupon_codes else []
+        try:
+            blob = _own_purchase_json(self, codes)
+        except TypeError:  # a value that is not text (or a bool where one is expected)
+            blob = _CANONICAL.encode(_purchase(self.to_data(), codes))
+        return hashlib.sha256(blob.encode()).hexdigest()
 
     def _fingerprint_of(self, data: Mapping[str, Any]) -> str:
         """:meth:`fingerprint` of this request's :meth:`to_data` output (built once per attempt)."""
@@ -588,6 +596,61 @@ def _purchase_json(data: Mapping[str, Any], codes: list[str]) -> str:
         f'"payment_token":{encode_basestring_ascii(data["payment_method"]["token"])},'
         f'"shipping_address":{shipping},'
         f'"shipping_method":{encode_basestring_ascii(data["shipping_method"])}}}'
+    )
+
+
+def _address_json(address: Address) -> str:
+    """``_flat_json(address.to_data())`` of an ``Address`` itself, its fields in sorted key order.
+
+    Raises ``TypeError`` for a field that is not text, as :func:`_flat_json` does for a value
+    other than text or None (an address field is never None).
+    """
+    return (
+        f'{{"city":{encode_basestring_ascii(address.city)},'
+        f'"country":{encode_basestring_ascii(address.country)},'
+        f'"line1":{encode_basestring_ascii(address.line1)},'
+        f'"line2":{encode_basestring_ascii(address.line2)},'
+        f'"name":{encode_basestring_ascii(address.name)},'
+        f'"phone":{encode_basestring_ascii(address.phone)},'
+        f'"postal_code":{encode_basestring_ascii(address.postal_code)},'
+        f'"region":{encode_basestring_ascii(address.region)}}}'
+    )
+
+
+def _own_purchase_json(request: CheckoutRequest, codes: list[str]) -> str:
+    """``_purchase_json(request.to_data(), codes)`` written from the request itself.
+
+    Only for a ``CheckoutRequest`` of :func:`_flat_parts`: its customer and addresses are the
+    library's own classes, whose data are the fields written here in sorted key order. No
+    ``to_data()`` tree is built on the way. Raises ``TypeError`` where ``_purchase_json`` does.
+    """
+    accept = request.accept_price_changes
+    if type(accept) is not bool:
+        raise TypeError(accept)
+    coupon_codes = ",".join([encode_basestring_ascii(code) for code in codes])
+    billing_address = request.billing_address
+    shipping_address = request.shipping_address
+    billing = _address_json(billing_address)
+    # one address for both (the common case): its JSON is written once
+    shipping = (
+        billing
+        if shipping_address is billing_address or shipping_address == billing_address
+        else _address_json(shipping_address)
+    )
+    customer = request.customer
+    mode = request.capture_mode
+    return (
+        f'{{"accept_price_changes":{"true" if accept else "false"},'
+        f'"billing_address":{billing},'
+        f'"capture_mode":{"null" if mode is None else encode_basestring_ascii(str(mode))},'
+        f'"cart_id":{encode_basestring_ascii(request.cart_id)},'
+        f'"coupon_codes":[{coupon_codes}],'
+        f'"customer":{{"customer_id":{_text_json(customer.customer_id)},'
+        f'"email":{encode_basestring_ascii(customer.email)},'
+        f'"name":{encode_basestring_ascii(customer.name)}}},'
+        f'"payment_token":{encode_basestring_ascii(request.payment_method.token)},'
+        f'"shipping_address":{shipping},'
+        f'"shipping_method":{encode_basestring_ascii(request.shipping_method)}}}'
     )
 
 
@@ -818,16 +881,13 @@ class CheckoutAttempt(EventRecorder):
         ``checkout_id``: ``request.checkout_id`` when the caller derived it already (it must be
         that id; ``None`` derives it).
         """
-        data = request.to_data()
-        attempt = cls(
+        return cls(
             checkout_id=request.checkout_id if checkout_id is None else checkout_id,
             request=request,
-            fingerprint=request._fingerprint_of(data),
+            fingerprint=request.fingerprint(),
             started_at=now,
             _updated_at=now,
         )
-        attempt._request_data = (request, data)
-        return attempt
 
     # -- views --
 
@@ -1107,6 +1167,42 @@ class CheckoutAttempt(EventRecorder):
             "shortages": [attrs.asdict(s) for s in self._shortages] if self._shortages else [],
         }
 
+    def _to_row(self) -> AttemptRow:
+        """Internal: the attempt as the in-memory checkout log keeps it (:func:`snapshot_of_row`).
+
+        What :meth:`to_snapshot` writes, kept as the values it is written from: the immutable
+        ones as they are (texts, instants, the status, the tuples of steps and codes, and the
+        request itself when it is the library's own frozen classes: :func:`_flat_row_request`),
+        every dict or list as a new one that only the row holds. No text, list or dict of the
+        snapshot is built on a save: :func:`snapshot_of_row` builds them when the row is read.
+        """
+        request = self.request
+        amount = self._amount
+        draft = self._draft
+        draft_data: dict[str, Any] | None = None
+        if self._status is CheckoutStatus.AWAITING_ACTION:  # the only time it is read back
+            if self._priced is not None:
+                draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
+            elif draft is not None:
+                draft_data = _fresh(draft)
+        return (
+            self.checkout_id,
+            request if _flat_row_request(request) else _fresh(request.to_data()),
+            self.fingerprint,
+            self.started_at,
+            self._status,
+            self._steps,
+            self._updated_at,
+            self._codes,
+            None if amount is None else dict(amount),
+            draft_data,
+            self._order_id,
+            None if self._failure is None else self._failure.to_data(),
+            self._announced,
+            self._refusals,
+            [attrs.asdict(s) for s in self._shortages] if self._shortages else None,
+        )
+
     @classmethod
     def from_snapshot(cls, data: Mapping[str, Any], version: int) -> CheckoutAttempt:
         """Rebuild from :meth:`to_snapshot` output at ``version``."""
@@ -1129,3 +1225,84 @@ class CheckoutAttempt(EventRecorder):
             _refusals=int(data.get("refusals", 0)),
             _shortages=tuple(Shortage(**s) for s in data.get("shortages", ())),
         )
+
+
+AttemptRow: TypeAlias = tuple[
+    str,  # checkout_id
+    CheckoutRequest | dict[str, Any],  # the request, or its data (:func:`_flat_row_request`)
+    str,  # fingerprint
+    datetime,  # started_at
+    CheckoutStatus,
+    tuple[CheckoutStep, ...],
+    datetime | None,  # updated_at (None: started_at)
+    tuple[str, ...],  # codes
+    dict[str, str] | None,  # amount
+    dict[str, Any] | None,  # draft (only while awaiting an action)
+    str | None,  # order_id
+    dict[str, Any] | None,  # failure, as ``CheckoutFailure.to_data()``
+    bool,  # announced
+    int,  # refusals
+    list[dict[str, Any]] | None,  # shortages as data (None: none)
+]
+"""A checkout attempt as the in-memory log keeps it (``CheckoutAttempt._to_row``).
+
+Its dicts and lists are held by the row alone (never by the attempt or another row) and never
+handed out: :func:`snapshot_of_row` copies them.
+"""
+
+
+def _flat_row_request(request: CheckoutRequest) -> bool:
+    """The request is a value of the library's own frozen classes, all the way down.
+
+    Its ``to_data()`` is then the same at every call, and a new tree each time: a row keeps the
+    request itself rather than its data. Any other request (a subclass, a host's customer class
+    that may hold a list) is kept as a copy of its data, as a snapshot would keep it.
+    """
+    if type(request) is not CheckoutRequest or not _flat_parts(request):
+        return False
+    card = request.payment_method.card
+    if card is not None and type(card) is not CardSummary:
+        return False
+    codes = request.coupon_codes
+    return not codes or all(type(code) is str for code in codes)
+
+
+def snapshot_of_row(row: AttemptRow) -> dict[str, Any]:
+    """What :meth:`CheckoutAttempt.to_snapshot` returned for the attempt ``row`` was taken of.
+
+    A new tree on every call: it shares no dict or list with the row or an earlier call.
+    """
+    (
+        checkout_id,
+        request,
+        fingerprint,
+        started_at,
+        status,
+        steps,
+        updated_at,
+        codes,
+        amount,
+        draft,
+        order_id,
+        failure,
+        announced,
+        refusals,
+        shortages,
+    ) = row
+    return {
+        "checkout_id": checkout_id,
+        "request": request.to_data() if type(request) is CheckoutRequest else _fresh(request),
+        "fingerprint": fingerprint,
+        "started_at": started_at.isoformat(),
+        "status": _STATUS_TEXT[status],
+        "steps": list(map(_STEP_TEXT.__getitem__, steps)),
+        "updated_at": (started_at if updated_at is None else updated_at).isoformat(),
+        "codes": list(codes),
+        "amount": None if amount is None else dict(amount),
+        "draft": None if draft is None else _fresh(draft),
+        "order_id": order_id,
+        "failure": None if failure is None else _fresh(failure),
+        "announced": announced,
+        "refusals": refusals,
+        "shortages": [] if shortages is None else _fresh(shortages),
+    }

@@ -3,32 +3,140 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeAlias
+
+from moneyed import Currency, Money
 
 from commerce_core.domain.analytics.aggregator import AnalyticsAggregator
 from commerce_core.domain.analytics.dashboard import Dashboard
-from commerce_core.domain.analytics.events import JourneyEvent
+from commerce_core.domain.analytics.events import JourneyEvent, OrderPlaced, build_order_placed
 from commerce_core.domain.analytics.metrics import ReportOptions
 
 __all__ = ["InMemoryAnalyticsSink", "AggregatingAnalyticsSink"]
 
 
+_PackedOrder: TypeAlias = tuple[
+    datetime,  # occurred_at
+    str,  # session_id
+    str,  # channel
+    str | None,  # customer_id
+    str,  # order_id
+    str | None,  # cart_id
+    Currency,  # the currency of every amount
+    Decimal,  # total
+    Decimal,  # shipping
+    Decimal,  # tax
+    tuple[Any, ...],  # the items' (sku, quantity, unit price, net total or None), one after another
+    tuple[Any, ...],  # the discounts' (promotion id, amount, coupon code), one after another
+]
+"""An ``OrderPlaced`` as the sink keeps it: its values, the amounts as ``Decimal``."""
+
+
+def _pack(event: OrderPlaced) -> _PackedOrder | None:
+    """``event`` as one tuple of its values, or None when it is not only plain ``Money``.
+
+    Its 14 objects (the event, its items and discount, their tuples, seven ``Money``) become two
+    or three tuples: an ``OrderPlaced`` holds amounts in one currency (it checks it), so the
+    amounts are kept as their ``Decimal`` and the currency once.
+    """
+    total = event.total
+    currency = total.currency
+    amounts = [total, event.shipping, event.tax]
+    items: list[Any] = []
+    for item in event.items:
+        unit, net = item.unit_price, item.net_total
+        amounts.append(unit)
+        if net is not None:
+            amounts.append(net)
+        items += (item.sku, item.quantity, unit.amount, None if net is None else net.amount)
+    discounts: list[Any] = []
+    for discount in event.discounts:
+        discounts += (discount.promotion_id, discount.amount.amount, discount.coupon_code)
+        amounts.append(discount.amount)
+    for amount in amounts:
+        if type(amount) is not Money or amount.currency is not currency:
+            return None  # kept as it is: a rebuild would not give this very value
+    return (
+        event.occurred_at,
+        event.session_id,
+        event.channel,
+        event.customer_id,
+        event.order_id,
+        event.cart_id,
+        currency,
+        total.amount,
+        event.shipping.amount,
+        event.tax.amount,
+        tuple(items),
+        tuple(discounts),
+    )
+
+
+def _unpack(packed: _PackedOrder) -> OrderPlaced:
+    """The ``OrderPlaced`` that :func:`_pack` was given (an equal one)."""
+    (
+        occurred_at,
+        session_id,
+        channel,
+        customer_id,
+        order_id,
+        cart_id,
+        currency,
+        total,
+        shipping,
+        tax,
+        items,
+        discounts,
+    ) = packed
+    return build_order_placed(
+        occurred_at=occurred_at,
+        session_id=session_id,
+        channel=channel,
+        customer_id=customer_id,
+        order_id=order_id,
+        cart_id=cart_id,
+        items=[
+            (sku, quantity, Money(unit, currency), None if net is None else Money(net, currency))
+            for sku, quantity, unit, net in zip(*[iter(items)] * 4, strict=True)
+        ],
+        discounts=[
+            (promotion_id, Money(amount, currency), code)
+            for promotion_id, amount, code in zip(*[iter(discounts)] * 3, strict=True)
+        ],
+        shipping=Money(shipping, currency),
+        tax=Money(tax, currency),
+        total=Money(total, currency),
+    )
+
+
 class InMemoryAnalyticsSink:
-    """Keeps every recorded event in order (thread-safe); for tests, examples and the demo."""
+    """Keeps every recorded event in order (thread-safe); for tests, examples and the demo.
+
+    An ``OrderPlaced`` is kept as one tuple of its values (:func:`_pack`) and built again when
+    :attr:`events` is read: an equal event, holding equal ``Money`` (a sink keeping every sale
+    of a busy shop keeps two or three objects per sale rather than fourteen).
+    """
 
     def __init__(self) -> None:
-        self._events: list[JourneyEvent] = []
+        self._events: list[JourneyEvent | _PackedOrder] = []
         self._lock = threading.Lock()
 
     def record(self, event: JourneyEvent) -> None:
         """Append ``event``."""
+        kept: JourneyEvent | _PackedOrder | None = None
+        if type(event) is OrderPlaced:
+            kept = _pack(event)
         with self._lock:
-            self._events.append(event)
+            self._events.append(event if kept is None else kept)
 
     @property
     def events(self) -> tuple[JourneyEvent, ...]:
         """Everything recorded so far, in order."""
         with self._lock:
-            return tuple(self._events)
+            kept = tuple(self._events)
+        return tuple([_unpack(e) if isinstance(e, tuple) else e for e in kept])
 
     def clear(self) -> None:
         """Forget every event."""
