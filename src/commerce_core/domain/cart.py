@@ -1092,22 +1092,23 @@ class Cart(EventRecorder):
         created_text, updated_text = data["created_at"], data["updated_at"]
         created = datetime.fromisoformat(created_text)
         updated = datetime.fromisoformat(updated_text)
-        cart = cls(
-            id=data["id"],
-            owner=_stored_owner(data["owner"]["kind"], data["owner"]["id"]),
-            currency=data["currency"],
-            channel=data["channel"],
-            price_list=data["price_list"],
-            created_at=created,
-            updated_at=updated,
-            limits=_stored_limits(max_lines, max_quantity),
-            version=version,
-            status=_stored_status(data["status"]),
-            lines=[CartLine.from_data(line) for line in data["lines"]],
-            line_seq=int(data["line_seq"]),
-            recovery_digest=data["recovery_digest"],
-            recovery_expires_at=datetime.fromisoformat(expires) if expires else None,
-            absorbed=list(data.get("absorbed", ())),
+        owner = data["owner"]
+        cart = cls(  # positional, in field order: this runs for every cart read
+            data["id"],
+            _stored_owner(owner["kind"], owner["id"]),
+            data["currency"],
+            data["channel"],
+            data["price_list"],
+            created,
+            updated,
+            _stored_limits(max_lines, max_quantity),
+            version,
+            _stored_status(data["status"]),
+            [CartLine.from_data(line) for line in data["lines"]],
+            int(data["line_seq"]),
+            data["recovery_digest"],
+            datetime.fromisoformat(expires) if expires else None,
+            list(data.get("absorbed", ())),
         )
         # the stored texts are what to_snapshot writes of these instants when in its own form
         if _is_utc_iso_text(created_text):
