@@ -525,18 +525,23 @@ def _snapshot_unchanged(line: CartLine, item: CatalogItem, price: Money) -> bool
     every checkout.
     """
     old, old_rule, new_rule = line.unit_price, line.quantity_rule, item.quantity_rule
+    # ``a is b``: the same text object (a line read back from its snapshot holds the catalog's
+    # own strings) is the same value of the same type, without the type and value comparisons
     return (
-        type(line.sku) is type(item.sku)
-        and line.sku == item.sku
-        and type(line.name) is type(item.name)
-        and line.name == item.name
+        (line.sku is item.sku or (type(line.sku) is type(item.sku) and line.sku == item.sku))
+        and (
+            line.name is item.name
+            or (type(line.name) is type(item.name) and line.name == item.name)
+        )
         and type(old) is type(price)
         and (old.currency is price.currency or old.currency == price.currency)
         and type(old.amount) is type(price.amount)
         and not old.amount.compare_total(price.amount)
         and line.prices_include_tax is item.prices_include_tax
-        and type(line.tax_class) is type(item.tax_class)
-        and line.tax_class == item.tax_class
+        and (
+            line.tax_class is item.tax_class
+            or (type(line.tax_class) is type(item.tax_class) and line.tax_class == item.tax_class)
+        )
         and line.categories == item.categories
         and line.tags == item.tags
         and type(line.weight) is type(item.weight)
@@ -544,13 +549,37 @@ def _snapshot_unchanged(line: CartLine, item: CatalogItem, price: Money) -> bool
         and line.shippable is item.shippable
         and (
             old_rule is new_rule
-            or (
-                type(old_rule.minimum) is type(new_rule.minimum)
+            or (  # the rules' __eq__ (same class, equal fields), without its call
+                type(old_rule) is type(new_rule)
+                and type(old_rule.minimum) is type(new_rule.minimum)
                 and type(old_rule.maximum) is type(new_rule.maximum)
                 and type(old_rule.step) is type(new_rule.step)
-                and old_rule == new_rule
+                and old_rule.minimum == new_rule.minimum
+                and old_rule.maximum == new_rule.maximum
+                and old_rule.step == new_rule.step
             )
         )
+    )
+
+
+def _is_utc_iso_text(text: str) -> bool:
+    """Whether ``text`` is exactly what ``datetime.fromisoformat(text).isoformat()`` gives back.
+
+    True for the form :meth:`Cart.to_snapshot` writes of a UTC instant without microseconds
+    (``"2026-01-01T09:30:00+00:00"``: fixed positions of the separators, 25 characters; the
+    digits are checked by ``fromisoformat`` itself); any other form (``"Z"``, a space, an
+    offset, a fraction, a week date) is False, so its text is written again by ``isoformat``.
+    Call it only on a text ``fromisoformat`` accepted.
+    """
+    return (
+        type(text) is str
+        and len(text) == 25
+        and text[10] == "T"
+        and text[19:] == "+00:00"
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[13] == ":"
+        and text[16] == ":"
     )
 
 
@@ -582,6 +611,12 @@ class Cart(EventRecorder):
     _recovery_expires_at: datetime | None = None
     _absorbed: list[str] = attrs.field(factory=list)
     _events: list[DomainEvent] = attrs.field(factory=list, init=False)
+    # The ISO text of ``created_at`` / ``updated_at`` as last read or written, with the instant
+    # it stands for: a snapshot reuses it while the attribute still holds that very instant
+    # (``isoformat`` is the dearest step of a snapshot). One tuple each, so a reader never
+    # pairs an instant with another instant's text.
+    _created_text: tuple[datetime, str] | None = attrs.field(default=None, init=False)
+    _updated_text: tuple[datetime, str] | None = attrs.field(default=None, init=False)
 
     # --- construction and reading ---------------------------------------------------------------
 
@@ -1017,14 +1052,27 @@ class Cart(EventRecorder):
 
     def to_snapshot(self) -> dict[str, Any]:
         """The cart as JSON primitives (ISO strings, money as ``{"amount", "currency"}``)."""
+        created, updated = self.created_at, self.updated_at
+        memo = self._created_text
+        if memo is not None and memo[0] is created:
+            created_text = memo[1]
+        else:
+            created_text = created.isoformat()
+            self._created_text = (created, created_text)
+        memo = self._updated_text
+        if memo is not None and memo[0] is updated:
+            updated_text = memo[1]
+        else:
+            updated_text = updated.isoformat()
+            self._updated_text = (updated, updated_text)
         return {
             "id": self.id,
             "owner": {"kind": _OWNER_KIND_TEXT[self.owner.kind], "id": self.owner.id},
             "currency": self.currency,
             "channel": self.channel,
             "price_list": self.price_list,
-            "created_at": self.created_at.isoformat(),
-            "updated_at": self.updated_at.isoformat(),
+            "created_at": created_text,
+            "updated_at": updated_text,
             "limits": [self.limits.max_lines, self.limits.max_quantity_per_line],
             "status": _STATUS_TEXT[self._status],
             "lines": [line.to_data() for line in self._lines],
@@ -1041,20 +1089,30 @@ class Cart(EventRecorder):
         """Rebuild a cart from :meth:`to_snapshot` output and its stored version."""
         expires = data["recovery_expires_at"]
         max_lines, max_quantity = data["limits"]
-        return cls(
-            id=data["id"],
-            owner=_stored_owner(data["owner"]["kind"], data["owner"]["id"]),
-            currency=data["currency"],
-            channel=data["channel"],
-            price_list=data["price_list"],
-            created_at=datetime.fromisoformat(data["created_at"]),
-            updated_at=datetime.fromisoformat(data["updated_at"]),
-            limits=_stored_limits(max_lines, max_quantity),
-            version=version,
-            status=_stored_status(data["status"]),
-            lines=[CartLine.from_data(line) for line in data["lines"]],
-            line_seq=int(data["line_seq"]),
-            recovery_digest=data["recovery_digest"],
-            recovery_expires_at=datetime.fromisoformat(expires) if expires else None,
-            absorbed=list(data.get("absorbed", ())),
+        created_text, updated_text = data["created_at"], data["updated_at"]
+        created = datetime.fromisoformat(created_text)
+        updated = datetime.fromisoformat(updated_text)
+        owner = data["owner"]
+        cart = cls(  # positional, in field order: this runs for every cart read
+            data["id"],
+            _stored_owner(owner["kind"], owner["id"]),
+            data["currency"],
+            data["channel"],
+            data["price_list"],
+            created,
+            updated,
+            _stored_limits(max_lines, max_quantity),
+            version,
+            _stored_status(data["status"]),
+            [CartLine.from_data(line) for line in data["lines"]],
+            int(data["line_seq"]),
+            data["recovery_digest"],
+            datetime.fromisoformat(expires) if expires else None,
+            list(data.get("absorbed", ())),
         )
+        # the stored texts are what to_snapshot writes of these instants when in its own form
+        if _is_utc_iso_text(created_text):
+            cart._created_text = (created, created_text)
+        if _is_utc_iso_text(updated_text):
+            cart._updated_text = (updated, updated_text)
+        return cart

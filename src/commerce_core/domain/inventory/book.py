@@ -1076,16 +1076,22 @@ class InventoryBook(EventRecorder):
         The restock date is the earliest ETA at which the incoming stock, in ETA order, covers
         both the units already owed on backorder and this request's shortfall.
         """
-        _check_positive(quantity)
-        policy = self._policy(sku)
+        # _check_positive, _policy and _outstanding inlined (the same checks, in the same
+        # order): checkout asks once per line
+        if type(quantity) is not int or quantity <= 0:
+            raise InvalidQuantityError(quantity)
+        policy = self._policies.get(sku)
+        if policy is None:
+            raise UnknownSkuError(sku)
         items = self._items.get(sku, {})
         per_location: dict[str, int] = {}
-        for loc in self._ranking:  # _Item.free inlined: checkout asks once per line
+        for loc in self._ranking:  # _Item.free inlined
             item = items.get(loc)
             if item is not None:
                 per_location[loc] = max(0, item.on_hand - item.held - item.safety_stock)
         available = sum(per_location.values())
-        outstanding = self._outstanding(sku)
+        owed = self._backorders.get(sku)
+        outstanding = sum(owed.values()) if owed else 0
         restock_date = None
         shortfall = quantity - available
         if shortfall > 0:
