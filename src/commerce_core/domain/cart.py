@@ -615,8 +615,8 @@ class Cart(EventRecorder):
     # it stands for: a snapshot reuses it while the attribute still holds that very instant
     # (``isoformat`` is the dearest step of a snapshot). One tuple each, so a reader never
     # pairs an instant with another instant's text.
-    _created_text: tuple[datetime, str] | None = attrs.field(default=None, init=False)
-    _updated_text: tuple[datetime, str] | None = attrs.field(default=None, init=False)
+    _created_text: tuple[datetime, str] | None = attrs.field(default=None, init=False, repr=False)
+    _updated_text: tuple[datetime, str] | None = attrs.field(default=None, init=False, repr=False)
 
     # --- construction and reading ---------------------------------------------------------------
 
@@ -1093,22 +1093,22 @@ class Cart(EventRecorder):
         created = datetime.fromisoformat(created_text)
         updated = datetime.fromisoformat(updated_text)
         owner = data["owner"]
-        cart = cls(  # positional, in field order: this runs for every cart read
-            data["id"],
-            _stored_owner(owner["kind"], owner["id"]),
-            data["currency"],
-            data["channel"],
-            data["price_list"],
-            created,
-            updated,
-            _stored_limits(max_lines, max_quantity),
-            version,
-            _stored_status(data["status"]),
-            [CartLine.from_data(line) for line in data["lines"]],
-            int(data["line_seq"]),
-            data["recovery_digest"],
-            datetime.fromisoformat(expires) if expires else None,
-            list(data.get("absorbed", ())),
+        cart = cls(
+            id=data["id"],
+            owner=_stored_owner(owner["kind"], owner["id"]),
+            currency=data["currency"],
+            channel=data["channel"],
+            price_list=data["price_list"],
+            created_at=created,
+            updated_at=updated,
+            limits=_stored_limits(max_lines, max_quantity),
+            version=version,
+            status=_stored_status(data["status"]),
+            lines=[CartLine.from_data(line) for line in data["lines"]],
+            line_seq=int(data["line_seq"]),
+            recovery_digest=data["recovery_digest"],
+            recovery_expires_at=datetime.fromisoformat(expires) if expires else None,
+            absorbed=list(data.get("absorbed", ())),
         )
         # the stored texts are what to_snapshot writes of these instants when in its own form
         if _is_utc_iso_text(created_text):
