@@ -13,7 +13,8 @@
   are not text (which take the encoder's path).
 * The in-memory analytics sink keeps an ``OrderPlaced`` as a tuple of its values and builds it
   again when read: equal events of the same classes (amounts digit for digit), in order, among
-  any other events; an event holding a host's ``Money`` class is kept as it is.
+  any other events; an event holding a host's ``Money`` class, or a host's subclass of
+  ``OrderedItem`` or ``AppliedDiscount`` (which may hold more fields), is kept as it is.
 """
 
 from __future__ import annotations
@@ -324,6 +325,20 @@ def test_a_request_of_other_classes_is_fingerprinted_from_its_data() -> None:
     assert request.fingerprint() == request._fingerprint_of(request.to_data())
 
 
+@attrs.frozen
+class _CategorisedItem(OrderedItem):
+    """A host's richer line: more than the fields the sink packs."""
+
+    category: str = "tea"
+
+
+@attrs.frozen
+class _CampaignDiscount(AppliedDiscount):
+    """A host's richer discount: more than the fields the sink packs."""
+
+    campaign: str = "spring"
+
+
 @st.composite
 def _orders_placed(draw: st.DrawFn) -> OrderPlaced:
     currency = draw(st.sampled_from(["EUR", "JPY", "BHD"]))
@@ -338,13 +353,17 @@ def _orders_placed(draw: st.DrawFn) -> OrderPlaced:
         quantity = draw(st.integers(1, 4))
         unit = amount(1, 5_000)
         net = amount(1, 20_000) if draw(st.booleans()) else None
-        items.append(OrderedItem(draw(st.sampled_from(["TEA", "MUG"])), quantity, unit, net))
+        item_class = draw(st.sampled_from([OrderedItem, OrderedItem, _CategorisedItem]))
+        items.append(item_class(draw(st.sampled_from(["TEA", "MUG"])), quantity, unit, net))
         subtotal += net.amount if net is not None else unit.amount * quantity
     discounts = []
     for _ in range(draw(st.integers(0, 2))):
         taken = Money(subtotal * Decimal("0.1"), currency).round(places)
         code = draw(st.none() | st.just("SAVE5"))
-        discounts.append(AppliedDiscount(draw(st.sampled_from(["p-1", "p-2"])), taken, code))
+        discount_class = draw(
+            st.sampled_from([AppliedDiscount, AppliedDiscount, _CampaignDiscount])
+        )
+        discounts.append(discount_class(draw(st.sampled_from(["p-1", "p-2"])), taken, code))
     shipping, tax = amount(0, 900), amount(0, 900)
     discounted = sum((d.amount.amount for d in discounts), Decimal(0))
     return OrderPlaced(
@@ -375,9 +394,14 @@ def _same(kept: object, recorded: object) -> None:
             assert type(mine) is type(theirs)
             assert str(mine.amount) == str(theirs.amount)
         for item, other in zip(kept.items, recorded.items, strict=True):
-            assert type(item) is OrderedItem
+            assert type(item) is type(other)
+            assert attrs.asdict(item, recurse=False) == attrs.asdict(other, recurse=False)
             assert str(item.unit_price.amount) == str(other.unit_price.amount)
-        assert [type(d) for d in kept.discounts] == [AppliedDiscount] * len(recorded.discounts)
+        assert [type(d) for d in kept.discounts] == [type(d) for d in recorded.discounts]
+        for discount, other_discount in zip(kept.discounts, recorded.discounts, strict=True):
+            assert attrs.asdict(discount, recurse=False) == attrs.asdict(
+                other_discount, recurse=False
+            )
 
 
 @settings(max_examples=100)
@@ -415,6 +439,39 @@ def test_an_order_placed_holding_other_money_is_kept_as_it_is() -> None:
     sink = InMemoryAnalyticsSink()
     sink.record(event)
     (kept,) = sink.events
+    assert kept is event
+
+
+@settings(max_examples=50)
+@given(placed=_orders_placed())
+def test_an_order_placed_holding_a_hosts_item_or_discount_class_is_kept_as_it_is(
+    placed: OrderPlaced,
+) -> None:
+    sink = InMemoryAnalyticsSink()
+    sink.record(placed)
+    (kept,) = sink.events
+    own = all(type(i) is OrderedItem for i in placed.items) and all(
+        type(d) is AppliedDiscount for d in placed.discounts
+    )
+    assert own or kept is placed
+
+
+def test_a_hosts_item_class_keeps_its_own_fields_in_the_sink() -> None:
+    event = OrderPlaced(
+        occurred_at=_AT,
+        session_id="s-1",
+        channel="web",
+        order_id="o-1",
+        items=[_CategorisedItem("TEA", 1, money("10.00", "EUR"), category="green")],
+        discounts=[_CampaignDiscount("p-1", money("1.00", "EUR"), campaign="autumn")],
+        total=money("11.00", "EUR"),
+        shipping=money("0.00", "EUR"),
+        tax=money("2.00", "EUR"),
+    )
+    sink = InMemoryAnalyticsSink()
+    sink.record(event)
+    (kept,) = sink.events
+    assert kept == event
     assert kept is event
 
 

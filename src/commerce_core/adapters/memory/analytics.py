@@ -11,7 +11,13 @@ from moneyed import Currency, Money
 
 from commerce_core.domain.analytics.aggregator import AnalyticsAggregator
 from commerce_core.domain.analytics.dashboard import Dashboard
-from commerce_core.domain.analytics.events import JourneyEvent, OrderPlaced, build_order_placed
+from commerce_core.domain.analytics.events import (
+    AppliedDiscount,
+    JourneyEvent,
+    OrderedItem,
+    OrderPlaced,
+    build_order_placed,
+)
 from commerce_core.domain.analytics.metrics import ReportOptions
 
 __all__ = ["InMemoryAnalyticsSink", "AggregatingAnalyticsSink"]
@@ -35,17 +41,22 @@ _PackedOrder: TypeAlias = tuple[
 
 
 def _pack(event: OrderPlaced) -> _PackedOrder | None:
-    """``event`` as one tuple of its values, or None when it is not only plain ``Money``.
+    """``event`` as one tuple of its values, or None when :func:`_unpack` could not rebuild it.
 
     Its 14 objects (the event, its items and discount, their tuples, seven ``Money``) become two
     or three tuples: an ``OrderPlaced`` holds amounts in one currency (it checks it), so the
-    amounts are kept as their ``Decimal`` and the currency once.
+    amounts are kept as their ``Decimal`` and the currency once. Only an event of the library's
+    own classes is packed (``OrderPlaced``, ``OrderedItem``, ``AppliedDiscount`` and ``Money``
+    exactly): a host's subclass may hold more than these values, so an event holding one is
+    kept as it is.
     """
     total = event.total
     currency = total.currency
     amounts = [total, event.shipping, event.tax]
     items: list[Any] = []
     for item in event.items:
+        if type(item) is not OrderedItem:
+            return None
         unit, net = item.unit_price, item.net_total
         amounts.append(unit)
         if net is not None:
@@ -53,6 +64,8 @@ def _pack(event: OrderPlaced) -> _PackedOrder | None:
         items += (item.sku, item.quantity, unit.amount, None if net is None else net.amount)
     discounts: list[Any] = []
     for discount in event.discounts:
+        if type(discount) is not AppliedDiscount:
+            return None
         discounts += (discount.promotion_id, discount.amount.amount, discount.coupon_code)
         amounts.append(discount.amount)
     for amount in amounts:
