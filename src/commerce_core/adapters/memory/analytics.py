@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeAlias
+from typing import Any, Final, NamedTuple
 
 from moneyed import Currency, Money
 
@@ -13,6 +13,8 @@ from commerce_core.domain.analytics.aggregator import AnalyticsAggregator
 from commerce_core.domain.analytics.dashboard import Dashboard
 from commerce_core.domain.analytics.events import (
     AppliedDiscount,
+    DiscountParts,
+    ItemParts,
     JourneyEvent,
     OrderedItem,
     OrderPlaced,
@@ -23,21 +25,35 @@ from commerce_core.domain.analytics.metrics import ReportOptions
 __all__ = ["InMemoryAnalyticsSink", "AggregatingAnalyticsSink"]
 
 
-_PackedOrder: TypeAlias = tuple[
-    datetime,  # occurred_at
-    str,  # session_id
-    str,  # channel
-    str | None,  # customer_id
-    str,  # order_id
-    str | None,  # cart_id
-    Currency,  # the currency of every amount
-    Decimal,  # total
-    Decimal,  # shipping
-    Decimal,  # tax
-    tuple[Any, ...],  # the items' (sku, quantity, unit price, net total or None), one after another
-    tuple[Any, ...],  # the discounts' (promotion id, amount, coupon code), one after another
-]
-"""An ``OrderPlaced`` as the sink keeps it: its values, the amounts as ``Decimal``."""
+class _PackedOrder(NamedTuple):
+    """An ``OrderPlaced`` as the sink keeps it: its values, the amounts as ``Decimal``.
+
+    One tuple for the whole event (plus the tuples of its items and of its discounts, the
+    empty tuple when it has none), where the event itself is some fourteen objects: see
+    :func:`_pack`.
+    """
+
+    occurred_at: datetime
+    session_id: str
+    channel: str
+    customer_id: str | None
+    order_id: str
+    cart_id: str | None
+    currency: Currency
+    """The currency of every amount."""
+    total: Decimal
+    shipping: Decimal
+    tax: Decimal
+    items: tuple[Any, ...]
+    """Each item's sku, quantity, unit price and net total (or None): one item after another,
+    :data:`_ITEM_WIDTH` values each (no tuple per item)."""
+    discounts: tuple[Any, ...]
+    """Each discount's promotion id, amount and coupon code: :data:`_DISCOUNT_WIDTH` values
+    each, one discount after another."""
+
+
+_ITEM_WIDTH: Final = 4
+_DISCOUNT_WIDTH: Final = 3
 
 
 def _pack(event: OrderPlaced) -> _PackedOrder | None:
@@ -70,8 +86,8 @@ def _pack(event: OrderPlaced) -> _PackedOrder | None:
         amounts.append(discount.amount)
     for amount in amounts:
         if type(amount) is not Money or amount.currency is not currency:
-            return None  # kept as it is: a rebuild would not give this very value
-    return (
+            return None  # a rebuild would not give this very value
+    return _PackedOrder(
         event.occurred_at,
         event.session_id,
         event.channel,
@@ -88,39 +104,32 @@ def _pack(event: OrderPlaced) -> _PackedOrder | None:
 
 
 def _unpack(packed: _PackedOrder) -> OrderPlaced:
-    """The ``OrderPlaced`` that :func:`_pack` was given (an equal one)."""
-    (
-        occurred_at,
-        session_id,
-        channel,
-        customer_id,
-        order_id,
-        cart_id,
-        currency,
-        total,
-        shipping,
-        tax,
-        items,
-        discounts,
-    ) = packed
-    return build_order_placed(
-        occurred_at=occurred_at,
-        session_id=session_id,
-        channel=channel,
-        customer_id=customer_id,
-        order_id=order_id,
-        cart_id=cart_id,
-        items=[
+    """The ``OrderPlaced`` that :func:`_pack` was given (an equal one, of the same classes)."""
+    currency = packed.currency
+    items: list[ItemParts] = []
+    flat_items = packed.items
+    for start in range(0, len(flat_items), _ITEM_WIDTH):
+        sku, quantity, unit, net = flat_items[start : start + _ITEM_WIDTH]
+        items.append(
             (sku, quantity, Money(unit, currency), None if net is None else Money(net, currency))
-            for sku, quantity, unit, net in zip(*[iter(items)] * 4, strict=True)
-        ],
-        discounts=[
-            (promotion_id, Money(amount, currency), code)
-            for promotion_id, amount, code in zip(*[iter(discounts)] * 3, strict=True)
-        ],
-        shipping=Money(shipping, currency),
-        tax=Money(tax, currency),
-        total=Money(total, currency),
+        )
+    discounts: list[DiscountParts] = []
+    flat_discounts = packed.discounts
+    for start in range(0, len(flat_discounts), _DISCOUNT_WIDTH):
+        promotion_id, amount, code = flat_discounts[start : start + _DISCOUNT_WIDTH]
+        discounts.append((promotion_id, Money(amount, currency), code))
+    return build_order_placed(
+        occurred_at=packed.occurred_at,
+        session_id=packed.session_id,
+        channel=packed.channel,
+        customer_id=packed.customer_id,
+        order_id=packed.order_id,
+        cart_id=packed.cart_id,
+        items=items,
+        discounts=discounts,
+        shipping=Money(packed.shipping, currency),
+        tax=Money(packed.tax, currency),
+        total=Money(packed.total, currency),
     )
 
 
@@ -149,7 +158,7 @@ class InMemoryAnalyticsSink:
         """Everything recorded so far, in order."""
         with self._lock:
             kept = tuple(self._events)
-        return tuple([_unpack(e) if isinstance(e, tuple) else e for e in kept])
+        return tuple([_unpack(e) if isinstance(e, _PackedOrder) else e for e in kept])
 
     def clear(self) -> None:
         """Forget every event."""
