@@ -324,3 +324,24 @@ def test_the_stored_snapshot_is_the_snapshot_in_every_state(steps: list[tuple[st
         except ValueError:  # a caller's own text type: the repository keeps a tree instead
             continue
         assert _typed(marshal.loads(written)) == _typed(stored)  # noqa: S302 - our own bytes
+
+
+def test_an_order_built_from_a_list_of_lines_is_stored_with_the_lines_it_has_at_each_save() -> None:
+    """``lines`` has no converter: a host may build an order from a list it changes later.
+
+    The lines' data is built once per order object only for a tuple of lines (which cannot
+    change); an order holding another sequence is stored with what it holds at each save.
+    """
+    placed = make_sample_order()
+    extra = attrs.evolve(placed.lines[0], line_id="l9")
+    lines = [placed.lines[0]]
+    order = attrs.evolve(placed, lines=lines, version=0)  # type: ignore[arg-type]  # a list
+    repository = InMemoryOrderRepository()
+    repository.save(order)
+    assert [line.line_id for line in repository.get(order.order_id).lines] == ["l1"]
+    lines.append(extra)
+    assert order._stored_snapshot() == order.to_snapshot()
+    repository.save(order)
+    stored = repository.get(order.order_id)
+    assert [line.line_id for line in stored.lines] == ["l1", "l9"]
+    assert stored.to_snapshot()["lines"] == order.to_snapshot()["lines"]

@@ -1183,7 +1183,8 @@ class Order(EventRecorder):
     _lines_data: list[dict[str, Any]] | None = attrs.field(
         init=False, default=None, repr=False, on_setattr=_ASSIGNED
     )
-    """The data of the (frozen) lines, for :meth:`_stored_snapshot` only (never handed out)."""
+    """The data of the (frozen) lines when they are a tuple, for :meth:`_stored_snapshot` only
+    (never handed out)."""
 
     _STATE: ClassVar[tuple[str, ...]] = _ORDER_STATE
 
@@ -2336,10 +2337,14 @@ class Order(EventRecorder):
         the same list is in every such snapshot (the lines are frozen, so it never changes):
         only for a caller that writes the tree out at once and keeps no part of it (the
         in-memory repository marshals it; when it keeps a tree, it takes :meth:`to_snapshot`).
+        Only a tuple of lines is cached: ``lines`` has no converter, and an order built from a
+        list its caller changes later is written with the lines it holds at each call.
         """
         lines = self._lines_data
         if lines is None:
-            lines = self._lines_data = [line.to_data() for line in self.lines]
+            lines = [line.to_data() for line in self.lines]
+            if type(self.lines) is tuple:
+                self._lines_data = lines
         return self._snapshot(lines)
 
     def _snapshot(self, lines: list[dict[str, Any]]) -> dict[str, Any]:
