@@ -345,3 +345,30 @@ def test_an_order_built_from_a_list_of_lines_is_stored_with_the_lines_it_has_at_
     stored = repository.get(order.order_id)
     assert [line.line_id for line in stored.lines] == ["l1", "l9"]
     assert stored.to_snapshot()["lines"] == order.to_snapshot()["lines"]
+
+
+class _ShownOrder(Order):
+    """A host's order whose own ``to_snapshot`` shows more than the order's snapshot."""
+
+    def to_snapshot(self) -> dict[str, Any]:
+        return {**super().to_snapshot(), "shipping_method": "shown by the host"}
+
+
+@pytest.mark.parametrize("note", ["plain text", _Note.RUSH])
+def test_the_repository_stores_the_orders_own_snapshot_not_a_subclass_override(
+    note: str,
+) -> None:
+    """Stored is ``Order.to_snapshot(order)`` (what the snapshot store kept), on both paths.
+
+    A plain note takes the marshal path; a note of the caller's own text type makes ``marshal``
+    refuse the tree, and the repository keeps the tree itself.
+    """
+    repository, reference = InMemoryOrderRepository(), _ReferenceRepository()
+    for repo in (repository, reference):
+        order = _ShownOrder.from_snapshot(make_sample_order().to_snapshot(), 0)
+        order.transition(OrderStatus.CANCELLED, now=_NOW, actor="cs", note=note)
+        repo.save(order)
+    stored = repository.get("order_1").to_snapshot()
+    assert stored["shipping_method"] == "standard"
+    assert type(stored["history"][-1]["note"]) is type(note)
+    assert _typed(stored) == _typed(reference.get("order_1").to_snapshot())

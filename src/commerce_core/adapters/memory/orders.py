@@ -208,9 +208,11 @@ def _stored(order: Order) -> bytes | dict[str, Any]:
     try:
         # a tree no one keeps: marshal copies it (the lines' data is the order's own, shared
         # by each such tree of the order; see ``Order._stored_snapshot``)
-        return marshal.dumps(order._stored_snapshot())
+        return marshal.dumps(Order._stored_snapshot(order))
     except ValueError:
-        return order.to_snapshot()  # a new tree of its own: kept as it is
+        # a new tree of its own: kept as it is (the order's own snapshot, as the store kept:
+        # never a host subclass's override of ``to_snapshot``)
+        return Order.to_snapshot(order)
 
 
 class InMemoryOrderRepository:
