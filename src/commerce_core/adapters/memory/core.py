@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 from commerce_core.domain.notifications import Notification
 from commerce_core.errors import ConcurrencyConflictError, NotFoundError
@@ -172,17 +172,17 @@ class InMemoryNotifier:
     Delivery is idempotent by ``Notification.key``: a key already delivered is not recorded twice.
     """
 
-    _WIDTH: Final = 4
-    """How many entries of ``_sent`` one notification takes."""
-
     def __init__(self) -> None:
-        # What was delivered, in order, as the fields of each notification one after the other
-        # in one list (event type, template key, data, key): no object per notification is
-        # kept, so nothing is left behind here for the garbage collector to count or walk;
-        # :attr:`sent` builds the notifications when it is read. A notification that
-        # ``Notification._frozen`` could not rebuild equal (a subclass, a ``data`` that is not
-        # a read-only view) is kept itself too, in ``_kept`` by its position.
-        self._sent: list[Any] = []
+        # What was delivered, in order, as four columns (event type, template key, data, key),
+        # one entry per notification in each, as the order outbox keeps its messages: no object
+        # per notification is kept, so nothing is left behind here for the garbage collector to
+        # count or walk; :attr:`sent` builds the notifications when it is read. A notification
+        # that ``Notification._frozen`` could not rebuild equal (a subclass, a ``data`` that is
+        # not a read-only view) is kept itself too, in ``_kept`` by its position.
+        self._event_types: list[str] = []
+        self._template_keys: list[str] = []
+        self._data: list[Mapping[str, Any]] = []
+        self._sent_keys: list[str] = []
         self._kept: dict[int, Notification] = {}
         self._keys: set[str] = set()
         self._failures_left = 0
@@ -202,8 +202,11 @@ class InMemoryNotifier:
                 self._keys.add(key)
             data = notification.data
             if type(notification) is not Notification or type(data) is not MappingProxyType:
-                self._kept[len(self._sent)] = notification
-            self._sent.extend((notification.event_type, notification.template_key, data, key))
+                self._kept[len(self._event_types)] = notification
+            self._event_types.append(notification.event_type)
+            self._template_keys.append(notification.template_key)
+            self._data.append(data)
+            self._sent_keys.append(key)
 
     def fail_next(self, times: int = 1) -> None:
         """Make the next ``times`` calls raise ``ConnectionError``."""
@@ -214,16 +217,26 @@ class InMemoryNotifier:
     def sent(self) -> tuple[Notification, ...]:
         """Everything delivered so far, in order."""
         with self._lock:
-            sent, kept, width = self._sent, self._kept, self._WIDTH
-            return tuple(
-                kept[start] if start in kept else Notification._frozen(*sent[start : start + width])
-                for start in range(0, len(sent), width)
+            kept = self._kept
+            columns = zip(
+                self._event_types, self._template_keys, self._data, self._sent_keys, strict=True
             )
+            sent: list[Notification] = []
+            for position, (event_type, template_key, data, key) in enumerate(columns):
+                if position in kept:
+                    sent.append(kept[position])
+                else:  # ``send`` checked it: a read-only view no one else can change
+                    view = cast("MappingProxyType[str, Any]", data)
+                    sent.append(Notification._frozen(event_type, template_key, view, key))
+            return tuple(sent)
 
     def clear(self) -> None:
         """Forget what was delivered."""
         with self._lock:
-            self._sent.clear()
+            self._event_types.clear()
+            self._template_keys.clear()
+            self._data.clear()
+            self._sent_keys.clear()
             self._kept.clear()
             self._keys.clear()
 
