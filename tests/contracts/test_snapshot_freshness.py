@@ -89,7 +89,7 @@ def _promised_plain() -> set[str]:
     trusted = {s.kind for s in _stores(CheckoutWorld(stock=10, faults=False)) if s._trusted}
     # The order repository keeps each snapshot as ``marshal`` bytes, which give back a leaf JSON
     # would convert (a tuple) as it was; the checkout log keeps rows read back as these very
-    # snapshots (``snapshot_of_row``): both stores' snapshots must be exact JSON data as well.
+    # snapshots (``_snapshot_of_row``): both stores' snapshots must be exact JSON data as well.
     return trusted | {"order", "checkout"}
 
 

@@ -1,7 +1,7 @@
 """Round-6 fast paths of the checkout give what the paths they replace give.
 
 * The in-memory checkout log keeps each saved attempt as a row of the values its snapshot is
-  written from (``CheckoutAttempt._to_row``) instead of the snapshot: ``snapshot_of_row`` of a
+  written from (``CheckoutAttempt._to_row``) instead of the snapshot: ``_snapshot_of_row`` of a
   row is exactly what ``to_snapshot()`` returned when the row was taken, in every state an
   attempt reaches (requests of the library's classes or a host's, with or without a card
   summary and coupon codes; a draft while awaiting an action; failures, shortages, refusals),
@@ -50,7 +50,7 @@ from commerce_core.domain.checkout import (
     CheckoutStatus,
     CheckoutSuccess,
     FailureReason,
-    snapshot_of_row,
+    _snapshot_of_row,
 )
 from commerce_core.domain.inventory import Shortage
 from commerce_core.domain.orders import Address, Customer
@@ -178,7 +178,7 @@ def test_a_row_reads_back_as_the_snapshot_of_its_time(request: Any, ops: list[An
     for index, op in enumerate([("touch",), *ops]):
         row = attempt._to_row()
         snapshot = attempt.to_snapshot()
-        first, second = snapshot_of_row(row), snapshot_of_row(row)
+        first, second = _snapshot_of_row(row), _snapshot_of_row(row)
         assert first == snapshot
         assert second == snapshot
         ids = [id(c) for c in containers(first) + containers(second) + containers(snapshot)]
@@ -188,12 +188,12 @@ def test_a_row_reads_back_as_the_snapshot_of_its_time(request: Any, ops: list[An
                 container["changed"] = True
             else:
                 container.append("changed")
-        assert snapshot_of_row(row) == snapshot
+        assert _snapshot_of_row(row) == snapshot
         assert attempt.to_snapshot() == snapshot  # ...the attempt
         taken.append((row, snapshot))
         _apply(attempt, op, _AT + timedelta(seconds=index))
     for row, snapshot in taken:  # what the attempt did later never reaches an earlier row
-        assert snapshot_of_row(row) == snapshot
+        assert _snapshot_of_row(row) == snapshot
 
 
 @settings(max_examples=60)
@@ -227,7 +227,7 @@ def test_a_request_of_the_library_classes_is_kept_as_itself_and_read_as_new_data
     request = make_checkout_request()
     row = CheckoutAttempt.start(request, now=_AT)._to_row()
     assert row[1] is request  # a frozen value: nothing of it can change
-    first, second = snapshot_of_row(row)["request"], snapshot_of_row(row)["request"]
+    first, second = _snapshot_of_row(row)["request"], _snapshot_of_row(row)["request"]
     assert first == second == request.to_data()
     assert not {id(c) for c in containers(first)} & {id(c) for c in containers(second)}
 
@@ -241,8 +241,8 @@ def test_a_host_request_is_kept_as_a_copy_of_its_data() -> None:
     row = attempt._to_row()
     before = attempt.to_snapshot()
     tags.append("changed later")  # the host's list changes after the save
-    assert snapshot_of_row(row) == before
-    assert snapshot_of_row(row)["request"]["customer"]["tags"] == ["vip"]
+    assert _snapshot_of_row(row) == before
+    assert _snapshot_of_row(row)["request"]["customer"]["tags"] == ["vip"]
 
 
 def test_the_amount_is_read_as_the_decimal_text_it_was_saved_as() -> None:
@@ -253,7 +253,7 @@ def test_the_amount_is_read_as_the_decimal_text_it_was_saved_as() -> None:
     handed = attempt.amount
     assert handed is not None
     handed["amount"] = "0"  # a caller changing what it was handed
-    assert snapshot_of_row(row)["amount"] == {"amount": "12.30", "currency": "EUR"}
+    assert _snapshot_of_row(row)["amount"] == {"amount": "12.30", "currency": "EUR"}
 
 
 _ANY_TEXT = st.text(max_size=6)

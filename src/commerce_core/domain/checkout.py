@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from json.encoder import encode_basestring_ascii
-from typing import Any, ClassVar, Final, TypeAlias
+from typing import Any, ClassVar, Final, NamedTuple
 
 import attrs
 
@@ -1167,14 +1167,14 @@ class CheckoutAttempt(EventRecorder):
             "shortages": [attrs.asdict(s) for s in self._shortages] if self._shortages else [],
         }
 
-    def _to_row(self) -> AttemptRow:
-        """Internal: the attempt as the in-memory checkout log keeps it (:func:`snapshot_of_row`).
+    def _to_row(self) -> _AttemptRow:
+        """Internal: the attempt as the in-memory checkout log keeps it (:func:`_snapshot_of_row`).
 
         What :meth:`to_snapshot` writes, kept as the values it is written from: the immutable
         ones as they are (texts, instants, the status, the tuples of steps and codes, and the
         request itself when it is the library's own frozen classes: :func:`_flat_row_request`),
         every dict or list as a new one that only the row holds. No text, list or dict of the
-        snapshot is built on a save: :func:`snapshot_of_row` builds them when the row is read.
+        snapshot is built on a save: :func:`_snapshot_of_row` builds them when the row is read.
         """
         request = self.request
         amount = self._amount
@@ -1185,7 +1185,7 @@ class CheckoutAttempt(EventRecorder):
                 draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
             elif draft is not None:
                 draft_data = _fresh(draft)
-        return (
+        return _AttemptRow(
             self.checkout_id,
             request if _flat_row_request(request) else _fresh(request.to_data()),
             self.fingerprint,
@@ -1227,28 +1227,33 @@ class CheckoutAttempt(EventRecorder):
         )
 
 
-AttemptRow: TypeAlias = tuple[
-    str,  # checkout_id
-    CheckoutRequest | dict[str, Any],  # the request, or its data (:func:`_flat_row_request`)
-    str,  # fingerprint
-    datetime,  # started_at
-    CheckoutStatus,
-    tuple[CheckoutStep, ...],
-    datetime | None,  # updated_at (None: started_at)
-    tuple[str, ...],  # codes
-    dict[str, str] | None,  # amount
-    dict[str, Any] | None,  # draft (only while awaiting an action)
-    str | None,  # order_id
-    dict[str, Any] | None,  # failure, as ``CheckoutFailure.to_data()``
-    bool,  # announced
-    int,  # refusals
-    list[dict[str, Any]] | None,  # shortages as data (None: none)
-]
-"""A checkout attempt as the in-memory log keeps it (``CheckoutAttempt._to_row``).
+class _AttemptRow(NamedTuple):
+    """Internal: a checkout attempt as the in-memory log keeps it (``CheckoutAttempt._to_row``).
 
-Its dicts and lists are held by the row alone (never by the attempt or another row) and never
-handed out: :func:`snapshot_of_row` copies them.
-"""
+    Its dicts and lists are held by the row alone (never by the attempt or another row) and
+    never handed out: :func:`_snapshot_of_row` copies them. One tuple per saved attempt.
+    """
+
+    checkout_id: str
+    request: CheckoutRequest | dict[str, Any]
+    """The request itself, or a copy of its data (:func:`_flat_row_request`)."""
+    fingerprint: str
+    started_at: datetime
+    status: CheckoutStatus
+    steps: tuple[CheckoutStep, ...]
+    updated_at: datetime | None
+    """None: ``started_at``."""
+    codes: tuple[str, ...]
+    amount: dict[str, str] | None
+    draft: dict[str, Any] | None
+    """Only while awaiting an action."""
+    order_id: str | None
+    failure: dict[str, Any] | None
+    """As ``CheckoutFailure.to_data()``."""
+    announced: bool
+    refusals: int
+    shortages: list[dict[str, Any]] | None
+    """The shortages as data (None: none)."""
 
 
 def _flat_row_request(request: CheckoutRequest) -> bool:
@@ -1267,7 +1272,7 @@ def _flat_row_request(request: CheckoutRequest) -> bool:
     return not codes or all(type(code) is str for code in codes)
 
 
-def snapshot_of_row(row: AttemptRow) -> dict[str, Any]:
+def _snapshot_of_row(row: _AttemptRow) -> dict[str, Any]:
     """What :meth:`CheckoutAttempt.to_snapshot` returned for the attempt ``row`` was taken of.
 
     A new tree on every call: it shares no dict or list with the row or an earlier call.

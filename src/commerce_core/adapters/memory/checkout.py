@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from commerce_core.domain.checkout import AttemptRow, CheckoutAttempt, snapshot_of_row
+from commerce_core.domain.checkout import CheckoutAttempt, _AttemptRow, _snapshot_of_row
 from commerce_core.errors import (
     CheckoutInProgressError,
     ConcurrencyConflictError,
@@ -20,11 +20,10 @@ class InMemoryCheckoutLog:
     """A :class:`~commerce_core.ports.checkout.CheckoutLog` in memory.
 
     Each save keeps the whole attempt, under an optimistic version check, as a row of the values
-    its snapshot is written from (:class:`~commerce_core.domain.checkout.AttemptRow`: the
-    immutable values themselves, a new copy of every dict): a read rebuilds the attempt from
-    the snapshot of that row, the very snapshot ``to_snapshot()`` gave at the save
-    (:func:`~commerce_core.domain.checkout.snapshot_of_row`), so the log answers as one keeping
-    snapshots would, without writing one on every save.
+    its snapshot is written from (``CheckoutAttempt._to_row``: the immutable values themselves,
+    a new copy of every dict): a read rebuilds the attempt from the snapshot of that row, the
+    very snapshot ``to_snapshot()`` gave at the save (``_snapshot_of_row``), so the log answers
+    as one keeping snapshots would, without writing one on every save.
 
     One lock guards the attempts, their versions and the index of unfinished attempts per cart,
     so ``begin`` and ``save`` check and write in one critical section (never held between
@@ -34,7 +33,7 @@ class InMemoryCheckoutLog:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._versions: dict[str, int] = {}
-        self._rows: dict[str, AttemptRow] = {}
+        self._rows: dict[str, _AttemptRow] = {}
         """The latest row of each attempt (``_versions`` holds its version: no pair is kept per
         attempt; both dicts change together under the lock, so they list the same ids in the
         same order)."""
@@ -108,6 +107,6 @@ class InMemoryCheckoutLog:
         return tuple(_rebuild(row, version) for version, row in rows)
 
 
-def _rebuild(row: AttemptRow, version: int) -> CheckoutAttempt:
+def _rebuild(row: _AttemptRow, version: int) -> CheckoutAttempt:
     """The attempt of ``row`` at ``version``, as ``from_snapshot`` rebuilds its snapshot."""
-    return CheckoutAttempt.from_snapshot(snapshot_of_row(row), version)
+    return CheckoutAttempt.from_snapshot(_snapshot_of_row(row), version)
