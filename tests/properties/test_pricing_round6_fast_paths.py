@@ -16,7 +16,9 @@
   without the general loop: what the loop gives.
 * ``TaxResolution.key`` is kept once read, and ``coefficients()`` keeps the rates of a
   resolution without compound components: what the former computation gives, in any decimal
-  context; the resolution is still equal, hashed and shown by its fields only.
+  context; the resolution is still equal, hashed and shown by its fields only. Nothing is kept
+  when the components are not a tuple (a list the host may change): key and coefficients follow
+  the list.
 * ``_Run.summary`` with one tax resolution of one component builds its row directly: the rows
   of ``_Run.merged_summary`` (the general path).
 """
@@ -375,3 +377,29 @@ def test_kept_key_and_coefficients_are_the_computed_ones(
     assert resolution == again
     assert hash(resolution) == hash(again)
     assert repr(resolution) == repr(again)
+
+
+_COMPONENTS = st.lists(
+    st.builds(
+        TaxComponent,
+        st.sampled_from(["VAT", "GST", "PST"]),
+        st.decimals(min_value=0, max_value=2, places=6),
+        st.booleans(),
+    ),
+    max_size=3,
+)
+
+
+@given(before=_COMPONENTS, after=_COMPONENTS)
+def test_a_resolution_of_a_list_follows_the_list(
+    before: list[TaxComponent], after: list[TaxComponent]
+) -> None:
+    """Nothing is kept for components given as a list (a host may change it after reading)."""
+    parts = list(before)
+    resolution = TaxResolution(parts, "host calculator")  # type: ignore[arg-type] # a host's list
+    for expected in (before, after):
+        parts[:] = expected
+        assert resolution.key == tuple((c.name, c.rate, c.compound) for c in expected)
+        assert resolution.coefficients() == _former_coefficients(resolution)
+        assert len(resolution.coefficients()) == len(expected)
+    assert resolution == TaxResolution(list(after), "host calculator")  # type: ignore[arg-type]
