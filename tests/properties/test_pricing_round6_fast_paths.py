@@ -8,7 +8,7 @@
 * ``PromotionEngine.adjust`` adds the applied amount up while it goes over the lines: the notes
   and report a subclass (the general path, ``AppliedPromotion.amount``) builds.
 * ``_Taxer.row`` taxes a row of one unit and one tax component (a shipping row) inline: what
-  ``_Taxer.compute`` gives, to the exponent.
+  ``_Taxer.compute`` gives, to the exponent and the sign of zero (negative amounts and -0 too).
 * ``PercentOff.award`` reads its targets' remaining values from the line states: covered by the
   adjust property above (the subclass goes through the same benefit) and the promotion suites.
 * ``PricingContext`` checks its currency by resolving it (what ``zero`` did before it built
@@ -31,7 +31,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from commerce_core.domain.pricing import (
@@ -279,27 +279,48 @@ def test_merged_summary_is_used_for_two_resolutions() -> None:
     assert rows[0].taxable == from_minor(1500, "EUR")
 
 
+# Amounts a row may hold besides whole minor units: zeros of either sign and any exponent, and
+# amounts with a positive exponent or more places than the currency has.
+_ODD_AMOUNTS = [
+    Decimal(text)
+    for text in ("-0", "-0.00", "-0.000", "0", "0.000", "0E+1", "-0E+1", "1E+1", "-1E+1", "-0.004")
+]
+
+
 @given(
     code=st.sampled_from(CODES),
-    minor=st.integers(0, 10**7),
-    rate=st.decimals(min_value=0, max_value=1, places=4),
+    minor=st.integers(-(10**7), 10**7),
+    odd=st.none() | st.sampled_from(_ODD_AMOUNTS),
+    rate=st.decimals(min_value=0, max_value=1, places=4)
+    | st.sampled_from([Decimal(0), Decimal("0.0000"), Decimal("0.2")]),
     inclusive=st.booleans(),
     level=st.sampled_from([RoundingLevel.UNIT, RoundingLevel.LINE]),
     mode=st.sampled_from(list(RoundingMode)),
 )
+@example(
+    code="EUR",
+    minor=0,
+    odd=Decimal("-0.00"),
+    rate=Decimal("0.2"),
+    inclusive=False,
+    level=RoundingLevel.LINE,
+    mode=RoundingMode.HALF_UP,
+)
 def test_one_unit_one_component_row_is_taxed_as_compute_taxes_it(  # noqa: PLR0917 - drawn
     code: str,
     minor: int,
+    odd: Decimal | None,
     rate: Decimal,
     inclusive: bool,  # noqa: FBT001 - drawn
     level: RoundingLevel,
     mode: RoundingMode,
 ) -> None:
+    """Equal to compute to the sign of zero and the exponent, for negative amounts and -0 too."""
     currency = _resolve_currency(code)
     taxer = _Taxer(currency, RoundingPolicy(mode=mode, level=level))
     resolution = TaxResolution((TaxComponent("VAT", rate),), "")
     coefs = resolution.coefficients()
-    amount = from_minor(minor, code).amount
+    amount = from_minor(minor, code).amount if odd is None else odd
     with decimal.localcontext(_CTX):
         row = _Row(amount, 1, resolution, coefs, "~shipping", inclusive=inclusive)
         taxer.row(row, level)
