@@ -399,7 +399,7 @@ class InMemoryPaymentRepository:
     def version_of(self, payment_id: str) -> int:
         """The stored version of a payment (0 when absent), without loading it.
 
-        Optional beyond the :class:`~commerce_core.ports.payments.PaymentRepository` port: the
+        The optional :class:`~commerce_core.ports.payments.PaymentVersions` capability: the
         payment service uses it, when a repository offers it, to tell whether a payment it kept
         is still the stored one (see :class:`~commerce_core.services.payments.PaymentService`).
         """
