@@ -5,8 +5,9 @@
 * ``apply_promotions`` without codes goes straight to the lone candidate when the book offers at
   most one automatic, combinable promotion: the result of the general steps (reached here with
   an unknown code entered, whose rejection is the only difference).
-* ``PromotionEngine.adjust`` adds the applied amount up while it goes over the lines: the notes
-  and report a subclass (the general path, ``AppliedPromotion.amount``) builds.
+* ``PromotionEngine.adjust`` takes each applied amount from ``AppliedPromotion._amount_decimal``
+  (the sum ``AppliedPromotion.amount`` is made of, without the Money): the notes and report a
+  subclass (the general path, ``AppliedPromotion.amount``) builds; that sum is the Money sum.
 * ``_Taxer.row`` taxes a row of one unit and one tax component (a shipping row) inline: what
   ``_Taxer.compute`` gives, to the exponent and the sign of zero (negative amounts and -0 too).
 * ``PercentOff.award`` reads its targets' remaining values from the line states: covered by the
@@ -424,3 +425,32 @@ def test_a_resolution_of_a_list_follows_the_list(
         assert resolution.coefficients() == _former_coefficients(resolution)
         assert len(resolution.coefficients()) == len(expected)
     assert resolution == TaxResolution(list(after), "host calculator")  # type: ignore[arg-type]
+
+
+@given(
+    data=st.data(),
+    code=st.sampled_from(CODES),
+    other=st.none() | st.sampled_from(CODES),
+)
+def test_the_applied_amount_decimal_is_the_money_sum(
+    data: st.DataObject, code: str, other: str | None
+) -> None:
+    """``AppliedPromotion._amount_decimal`` (shared by ``amount`` and ``adjust``'s notes)."""
+    ids = data.draw(st.lists(st.sampled_from(["a", "b", "c"]), unique=True))
+    amounts = {i: from_minor(data.draw(st.integers(0, 10**5)), code) for i in ids}
+    if other is not None and ids:
+        amounts[ids[-1]] = from_minor(data.draw(st.integers(0, 10**5)), other)
+    shipping = from_minor(data.draw(st.integers(0, 999)), code)
+    applied = AppliedPromotion._owned("p", "n", "", amounts, shipping, None, 1, None, (), None)
+    try:
+        expected = sum(amounts.values(), zero(code)) + shipping  # Money arithmetic
+    except Exception as error:  # noqa: BLE001 - whatever Money raises, amount raises too
+        assert applied._amount_decimal() is None
+        with pytest.raises(type(error)):
+            _ = applied.amount
+    else:
+        total = applied._amount_decimal()
+        assert total is not None
+        assert str(total) == str(expected.amount)
+        assert applied.amount == expected
+        assert str(applied.amount.amount) == str(expected.amount)
