@@ -103,6 +103,7 @@ FAULTS = [
             ("coupons", "release"),
             ("idempotency", "complete"),
             ("payment_repository", "save"),
+            ("payment_repository", "version_of"),
             ("orders", "save"),
             ("checkout_log", "save"),
         )

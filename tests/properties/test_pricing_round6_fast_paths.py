@@ -5,10 +5,11 @@
 * ``apply_promotions`` without codes goes straight to the lone candidate when the book offers at
   most one automatic, combinable promotion: the result of the general steps (reached here with
   an unknown code entered, whose rejection is the only difference).
-* ``PromotionEngine.adjust`` adds the applied amount up while it goes over the lines: the notes
-  and report a subclass (the general path, ``AppliedPromotion.amount``) builds.
+* ``PromotionEngine.adjust`` takes each applied amount from ``AppliedPromotion._amount_decimal``
+  (the sum ``AppliedPromotion.amount`` is made of, without the Money): the notes and report a
+  subclass (the general path, ``AppliedPromotion.amount``) builds; that sum is the Money sum.
 * ``_Taxer.row`` taxes a row of one unit and one tax component (a shipping row) inline: what
-  ``_Taxer.compute`` gives, to the exponent.
+  ``_Taxer.compute`` gives, to the exponent and the sign of zero (negative amounts and -0 too).
 * ``PercentOff.award`` reads its targets' remaining values from the line states: covered by the
   adjust property above (the subclass goes through the same benefit) and the promotion suites.
 * ``PricingContext`` checks its currency by resolving it (what ``zero`` did before it built
@@ -16,7 +17,9 @@
   without the general loop: what the loop gives.
 * ``TaxResolution.key`` is kept once read, and ``coefficients()`` keeps the rates of a
   resolution without compound components: what the former computation gives, in any decimal
-  context; the resolution is still equal, hashed and shown by its fields only.
+  context; the resolution is still equal, hashed and shown by its fields only. Nothing is kept
+  when the components are not a tuple (a list the host may change): key and coefficients follow
+  the list.
 * ``_Run.summary`` with one tax resolution of one component builds its row directly: the rows
   of ``_Run.merged_summary`` (the general path).
 """
@@ -29,7 +32,7 @@ from decimal import Decimal
 
 import attrs
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from commerce_core.domain.pricing import (
@@ -277,27 +280,48 @@ def test_merged_summary_is_used_for_two_resolutions() -> None:
     assert rows[0].taxable == from_minor(1500, "EUR")
 
 
+# Amounts a row may hold besides whole minor units: zeros of either sign and any exponent, and
+# amounts with a positive exponent or more places than the currency has.
+_ODD_AMOUNTS = [
+    Decimal(text)
+    for text in ("-0", "-0.00", "-0.000", "0", "0.000", "0E+1", "-0E+1", "1E+1", "-1E+1", "-0.004")
+]
+
+
 @given(
     code=st.sampled_from(CODES),
-    minor=st.integers(0, 10**7),
-    rate=st.decimals(min_value=0, max_value=1, places=4),
+    minor=st.integers(-(10**7), 10**7),
+    odd=st.none() | st.sampled_from(_ODD_AMOUNTS),
+    rate=st.decimals(min_value=0, max_value=1, places=4)
+    | st.sampled_from([Decimal(0), Decimal("0.0000"), Decimal("0.2")]),
     inclusive=st.booleans(),
     level=st.sampled_from([RoundingLevel.UNIT, RoundingLevel.LINE]),
     mode=st.sampled_from(list(RoundingMode)),
 )
+@example(
+    code="EUR",
+    minor=0,
+    odd=Decimal("-0.00"),
+    rate=Decimal("0.2"),
+    inclusive=False,
+    level=RoundingLevel.LINE,
+    mode=RoundingMode.HALF_UP,
+)
 def test_one_unit_one_component_row_is_taxed_as_compute_taxes_it(  # noqa: PLR0917 - drawn
     code: str,
     minor: int,
+    odd: Decimal | None,
     rate: Decimal,
     inclusive: bool,  # noqa: FBT001 - drawn
     level: RoundingLevel,
     mode: RoundingMode,
 ) -> None:
+    """Equal to compute to the sign of zero and the exponent, for negative amounts and -0 too."""
     currency = _resolve_currency(code)
     taxer = _Taxer(currency, RoundingPolicy(mode=mode, level=level))
     resolution = TaxResolution((TaxComponent("VAT", rate),), "")
     coefs = resolution.coefficients()
-    amount = from_minor(minor, code).amount
+    amount = from_minor(minor, code).amount if odd is None else odd
     with decimal.localcontext(_CTX):
         row = _Row(amount, 1, resolution, coefs, "~shipping", inclusive=inclusive)
         taxer.row(row, level)
@@ -375,3 +399,58 @@ def test_kept_key_and_coefficients_are_the_computed_ones(
     assert resolution == again
     assert hash(resolution) == hash(again)
     assert repr(resolution) == repr(again)
+
+
+_COMPONENTS = st.lists(
+    st.builds(
+        TaxComponent,
+        st.sampled_from(["VAT", "GST", "PST"]),
+        st.decimals(min_value=0, max_value=2, places=6),
+        st.booleans(),
+    ),
+    max_size=3,
+)
+
+
+@given(before=_COMPONENTS, after=_COMPONENTS)
+def test_a_resolution_of_a_list_follows_the_list(
+    before: list[TaxComponent], after: list[TaxComponent]
+) -> None:
+    """Nothing is kept for components given as a list (a host may change it after reading)."""
+    parts = list(before)
+    resolution = TaxResolution(parts, "host calculator")  # type: ignore[arg-type] # a host's list
+    for expected in (before, after):
+        parts[:] = expected
+        assert resolution.key == tuple((c.name, c.rate, c.compound) for c in expected)
+        assert resolution.coefficients() == _former_coefficients(resolution)
+        assert len(resolution.coefficients()) == len(expected)
+    assert resolution == TaxResolution(list(after), "host calculator")  # type: ignore[arg-type]
+
+
+@given(
+    data=st.data(),
+    code=st.sampled_from(CODES),
+    other=st.none() | st.sampled_from(CODES),
+)
+def test_the_applied_amount_decimal_is_the_money_sum(
+    data: st.DataObject, code: str, other: str | None
+) -> None:
+    """``AppliedPromotion._amount_decimal`` (shared by ``amount`` and ``adjust``'s notes)."""
+    ids = data.draw(st.lists(st.sampled_from(["a", "b", "c"]), unique=True))
+    amounts = {i: from_minor(data.draw(st.integers(0, 10**5)), code) for i in ids}
+    if other is not None and ids:
+        amounts[ids[-1]] = from_minor(data.draw(st.integers(0, 10**5)), other)
+    shipping = from_minor(data.draw(st.integers(0, 999)), code)
+    applied = AppliedPromotion._owned("p", "n", "", amounts, shipping, None, 1, None, (), None)
+    try:
+        expected = sum(amounts.values(), zero(code)) + shipping  # Money arithmetic
+    except Exception as error:  # noqa: BLE001 - whatever Money raises, amount raises too
+        assert applied._amount_decimal() is None
+        with pytest.raises(type(error)):
+            _ = applied.amount
+    else:
+        total = applied._amount_decimal()
+        assert total is not None
+        assert str(total) == str(expected.amount)
+        assert applied.amount == expected
+        assert str(applied.amount.amount) == str(expected.amount)

@@ -29,16 +29,20 @@ from commerce_core.testing.checkout import CheckoutWorld, InjectedFaultError, le
 # calls pass first (the cart is saved once by repricing before step 7 closes it). The cart is
 # read only once, by the up-front check before the attempt begins (see
 # test_a_cart_read_failing_before_the_checkout_begins_raises_and_changes_nothing): validation
-# reprices and step 7 closes that same cart object, and a stale one is read again.
+# reprices and step 7 closes that same cart object, and a stale one is read again. The payment
+# is saved when it is opened and when it is authorized; the capture reads only its stored version
+# (``PaymentVersions.version_of``: the payment the authorization saved is still the stored one).
 OPERATIONS = [
     ("validate", "carts", "save", 0),
     ("reserve", "inventory", "reserve", 0),
     ("coupons", "coupons", "redeem", 0),
     ("authorize", "gateway", "authorize", 0),
     ("authorize", "idempotency", "complete", 0),
+    ("authorize", "payment_repository", "save", 0),
     ("authorize", "payment_repository", "save", 1),
     ("order", "orders", "save", 0),
     ("capture", "gateway", "capture", 0),
+    ("capture", "payment_repository", "version_of", 0),
     ("capture", "payment_repository", "save", 2),
     ("capture", "orders", "save", 1),
     ("complete", "inventory", "commit", 0),

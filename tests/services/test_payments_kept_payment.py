@@ -7,10 +7,14 @@ stored version. These tests drive the same operations through a service whose re
 before), with strangers changing the same payments behind their backs (another service, a
 webhook-like change saved straight to the repository): results, errors, stored payments, audit
 entries, gateway calls and events are the same, and a stale kept copy never reaches the gateway.
+An operation that raises midway (the gateway raising, ``on_events`` raising, a save whose
+answer is lost) keeps nothing: the next operation reads the payment again. The service opts in
+through the :class:`~commerce_core.ports.payments.PaymentVersions` protocol.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -30,15 +34,25 @@ from commerce_core.domain.payment import Payment, ProviderEvent
 from commerce_core.domain.payment_gateway import PaymentMethod, RetryPolicy
 from commerce_core.errors import CommerceError
 from commerce_core.money import money
+from commerce_core.ports.payments import PaymentRepository, PaymentVersions
 from commerce_core.services.payments import PaymentService
+from commerce_core.testing.checkout import FaultPlan, FaultyPort
+
+
+class _MidOperationError(RuntimeError):
+    """An infrastructure failure in the middle of an operation."""
 
 
 class _ReadingRepository:
-    """The in-memory repository without ``version_of``: the service reads every payment."""
+    """The in-memory repository without ``version_of``: the service reads every payment.
+
+    Its next save stores the payment, then loses its answer when ``lose_next_save`` is set.
+    """
 
     def __init__(self, inner: InMemoryPaymentRepository) -> None:
         self.inner = inner
         self.reads = 0
+        self.lose_next_save = False
 
     def get(self, payment_id: str) -> Payment:
         self.reads += 1
@@ -46,6 +60,9 @@ class _ReadingRepository:
 
     def save(self, payment: Payment) -> None:
         self.inner.save(payment)
+        if self.lose_next_save:
+            self.lose_next_save = False
+            raise _MidOperationError("save response lost")
 
     def for_order(self, order_id: str) -> list[Payment]:
         return self.inner.for_order(order_id)
@@ -64,6 +81,8 @@ class _Shop:
         self.gateway = SimulatedPaymentGateway()
         self.repository = InMemoryPaymentRepository()
         self.port = (_CountingRepository if keeps else _ReadingRepository)(self.repository)
+        self.events_fail = False
+        """The next ``on_events`` call raises (after the change was saved)."""
         self.idempotency = InMemoryIdempotencyStore(self.clock)
         self.log = InMemoryTransactionLog()
         self.events: list[DomainEvent] = []
@@ -81,8 +100,14 @@ class _Shop:
             ids=SequentialIdFactory(),
             retry=RetryPolicy(max_attempts=2, base_delay=0.0, max_delay=0.0),
             sleeper=lambda _seconds: None,
-            on_events=self.events.extend,
+            on_events=self._publish,
         )
+
+    def _publish(self, events: Sequence[DomainEvent]) -> None:
+        if self.events_fail:
+            self.events_fail = False
+            raise _MidOperationError("on_events failed")
+        self.events.extend(events)
 
     def state(self) -> object:
         return (
@@ -186,3 +211,75 @@ def test_a_kept_payment_of_another_id_is_left_kept() -> None:
         shop.service.capture("missing", money("1.00", "EUR"))
     assert shop.service.capture("p1", _TOTAL).approved
     assert shop.port.reads == 1  # the missing payment only
+
+
+def _fail_mid_operation(shop: _Shop, fault: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    if fault == "gateway":
+
+        def fail(*_args: object) -> None:
+            monkeypatch.undo()  # once
+            raise _MidOperationError("gateway failed")
+
+        monkeypatch.setattr(shop.gateway, "capture", fail)
+    elif fault == "on_events":
+        shop.events_fail = True
+    else:
+        shop.port.lose_next_save = True
+
+
+@pytest.mark.parametrize("fault", ["gateway", "on_events", "lost_save"])
+def test_after_an_operation_raised_the_next_one_reads_the_payment_again(
+    fault: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop = _Shop(keeps=True)
+    shop.service.pay("ord_1", _TOTAL, PaymentMethod("tok_visa"), payment_id="p1")
+    _fail_mid_operation(shop, fault, monkeypatch)
+    with pytest.raises(_MidOperationError):
+        shop.service.capture("p1", money("5.00", "EUR"), scope="first")
+    assert shop.port.reads == 0
+    result = shop.service.capture("p1", money("5.00", "EUR"), scope="second")
+    assert shop.port.reads == 1  # nothing kept from the operation that raised
+    stored = shop.repository.get("p1")
+    assert (result.captured, result.status) == (stored.captured, stored.status)
+    # what a service that reads every payment does through the same failure
+    reading = _Shop(keeps=False)
+    reading.service.pay("ord_1", _TOTAL, PaymentMethod("tok_visa"), payment_id="p1")
+    _fail_mid_operation(reading, fault, monkeypatch)
+    with pytest.raises(_MidOperationError):
+        reading.service.capture("p1", money("5.00", "EUR"), scope="first")
+    assert reading.service.capture("p1", money("5.00", "EUR"), scope="second") == result
+    assert reading.state() == shop.state()
+
+
+class _NoVersions(_ReadingRepository):
+    """A ``version_of`` attribute that is no method: the repository does not offer versions."""
+
+    version_of = None
+
+
+def test_the_service_opts_in_through_the_payment_versions_protocol() -> None:
+    repository = InMemoryPaymentRepository()
+    assert isinstance(repository, PaymentVersions)
+    assert isinstance(repository, PaymentRepository)
+    assert isinstance(FaultyPort("payments", repository, FaultPlan()), PaymentVersions)
+    assert isinstance(_CountingRepository(repository), PaymentVersions)
+    assert not isinstance(_ReadingRepository(repository), PaymentVersions)
+    assert not isinstance(_NoVersions(repository), PaymentVersions)
+    shop = _Shop(keeps=False)
+    for port, reads in (
+        (_CountingRepository(shop.repository), 0),
+        (_NoVersions(shop.repository), 1),
+    ):
+        service = shop._service(port)
+        service.pay(f"ord_{reads}", _TOTAL, PaymentMethod("tok_visa"), payment_id=f"p{reads}")
+        assert service.capture(f"p{reads}", _TOTAL).approved
+        assert port.reads == reads
+
+
+def test_payment_versions_is_exported_with_the_other_payment_ports() -> None:
+    import commerce_core
+    from commerce_core.ports import payments as ports
+
+    assert "PaymentVersions" in ports.__all__
+    assert "PaymentVersions" in commerce_core.__all__
+    assert commerce_core.PaymentVersions is PaymentVersions

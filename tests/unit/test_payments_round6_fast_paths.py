@@ -8,8 +8,6 @@
 - the in-memory idempotency store keeps each key's fingerprint and claim time in two flat maps
   (no pair per key): any sequence of claims, completions and releases answers as the store that
   kept one ``(fingerprint, claimed_at)`` pair per key.
-- the in-memory payment repository keeps an order's one payment id as itself (a tuple from the
-  second payment on): ``for_order`` lists every payment of an order, oldest first, as before.
 """
 
 from __future__ import annotations
@@ -25,15 +23,10 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from commerce_core.adapters.memory.core import InMemoryClock
-from commerce_core.adapters.memory.payments import (
-    InMemoryIdempotencyStore,
-    InMemoryPaymentRepository,
-    InMemoryTransactionLog,
-)
+from commerce_core.adapters.memory.payments import InMemoryIdempotencyStore, InMemoryTransactionLog
 from commerce_core.domain import cards
 from commerce_core.domain.cards import looks_like_card_number, mask_card_numbers, mask_number
-from commerce_core.domain.payment import Payment
-from commerce_core.domain.payment_gateway import ClaimStatus, IdempotencyClaim, PaymentMethod
+from commerce_core.domain.payment_gateway import ClaimStatus, IdempotencyClaim
 from commerce_core.domain.transaction_log import (
     GENESIS_HASH,
     LogEntry,
@@ -227,42 +220,3 @@ def test_the_store_answers_as_the_store_of_pairs(
             store.release(key, fingerprint)
             reference.release(key, fingerprint)
         assert len(store) == len(reference)
-
-
-class _Id(str):
-    """A payment id of a ``str`` subclass: still one id, not a sequence of characters."""
-
-    __slots__ = ()
-
-
-@given(
-    saves=st.lists(
-        st.tuples(st.sampled_from(["o1", "o2", "o3"]), st.sampled_from(["p1", "p2", "p3", "p4"])),
-        max_size=12,
-    ),
-    id_type=st.sampled_from([str, _Id]),
-)
-def test_for_order_lists_the_payments_of_an_order_oldest_first(
-    saves: list[tuple[str, str]], id_type: type[str]
-) -> None:
-    repository = InMemoryPaymentRepository()
-    expected: dict[str, list[str]] = {}
-    orders: dict[str, str] = {}
-    now = datetime(2026, 1, 1, tzinfo=UTC)
-    for first_order, payment_id in saves:
-        order_id = orders.setdefault(payment_id, first_order)  # a payment pays one order
-        pid = id_type(payment_id)
-        try:
-            payment = repository.get(pid)
-        except NotFoundError:
-            payment = Payment.create(
-                pid, order_id, from_minor(100, "EUR"), PaymentMethod("tok_visa"), now=now
-            )
-        repository.save(payment)
-        ids = expected.setdefault(order_id, [])
-        if payment_id not in ids:
-            ids.append(payment_id)
-    for order_id in ("o1", "o2", "o3", "none"):
-        listed = repository.for_order(order_id)
-        assert [p.id for p in listed] == expected.get(order_id, [])
-        assert all(p.order_id == order_id for p in listed)

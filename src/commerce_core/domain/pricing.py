@@ -1106,7 +1106,9 @@ class _Taxer:
                 tax = (amount * coefs[0]).quantize(self.quantum, rounding=self.mode)
             row.net = net
             row.taxes = (tax,)
-            row.gross = net + tax
+            # ``net + sum((tax,))``, as compute adds: sum starts from 0, and ``0 + tax`` turns a
+            # tax of -0 into 0 (so a -0 row's gross is 0, not -0); the exponent is unchanged.
+            row.gross = net + (0 + tax)
             return
         row.net, row.taxes, row.gross = self.compute(
             row.amount, row.quantity, row.coefs, row.factor, level, inclusive=row.inclusive

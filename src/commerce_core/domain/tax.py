@@ -48,7 +48,7 @@ pricing pipeline calls; a host plugs an external tax service through the
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Final, Protocol
@@ -209,24 +209,27 @@ class TaxResolution:
     components: tuple[TaxComponent, ...]
     explanation: str = ""
 
-    @functools.cached_property
+    @property
     def key(self) -> tuple[tuple[str, Decimal, bool], ...]:
         """A hashable identity of the components (lines with equal keys are taxed alike).
 
-        Computed on first read, then kept: a tuple of immutable values of this frozen value
-        (a tax table answers the same resolution for every cart it taxes alike).
+        Kept once read when ``components`` is a tuple (immutable values of this frozen value: a
+        tax table answers the same resolution for every cart it taxes alike); computed on every
+        read when it is another sequence (a list the host may still change).
         """
-        return tuple((c.name, c.rate, c.compound) for c in self.components)
+        if type(self.components) is tuple:
+            return self._kept_key
+        return _key_of(self.components)
 
     @functools.cached_property
-    def _simple_coefficients(self) -> tuple[Decimal, ...] | None:
-        """The coefficients when no component is compound, else None (computed once, kept).
+    def _kept_key(self) -> tuple[tuple[str, Decimal, bool], ...]:
+        """``key`` of a tuple of components, computed once."""
+        return _key_of(self.components)
 
-        Each is then its component's rate: no arithmetic, so the same in every decimal context.
-        """
-        if any(component.compound for component in self.components):
-            return None
-        return tuple(component.rate for component in self.components)
+    @functools.cached_property
+    def _kept_simple_coefficients(self) -> tuple[Decimal, ...] | None:
+        """``_simple_coefficients`` of a tuple of components, computed once."""
+        return _simple_coefficients(self.components)
 
     def coefficients(self) -> tuple[Decimal, ...]:
         """Each component's tax as a fraction of the net (compound ones include earlier taxes).
@@ -240,7 +243,10 @@ class TaxResolution:
         >>> r.coefficients()
         (Decimal('0.05'), Decimal('0.1050'))
         """
-        simple = self._simple_coefficients
+        if type(self.components) is tuple:
+            simple = self._kept_simple_coefficients
+        else:  # another sequence (a list the host may still change): nothing kept
+            simple = _simple_coefficients(self.components)
         if simple is not None:
             return simple
         coefs: list[Decimal] = []
@@ -250,6 +256,20 @@ class TaxResolution:
             coefs.append(coef)
             running += coef
         return tuple(coefs)
+
+
+def _key_of(components: Sequence[TaxComponent]) -> tuple[tuple[str, Decimal, bool], ...]:
+    return tuple((c.name, c.rate, c.compound) for c in components)
+
+
+def _simple_coefficients(components: Sequence[TaxComponent]) -> tuple[Decimal, ...] | None:
+    """The coefficients when no component is compound, else None.
+
+    Each is then its component's rate: no arithmetic, so the same in every decimal context.
+    """
+    if any(component.compound for component in components):
+        return None
+    return tuple(component.rate for component in components)
 
 
 def _rate(value: object) -> Decimal:

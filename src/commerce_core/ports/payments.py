@@ -25,6 +25,7 @@ __all__ = [
     "PaymentGateway",
     "IdempotencyStore",
     "PaymentRepository",
+    "PaymentVersions",
     "TransactionLog",
     "WebhookVerifier",
     "ProcessedEventStore",
@@ -123,6 +124,27 @@ class PaymentRepository(Protocol):
 
     def for_order(self, order_id: str) -> list[Payment]:
         """Every payment of an order, oldest first (empty when none)."""
+        ...
+
+
+@runtime_checkable
+class PaymentVersions(Protocol):
+    """Optional capability of a :class:`PaymentRepository`: a payment's stored version, unloaded.
+
+    ``version_of(payment_id)`` answers the version stored for the payment, 0 when it is absent.
+    The version goes up by one on every ``save``, and ``save`` sets the saved payment's
+    ``version`` to it; so a payment object whose ``version`` equals ``version_of`` of its id is
+    the stored payment, as long as nothing changed that object since.
+
+    :class:`~commerce_core.services.payments.PaymentService` opts in when its repository offers
+    this (``isinstance(repository, PaymentVersions)``): an operation then starts from the
+    payment its last operation saved, without reading it again, while it is still the stored
+    version (a stale one is read again). A repository without it works as before: every
+    operation reads the payment.
+    """
+
+    def version_of(self, payment_id: str) -> int:
+        """The stored version of ``payment_id`` (0 when absent), without loading the payment."""
         ...
 
 

@@ -76,6 +76,7 @@ from commerce_core.ports.payments import (
     IdempotencyStore,
     PaymentGateway,
     PaymentRepository,
+    PaymentVersions,
     ProcessedEventStore,
     Sleeper,
     TransactionLog,
@@ -168,7 +169,9 @@ class PaymentService:
 
     Args:
         gateway: the payment provider.
-        payments: where Payment aggregates live (optimistic versioning).
+        payments: where Payment aggregates live (optimistic versioning); one that is also a
+            :class:`~commerce_core.ports.payments.PaymentVersions` lets an operation start from
+            the payment the last one saved while it is still the stored version.
         idempotency: request fingerprints and results by idempotency key.
         log: the hash-chained audit trail of gateway calls.
         clock: the time source.
@@ -204,9 +207,11 @@ class PaymentService:
         self._sleep = sleeper
         self._random = random
         self._on_events = on_events
-        version_of = getattr(payments, "version_of", None)
-        self._version_of: Callable[[str], int] | None = version_of if callable(version_of) else None
-        """The repository's optional ``version_of`` (a payment's stored version, not loaded)."""
+        self._version_of: Callable[[str], int] | None = None
+        """The repository's optional ``version_of`` (:class:`PaymentVersions`), else None."""
+        # (a `version_of` attribute that is not callable does not count, as before)
+        if isinstance(payments, PaymentVersions) and callable(payments.version_of):
+            self._version_of = payments.version_of
         self._kept: Payment | None = None
         """The payment the last operation left saved (or unchanged), held by nobody else.
 
@@ -450,7 +455,7 @@ class PaymentService:
         operation saved at its version (or left unchanged at the version it read) and nothing
         has changed since, so while the stored version is still its version, the stored
         snapshot is its snapshot. Otherwise (another payment kept, a newer version stored, a
-        repository without ``version_of``) the payment is read.
+        repository that is no :class:`PaymentVersions`) the payment is read.
         """
         with self._kept_lock:
             kept = self._kept

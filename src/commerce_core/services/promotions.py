@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Final
 
 import attrs
@@ -53,7 +52,6 @@ __all__ = [
 
 
 _NO_STRINGS: Final[frozenset[str]] = frozenset()
-_ZERO: Final = Decimal(0)
 _line_id: Final = operator.attrgetter("line_id")
 
 
@@ -223,10 +221,6 @@ class PromotionEngine:
             source = applied.promotion_id
             line_amounts = applied.line_amounts
             line_ids = applied.line_ids
-            # The line discounts added up as ``applied.amount`` adds them (the library's
-            # amounts are Money of the cart's currency, in line-id order), without going
-            # over them again.
-            lines_total = _ZERO
             for line_id in line_ids:
                 amount = line_amounts[line_id]
                 found = line_adjs.get(line_id)
@@ -234,11 +228,7 @@ class PromotionEngine:
                     found = line_adjs[line_id] = []
                 # ``-amount``, without Money's keyword-argument constructor (the library's
                 # amounts are plain Money).
-                if trusted:
-                    lines_total += amount.amount
-                    off = Money(-amount.amount, amount.currency)
-                else:
-                    off = -amount
+                off = Money(-amount.amount, amount.currency) if trusted else -amount
                 found.append(adjustment(source, label, off, code))
             if applied.shipping_amount.amount > 0:
                 shipping.append(adjustment(source, label, -applied.shipping_amount, code))
@@ -263,9 +253,11 @@ class PromotionEngine:
                     line_adjs.setdefault(line_id, []).append(
                         Adjustment(source, label, -(value * gift.quantity), code)
                     )
-            total = (
-                lines_total + applied.shipping_amount.amount if trusted else applied.amount.amount
-            )
+            # ``applied.amount.amount`` (the same sum), without building the Money when the
+            # amounts are Money of one currency; otherwise ``amount`` raises its own error.
+            total = applied._amount_decimal()
+            if total is None:
+                total = applied.amount.amount
             shown = (
                 applied.shipping_discount.describe()
                 if applied.shipping_discount is not None and not total

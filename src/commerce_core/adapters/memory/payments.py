@@ -390,9 +390,7 @@ class InMemoryPaymentRepository:
             plain_snapshots=True,
             readonly_rebuilds=True,
         )
-        self._by_order: dict[str, str | tuple[str, ...]] = {}
-        """Each order's payment ids, oldest first: the id itself while an order has one payment
-        (the usual case: no tuple kept per order), then a tuple (a new one per payment)."""
+        self._by_order: dict[str, tuple[str, ...]] = {}  # immutable: a new tuple per payment
 
     def get(self, payment_id: str) -> Payment:
         """Load an independent copy of a payment (``NotFoundError`` when absent)."""
@@ -401,7 +399,7 @@ class InMemoryPaymentRepository:
     def version_of(self, payment_id: str) -> int:
         """The stored version of a payment (0 when absent), without loading it.
 
-        Optional beyond the :class:`~commerce_core.ports.payments.PaymentRepository` port: the
+        The optional :class:`~commerce_core.ports.payments.PaymentVersions` capability: the
         payment service uses it, when a repository offers it, to tell whether a payment it kept
         is still the stored one (see :class:`~commerce_core.services.payments.PaymentService`).
         """
@@ -413,10 +411,7 @@ class InMemoryPaymentRepository:
             payment.version = self._store.save(payment.id, payment, payment.version)
             ids = self._by_order.get(payment.order_id)
             if ids is None:
-                self._by_order[payment.order_id] = payment.id
-            elif isinstance(ids, str):
-                if ids != payment.id:
-                    self._by_order[payment.order_id] = (ids, payment.id)
+                self._by_order[payment.order_id] = (payment.id,)
             elif payment.id not in ids:
                 self._by_order[payment.order_id] = (*ids, payment.id)
 
@@ -424,8 +419,6 @@ class InMemoryPaymentRepository:
         """Every payment of ``order_id``, oldest first."""
         with self._store.lock:
             ids = self._by_order.get(order_id, ())
-        if isinstance(ids, str):
-            return [self._store.get(ids)]
         return [self._store.get(i) for i in ids]
 
     def all(self) -> list[Payment]:

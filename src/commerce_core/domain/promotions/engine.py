@@ -245,14 +245,22 @@ class AppliedPromotion:
             return sum(self.line_amounts.values(), zero(self.shipping_amount.currency))
         return Money(total, self.shipping_amount.currency)
 
+    def _amount_decimal(self) -> Decimal | None:
+        """``amount`` as a Decimal (the line discounts, then the shipping one, added up).
+
+        None when a line discount is not Money of the currency of ``shipping_amount``:
+        ``amount`` then adds them as Money, which raises its own error.
+        """
+        total = self._lines_decimal()
+        return None if total is None else total + self.shipping_amount.amount
+
     @property
     def amount(self) -> Money:
         """The discount on lines and (known) shipping."""
-        total = self._lines_decimal()
+        total = self._amount_decimal()
         if total is None:
             return self.lines_amount + self.shipping_amount
-        shipping = self.shipping_amount
-        return Money(total + shipping.amount, shipping.currency)
+        return Money(total, self.shipping_amount.currency)
 
     @property
     def line_ids(self) -> tuple[str, ...]:
