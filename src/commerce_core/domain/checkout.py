@@ -1140,13 +1140,7 @@ class CheckoutAttempt(EventRecorder):
                 known = self._updated_text = (updated, updated.isoformat())
             updated_text = known[1]
         amount = self._amount
-        draft = self._draft
-        draft_data: dict[str, Any] | None = None
-        if self._status is CheckoutStatus.AWAITING_ACTION:  # the only time it is read back
-            if self._priced is not None:
-                draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
-            elif draft is not None:
-                draft_data = _fresh(draft)
+        draft_data = self._draft_data()
         return {
             "checkout_id": self.checkout_id,
             "request": (
@@ -1167,6 +1161,18 @@ class CheckoutAttempt(EventRecorder):
             "shortages": [attrs.asdict(s) for s in self._shortages] if self._shortages else [],
         }
 
+    def _draft_data(self) -> dict[str, Any] | None:
+        """The order draft as a snapshot writes it: a new tree, only while awaiting an action.
+
+        That is the one time a run reads the draft back; otherwise the snapshot holds None.
+        """
+        if self._status is not CheckoutStatus.AWAITING_ACTION:
+            return None
+        if self._priced is not None:
+            return draft_from_breakdown(self._priced)  # a new tree: nothing to copy
+        draft = self._draft
+        return None if draft is None else _fresh(draft)
+
     def _to_row(self) -> _AttemptRow:
         """Internal: the attempt as the in-memory checkout log keeps it (:func:`_snapshot_of_row`).
 
@@ -1178,13 +1184,7 @@ class CheckoutAttempt(EventRecorder):
         """
         request = self.request
         amount = self._amount
-        draft = self._draft
-        draft_data: dict[str, Any] | None = None
-        if self._status is CheckoutStatus.AWAITING_ACTION:  # the only time it is read back
-            if self._priced is not None:
-                draft_data = draft_from_breakdown(self._priced)  # a new tree: nothing to copy
-            elif draft is not None:
-                draft_data = _fresh(draft)
+        draft_data = self._draft_data()
         return _AttemptRow(
             self.checkout_id,
             request if _flat_row_request(request) else _fresh(request.to_data()),
