@@ -27,6 +27,7 @@
 from __future__ import annotations
 
 import decimal
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -50,6 +51,7 @@ from commerce_core.domain.promotions import (
     PercentOff,
     Promotion,
     PromotionBook,
+    PromotionResult,
     Selector,
     Stacking,
     apply_promotions,
@@ -65,6 +67,7 @@ from commerce_core.domain.tax import (
 )
 from commerce_core.errors import UnknownCurrencyError
 from commerce_core.money import (
+    Money,
     RoundingLevel,
     RoundingMode,
     RoundingPolicy,
@@ -212,6 +215,39 @@ def test_adjust_adds_the_amounts_as_the_general_path(data: st.DataObject, code: 
     general = _Subclass(book).adjust(lines, context)
     assert fast == general
     assert [dict(note.data) for note in fast.notes] == [dict(note.data) for note in general.notes]
+
+
+class _CappedApplied(AppliedPromotion):
+    """A host's record whose ``amount`` is its own (what its notes must show)."""
+
+    @property
+    def amount(self) -> Money:
+        return from_minor(100, "EUR")
+
+
+class _CappingEngine(PromotionEngine):
+    """A host engine whose evaluate hands back its own records of what applied."""
+
+    def evaluate(self, lines: Sequence[PricingLine], context: PricingContext) -> PromotionResult:
+        found = super().evaluate(lines, context)
+        return attrs.evolve(
+            found,
+            applied=tuple(
+                _CappedApplied(
+                    a.promotion_id, a.name, a.description, a.line_amounts, a.shipping_amount
+                )
+                for a in found.applied
+            ),
+        )
+
+
+def test_a_host_record_of_what_applied_is_asked_for_its_amount() -> None:
+    """The note shows the host record's own ``amount``, not the library's sum of its lines."""
+    book = PromotionBook([Promotion(id="tea", name="10% off", benefit=PercentOff(10))])
+    lines = [PricingLine("l1", "TEA", "Tea", 3, from_minor(1000, "EUR"))]
+    context = _context("EUR")
+    applied = [n for n in _CappingEngine(book).adjust(lines, context).notes if n.source_id == "tea"]
+    assert [n.data["amount"] for n in applied] == ["1.00"]  # the library's sum would be 3.00
 
 
 @given(

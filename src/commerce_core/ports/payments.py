@@ -136,8 +136,9 @@ class PaymentVersions(Protocol):
     ``version`` to it; so a payment object whose ``version`` equals ``version_of`` of its id is
     the stored payment, as long as nothing changed that object since.
 
-    :class:`~commerce_core.services.payments.PaymentService` opts in when its repository offers
-    this (``isinstance(repository, PaymentVersions)``): an operation then starts from the
+    :class:`~commerce_core.services.payments.PaymentService` opts in when its repository has a
+    callable ``version_of`` (looked up as an attribute, so a wrapper that forwards it through
+    ``__getattr__`` offers it too): an operation then starts from the
     payment its last operation saved, without reading it again, while it is still the stored
     version (a stale one is read again). A repository without it works as before: every
     operation reads the payment.

@@ -76,7 +76,6 @@ from commerce_core.ports.payments import (
     IdempotencyStore,
     PaymentGateway,
     PaymentRepository,
-    PaymentVersions,
     ProcessedEventStore,
     Sleeper,
     TransactionLog,
@@ -207,11 +206,12 @@ class PaymentService:
         self._sleep = sleeper
         self._random = random
         self._on_events = on_events
-        self._version_of: Callable[[str], int] | None = None
+        # The optional :class:`PaymentVersions` capability, found by looking the method up (not
+        # by ``isinstance``: from Python 3.12 a runtime protocol check no longer sees a method a
+        # wrapper forwards through ``__getattr__``, as fault injectors and tracing proxies do).
+        version_of = getattr(payments, "version_of", None)
+        self._version_of: Callable[[str], int] | None = version_of if callable(version_of) else None
         """The repository's optional ``version_of`` (:class:`PaymentVersions`), else None."""
-        # (a `version_of` attribute that is not callable does not count, as before)
-        if isinstance(payments, PaymentVersions) and callable(payments.version_of):
-            self._version_of = payments.version_of
         self._kept: Payment | None = None
         """The payment the last operation left saved (or unchanged), held by nobody else.
 

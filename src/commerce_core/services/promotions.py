@@ -29,6 +29,7 @@ from commerce_core.domain.pricing import (
     ShippingDiscount,
 )
 from commerce_core.domain.promotions import (
+    AppliedPromotion,
     BacktestReport,
     NotAppliedReason,
     Promotion,
@@ -254,8 +255,11 @@ class PromotionEngine:
                         Adjustment(source, label, -(value * gift.quantity), code)
                     )
             # ``applied.amount.amount`` (the same sum), without building the Money when the
-            # amounts are Money of one currency; otherwise ``amount`` raises its own error.
-            total = applied._amount_decimal()
+            # library's own engine gave the library's own record of amounts of one currency;
+            # anything else (a subclass's evaluate may return its own record) is asked for it.
+            total = (
+                applied._amount_decimal() if trusted and type(applied) is AppliedPromotion else None
+            )
             if total is None:
                 total = applied.amount.amount
             shown = (

@@ -47,7 +47,6 @@ from commerce_core.ports.payments import (
     IdempotencyStore,
     PaymentGateway,
     PaymentRepository,
-    PaymentVersions,
     ProcessedEventStore,
     TransactionLog,
 )
@@ -377,21 +376,22 @@ class PaymentRepositoryContract:
     def test_the_optional_version_of_answers_the_stored_version(self) -> None:
         """``PaymentVersions``: 0 when absent, one more on every save, the saved copy's version."""
         repo = self.make_repository()
-        if not isinstance(repo, PaymentVersions):
+        version_of = getattr(repo, "version_of", None)  # as PaymentService looks it up
+        if not callable(version_of):
             pytest.skip("this adapter has no optional version_of (the service reads payments)")
-        assert repo.version_of("pay_1") == 0
+        assert version_of("pay_1") == 0
         payment = self._payment()
         repo.save(payment)
-        assert repo.version_of("pay_1") == payment.version == 1
+        assert version_of("pay_1") == payment.version == 1
         stale = repo.get("pay_1")
         payment.ensure_can_authorize()
         repo.save(payment)
-        assert repo.version_of("pay_1") == payment.version == 2
-        assert stale.version != repo.version_of("pay_1")  # a stale copy is told apart
+        assert version_of("pay_1") == payment.version == 2
+        assert stale.version != version_of("pay_1")  # a stale copy is told apart
         with pytest.raises(ConcurrencyConflictError):
             repo.save(stale)
-        assert repo.version_of("pay_1") == 2  # a refused save moves nothing
-        assert repo.version_of("pay_2") == 0
+        assert version_of("pay_1") == 2  # a refused save moves nothing
+        assert version_of("pay_2") == 0
 
     def test_payments_are_listed_per_order_oldest_first(self) -> None:
         repo = self.make_repository()
