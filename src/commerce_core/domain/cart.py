@@ -42,7 +42,7 @@ from commerce_core.domain.catalog import (
     QuantityRule,
     check_quantity,
 )
-from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.events import DomainEvent, EventRecorder, iso_memo
 from commerce_core.domain.inventory import Availability
 from commerce_core.domain.pricing import PricingLine
 from commerce_core.domain.shoppers import OwnerKind
@@ -1052,27 +1052,16 @@ class Cart(EventRecorder):
 
     def to_snapshot(self) -> dict[str, Any]:
         """The cart as JSON primitives (ISO strings, money as ``{"amount", "currency"}``)."""
-        created, updated = self.created_at, self.updated_at
-        memo = self._created_text
-        if memo is not None and memo[0] is created:
-            created_text = memo[1]
-        else:
-            created_text = created.isoformat()
-            self._created_text = (created, created_text)
-        memo = self._updated_text
-        if memo is not None and memo[0] is updated:
-            updated_text = memo[1]
-        else:
-            updated_text = updated.isoformat()
-            self._updated_text = (updated, updated_text)
+        created = self._created_text = iso_memo(self._created_text, self.created_at)
+        updated = self._updated_text = iso_memo(self._updated_text, self.updated_at)
         return {
             "id": self.id,
             "owner": {"kind": _OWNER_KIND_TEXT[self.owner.kind], "id": self.owner.id},
             "currency": self.currency,
             "channel": self.channel,
             "price_list": self.price_list,
-            "created_at": created_text,
-            "updated_at": updated_text,
+            "created_at": created[1],
+            "updated_at": updated[1],
             "limits": [self.limits.max_lines, self.limits.max_quantity_per_line],
             "status": _STATUS_TEXT[self._status],
             "lines": [line.to_data() for line in self._lines],

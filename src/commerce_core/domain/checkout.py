@@ -31,7 +31,7 @@ import attrs
 
 from commerce_core.domain.cards import CardSummary
 from commerce_core.domain.cart import PriceChange
-from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.events import DomainEvent, EventRecorder, iso_memo
 from commerce_core.domain.inventory import Shortage
 from commerce_core.domain.orders import Address, Customer, Order, OrderLine
 from commerce_core.domain.payment_gateway import PaymentMethod, RequiredAction
@@ -1128,16 +1128,12 @@ class CheckoutAttempt(EventRecorder):
         cached = self._request_data
         if cached is None or cached[0] is not self.request:
             cached = self._request_data = (self.request, self.request.to_data())
-        started = self._started_text
-        if started is None or started[0] is not self.started_at:
-            started = self._started_text = (self.started_at, self.started_at.isoformat())
+        started = self._started_text = iso_memo(self._started_text, self.started_at)
         updated = self._updated_at
         if updated is None or updated is started[0]:
             updated_text = started[1]
         else:
-            known = self._updated_text
-            if known is None or known[0] is not updated:
-                known = self._updated_text = (updated, updated.isoformat())
+            known = self._updated_text = iso_memo(self._updated_text, updated)
             updated_text = known[1]
         amount = self._amount
         draft_data = self._draft_data()

@@ -86,6 +86,18 @@ _LEAVES: Final = frozenset({str, int, float, bool, type(None)})
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
+def iso_memo(memo: tuple[datetime, str] | None, moment: datetime) -> tuple[datetime, str]:
+    """Internal: ``(moment, moment.isoformat())``, or ``memo`` when it was made of this very object.
+
+    Aggregates keep the pair for a time they write in snapshot after snapshot (formatting an
+    aware time costs more than the rest of such an entry). Identity, not equality: an equal
+    time in another zone has another text. The text is an immutable leaf snapshots may share.
+    """
+    if memo is not None and memo[0] is moment:
+        return memo
+    return (moment, moment.isoformat())
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
     """The attrs field names of an event class, looked up once per class."""
     names = _FIELD_NAMES.get(cls)

@@ -29,7 +29,7 @@ from typing import Any, ClassVar, Final, NamedTuple, TypeAlias
 
 import attrs
 
-from commerce_core.domain.events import DomainEvent, EventRecorder
+from commerce_core.domain.events import DomainEvent, EventRecorder, iso_memo
 from commerce_core.domain.order_settlements import (
     CancellationSettled,
     CancellationSettlement,
@@ -2314,12 +2314,8 @@ class Order(EventRecorder):
         The text is kept with the very object it was made from (identity, not equality: an
         equal time in another zone has another text), an immutable leaf the snapshots share.
         """
-        last = self._last_time
-        if last is not None and last[0] is value:
-            return last[1]
-        text = value.isoformat()
-        self._last_time = (value, text)
-        return text
+        last = self._last_time = iso_memo(self._last_time, value)
+        return last[1]
 
     @functools.cached_property
     def _placed_at_text(self) -> str:
