@@ -407,18 +407,18 @@ def _former_coefficients(resolution: TaxResolution) -> tuple[Decimal, ...]:
     return tuple(coefs)
 
 
-@given(
-    components=st.lists(
-        st.builds(
-            TaxComponent,
-            st.sampled_from(["VAT", "GST", "PST"]),
-            st.decimals(min_value=0, max_value=2, places=6),
-            st.booleans(),
-        ),
-        max_size=3,
+_COMPONENTS = st.lists(
+    st.builds(
+        TaxComponent,
+        st.sampled_from(["VAT", "GST", "PST"]),
+        st.decimals(min_value=0, max_value=2, places=6),
+        st.booleans(),
     ),
-    precision=st.sampled_from([6, 28, 60]),
+    max_size=3,
 )
+
+
+@given(components=_COMPONENTS, precision=st.sampled_from([6, 28, 60]))
 def test_kept_key_and_coefficients_are_the_computed_ones(
     components: list[TaxComponent], precision: int
 ) -> None:
@@ -435,17 +435,6 @@ def test_kept_key_and_coefficients_are_the_computed_ones(
     assert resolution == again
     assert hash(resolution) == hash(again)
     assert repr(resolution) == repr(again)
-
-
-_COMPONENTS = st.lists(
-    st.builds(
-        TaxComponent,
-        st.sampled_from(["VAT", "GST", "PST"]),
-        st.decimals(min_value=0, max_value=2, places=6),
-        st.booleans(),
-    ),
-    max_size=3,
-)
 
 
 @given(before=_COMPONENTS, after=_COMPONENTS)
